@@ -1,0 +1,55 @@
+//! A change is one write to one record, as it leaves a device and travels
+//! through sync. Households and residents merge field by field (the newest
+//! stamp wins per field); visits and actions are immutable facts, so their
+//! only later change is a void.
+
+use crate::hlc::Hlc;
+use crate::ids::ChangeId;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    Household,
+    Resident,
+    Visit,
+    AssistedAction,
+}
+
+impl EntityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Household => "household",
+            EntityKind::Resident => "resident",
+            EntityKind::Visit => "visit",
+            EntityKind::AssistedAction => "assisted_action",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EntityKind> {
+        match s {
+            "household" => Some(EntityKind::Household),
+            "resident" => Some(EntityKind::Resident),
+            "visit" => Some(EntityKind::Visit),
+            "assisted_action" => Some(EntityKind::AssistedAction),
+            _ => None,
+        }
+    }
+
+    /// Facts are written once and can afterwards only be voided.
+    pub fn is_immutable_fact(self) -> bool {
+        matches!(self, EntityKind::Visit | EntityKind::AssistedAction)
+    }
+}
+
+/// One change: the fields it sets on one record, stamped by one clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub id: ChangeId,
+    pub entity: EntityKind,
+    pub entity_id: Uuid,
+    pub hlc: Hlc,
+    /// Field name → new value. For a new record, every field.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}

@@ -1,0 +1,26 @@
+//! Gõ Cửa domain: the commune's organisation, households, residents, visits,
+//! assisted actions, the action catalogue, and the rules the plans judge them by.
+//!
+//! This crate owns the meaning of the data and nothing else. It must not do I/O,
+//! touch SQL, read the clock or the network: callers pass in "now" and every
+//! rule is a plain function, so the same answers come out on the phone, the CLI
+//! and the server.
+
+pub mod catalogue;
+pub mod change;
+pub mod citizen_id;
+pub mod hlc;
+pub mod ids;
+pub mod model;
+pub mod month;
+pub mod rules;
+pub mod text;
+pub mod validate;
+
+pub use catalogue::{ActionCode, CatalogueEntry, Eligibility};
+pub use change::{Change, EntityKind};
+pub use hlc::{Hlc, HlcClock};
+pub use ids::*;
+pub use model::*;
+pub use month::Month;
+pub use validate::{ValidationError, ValidationErrors};

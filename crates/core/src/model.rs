@@ -1,0 +1,432 @@
+//! The records. Constructors take raw input, normalise it and validate it,
+//! so a record that exists is a record that is valid.
+
+use crate::catalogue::ActionCode;
+use crate::citizen_id::CitizenIdHash;
+use crate::ids::*;
+use crate::text::normalize_name;
+use crate::validate::{self, ValidationError, ValidationErrors};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An enum stored and sent as a short snake_case code, with a Vietnamese label.
+macro_rules! coded_enum {
+    ($(#[$doc:meta])* $name:ident, $field:literal { $($variant:ident = $code:literal / $vi:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $code)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn label_vi(self) -> &'static str {
+                match self { $($name::$variant => $vi),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = ValidationError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s.trim() {
+                    $($code => Ok($name::$variant),)+
+                    other => Err(ValidationError::NotAllowed { field: $field, value: other.chars().take(40).collect() }),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+coded_enum!(
+    /// What a person may see and do. Scope grows down the list.
+    Role, "role" {
+        Member = "member" / "Tổ viên",
+        TeamLeader = "team_leader" / "Tổ trưởng",
+        CommuneOfficer = "commune_officer" / "Cán bộ xã",
+        Admin = "admin" / "Quản trị",
+    }
+);
+
+coded_enum!(
+    Sex, "sex" {
+        Male = "male" / "Nam",
+        Female = "female" / "Nữ",
+        Other = "other" / "Khác",
+    }
+);
+
+coded_enum!(
+    /// How the household was reached.
+    VisitForm, "form" {
+        DoorToDoor = "door_to_door" / "Đến tận nhà",
+        SkillsCorner = "skills_corner" / "Góc kỹ năng số",
+        VillageMeeting = "village_meeting" / "Họp thôn",
+    }
+);
+
+coded_enum!(
+    /// Whether anybody was met at the door.
+    VisitOutcome, "outcome" {
+        Met = "met" / "Đã gặp",
+        NotAtHome = "not_at_home" / "Không có nhà",
+        Refused = "refused" / "Từ chối",
+    }
+);
+
+coded_enum!(
+    /// Why an assisted action could not be done.
+    CannotReason, "reason" {
+        NoSmartphone = "no_smartphone" / "Không có điện thoại thông minh",
+        NotAtHome = "not_at_home" / "Không có nhà",
+        Refused = "refused" / "Từ chối",
+        DataMismatch = "data_mismatch" / "Sai lệch dữ liệu – chuyển Công an xã",
+        Other = "other" / "Lý do khác",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commune {
+    pub id: CommuneId,
+    pub name: String,
+    pub province: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Village {
+    pub id: VillageId,
+    pub commune_id: CommuneId,
+    pub name: String,
+}
+
+/// A team covers one village as a rule, sometimes several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub id: TeamId,
+    pub commune_id: CommuneId,
+    pub name: String,
+    pub village_ids: Vec<VillageId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: MemberId,
+    pub commune_id: CommuneId,
+    /// None for commune officers and admins, who belong to no team.
+    pub team_id: Option<TeamId>,
+    pub full_name: String,
+    pub role: Role,
+}
+
+/// The priority groups the commune plans name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct HouseholdFlags {
+    pub poor: bool,
+    pub near_poor: bool,
+    pub ethnic_minority: bool,
+    pub elderly_only: bool,
+    pub no_smartphone: bool,
+}
+
+impl HouseholdFlags {
+    /// Higher goes first on the worklist: elderly people alone and households
+    /// with no smartphone need help most, then poverty, then minorities.
+    pub fn priority(&self) -> u8 {
+        4 * u8::from(self.elderly_only)
+            + 3 * u8::from(self.no_smartphone)
+            + 2 * u8::from(self.poor || self.near_poor)
+            + u8::from(self.ethnic_minority)
+    }
+
+    pub fn labels_vi(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.elderly_only {
+            v.push("Người cao tuổi");
+        }
+        if self.no_smartphone {
+            v.push("Không có smartphone");
+        }
+        if self.poor {
+            v.push("Hộ nghèo");
+        }
+        if self.near_poor {
+            v.push("Hộ cận nghèo");
+        }
+        if self.ethnic_minority {
+            v.push("Dân tộc thiểu số");
+        }
+        v
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Household {
+    pub id: HouseholdId,
+    pub village_id: VillageId,
+    /// House number, alley, or a landmark: whatever finds the door.
+    pub address: String,
+    pub head_name: String,
+    pub phone: Option<String>,
+    pub flags: HouseholdFlags,
+}
+
+/// Raw household input from a form or the command line.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct HouseholdInput {
+    pub village_id: Option<VillageId>,
+    pub address: String,
+    pub head_name: String,
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub flags: HouseholdFlags,
+}
+
+impl Household {
+    pub fn create(id: HouseholdId, input: HouseholdInput) -> Result<Household, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let head_name = normalize_name(&input.head_name);
+        let address = normalize_name(&input.address);
+        errors.check(validate::required_text("head_name", &head_name));
+        errors.check(validate::max_len(
+            "address",
+            &address,
+            validate::MAX_TEXT_CHARS,
+        ));
+        let phone = match input.phone.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(p) => match validate::phone(p) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+        };
+        let Some(village_id) = input.village_id else {
+            errors.push(ValidationError::Empty { field: "village" });
+            return Err(errors);
+        };
+        errors.into_result()?;
+        Ok(Household {
+            id,
+            village_id,
+            address,
+            head_name,
+            phone,
+            flags: input.flags,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resident {
+    pub id: ResidentId,
+    pub household_id: HouseholdId,
+    pub full_name: String,
+    pub birth_year: i32,
+    pub sex: Sex,
+    pub has_smartphone: bool,
+    /// The day the resident agreed that their data may be kept.
+    pub consent_on: Option<NaiveDate>,
+    /// Keyed hash of the CCCD; the number itself is never kept.
+    pub citizen_id_hash: Option<CitizenIdHash>,
+}
+
+/// Raw resident input. The CCCD, if any, must already be hashed by the caller
+/// (who holds the commune secret) before it reaches a record.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResidentInput {
+    pub household_id: HouseholdId,
+    pub full_name: String,
+    pub birth_year: i32,
+    pub sex: Sex,
+    #[serde(default)]
+    pub has_smartphone: bool,
+    #[serde(default)]
+    pub consent_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub citizen_id_hash: Option<CitizenIdHash>,
+}
+
+impl Resident {
+    pub fn create(
+        id: ResidentId,
+        input: ResidentInput,
+        today: NaiveDate,
+    ) -> Result<Resident, ValidationErrors> {
+        use chrono::Datelike;
+        let mut errors = ValidationErrors::default();
+        let full_name = normalize_name(&input.full_name);
+        errors.check(validate::required_text("full_name", &full_name));
+        errors.check(validate::birth_year(input.birth_year, today.year()));
+        if input.citizen_id_hash.is_some() && input.consent_on.is_none() {
+            errors.push(ValidationError::ConsentRequired);
+        }
+        errors.into_result()?;
+        Ok(Resident {
+            id,
+            household_id: input.household_id,
+            full_name,
+            birth_year: input.birth_year,
+            sex: input.sex,
+            has_smartphone: input.has_smartphone,
+            consent_on: input.consent_on,
+            citizen_id_hash: input.citizen_id_hash,
+        })
+    }
+}
+
+/// Why and by whom a fact was withdrawn. Visits and actions are never edited:
+/// a mistake is voided with a reason and recorded anew, so history stays true.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Void {
+    pub reason: String,
+    pub by: MemberId,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visit {
+    pub id: VisitId,
+    pub household_id: HouseholdId,
+    /// Everyone credited with the visit; the first is who recorded it.
+    pub members: Vec<MemberId>,
+    pub at: DateTime<Utc>,
+    pub form: VisitForm,
+    pub outcome: VisitOutcome,
+    pub note: Option<String>,
+    pub voided: Option<Void>,
+}
+
+/// How one assisted action ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ActionOutcome {
+    Done,
+    FollowUp {
+        due: NaiveDate,
+    },
+    NotPossible {
+        reason: CannotReason,
+        note: Option<String>,
+    },
+}
+
+impl ActionOutcome {
+    pub fn status_code(&self) -> &'static str {
+        match self {
+            ActionOutcome::Done => "done",
+            ActionOutcome::FollowUp { .. } => "follow_up",
+            ActionOutcome::NotPossible { .. } => "not_possible",
+        }
+    }
+
+    pub fn label_vi(&self) -> String {
+        match self {
+            ActionOutcome::Done => "Đã xong".into(),
+            ActionOutcome::FollowUp { due } => format!("Hẹn quay lại {}", due.format("%d/%m/%Y")),
+            ActionOutcome::NotPossible { reason, .. } => {
+                format!("Không thực hiện được: {}", reason.label_vi())
+            }
+        }
+    }
+
+    /// Counts as an assist (lượt hỗ trợ): the member actually guided the
+    /// resident, whether it finished today or needs another visit.
+    pub fn is_assist(&self) -> bool {
+        !matches!(self, ActionOutcome::NotPossible { .. })
+    }
+
+    /// Parse the compact form the CLI and scripts use:
+    /// `done`, `follow_up:YYYY-MM-DD`, `not_possible:REASON`.
+    pub fn parse_compact(s: &str) -> Result<ActionOutcome, ValidationError> {
+        let (status, arg) = match s.split_once(':') {
+            Some((a, b)) => (a, Some(b)),
+            None => (s, None),
+        };
+        match (status, arg) {
+            ("done", None) => Ok(ActionOutcome::Done),
+            ("follow_up", Some(d)) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map(|due| ActionOutcome::FollowUp { due })
+                .map_err(|_| ValidationError::FollowUpDue),
+            ("follow_up", None) => Err(ValidationError::FollowUpDue),
+            ("not_possible", Some(r)) => Ok(ActionOutcome::NotPossible {
+                reason: r.parse()?,
+                note: None,
+            }),
+            _ => Err(ValidationError::NotAllowed {
+                field: "outcome",
+                value: s.chars().take(40).collect(),
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistedAction {
+    pub id: ActionId,
+    pub visit_id: VisitId,
+    pub resident_id: ResidentId,
+    pub action: ActionCode,
+    pub outcome: ActionOutcome,
+    pub voided: Option<Void>,
+}
+
+/// Raw input for one action within a visit.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionInput {
+    pub resident_id: ResidentId,
+    pub action: ActionCode,
+    pub outcome: ActionOutcome,
+}
+
+/// Raw input for a visit and its actions, saved together or not at all.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VisitInput {
+    pub household_id: HouseholdId,
+    pub members: Vec<MemberId>,
+    pub at: DateTime<Utc>,
+    pub form: VisitForm,
+    pub outcome: VisitOutcome,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub actions: Vec<ActionInput>,
+}
+
+impl VisitInput {
+    /// Checks that need nothing but the input itself. Checks against the
+    /// catalogue and the household's residents are the caller's (it has them).
+    pub fn check(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        if self.members.is_empty() {
+            errors.push(ValidationError::NoMember);
+        }
+        if let Some(note) = &self.note {
+            errors.check(validate::max_len("note", note, validate::MAX_NOTE_CHARS));
+        }
+        if self.outcome != VisitOutcome::Met && !self.actions.is_empty() {
+            errors.push(ValidationError::ActionsWithoutMeeting);
+        }
+        let visit_day = crate::month::local_date(self.at);
+        for a in &self.actions {
+            if let ActionOutcome::FollowUp { due } = a.outcome
+                && due < visit_day
+            {
+                errors.push(ValidationError::FollowUpDue);
+            }
+            if let ActionOutcome::NotPossible { note: Some(n), .. } = &a.outcome {
+                errors.check(validate::max_len("note", n, validate::MAX_NOTE_CHARS));
+            }
+        }
+        errors.into_result()
+    }
+}
