@@ -175,6 +175,8 @@ pub struct Household {
     pub address: String,
     pub head_name: String,
     pub phone: Option<String>,
+    /// Flattened so that each flag is its own field when edits merge.
+    #[serde(flatten)]
     pub flags: HouseholdFlags,
 }
 
@@ -190,39 +192,40 @@ pub struct HouseholdInput {
 }
 
 impl Household {
+    /// Normalise and validate raw input into a household.
     pub fn create(id: HouseholdId, input: HouseholdInput) -> Result<Household, ValidationErrors> {
-        let mut errors = ValidationErrors::default();
-        let head_name = normalize_name(&input.head_name);
-        let address = normalize_name(&input.address);
-        errors.check(validate::required_text("head_name", &head_name));
-        errors.check(validate::max_len(
-            "address",
-            &address,
-            validate::MAX_TEXT_CHARS,
-        ));
+        let Some(village_id) = input.village_id else {
+            return Err(ValidationError::Empty { field: "village" }.into());
+        };
         let phone = match input.phone.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(p) => match validate::phone(p) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    errors.push(e);
-                    None
-                }
-            },
+            Some(p) => Some(validate::phone(p).unwrap_or_else(|_| p.to_string())),
         };
-        let Some(village_id) = input.village_id else {
-            errors.push(ValidationError::Empty { field: "village" });
-            return Err(errors);
-        };
-        errors.into_result()?;
-        Ok(Household {
+        let h = Household {
             id,
             village_id,
-            address,
-            head_name,
+            address: normalize_name(&input.address),
+            head_name: normalize_name(&input.head_name),
             phone,
             flags: input.flags,
-        })
+        };
+        h.validate()?;
+        Ok(h)
+    }
+
+    /// The checks every stored household passes, whatever wrote it.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        errors.check(validate::required_text("head_name", &self.head_name));
+        errors.check(validate::max_len(
+            "address",
+            &self.address,
+            validate::MAX_TEXT_CHARS,
+        ));
+        if let Some(p) = &self.phone {
+            errors.check(validate::phone(p).map(|_| ()));
+        }
+        errors.into_result()
     }
 }
 
@@ -262,25 +265,30 @@ impl Resident {
         input: ResidentInput,
         today: NaiveDate,
     ) -> Result<Resident, ValidationErrors> {
-        use chrono::Datelike;
-        let mut errors = ValidationErrors::default();
-        let full_name = normalize_name(&input.full_name);
-        errors.check(validate::required_text("full_name", &full_name));
-        errors.check(validate::birth_year(input.birth_year, today.year()));
-        if input.citizen_id_hash.is_some() && input.consent_on.is_none() {
-            errors.push(ValidationError::ConsentRequired);
-        }
-        errors.into_result()?;
-        Ok(Resident {
+        let r = Resident {
             id,
             household_id: input.household_id,
-            full_name,
+            full_name: normalize_name(&input.full_name),
             birth_year: input.birth_year,
             sex: input.sex,
             has_smartphone: input.has_smartphone,
             consent_on: input.consent_on,
             citizen_id_hash: input.citizen_id_hash,
-        })
+        };
+        r.validate(today)?;
+        Ok(r)
+    }
+
+    /// The checks every stored resident passes, whatever wrote it.
+    pub fn validate(&self, today: NaiveDate) -> Result<(), ValidationErrors> {
+        use chrono::Datelike;
+        let mut errors = ValidationErrors::default();
+        errors.check(validate::required_text("full_name", &self.full_name));
+        errors.check(validate::birth_year(self.birth_year, today.year()));
+        if self.citizen_id_hash.is_some() && self.consent_on.is_none() {
+            errors.push(ValidationError::ConsentRequired);
+        }
+        errors.into_result()
     }
 }
 

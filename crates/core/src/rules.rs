@@ -51,6 +51,18 @@ pub enum ChecklistStatus {
     NotEligible,
 }
 
+impl ChecklistStatus {
+    pub fn label_vi(&self) -> String {
+        match self {
+            ChecklistStatus::Done => "Đã xong".into(),
+            ChecklistStatus::FollowUp { due } => format!("Hẹn {}", due.format("%d/%m/%Y")),
+            ChecklistStatus::NotPossible { reason } => format!("Chưa được: {}", reason.label_vi()),
+            ChecklistStatus::Pending => "Chưa làm".into(),
+            ChecklistStatus::NotEligible => "Không thuộc đối tượng".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChecklistItem {
     pub action: ActionCode,

@@ -1,0 +1,192 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "gocua",
+    version,
+    about = "Gõ Cửa: sổ tay tổ công nghệ số cộng đồng (dòng lệnh)"
+)]
+pub struct Cli {
+    /// Path of the device database (encrypted). The key comes from
+    /// GOCUA_DB_KEY, or is asked for on the terminal.
+    #[arg(long, env = "GOCUA_DB", global = true, default_value = "gocua.db")]
+    pub db: PathBuf,
+    /// Print JSON for scripts instead of text for people.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create the database and give this device its identity.
+    Init {
+        #[arg(long)]
+        device_name: String,
+    },
+    /// Device identity and what is waiting to be sent.
+    Status,
+    /// The commune's organisation (villages, teams, members).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    #[command(subcommand)]
+    Household(HouseholdCommand),
+    #[command(subcommand)]
+    Resident(ResidentCommand),
+    #[command(subcommand)]
+    Visit(VisitCommand),
+    /// Households not visited this month and follow-ups due.
+    Worklist {
+        /// Whose worklist: the villages of this member's team.
+        #[arg(long, conflicts_with = "village")]
+        member: Option<String>,
+        /// Or one village.
+        #[arg(long)]
+        village: Option<String>,
+        /// The day (YYYY-MM-DD); today by default.
+        #[arg(long)]
+        date: Option<String>,
+        /// Follow-ups due up to this many days ahead.
+        #[arg(long, default_value_t = 7)]
+        horizon_days: i64,
+    },
+    /// Month figures against the quotas (≥10 households per member, ≥50 assists per team).
+    Quota {
+        #[arg(long)]
+        month: String,
+        #[arg(long, conflicts_with = "team")]
+        member: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+    },
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+    /// Load a generated demo commune (for trying things and benchmarks).
+    Demo {
+        #[arg(long, default_value_t = 300)]
+        households: usize,
+        /// Assisted actions across the year; ~23 per household by default.
+        #[arg(long)]
+        actions: Option<usize>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OrgCommand {
+    /// Load the organisation from a JSON file (as the server sends it).
+    Import {
+        file: PathBuf,
+    },
+    Show,
+}
+
+#[derive(Args)]
+pub struct HouseholdFields {
+    #[arg(long)]
+    pub village: String,
+    /// Name of the head of household.
+    #[arg(long)]
+    pub head: String,
+    #[arg(long, default_value = "")]
+    pub address: String,
+    #[arg(long)]
+    pub phone: Option<String>,
+    #[arg(long)]
+    pub poor: bool,
+    #[arg(long)]
+    pub near_poor: bool,
+    #[arg(long)]
+    pub ethnic_minority: bool,
+    #[arg(long)]
+    pub elderly_only: bool,
+    #[arg(long)]
+    pub no_smartphone: bool,
+}
+
+#[derive(Subcommand)]
+pub enum HouseholdCommand {
+    Add(HouseholdFields),
+    List {
+        #[arg(long)]
+        village: Option<String>,
+    },
+    Show {
+        id: String,
+    },
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Add households from JSON lines (a file or `-`), one transaction each;
+    /// prints `ok ID` as each is durably saved.
+    Import {
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ResidentCommand {
+    Add {
+        #[arg(long)]
+        household: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        birth_year: i32,
+        /// male, female or other
+        #[arg(long)]
+        sex: String,
+        #[arg(long)]
+        smartphone: bool,
+        /// The resident agreed today that their data may be kept.
+        #[arg(long)]
+        consent: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum VisitCommand {
+    /// Record a visit and what was done, in one step.
+    Log {
+        #[arg(long)]
+        household: String,
+        /// Credited member(s); the first recorded the visit.
+        #[arg(long = "member", required = true)]
+        members: Vec<String>,
+        /// door_to_door, skills_corner or village_meeting
+        #[arg(long, default_value = "door_to_door")]
+        form: String,
+        /// met, not_at_home or refused
+        #[arg(long, default_value = "met")]
+        outcome: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// RESIDENT_ID:ACTION_CODE:OUTCOME[:ARG], OUTCOME = done | follow_up:YYYY-MM-DD |
+        /// not_possible:REASON (no_smartphone, not_at_home, refused, data_mismatch, other)
+        #[arg(long = "action")]
+        actions: Vec<String>,
+        /// When it happened (RFC 3339); now by default.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Withdraw a visit recorded by mistake.
+    Void {
+        id: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        member: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CatalogueCommand {
+    List,
+}

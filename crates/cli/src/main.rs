@@ -1,0 +1,22 @@
+//! `gocua`: a headless client over the device store, for scripting, support
+//! at the commune office, and load simulation. It owns argument parsing and
+//! printing only; every rule lives in `gocua-core`, every query in
+//! `gocua-store`.
+
+mod args;
+mod commands;
+mod print;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            print::error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! The device's local store: an encrypted SQLite file (SQLCipher) holding the
+//! commune's organisation, households, residents, visits and actions, and an
+//! outbox of every local change waiting to be pushed.
+//!
+//! This crate owns all device SQL (schema in `migrations/device/`). It must
+//! not decide domain rules (those are `gocua-core`'s) nor speak the wire
+//! format (that is `gocua-sync`'s). Every write records its change in the
+//! outbox in the same transaction; changes applied from the server do not.
+
+mod batch;
+pub mod demo;
+mod error;
+mod households;
+mod merge;
+mod migrate;
+mod open;
+mod org;
+mod queries;
+mod remote;
+mod rows;
+mod visits;
+
+pub use batch::Batch;
+pub use error::StoreError;
+pub use households::{HouseholdDetail, ResidentDetail, SearchHit, VisitSummary};
+pub use open::{DbKey, DeviceInfo};
+pub use org::OrgSnapshot;
+pub use queries::{FollowUpItem, Worklist, WorklistHousehold};
+pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
+
+use gocua_core::HlcClock;
+use rusqlite::Connection;
+
+/// An open device store. One per process; not shared across threads.
+pub struct Store {
+    conn: Connection,
+    clock: Option<HlcClock>,
+}
+
+impl Store {
+    /// Run `f` as one transaction: everything it writes, and the outbox
+    /// entries for it, are committed together (durably: WAL with
+    /// synchronous=FULL) or not at all.
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Batch<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let clock = self.clock.as_mut().ok_or(StoreError::NotInitialised)?;
+        // The clock only moves on if the transaction commits.
+        let mut draft = clock.clone();
+        let tx = self.conn.transaction()?;
+        let mut batch = Batch::new(&tx, &mut draft);
+        let out = f(&mut batch)?;
+        batch.save_clock()?;
+        drop(batch);
+        tx.commit()?;
+        *clock = draft;
+        Ok(out)
+    }
+
+    /// Read-only access for the query modules.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Milliseconds since the Unix epoch, from the system clock.
+pub(crate) fn now_ms() -> u64 {
+    let now = chrono::Utc::now().timestamp_millis();
+    u64::try_from(now).unwrap_or(0)
+}
+
+/// Today in Vietnam.
+pub(crate) fn today() -> chrono::NaiveDate {
+    gocua_core::month::local_date(chrono::Utc::now())
+}
