@@ -143,7 +143,8 @@ CREATE TABLE outbox (
     entity     TEXT NOT NULL,
     entity_id  TEXT NOT NULL,
     hlc        TEXT NOT NULL,
-    fields     TEXT NOT NULL
+    fields     TEXT NOT NULL,
+    base       TEXT NOT NULL DEFAULT '{}'
 );
 
 -- Changes already applied, from here or from the server: applying one

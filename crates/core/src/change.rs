@@ -52,4 +52,9 @@ pub struct Change {
     pub hlc: Hlc,
     /// Field name → new value. For a new record, every field.
     pub fields: serde_json::Map<String, serde_json::Value>,
+    /// For an edit: field name → the stamp the field had on the editing
+    /// device just before. Where the receiver holds another stamp, two
+    /// devices edited the field without seeing each other: a real conflict.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub base: std::collections::BTreeMap<String, Hlc>,
 }

@@ -33,17 +33,31 @@ impl<'a> Batch<'a> {
         entity_id: Uuid,
         fields: Map<String, Value>,
     ) -> Result<Change, StoreError> {
+        self.record_edit(entity, entity_id, fields, FieldClocks::new())
+    }
+
+    /// Like `record_change`, with the stamps the edited fields had before.
+    fn record_edit(
+        &mut self,
+        entity: EntityKind,
+        entity_id: Uuid,
+        fields: Map<String, Value>,
+        base: FieldClocks,
+    ) -> Result<Change, StoreError> {
         let change = Change {
             id: ChangeId::new(),
             entity,
             entity_id,
             hlc: self.clock.tick(crate::now_ms()),
             fields,
+            base,
         };
+        let base_json =
+            serde_json::to_string(&change.base).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.tx
             .prepare_cached(
-                "INSERT INTO outbox (change_id, entity, entity_id, hlc, fields)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO outbox (change_id, entity, entity_id, hlc, fields, base)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![
                 change.id.to_string(),
@@ -51,6 +65,7 @@ impl<'a> Batch<'a> {
                 entity_id.to_string(),
                 change.hlc.to_string(),
                 Value::Object(change.fields.clone()).to_string(),
+                base_json,
             ])?;
         Ok(change)
     }
@@ -78,7 +93,11 @@ impl<'a> Batch<'a> {
         if changed.is_empty() {
             return Ok(false);
         }
-        let change = self.record_change(R::KIND, edited.uuid(), changed.clone())?;
+        let base: FieldClocks = changed
+            .keys()
+            .filter_map(|k| clocks.get(k).map(|h| (k.clone(), *h)))
+            .collect();
+        let change = self.record_edit(R::KIND, edited.uuid(), changed.clone(), base)?;
         for k in changed.keys() {
             clocks.insert(k.clone(), change.hlc);
         }

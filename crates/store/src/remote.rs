@@ -39,7 +39,7 @@ impl Store {
     /// The oldest `limit` changes not yet acknowledged by the server.
     pub fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
-            "SELECT seq, change_id, entity, entity_id, hlc, fields FROM outbox
+            "SELECT seq, change_id, entity, entity_id, hlc, fields, base FROM outbox
              ORDER BY seq LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![limit as i64], |r| {
@@ -51,11 +51,12 @@ impl Store {
                 rows::col::<uuid::Uuid>(r, 3)?,
                 rows::col(r, 4)?,
                 rows::json_col::<Map<String, Value>>(r, 5)?,
+                rows::json_col::<FieldClocks>(r, 6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, id, entity, entity_id, hlc, fields) = row?;
+            let (seq, id, entity, entity_id, hlc, fields, base) = row?;
             let entity = EntityKind::parse(&entity)
                 .ok_or_else(|| StoreError::Corrupt(format!("unknown entity {entity}")))?;
             out.push(OutboxEntry {
@@ -66,6 +67,7 @@ impl Store {
                     entity_id,
                     hlc,
                     fields,
+                    base,
                 },
             });
         }
@@ -189,8 +191,11 @@ fn merge_record<R: MergeRecord>(conn: &Connection, change: &Change) -> Result<()
     };
     for (name, incoming) in &change.fields {
         let current = fields.get(name);
-        let incoming_wins = clocks.get(name).is_none_or(|stamp| change.hlc > *stamp);
-        if let (Some(current), Some(stamp)) = (current, clocks.get(name))
+        let stamp = clocks.get(name);
+        let incoming_wins = stamp.is_none_or(|stamp| change.hlc > *stamp);
+        // A conflict: the writer had not seen the value we hold.
+        let unseen = stamp.is_some() && change.base.get(name) != stamp;
+        if let (Some(current), Some(stamp), true) = (current, stamp, unseen)
             && current != incoming
         {
             let (kept, kept_hlc, lost, lost_hlc) = if incoming_wins {

@@ -1,0 +1,267 @@
+//! The `gocua` binary on real files: the commands a script or a support
+//! person uses, errors in plain words, and durability under kill -9.
+
+use gocua_core::HouseholdId;
+use gocua_store::demo::demo_org;
+use gocua_store::{DbKey, Store};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use tempfile::TempDir;
+
+const KEY: &str = "mật khẩu thử nghiệm";
+
+struct Device {
+    _dir: TempDir,
+    db: PathBuf,
+    org: gocua_store::OrgSnapshot,
+}
+
+fn gocua(db: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gocua"));
+    c.arg("--db")
+        .arg(db)
+        .args(args)
+        .env("GOCUA_DB_KEY", KEY)
+        .stdin(Stdio::null());
+    c
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let out = gocua(db, args).output().expect("run gocua");
+    assert!(
+        out.status.success(),
+        "gocua {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn fails(db: &Path, args: &[&str]) -> Output {
+    let out = gocua(db, args).output().expect("run gocua");
+    assert!(!out.status.success(), "gocua {args:?} should fail");
+    out
+}
+
+fn device() -> Device {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("device.db");
+    ok(&db, &["init", "--device-name", "Máy của Lan"]);
+    let org = demo_org(1);
+    let org_file = dir.path().join("org.json");
+    std::fs::write(&org_file, serde_json::to_string(&org).unwrap()).unwrap();
+    ok(&db, &["org", "import", org_file.to_str().unwrap()]);
+    Device { _dir: dir, db, org }
+}
+
+#[test]
+fn a_members_day_through_the_command_line() {
+    let d = device();
+    let village = d.org.villages[0].id.to_string();
+    let member = d.org.members[0].id.to_string();
+    let h = ok(
+        &d.db,
+        &[
+            "household",
+            "add",
+            "--village",
+            &village,
+            "--head",
+            "Nguyễn Thị Đào",
+            "--address",
+            "Số 5, ngõ 2",
+            "--phone",
+            "0912 345 678",
+            "--elderly-only",
+        ],
+    );
+    let h = h.trim().to_string();
+    let r1 = ok(
+        &d.db,
+        &[
+            "resident",
+            "add",
+            "--household",
+            &h,
+            "--name",
+            "Nguyễn Thị Đào",
+            "--birth-year",
+            "1950",
+            "--sex",
+            "female",
+            "--consent",
+        ],
+    );
+    let r2 = ok(
+        &d.db,
+        &[
+            "resident",
+            "add",
+            "--household",
+            &h,
+            "--name",
+            "Trần Văn Đức",
+            "--birth-year",
+            "1948",
+            "--sex",
+            "male",
+        ],
+    );
+
+    let hits = ok(&d.db, &["household", "search", "nguyen thi dao"]);
+    assert!(hits.starts_with(&h), "{hits}");
+    let hits: serde_json::Value =
+        serde_json::from_str(&ok(&d.db, &["--json", "household", "search", "duc"])).unwrap();
+    assert_eq!(hits[0]["matched_resident"], "Trần Văn Đức");
+
+    let worklist = ok(&d.db, &["worklist", "--member", &member]);
+    assert!(
+        worklist.contains("Nguyễn Thị Đào") && worklist.contains("Người cao tuổi"),
+        "{worklist}"
+    );
+
+    let a1 = format!("{}:vneid_l2:done", r1.trim());
+    let a2 = format!("{}:bank_account:not_possible:no_smartphone", r2.trim());
+    let visit: serde_json::Value = serde_json::from_str(&ok(
+        &d.db,
+        &[
+            "--json",
+            "visit",
+            "log",
+            "--household",
+            &h,
+            "--member",
+            &member,
+            "--action",
+            &a1,
+            "--action",
+            &a2,
+        ],
+    ))
+    .unwrap();
+    assert_eq!(visit["actions"].as_array().unwrap().len(), 2);
+
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let q: serde_json::Value = serde_json::from_str(&ok(
+        &d.db,
+        &["--json", "quota", "--month", &month, "--member", &member],
+    ))
+    .unwrap();
+    assert_eq!(q["households_helped"], 1);
+    assert_eq!(q["assists"], 1, "a not-possible action is not an assist");
+
+    let page = ok(&d.db, &["household", "show", &h]);
+    assert!(
+        page.contains("Kích hoạt tài khoản định danh điện tử VNeID mức độ 2"),
+        "{page}"
+    );
+    assert!(ok(&d.db, &["worklist", "--member", &member]).contains("Chưa thăm trong tháng"));
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&d.db, &["--json", "status"])).unwrap();
+    assert_eq!(
+        status["unsent"],
+        1 + 2 + 1 + 2,
+        "household, residents, visit, actions"
+    );
+    assert!(ok(&d.db, &["catalogue", "list"]).contains("vneid_l2"));
+}
+
+#[test]
+fn errors_are_plain_words_on_stderr_with_a_failing_exit() {
+    let d = device();
+    let village = d.org.villages[0].id.to_string();
+    let out = fails(
+        &d.db,
+        &[
+            "household",
+            "add",
+            "--village",
+            &village,
+            "--head",
+            "Lê Văn Tám",
+            "--phone",
+            "12345",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Số điện thoại phải gồm 10 chữ số"), "{err}");
+    assert!(out.stdout.is_empty());
+
+    let out = fails(&d.db, &["household", "show", "not-a-uuid"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("household 'not-a-uuid'"));
+    let out = fails(&d.db, &["quota", "--month", "2026-13"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2026-13"));
+
+    let out = gocua(&d.db, &["status"])
+        .env("GOCUA_DB_KEY", "sai")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Sai mã khóa"));
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&d.db, &["--json", "status"])).unwrap();
+    assert_eq!(status["unsent"], 0, "nothing was written by the failures");
+}
+
+#[test]
+fn every_reported_write_survives_kill_9() {
+    let d = device();
+    let village = d.org.villages[0].id;
+    let mut child = gocua(&d.db, &["household", "import", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Feed far more than will be written before the kill; stops when the pipe breaks.
+    let feeder = std::thread::spawn(move || {
+        for i in 0..100_000 {
+            let line = serde_json::json!({
+                "village_id": village, "address": format!("Số {i}"), "head_name": format!("Hộ thử {i}"),
+            });
+            if writeln!(stdin, "{line}").is_err() {
+                break;
+            }
+        }
+    });
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut reported: Vec<HouseholdId> = Vec::new();
+    let mut line = String::new();
+    while reported.len() < 300 {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "gocua stopped early"
+        );
+        reported.push(line.trim().strip_prefix("ok ").unwrap().parse().unwrap());
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to flush or clean up
+    child.wait().unwrap();
+    // Lines already printed before the kill were printed after their commit.
+    for rest in reader.lines() {
+        let Ok(rest) = rest else { break };
+        if let Some(id) = rest.trim().strip_prefix("ok ") {
+            reported.push(id.parse().unwrap());
+        }
+    }
+    feeder.join().unwrap();
+
+    let store = Store::open(&d.db, &DbKey::Passphrase(KEY.into())).unwrap();
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let present: std::collections::HashSet<HouseholdId> = store
+        .list_households(&[])
+        .unwrap()
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    for id in &reported {
+        assert!(present.contains(id), "reported household {id} lost");
+    }
+    assert!(present.len() >= reported.len());
+    assert_eq!(
+        store.unsent_count().unwrap() as usize,
+        present.len(),
+        "each household has its change"
+    );
+}
