@@ -277,7 +277,10 @@ fn fill(
                         .collect();
                     let entry = eligible[rng.random_range(0..eligible.len())];
                     let roll = rng.random_range(0..100);
-                    let outcome = if roll < 75 {
+                    // Old follow-ups would have been closed by now; only
+                    // recent visits leave some open.
+                    let recent = (spec.today - day).num_days() < 45;
+                    let outcome = if roll < 75 || (!recent && roll < 90) {
                         ActionOutcome::Done
                     } else if roll < 90 {
                         ActionOutcome::FollowUp {
