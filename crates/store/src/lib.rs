@@ -49,10 +49,12 @@ impl Store {
         // The clock only moves on if the transaction commits.
         let mut draft = clock.clone();
         let tx = self.conn.transaction()?;
-        let mut batch = Batch::new(&tx, &mut draft);
-        let out = f(&mut batch)?;
-        batch.save_clock()?;
-        drop(batch);
+        let out = {
+            let mut batch = Batch::new(&tx, &mut draft);
+            let out = f(&mut batch)?;
+            batch.save_clock()?;
+            out
+        };
         tx.commit()?;
         *clock = draft;
         Ok(out)
