@@ -73,7 +73,9 @@ CREATE TABLE households (
     field_hlcs       TEXT NOT NULL
 );
 CREATE INDEX households_village ON households(village_id, priority DESC);
-CREATE INDEX households_name_key ON households(head_name_key);
+-- Covering indexes: name search scans these (LIKE '%…%' cannot seek) instead
+-- of the whole tables.
+CREATE INDEX households_name_key ON households(head_name_key, id);
 
 CREATE TABLE residents (
     id               TEXT PRIMARY KEY,
@@ -88,7 +90,7 @@ CREATE TABLE residents (
     field_hlcs       TEXT NOT NULL
 );
 CREATE INDEX residents_household ON residents(household_id);
-CREATE INDEX residents_name_key ON residents(name_key);
+CREATE INDEX residents_name_key ON residents(name_key, household_id, full_name);
 CREATE INDEX residents_citizen_id ON residents(citizen_id_hash) WHERE citizen_id_hash IS NOT NULL;
 
 -- Visits and actions are immutable facts; only the void columns change.
@@ -132,7 +134,9 @@ CREATE TABLE assisted_actions (
 );
 CREATE INDEX actions_visit ON assisted_actions(visit_id);
 CREATE INDEX actions_resident ON assisted_actions(resident_id, action_code);
-CREATE INDEX actions_follow_up ON assisted_actions(follow_up_due)
+-- Open follow-ups by resident: the worklist walks a village's residents and
+-- must touch only their follow-ups, not every action they ever had.
+CREATE INDEX actions_follow_up ON assisted_actions(resident_id, follow_up_due)
     WHERE status = 'follow_up' AND voided_at IS NULL;
 
 -- Changes made on this device, waiting to be pushed. Written in the same

@@ -154,9 +154,12 @@ impl Store {
         params.extend(members.iter().map(|m| m.to_string()));
         let in_list = rows::placeholders(2, members.len());
         let conn = self.conn();
+        // CROSS JOIN keeps SQLite starting from the members' index: without
+        // statistics it otherwise walks every visit of the month.
         let visit_filter = format!(
-            "SELECT DISTINCT vm.visit_id FROM visit_members vm JOIN visits v ON v.id = vm.visit_id
-             WHERE v.month = ?1 AND vm.member_id IN ({in_list})"
+            "SELECT DISTINCT vm.visit_id FROM visit_members vm CROSS JOIN visits v
+             ON v.id = vm.visit_id
+             WHERE vm.member_id IN ({in_list}) AND v.month = ?1"
         );
         let mut work: Vec<VisitWork> = Vec::new();
         let mut index: HashMap<VisitId, usize> = HashMap::new();
