@@ -45,6 +45,7 @@ impl EntityKind {
 
 /// One change: the fields it sets on one record, stamped by one clock.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Change {
     pub id: ChangeId,
     pub entity: EntityKind,

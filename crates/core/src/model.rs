@@ -126,6 +126,15 @@ pub struct Member {
     pub role: Role,
 }
 
+/// A commune's whole organisation, as the server hands it to a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSnapshot {
+    pub commune: Commune,
+    pub villages: Vec<Village>,
+    pub teams: Vec<Team>,
+    pub members: Vec<Member>,
+}
+
 /// The priority groups the commune plans name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct HouseholdFlags {

@@ -22,9 +22,9 @@ mod visits;
 
 pub use batch::Batch;
 pub use error::StoreError;
+pub use gocua_core::OrgSnapshot;
 pub use households::{HouseholdDetail, ResidentDetail, SearchHit, VisitSummary};
 pub use open::{DbKey, DeviceInfo};
-pub use org::OrgSnapshot;
 pub use queries::{FollowUpItem, Worklist, WorklistHousehold};
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
 

@@ -3,15 +3,14 @@
 
 use crate::{StoreError, rows};
 use gocua_core::text::search_key;
-use gocua_core::{EntityKind, Hlc, Household, HouseholdFlags, Resident};
+use gocua_core::{EntityKind, Household, HouseholdFlags, Resident};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
-pub(crate) type FieldClocks = BTreeMap<String, Hlc>;
+pub(crate) use gocua_core::merge::FieldClocks;
 
 pub(crate) trait MergeRecord: Serialize + DeserializeOwned + Sized {
     const KIND: EntityKind;

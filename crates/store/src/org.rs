@@ -4,18 +4,10 @@
 use crate::{Store, StoreError, rows};
 use gocua_core::catalogue::seed_catalogue;
 use gocua_core::text::{vietnamese_cmp, vietnamese_name_cmp};
-use gocua_core::{CatalogueEntry, Commune, Member, MemberId, Team, TeamId, Village, VillageId};
+use gocua_core::{
+    CatalogueEntry, Commune, Member, MemberId, OrgSnapshot, Team, TeamId, Village, VillageId,
+};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-
-/// A commune's whole organisation, as the server hands it to a device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgSnapshot {
-    pub commune: Commune,
-    pub villages: Vec<Village>,
-    pub teams: Vec<Team>,
-    pub members: Vec<Member>,
-}
 
 pub(crate) fn seed_catalogue_if_empty(conn: &Connection) -> Result<(), StoreError> {
     let n: i64 = conn.query_row("SELECT count(*) FROM action_catalogue", [], |r| r.get(0))?;

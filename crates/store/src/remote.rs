@@ -5,6 +5,7 @@
 use crate::merge::{FieldClocks, MergeRecord, from_fields};
 use crate::visits::{insert_action, insert_visit, set_void};
 use crate::{Store, StoreError, rows};
+use gocua_core::merge::{FactEffect, fact_effect, merge_fields};
 use gocua_core::{AssistedAction, Change, ChangeId, EntityKind, Household, Resident, Visit, Void};
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -183,49 +184,33 @@ fn invalid(e: impl ToString) -> StoreError {
     ))
 }
 
-/// Last writer wins, field by field; the loser of a real conflict is logged.
+/// Last writer wins, field by field (`gocua_core::merge`); the loser of a
+/// real conflict is logged.
 fn merge_record<R: MergeRecord>(conn: &Connection, change: &Change) -> Result<(), StoreError> {
-    let (mut fields, mut clocks) = match R::load(conn, change.entity_id)? {
+    let (fields, clocks) = match R::load(conn, change.entity_id)? {
         Some((current, clocks)) => (crate::merge::to_fields(&current)?, clocks),
         None => (Map::new(), FieldClocks::new()),
     };
-    for (name, incoming) in &change.fields {
-        let current = fields.get(name);
-        let stamp = clocks.get(name);
-        let incoming_wins = stamp.is_none_or(|stamp| change.hlc > *stamp);
-        // A conflict: the writer had not seen the value we hold.
-        let unseen = stamp.is_some() && change.base.get(name) != stamp;
-        if let (Some(current), Some(stamp), true) = (current, stamp, unseen)
-            && current != incoming
-        {
-            let (kept, kept_hlc, lost, lost_hlc) = if incoming_wins {
-                (incoming, change.hlc, current, *stamp)
-            } else {
-                (current, *stamp, incoming, change.hlc)
-            };
-            conn.prepare_cached(
-                "INSERT INTO conflicts (entity, entity_id, field, kept_value, kept_hlc,
-                                        lost_value, lost_hlc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                R::KIND.as_str(),
-                change.entity_id.to_string(),
-                name,
-                kept.to_string(),
-                kept_hlc.to_string(),
-                lost.to_string(),
-                lost_hlc.to_string(),
-            ])?;
-        }
-        if incoming_wins {
-            fields.insert(name.clone(), incoming.clone());
-            clocks.insert(name.clone(), change.hlc);
-        }
+    let merged = merge_fields(fields, clocks, change);
+    for c in &merged.conflicts {
+        conn.prepare_cached(
+            "INSERT INTO conflicts (entity, entity_id, field, kept_value, kept_hlc,
+                                    lost_value, lost_hlc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            R::KIND.as_str(),
+            change.entity_id.to_string(),
+            c.field,
+            c.kept_value.to_string(),
+            c.kept_hlc.to_string(),
+            c.lost_value.to_string(),
+            c.lost_hlc.to_string(),
+        ])?;
     }
-    let record: R = from_fields(change.entity_id, fields).map_err(invalid)?;
+    let record: R = from_fields(change.entity_id, merged.fields).map_err(invalid)?;
     record.check()?;
-    record.save(conn, &clocks)
+    record.save(conn, &merged.clocks)
 }
 
 /// Facts are inserted once; afterwards only a void is taken.
@@ -238,18 +223,16 @@ fn apply_fact<F: serde::de::DeserializeOwned>(
     let exists = conn
         .prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?
         .exists(params![change.entity_id.to_string()])?;
-    if !exists {
-        let fact: F = from_fields(change.entity_id, change.fields.clone()).map_err(invalid)?;
-        return insert(conn, &fact);
-    }
-    match change.fields.get("voided") {
-        Some(v) if !v.is_null() => {
-            let void: Void = serde_json::from_value(v.clone()).map_err(invalid)?;
+    match fact_effect(exists, change) {
+        FactEffect::Create => {
+            let fact: F = from_fields(change.entity_id, change.fields.clone()).map_err(invalid)?;
+            insert(conn, &fact)
+        }
+        FactEffect::Void(v) => {
+            let void: Void = serde_json::from_value(v).map_err(invalid)?;
             set_void(conn, table, change.entity_id, &void)?;
             Ok(())
         }
-        // A repeat of the creating change, or an attempt to edit a fact:
-        // facts do not change, so there is nothing to apply.
-        _ => Ok(()),
+        FactEffect::Nothing => Ok(()),
     }
 }
