@@ -1,0 +1,1 @@
+//! The device's sync client (to be written).

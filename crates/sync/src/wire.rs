@@ -1,0 +1,193 @@
+//! The wire format, version 1. Every body is JSON; every error body is
+//! `ErrorBody`. Requests refuse unknown fields so a mistyped client fails
+//! loudly instead of silently losing data.
+
+use gocua_core::{
+    CatalogueEntry, Change, ChangeId, CommuneId, DeviceId, Member, OrgSnapshot, Role, VillageId,
+};
+use serde::{Deserialize, Serialize};
+
+pub const ENROLL: &str = "/api/v1/enroll";
+pub const PUSH: &str = "/api/v1/push";
+pub const PULL: &str = "/api/v1/pull";
+pub const ORG: &str = "/api/v1/org";
+pub const HEALTH: &str = "/api/v1/health";
+
+/// Most changes one push may carry.
+pub const MAX_PUSH_CHANGES: usize = 500;
+/// Largest request body the server reads.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Most changes one pull page returns.
+pub const MAX_PULL_LIMIT: u32 = 2000;
+
+/// What a device may see and write, as the server decided at enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub commune_id: CommuneId,
+    pub role: Role,
+    /// The villages whose records the device reads and writes.
+    pub village_ids: Vec<VillageId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// The one-time code the leader gave the member.
+    pub code: String,
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: DeviceId,
+    /// Bearer token for every later request. Shown once; the server keeps
+    /// only its hash.
+    pub token: String,
+    pub member: Member,
+    pub scope: Scope,
+    pub org: OrgSnapshot,
+    pub catalogue: Vec<CatalogueEntry>,
+    /// SHA-256 of the server's TLS certificate (hex), to pin from now on.
+    pub server_fingerprint: String,
+}
+
+/// `GET /api/v1/org`: the organisation and catalogue, refreshed each sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgResponse {
+    pub member: Member,
+    pub scope: Scope,
+    pub org: OrgSnapshot,
+    pub catalogue: Vec<CatalogueEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum PushOutcome {
+    /// Taken and durably stored now.
+    Applied,
+    /// Taken before (a retried push): nothing to do.
+    AlreadyHad,
+    /// Refused for good; the device quarantines it and shows why.
+    Rejected { code: String, message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResult {
+    pub change_id: ChangeId,
+    #[serde(flatten)]
+    pub outcome: PushOutcome,
+}
+
+/// One result per pushed change, in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<PushResult>,
+}
+
+/// `GET /api/v1/pull?after=CURSOR&limit=N`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullQuery {
+    #[serde(default)]
+    pub after: i64,
+    #[serde(default = "default_pull_limit")]
+    pub limit: u32,
+}
+
+fn default_pull_limit() -> u32 {
+    500
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PulledChange {
+    /// The server's order; the device's next cursor.
+    pub seq: i64,
+    pub change: Change,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<PulledChange>,
+    /// Pass as `after` next time.
+    pub cursor: i64,
+    /// More changes wait after this page.
+    pub more: bool,
+}
+
+/// Every 4xx/5xx body: a stable code and a Vietnamese sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+/// What the enrollment QR code carries:
+/// `gocua-enroll:v1?url=https://…&code=…&fp=<sha256 hex>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollmentPayload {
+    pub url: String,
+    pub code: String,
+    /// Pinned from the start when present (no trust on first use).
+    pub fingerprint: Option<String>,
+}
+
+const PAYLOAD_PREFIX: &str = "gocua-enroll:v1?";
+
+impl EnrollmentPayload {
+    pub fn to_text(&self) -> String {
+        let mut s = format!("{PAYLOAD_PREFIX}url={}&code={}", self.url, self.code);
+        if let Some(fp) = &self.fingerprint {
+            s.push_str(&format!("&fp={fp}"));
+        }
+        s
+    }
+
+    /// Parse a scanned or pasted payload. URLs here never contain `&`.
+    pub fn parse(text: &str) -> Option<EnrollmentPayload> {
+        let query = text.trim().strip_prefix(PAYLOAD_PREFIX)?;
+        let (mut url, mut code, mut fingerprint) = (None, None, None);
+        for pair in query.split('&') {
+            match pair.split_once('=')? {
+                ("url", v) => url = Some(v.to_string()),
+                ("code", v) => code = Some(v.to_string()),
+                ("fp", v) => fingerprint = Some(v.to_string()),
+                _ => {}
+            }
+        }
+        Some(EnrollmentPayload {
+            url: url?,
+            code: code?,
+            fingerprint,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_round_trips() {
+        let p = EnrollmentPayload {
+            url: "https://192.0.2.1:8443".into(),
+            code: "K7M2-PQ9X".into(),
+            fingerprint: Some("ab".repeat(32)),
+        };
+        assert_eq!(EnrollmentPayload::parse(&p.to_text()), Some(p));
+        assert_eq!(EnrollmentPayload::parse("hello"), None);
+    }
+
+    #[test]
+    fn requests_refuse_unknown_fields() {
+        let bad = r#"{"code":"x","device_name":"y","admin":true}"#;
+        assert!(serde_json::from_str::<EnrollRequest>(bad).is_err());
+        let bad = r#"{"changes":[],"extra":1}"#;
+        assert!(serde_json::from_str::<PushRequest>(bad).is_err());
+    }
+}
