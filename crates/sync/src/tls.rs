@@ -98,11 +98,14 @@ impl ServerCertVerifier for PinnedVerifier {
     }
 }
 
+/// Holds the fingerprint of the last server certificate seen.
+pub type SeenFingerprint = Arc<Mutex<Option<String>>>;
+
 /// A TLS client configuration that accepts only the pinned certificate.
 /// The returned cell holds the fingerprint of the last certificate seen.
 pub fn pinned_client_config(
     pin: Pin,
-) -> Result<(rustls::ClientConfig, Arc<Mutex<Option<String>>>), rustls::Error> {
+) -> Result<(rustls::ClientConfig, SeenFingerprint), rustls::Error> {
     let provider = provider();
     let seen = Arc::new(Mutex::new(None));
     let verifier = PinnedVerifier {
@@ -122,7 +125,7 @@ pub fn pinned_client_config(
 pub fn pinned_http_client(
     pin: Pin,
     timeout: std::time::Duration,
-) -> Result<(reqwest::blocking::Client, Arc<Mutex<Option<String>>>), PinError> {
+) -> Result<(reqwest::blocking::Client, SeenFingerprint), PinError> {
     let (config, seen) = pinned_client_config(pin)?;
     let client = reqwest::blocking::Client::builder()
         .tls_backend_preconfigured(config)
