@@ -1,17 +1,21 @@
-//! Schema migrations: the SQL files in `migrations/device/`, applied in order,
-//! each in its own transaction, each recorded so it runs once.
+//! Schema migrations: the SQL files in `migrations/device/` (and, for the
+//! central server, `migrations/server/`), applied in order, each in its own
+//! transaction, each recorded so it runs once.
 
 use crate::StoreError;
 use rusqlite::{Connection, params};
 
 /// (version, name, SQL). Append only: a shipped migration never changes.
-pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[(
+pub(crate) type Migration = (i64, &'static str, &'static str);
+
+/// The device schema.
+pub(crate) const MIGRATIONS: &[Migration] = &[(
     1,
     "0001_init",
     include_str!("../../../migrations/device/0001_init.sql"),
 )];
 
-pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {
+pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version     INTEGER PRIMARY KEY,
@@ -24,14 +28,14 @@ pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {
         [],
         |r| r.get(0),
     )?;
-    let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+    let known = migrations.last().map(|m| m.0).unwrap_or(0);
     if current > known {
         return Err(StoreError::SchemaTooNew {
             found: current,
             known,
         });
     }
-    for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    for (version, name, sql) in migrations.iter().filter(|m| m.0 > current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.execute(
@@ -47,20 +51,25 @@ pub(crate) fn run(conn: &mut Connection) -> Result<(), StoreError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_migration_file_is_listed_in_order() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/device");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
+    /// Each folder's files, in order, are exactly the listed migrations.
+    pub(crate) fn check_listed(folder: &str, migrations: &[Migration]) {
+        let dir = format!("{}/../../migrations/{folder}", env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".sql"))
             .collect();
         files.sort();
-        let listed: Vec<String> = MIGRATIONS.iter().map(|m| format!("{}.sql", m.1)).collect();
+        let listed: Vec<String> = migrations.iter().map(|m| format!("{}.sql", m.1)).collect();
         assert_eq!(files, listed);
-        for (i, m) in MIGRATIONS.iter().enumerate() {
+        for (i, m) in migrations.iter().enumerate() {
             assert_eq!(m.0, i as i64 + 1);
             assert!(m.1.starts_with(&format!("{:04}_", m.0)));
         }
+    }
+
+    #[test]
+    fn every_device_migration_file_is_listed_in_order() {
+        check_listed("device", MIGRATIONS);
     }
 }

@@ -71,7 +71,7 @@ impl Store {
              PRAGMA cache_size = -16000;",
         )?;
         let mut conn = conn;
-        migrate::run(&mut conn)?;
+        migrate::run(&mut conn, migrate::MIGRATIONS)?;
         let clock = conn
             .query_row("SELECT last_hlc FROM device WHERE singleton = 1", [], |r| {
                 rows::col::<Hlc>(r, 0)
