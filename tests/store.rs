@@ -114,7 +114,7 @@ fn schema_is_created_once_and_reopening_changes_nothing() {
     }
     assert_eq!(
         raw_count(&path, "SELECT count(*) FROM schema_migrations"),
-        1
+        2 // 0001_init, 0002_sync
     );
     assert_eq!(
         raw_count(&path, "SELECT count(*) FROM action_catalogue"),

@@ -17,6 +17,15 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    #[error("this device is not enrolled with a server yet")]
+    NotEnrolled,
+    #[error(
+        "{count} unsent change(s) were stamped by another device identity; \
+         enrolling would make the server refuse them"
+    )]
+    UnsentFromOtherDevice { count: i64 },
+    #[error("this database holds another commune's data; use a new database file")]
+    OtherCommune,
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -39,6 +48,9 @@ impl StoreError {
             StoreError::NotFound { .. } => "not_found",
             StoreError::SchemaTooNew { .. } => "schema_too_new",
             StoreError::Corrupt(_) => "corrupt",
+            StoreError::NotEnrolled => "not_enrolled",
+            StoreError::UnsentFromOtherDevice { .. } => "unsent_from_other_device",
+            StoreError::OtherCommune => "other_commune",
             StoreError::Sqlite(_) => "database",
         }
     }
@@ -53,6 +65,18 @@ impl StoreError {
             StoreError::NotFound { .. } => "Không tìm thấy bản ghi.".into(),
             StoreError::SchemaTooNew { .. } => {
                 "Dữ liệu được tạo bởi phiên bản mới hơn; hãy cập nhật ứng dụng.".into()
+            }
+            StoreError::NotEnrolled => {
+                "Thiết bị chưa đăng ký với máy chủ của xã: hãy chạy đăng ký trước.".into()
+            }
+            StoreError::UnsentFromOtherDevice { count } => format!(
+                "Thiết bị còn {count} thay đổi chưa gửi của lần đăng ký trước. Không thể \
+                 đăng ký lại vì máy chủ sẽ không nhận các thay đổi đó; dữ liệu vẫn được giữ \
+                 nguyên trên máy. Hãy liên hệ quản trị xã."
+            ),
+            StoreError::OtherCommune => {
+                "Tệp dữ liệu này đang chứa dữ liệu của xã khác; hãy dùng một tệp dữ liệu mới."
+                    .into()
             }
             StoreError::Corrupt(_) | StoreError::Sqlite(_) => {
                 "Lỗi cơ sở dữ liệu trên thiết bị; dữ liệu chưa lưu không bị mất.".into()

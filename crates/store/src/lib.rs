@@ -18,6 +18,7 @@ mod org;
 mod queries;
 mod remote;
 mod rows;
+mod sync_state;
 mod visits;
 
 pub use batch::Batch;
@@ -27,6 +28,10 @@ pub use households::{HouseholdDetail, ResidentDetail, SearchHit, VisitSummary};
 pub use open::{DbKey, DeviceInfo};
 pub use queries::{FollowUpItem, Worklist, WorklistHousehold};
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
+pub use sync_state::{
+    DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection,
+    QuarantineDirection, QuarantinedChange, SyncState,
+};
 
 use gocua_core::HlcClock;
 use rusqlite::Connection;

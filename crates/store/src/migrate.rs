@@ -9,11 +9,18 @@ use rusqlite::{Connection, params};
 pub(crate) type Migration = (i64, &'static str, &'static str);
 
 /// The device schema.
-pub(crate) const MIGRATIONS: &[Migration] = &[(
-    1,
-    "0001_init",
-    include_str!("../../../migrations/device/0001_init.sql"),
-)];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    (
+        1,
+        "0001_init",
+        include_str!("../../../migrations/device/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_sync",
+        include_str!("../../../migrations/device/0002_sync.sql"),
+    ),
+];
 
 pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {
     conn.execute_batch(

@@ -42,55 +42,72 @@ fn upsert_catalogue_entry(conn: &Connection, e: &CatalogueEntry) -> Result<(), S
     Ok(())
 }
 
+/// Upsert the organisation inside the caller's transaction.
+pub(crate) fn write_org(conn: &Connection, org: &OrgSnapshot) -> Result<(), StoreError> {
+    let c = &org.commune;
+    conn.execute(
+        "INSERT INTO communes (id, name, province) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, province = excluded.province",
+        params![c.id.to_string(), c.name, c.province],
+    )?;
+    for v in &org.villages {
+        conn.execute(
+            "INSERT INTO villages (id, commune_id, name) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+            params![v.id.to_string(), v.commune_id.to_string(), v.name],
+        )?;
+    }
+    for t in &org.teams {
+        conn.execute(
+            "INSERT INTO teams (id, commune_id, name) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+            params![t.id.to_string(), t.commune_id.to_string(), t.name],
+        )?;
+        conn.execute(
+            "DELETE FROM team_villages WHERE team_id = ?1",
+            params![t.id.to_string()],
+        )?;
+        for v in &t.village_ids {
+            conn.execute(
+                "INSERT INTO team_villages (team_id, village_id) VALUES (?1, ?2)",
+                params![t.id.to_string(), v.to_string()],
+            )?;
+        }
+    }
+    for m in &org.members {
+        conn.execute(
+            "INSERT INTO members (id, commune_id, team_id, full_name, role)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET team_id = excluded.team_id,
+                 full_name = excluded.full_name, role = excluded.role",
+            params![
+                m.id.to_string(),
+                m.commune_id.to_string(),
+                m.team_id.map(|t| t.to_string()),
+                m.full_name,
+                m.role.as_str()
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Upsert catalogue entries inside the caller's transaction.
+pub(crate) fn write_catalogue(
+    conn: &Connection,
+    entries: &[CatalogueEntry],
+) -> Result<(), StoreError> {
+    for e in entries {
+        upsert_catalogue_entry(conn, e)?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Replace the local copy of the organisation with the server's.
     pub fn import_org(&mut self, org: &OrgSnapshot) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        let c = &org.commune;
-        tx.execute(
-            "INSERT INTO communes (id, name, province) VALUES (?1, ?2, ?3)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, province = excluded.province",
-            params![c.id.to_string(), c.name, c.province],
-        )?;
-        for v in &org.villages {
-            tx.execute(
-                "INSERT INTO villages (id, commune_id, name) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name",
-                params![v.id.to_string(), v.commune_id.to_string(), v.name],
-            )?;
-        }
-        for t in &org.teams {
-            tx.execute(
-                "INSERT INTO teams (id, commune_id, name) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (id) DO UPDATE SET name = excluded.name",
-                params![t.id.to_string(), t.commune_id.to_string(), t.name],
-            )?;
-            tx.execute(
-                "DELETE FROM team_villages WHERE team_id = ?1",
-                params![t.id.to_string()],
-            )?;
-            for v in &t.village_ids {
-                tx.execute(
-                    "INSERT INTO team_villages (team_id, village_id) VALUES (?1, ?2)",
-                    params![t.id.to_string(), v.to_string()],
-                )?;
-            }
-        }
-        for m in &org.members {
-            tx.execute(
-                "INSERT INTO members (id, commune_id, team_id, full_name, role)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (id) DO UPDATE SET team_id = excluded.team_id,
-                     full_name = excluded.full_name, role = excluded.role",
-                params![
-                    m.id.to_string(),
-                    m.commune_id.to_string(),
-                    m.team_id.map(|t| t.to_string()),
-                    m.full_name,
-                    m.role.as_str()
-                ],
-            )?;
-        }
+        write_org(&tx, org)?;
         tx.commit()?;
         Ok(())
     }
@@ -201,9 +218,7 @@ impl Store {
     /// Add, rename or retire catalogue entries (as the server sends them).
     pub fn import_catalogue(&mut self, entries: &[CatalogueEntry]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
-        for e in entries {
-            upsert_catalogue_entry(&tx, e)?;
-        }
+        write_catalogue(&tx, entries)?;
         tx.commit()?;
         Ok(())
     }

@@ -6,8 +6,10 @@ use crate::merge::{FieldClocks, MergeRecord, from_fields};
 use crate::visits::{insert_action, insert_visit, set_void};
 use crate::{Store, StoreError, rows};
 use gocua_core::merge::{FactEffect, fact_effect, merge_fields};
-use gocua_core::{AssistedAction, Change, ChangeId, EntityKind, Household, Resident, Visit, Void};
-use rusqlite::{Connection, params};
+use gocua_core::{
+    AssistedAction, Change, ChangeId, EntityKind, HlcClock, Household, Resident, Visit, Void,
+};
+use rusqlite::{Connection, Transaction, params};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -97,52 +99,29 @@ impl Store {
     /// Apply changes from the server in one transaction. Each change is
     /// judged on its own: a bad one is rejected without stopping the rest.
     pub fn apply_remote(&mut self, changes: &[Change]) -> Result<Vec<ApplyOutcome>, StoreError> {
+        self.apply_then(changes, |_, _| Ok(()))
+            .map(|(outcomes, ())| outcomes)
+    }
+
+    /// Apply changes from the server, then run `then` in the same
+    /// transaction with the outcomes (to record sync progress atomically).
+    pub(crate) fn apply_then<T>(
+        &mut self,
+        changes: &[Change],
+        then: impl FnOnce(&Transaction<'_>, &[ApplyOutcome]) -> Result<T, StoreError>,
+    ) -> Result<(Vec<ApplyOutcome>, T), StoreError> {
         let clock = self.clock.as_mut().ok_or(StoreError::NotInitialised)?;
-        let own_device = clock.device();
         let mut draft = clock.clone();
         let mut tx = self.conn.transaction()?;
-        let mut outcomes = Vec::with_capacity(changes.len());
-        let now = crate::now_ms();
-        for change in changes {
-            let seen = tx
-                .prepare_cached("SELECT 1 FROM applied_changes WHERE change_id = ?1")?
-                .exists(params![change.id.to_string()])?;
-            // Our own changes coming back are already here.
-            if seen || change.hlc.device == own_device {
-                outcomes.push(ApplyOutcome::AlreadyHad);
-                continue;
-            }
-            if let Err(e) = draft.observe(change.hlc, now) {
-                outcomes.push(ApplyOutcome::Rejected {
-                    reason: e.to_string(),
-                });
-                continue;
-            }
-            let sp = tx.savepoint()?;
-            match apply_one(&sp, change) {
-                Ok(()) => {
-                    sp.execute(
-                        "INSERT INTO applied_changes (change_id) VALUES (?1)",
-                        params![change.id.to_string()],
-                    )?;
-                    sp.commit()?;
-                    outcomes.push(ApplyOutcome::Applied);
-                }
-                Err(e) => {
-                    drop(sp); // rolls back this change only
-                    outcomes.push(ApplyOutcome::Rejected {
-                        reason: e.to_string(),
-                    });
-                }
-            }
-        }
+        let outcomes = apply_in(&mut tx, &mut draft, changes)?;
         tx.execute(
             "UPDATE device SET last_hlc = ?1 WHERE singleton = 1",
             params![draft.current().to_string()],
         )?;
+        let out = then(&tx, &outcomes)?;
         tx.commit()?;
         *clock = draft;
-        Ok(outcomes)
+        Ok((outcomes, out))
     }
 
     /// Field values that lost a concurrent edit, newest first.
@@ -164,6 +143,51 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Apply each change inside `tx`, moving `draft` past every stamp taken.
+fn apply_in(
+    tx: &mut Transaction<'_>,
+    draft: &mut HlcClock,
+    changes: &[Change],
+) -> Result<Vec<ApplyOutcome>, StoreError> {
+    let own_device = draft.device();
+    let mut outcomes = Vec::with_capacity(changes.len());
+    let now = crate::now_ms();
+    for change in changes {
+        let seen = tx
+            .prepare_cached("SELECT 1 FROM applied_changes WHERE change_id = ?1")?
+            .exists(params![change.id.to_string()])?;
+        // Our own changes coming back are already here.
+        if seen || change.hlc.device == own_device {
+            outcomes.push(ApplyOutcome::AlreadyHad);
+            continue;
+        }
+        if let Err(e) = draft.observe(change.hlc, now) {
+            outcomes.push(ApplyOutcome::Rejected {
+                reason: e.to_string(),
+            });
+            continue;
+        }
+        let sp = tx.savepoint()?;
+        match apply_one(&sp, change) {
+            Ok(()) => {
+                sp.execute(
+                    "INSERT INTO applied_changes (change_id) VALUES (?1)",
+                    params![change.id.to_string()],
+                )?;
+                sp.commit()?;
+                outcomes.push(ApplyOutcome::Applied);
+            }
+            Err(e) => {
+                drop(sp); // rolls back this change only
+                outcomes.push(ApplyOutcome::Rejected {
+                    reason: e.to_string(),
+                });
+            }
+        }
+    }
+    Ok(outcomes)
 }
 
 fn apply_one(conn: &Connection, change: &Change) -> Result<(), StoreError> {

@@ -1,0 +1,350 @@
+//! The device's sync state on real encrypted files: enrollment (and how it
+//! takes the server's device id), settling a push (ack and quarantine in one
+//! transaction), applying pulled pages with the cursor, and the quarantine.
+
+use gocua_core::{
+    Change, ChangeId, Commune, CommuneId, DeviceId, HouseholdFlags, HouseholdId, HouseholdInput,
+    Member, MemberId, ResidentInput, Role, Sex, Team, TeamId, Village, VillageId,
+};
+use gocua_store::{
+    ApplyOutcome, DbKey, DeviceToken, NewEnrollment, OrgSnapshot, PushRejection,
+    QuarantineDirection, Store, StoreError,
+};
+use std::path::Path;
+use tempfile::TempDir;
+
+fn key() -> DbKey {
+    DbKey::Raw([7; 32])
+}
+
+struct Fixture {
+    org: OrgSnapshot,
+    village: VillageId,
+    member: MemberId,
+}
+
+fn org() -> Fixture {
+    let commune = Commune {
+        id: CommuneId::new(),
+        name: "Xã Thượng Ninh".into(),
+        province: "Thanh Hóa".into(),
+    };
+    let village = Village {
+        id: VillageId::new(),
+        commune_id: commune.id,
+        name: "Thôn Xuân Thượng".into(),
+    };
+    let team = Team {
+        id: TeamId::new(),
+        commune_id: commune.id,
+        name: "Tổ CNS Xuân Thượng".into(),
+        village_ids: vec![village.id],
+    };
+    let member = Member {
+        id: MemberId::new(),
+        commune_id: commune.id,
+        team_id: Some(team.id),
+        full_name: "Hà Thị Nga".into(),
+        role: Role::Member,
+    };
+    Fixture {
+        village: village.id,
+        member: member.id,
+        org: OrgSnapshot {
+            commune,
+            villages: vec![village],
+            teams: vec![team],
+            members: vec![member],
+        },
+    }
+}
+
+fn enrollment(f: &Fixture, device_id: DeviceId) -> NewEnrollment {
+    NewEnrollment {
+        server_url: "https://192.0.2.1:8443".into(),
+        token: DeviceToken::new("tok-very-secret"),
+        server_fingerprint: "AB".repeat(32),
+        device_id,
+        device_name: "Điện thoại của Nga".into(),
+        member_id: f.member,
+        scope: serde_json::json!({ "villages": [f.village] }),
+        org: f.org.clone(),
+        catalogue: Vec::new(),
+    }
+}
+
+fn open(dir: &Path, name: &str) -> Store {
+    Store::open(&dir.join(name), &key()).expect("open")
+}
+
+/// A store enrolled with a fresh server-assigned id.
+fn enrolled(dir: &Path, name: &str, f: &Fixture) -> (Store, DeviceId) {
+    let mut s = open(dir, name);
+    let id = DeviceId::new();
+    s.enroll(&enrollment(f, id)).expect("enroll");
+    (s, id)
+}
+
+fn household(f: &Fixture, head: &str) -> HouseholdInput {
+    HouseholdInput {
+        village_id: Some(f.village),
+        address: "Xóm Giữa".into(),
+        head_name: head.into(),
+        phone: None,
+        flags: HouseholdFlags::default(),
+    }
+}
+
+fn resident(h: HouseholdId, name: &str) -> ResidentInput {
+    ResidentInput {
+        household_id: h,
+        full_name: name.into(),
+        birth_year: 1960,
+        sex: Sex::Male,
+        has_smartphone: false,
+        consent_on: None,
+        citizen_id_hash: None,
+    }
+}
+
+fn pending(s: &Store) -> Vec<Change> {
+    s.outbox_pending(1000)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.change)
+        .collect()
+}
+
+#[test]
+fn enrolling_a_new_file_sets_it_up_with_the_servers_device_id() {
+    let dir = TempDir::new().unwrap();
+    let f = org();
+    let (mut s, id) = enrolled(dir.path(), "a.db", &f);
+    let device = s.device().unwrap().unwrap();
+    assert_eq!(device.device_id, id);
+    assert_eq!(device.device_name, "Điện thoại của Nga");
+    let e = s.enrollment().unwrap().unwrap();
+    assert_eq!(e.token.expose(), "tok-very-secret");
+    assert_eq!(e.server_fingerprint, "ab".repeat(32), "stored lower-case");
+    assert_eq!(e.member_id, f.member);
+    assert!(!format!("{e:?}").contains("very-secret"));
+    assert!(!serde_json::to_string(&e).unwrap().contains("very-secret"));
+    assert_eq!(s.org().unwrap().unwrap(), {
+        let mut o = f.org.clone();
+        o.teams[0].village_ids.sort();
+        o
+    });
+    assert_eq!(s.catalogue().unwrap().len(), 11, "seeded catalogue");
+    assert_eq!(s.sync_state().unwrap().pull_cursor, 0);
+
+    let h = s.write(|b| b.add_household(household(&f, "Lê Văn Tám")));
+    assert!(h.is_ok());
+    assert_eq!(
+        pending(&s)[0].hlc.device,
+        id,
+        "new writes carry the server's id"
+    );
+
+    // The token survives reopening and is not in the file in clear.
+    drop(s);
+    let s = open(dir.path(), "a.db");
+    assert_eq!(
+        s.enrollment().unwrap().unwrap().token.expose(),
+        "tok-very-secret"
+    );
+    let raw = std::fs::read(dir.path().join("a.db")).unwrap();
+    assert!(!raw.windows(15).any(|w| w == b"tok-very-secret"));
+}
+
+#[test]
+fn enrolling_after_init_takes_the_servers_id_and_the_clock_keeps_going_forward() {
+    let dir = TempDir::new().unwrap();
+    let f = org();
+    let mut s = open(dir.path(), "a.db");
+    let local = s.init_device("máy cũ").unwrap();
+    let server_id = DeviceId::new();
+    s.enroll(&enrollment(&f, server_id)).unwrap();
+    assert_eq!(s.device().unwrap().unwrap().device_id, server_id);
+    assert_ne!(local.device_id, server_id);
+    s.write(|b| b.add_household(household(&f, "Lê Văn Chín")))
+        .unwrap();
+    drop(s);
+    let s = open(dir.path(), "a.db");
+    let c = pending(&s);
+    assert_eq!(c.len(), 1);
+    assert_eq!(
+        c[0].hlc.device, server_id,
+        "the clock resumes under the new id"
+    );
+}
+
+#[test]
+fn enrolling_with_unsent_changes_of_another_identity_is_refused_and_keeps_them() {
+    let dir = TempDir::new().unwrap();
+    let f = org();
+    let mut s = open(dir.path(), "a.db");
+    let local = s.init_device("máy").unwrap();
+    s.import_org(&f.org).unwrap();
+    s.write(|b| b.add_household(household(&f, "Đỗ Văn Mười")))
+        .unwrap();
+    let err = s.enroll(&enrollment(&f, DeviceId::new())).unwrap_err();
+    assert!(
+        matches!(err, StoreError::UnsentFromOtherDevice { count: 1 }),
+        "{err:?}"
+    );
+    assert!(err.message_vi().contains("1 thay đổi chưa gửi"));
+    assert_eq!(s.device().unwrap().unwrap().device_id, local.device_id);
+    assert!(s.enrollment().unwrap().is_none());
+    assert_eq!(s.unsent_count().unwrap(), 1);
+}
+
+#[test]
+fn re_enrolling_after_everything_was_sent_is_allowed_and_pulls_from_the_start() {
+    let dir = TempDir::new().unwrap();
+    let f = org();
+    let (mut s, _) = enrolled(dir.path(), "a.db", &f);
+    s.write(|b| b.add_household(household(&f, "Vũ Văn Năm")))
+        .unwrap();
+    let ids: Vec<ChangeId> = pending(&s).iter().map(|c| c.id).collect();
+    s.settle_push(&ids, &[]).unwrap();
+    s.apply_pull_page(&[], 42).unwrap();
+    assert_eq!(s.sync_state().unwrap().pull_cursor, 42);
+    let again = DeviceId::new();
+    s.enroll(&enrollment(&f, again)).unwrap();
+    assert_eq!(s.device().unwrap().unwrap().device_id, again);
+    assert_eq!(s.sync_state().unwrap().pull_cursor, 0);
+}
+
+#[test]
+fn a_file_holding_another_commune_is_not_enrolled() {
+    let dir = TempDir::new().unwrap();
+    let (mut s, _) = enrolled(dir.path(), "a.db", &org());
+    let err = s.enroll(&enrollment(&org(), DeviceId::new())).unwrap_err();
+    assert!(matches!(err, StoreError::OtherCommune), "{err:?}");
+}
+
+#[test]
+fn a_push_is_settled_at_once_accepted_leave_rejected_are_quarantined_whole() {
+    let dir = TempDir::new().unwrap();
+    let f = org();
+    let (mut s, _) = enrolled(dir.path(), "a.db", &f);
+    let h = s
+        .write(|b| b.add_household(household(&f, "Phan Văn Một")))
+        .unwrap();
+    s.write(|b| b.add_resident(resident(h.id, "Phan Văn Hai")))
+        .unwrap();
+    s.write(|b| b.add_household(household(&f, "Phan Văn Ba")))
+        .unwrap();
+    let changes = pending(&s);
+    assert_eq!(changes.len(), 3);
+    s.settle_push(
+        &[changes[0].id, changes[2].id],
+        &[PushRejection {
+            change_id: changes[1].id,
+            code: "out_of_scope".into(),
+            message: "Hộ này không thuộc thôn của tổ.".into(),
+        }],
+    )
+    .unwrap();
+    assert_eq!(s.unsent_count().unwrap(), 0);
+    assert_eq!(s.quarantine_count().unwrap(), 1);
+    let q = s.quarantine(10).unwrap();
+    assert_eq!(q[0].direction, QuarantineDirection::Pushed);
+    assert_eq!(q[0].change, changes[1], "the full change is kept");
+    assert_eq!(q[0].code, "out_of_scope");
+    assert_eq!(q[0].message, "Hộ này không thuộc thôn của tổ.");
+    // Settling again (a retried response) changes nothing.
+    s.settle_push(
+        &[changes[0].id],
+        &[PushRejection {
+            change_id: changes[1].id,
+            code: "x".into(),
+            message: "y".into(),
+        }],
+    )
+    .unwrap();
+    assert_eq!(s.quarantine_count().unwrap(), 1);
+    assert_eq!(s.quarantine(10).unwrap()[0].code, "out_of_scope");
+}
+
+#[test]
+fn pulled_pages_apply_with_their_cursor_and_what_cannot_apply_is_held_and_retried() {
+    let dir = TempDir::new().unwrap();
+    let f = org();
+    let (mut a, _) = enrolled(dir.path(), "a.db", &f);
+    let (mut b, _) = enrolled(dir.path(), "b.db", &f);
+    let h = a
+        .write(|w| w.add_household(household(&f, "Ngô Văn Sáu")))
+        .unwrap();
+    a.write(|w| w.add_resident(resident(h.id, "Ngô Thị Bảy")))
+        .unwrap();
+    let from_a = pending(&a);
+
+    // The resident arrives before its household (say, the household was
+    // out of this device's scope until now): it is held, not lost.
+    let out = b.apply_pull_page(&from_a[1..], 7).unwrap();
+    assert!(matches!(out[0], ApplyOutcome::Rejected { .. }), "{out:?}");
+    assert_eq!(b.sync_state().unwrap().pull_cursor, 7);
+    let q = b.quarantine(10).unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].direction, QuarantineDirection::Pulled);
+    assert_eq!(q[0].change, from_a[1]);
+    assert_eq!(b.retry_pulled_quarantine().unwrap(), 0);
+    assert_eq!(b.quarantine_count().unwrap(), 1);
+
+    let out = b.apply_pull_page(&from_a[..1], 8).unwrap();
+    assert_eq!(out, vec![ApplyOutcome::Applied]);
+    assert_eq!(b.retry_pulled_quarantine().unwrap(), 1);
+    assert_eq!(b.quarantine_count().unwrap(), 0);
+    assert_eq!(b.household(h.id).unwrap().residents.len(), 1);
+    assert_eq!(b.unsent_count().unwrap(), 0);
+
+    // Our own changes coming back change nothing.
+    let out = a.apply_pull_page(&from_a, 9).unwrap();
+    assert_eq!(out, vec![ApplyOutcome::AlreadyHad; 2]);
+    assert_eq!(a.sync_state().unwrap().pull_cursor, 9);
+}
+
+#[test]
+fn the_last_sync_is_remembered() {
+    let dir = TempDir::new().unwrap();
+    let (mut s, _) = enrolled(dir.path(), "a.db", &org());
+    let st = s.sync_state().unwrap();
+    assert!(st.last_success_at.is_none() && st.last_error.is_none());
+    s.record_sync_error("Không kết nối được máy chủ.").unwrap();
+    let st = s.sync_state().unwrap();
+    assert_eq!(
+        st.last_error.as_deref(),
+        Some("Không kết nối được máy chủ.")
+    );
+    assert!(st.last_error_at.is_some());
+    s.record_sync_success().unwrap();
+    let st = s.sync_state().unwrap();
+    assert!(st.last_success_at.is_some());
+    assert!(st.last_error.is_none());
+}
+
+#[test]
+fn refreshing_the_org_needs_an_enrollment() {
+    let dir = TempDir::new().unwrap();
+    let f = org();
+    let mut s = open(dir.path(), "a.db");
+    s.init_device("máy").unwrap();
+    let err = s
+        .refresh_org(f.member, &serde_json::Value::Null, &f.org, &[])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotEnrolled), "{err:?}");
+    let (mut s, _) = enrolled(dir.path(), "b.db", &f);
+    let mut org = f.org.clone();
+    org.villages[0].name = "Thôn Xuân Thượng Mới".into();
+    s.refresh_org(f.member, &serde_json::json!({"v": 2}), &org, &[])
+        .unwrap();
+    assert_eq!(
+        s.org().unwrap().unwrap().villages[0].name,
+        "Thôn Xuân Thượng Mới"
+    );
+    assert_eq!(
+        s.enrollment().unwrap().unwrap().scope,
+        serde_json::json!({"v": 2})
+    );
+}
