@@ -1,1 +1,49 @@
-//! The device's sync client (to be written).
+//! The device's sync client: enrollment with the commune server, then sync
+//! rounds that refresh the organisation, push the store's outbox and pull
+//! what changed in the device's scope. Blocking (one round at a time, run on
+//! a worker thread by the app), over TLS pinned to the certificate learnt at
+//! enrollment.
+//!
+//! - `enroll`: a one-time code (typed with the server's address, or scanned
+//!   as an `EnrollmentPayload`) → the device's id, token, member, scope and
+//!   the organisation, kept by `Store::enroll`.
+//! - `sync`: one round; see `round` for its steps and guarantees.
+//! - `transport`: HTTP requests with bounded retries and backoff.
+//!
+//! All state lives in the store; this module owns no SQL.
+
+mod enroll;
+mod error;
+mod retry;
+mod round;
+mod transport;
+
+pub use enroll::{EnrollOutcome, enroll, enroll_with, parse_target};
+pub use error::SyncError;
+pub use retry::RetryPolicy;
+pub use round::{Progress, SyncReport, sync};
+
+use std::time::Duration;
+
+/// How the client talks to the server. `Default` suits phones on Wi-Fi.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Longest a single request may take, body included.
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+    /// Changes per pushed batch (at most `wire::MAX_PUSH_CHANGES`).
+    pub push_batch: usize,
+    /// Changes per pulled page (at most `wire::MAX_PULL_LIMIT`).
+    pub pull_limit: u32,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(60),
+            retry: RetryPolicy::default(),
+            push_batch: crate::wire::MAX_PUSH_CHANGES,
+            pull_limit: 1000,
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! One sync round, in this order:
+//! 1. refresh the organisation, catalogue, member and scope (`GET org`);
+//! 2. push the outbox, oldest first, in batches; per change the server says
+//!    applied or already had (→ it leaves the outbox) or rejected (→ it moves
+//!    to the quarantine, with the reason, in the same transaction) — one bad
+//!    change never holds back the others;
+//! 3. pull pages after the stored cursor until the server has no more, each
+//!    page applied together with its new cursor in one transaction;
+//! 4. retry pulled changes held in the quarantine.
+//!
+//! Any step may stop the round with an error; what was settled before stays
+//! settled, and the rest is simply done again next round (a push is taken
+//! once by change id, applying a pulled change twice is a no-op).
+
+use super::ClientOptions;
+use super::error::SyncError;
+use super::transport::{Repeat, RetryNotice, Transport};
+use crate::tls::Pin;
+use crate::wire::{self, OrgResponse, PullResponse, PushOutcome, PushRequest, PushResponse};
+use gocua_core::{Change, ChangeId};
+use gocua_store::{ApplyOutcome, PushRejection, Store};
+use serde::Serialize;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// What happened during a round, step by step, for a progress display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// The organisation and scope were refreshed.
+    OrgRefreshed,
+    /// One pushed batch was settled.
+    Pushed {
+        applied: usize,
+        already_had: usize,
+        rejected: usize,
+        /// Changes still waiting in the outbox.
+        remaining: i64,
+    },
+    /// One pulled page was applied.
+    Pulled {
+        applied: usize,
+        already_had: usize,
+        rejected: usize,
+        cursor: i64,
+    },
+    /// A request failed in a way worth trying again; waiting `wait`.
+    Retrying {
+        failed: u32,
+        attempts: u32,
+        wait: Duration,
+        reason: String,
+    },
+}
+
+/// The totals of a round.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// Pushed changes the server took now.
+    pub pushed_applied: usize,
+    /// Pushed changes the server had already (an earlier answer was lost).
+    pub already_had: usize,
+    /// Pushed changes the server refused: now in the quarantine.
+    pub rejected: usize,
+    pub pulled_applied: usize,
+    pub pulled_already_had: usize,
+    /// Pulled changes this device could not apply: held in the quarantine.
+    pub pulled_rejected: usize,
+    /// Held pulled changes that went in on this round's retry.
+    pub released_from_quarantine: usize,
+    /// Requests tried again after a transient failure.
+    pub retries: usize,
+    /// Left in the outbox after the round (0 unless new writes raced it).
+    pub unsent: i64,
+    /// In the quarantine after the round, both directions.
+    pub quarantined: i64,
+    pub cursor: i64,
+}
+
+/// Run one sync round (see the module comment). Its end is recorded in the
+/// store: the time of success, or the error's Vietnamese sentence.
+pub fn sync(
+    store: &mut Store,
+    options: &ClientOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<SyncReport, SyncError> {
+    let mut round = Round {
+        options,
+        progress,
+        report: SyncReport::default(),
+    };
+    match round.run(store) {
+        Ok(()) => {
+            store.record_sync_success()?;
+            let mut report = round.report;
+            report.unsent = store.unsent_count()?;
+            report.quarantined = store.quarantine_count()?;
+            report.cursor = store.sync_state()?.pull_cursor;
+            Ok(report)
+        }
+        Err(e) => {
+            // Best effort: the error itself matters more than noting it.
+            let _ = store.record_sync_error(&e.message_vi());
+            Err(e)
+        }
+    }
+}
+
+/// A round in progress: the options, the caller's progress callback and the
+/// totals so far.
+struct Round<'a> {
+    options: &'a ClientOptions,
+    progress: &'a mut dyn FnMut(&Progress),
+    report: SyncReport,
+}
+
+impl Round<'_> {
+    fn run(&mut self, store: &mut Store) -> Result<(), SyncError> {
+        let enrollment = store.enrollment()?.ok_or(SyncError::NotEnrolled)?;
+        let transport = Transport::new(
+            &enrollment.server_url,
+            Pin::Fingerprint(enrollment.server_fingerprint.clone()),
+            Some(enrollment.token.clone()),
+            self.options.timeout,
+            self.options.retry.clone(),
+        )?;
+
+        let org: OrgResponse = transport.get(wire::ORG, &mut |n| self.retrying(n))?;
+        let scope =
+            serde_json::to_value(&org.scope).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+        store.refresh_org(org.member.id, &scope, &org.org, &org.catalogue)?;
+        (self.progress)(&Progress::OrgRefreshed);
+
+        self.push_outbox(store, &transport)?;
+        self.pull(store, &transport)?;
+        self.report.released_from_quarantine = store.retry_pulled_quarantine()?;
+        Ok(())
+    }
+
+    fn retrying(&mut self, n: RetryNotice) {
+        self.report.retries += 1;
+        (self.progress)(&Progress::Retrying {
+            failed: n.failed,
+            attempts: n.attempts,
+            wait: n.wait,
+            reason: n.reason,
+        });
+    }
+
+    /// Push until the outbox is empty. A batch the server answers for no
+    /// change at all stops the round rather than loop.
+    fn push_outbox(&mut self, store: &mut Store, transport: &Transport) -> Result<(), SyncError> {
+        let size = self.options.push_batch.clamp(1, wire::MAX_PUSH_CHANGES);
+        loop {
+            let batch: Vec<Change> = store
+                .outbox_pending(size)?
+                .into_iter()
+                .map(|e| e.change)
+                .collect();
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let settled = self.push_batch(store, transport, &batch)?;
+            if settled == 0 {
+                return Err(SyncError::BadResponse(
+                    "the server answered for none of the pushed changes".into(),
+                ));
+            }
+        }
+    }
+
+    /// Push `batch` and settle the answers; returns how many changes left
+    /// the outbox. A batch too big for the server, or one it refuses as a
+    /// whole, is split in halves until the change at fault stands alone,
+    /// and that change alone is quarantined with the server's reason.
+    fn push_batch(
+        &mut self,
+        store: &mut Store,
+        transport: &Transport,
+        batch: &[Change],
+    ) -> Result<usize, SyncError> {
+        let body = serde_json::to_vec(&PushRequest {
+            changes: batch.to_vec(),
+        })
+        .map_err(|e| SyncError::BadResponse(e.to_string()))?;
+        let answer = if body.len() > wire::MAX_BODY_BYTES {
+            Err(SyncError::Refused {
+                status: 413,
+                code: "too_large".into(),
+                message: format!(
+                    "Thay đổi quá lớn để gửi (hơn {} MB).",
+                    wire::MAX_BODY_BYTES / (1024 * 1024)
+                ),
+            })
+        } else {
+            transport
+                .post::<PushResponse>(wire::PUSH, &body, Repeat::Safe, &mut |n| self.retrying(n))
+        };
+        let response = match answer {
+            Ok(r) => r,
+            Err(SyncError::Refused {
+                status: 400 | 413 | 422,
+                code,
+                message,
+            }) => {
+                if batch.len() > 1 {
+                    let (a, b) = batch.split_at(batch.len() / 2);
+                    return Ok(self.push_batch(store, transport, a)?
+                        + self.push_batch(store, transport, b)?);
+                }
+                let rejection = PushRejection {
+                    change_id: batch[0].id,
+                    code: if code.is_empty() {
+                        "refused".into()
+                    } else {
+                        code
+                    },
+                    message,
+                };
+                store.settle_push(&[], std::slice::from_ref(&rejection))?;
+                self.report.rejected += 1;
+                (self.progress)(&Progress::Pushed {
+                    applied: 0,
+                    already_had: 0,
+                    rejected: 1,
+                    remaining: store.unsent_count()?,
+                });
+                return Ok(1);
+            }
+            Err(e) => return Err(e),
+        };
+        let pushed: HashSet<ChangeId> = batch.iter().map(|c| c.id).collect();
+        let (mut accepted, mut rejected) = (Vec::new(), Vec::new());
+        let (mut applied, mut already_had) = (0, 0);
+        for r in response.results {
+            // Answers for changes not in this batch are ignored.
+            if !pushed.contains(&r.change_id) {
+                continue;
+            }
+            match r.outcome {
+                PushOutcome::Applied => {
+                    applied += 1;
+                    accepted.push(r.change_id);
+                }
+                PushOutcome::AlreadyHad => {
+                    already_had += 1;
+                    accepted.push(r.change_id);
+                }
+                PushOutcome::Rejected { code, message } => rejected.push(PushRejection {
+                    change_id: r.change_id,
+                    code,
+                    message,
+                }),
+            }
+        }
+        store.settle_push(&accepted, &rejected)?;
+        self.report.pushed_applied += applied;
+        self.report.already_had += already_had;
+        self.report.rejected += rejected.len();
+        (self.progress)(&Progress::Pushed {
+            applied,
+            already_had,
+            rejected: rejected.len(),
+            remaining: store.unsent_count()?,
+        });
+        Ok(accepted.len() + rejected.len())
+    }
+
+    /// Pull pages after the stored cursor until the server has no more.
+    fn pull(&mut self, store: &mut Store, transport: &Transport) -> Result<(), SyncError> {
+        let limit = self.options.pull_limit.clamp(1, wire::MAX_PULL_LIMIT);
+        let mut cursor = store.sync_state()?.pull_cursor;
+        loop {
+            let path = format!("{}?after={cursor}&limit={limit}", wire::PULL);
+            let page: PullResponse = transport.get(&path, &mut |n| self.retrying(n))?;
+            let changes: Vec<Change> = page.changes.into_iter().map(|p| p.change).collect();
+            let outcomes = store.apply_pull_page(&changes, page.cursor)?;
+            let (mut applied, mut already_had, mut rejected) = (0, 0, 0);
+            for o in &outcomes {
+                match o {
+                    ApplyOutcome::Applied => applied += 1,
+                    ApplyOutcome::AlreadyHad => already_had += 1,
+                    ApplyOutcome::Rejected { .. } => rejected += 1,
+                }
+            }
+            self.report.pulled_applied += applied;
+            self.report.pulled_already_had += already_had;
+            self.report.pulled_rejected += rejected;
+            (self.progress)(&Progress::Pulled {
+                applied,
+                already_had,
+                rejected,
+                cursor: page.cursor,
+            });
+            if !page.more {
+                return Ok(());
+            }
+            if changes.is_empty() && page.cursor == cursor {
+                return Err(SyncError::BadResponse(
+                    "the server announced more changes but sent none".into(),
+                ));
+            }
+            cursor = page.cursor;
+        }
+    }
+}

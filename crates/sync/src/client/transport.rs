@@ -1,0 +1,223 @@
+//! One HTTP exchange with the server, tried again when that is safe.
+//!
+//! Retried (bounded, with backoff): connection failures, timeouts, a
+//! connection cut mid-request or mid-response, and 5xx answers — but only
+//! for requests that are safe to repeat (pull, org, push: the server takes a
+//! change once by its id). Never retried: any 4xx, a certificate that does
+//! not match the pin, and a complete answer that does not parse. A request
+//! that is not safe to repeat (enrollment spends a one-time code) is retried
+//! only when it never reached the server.
+
+use super::error::SyncError;
+use super::retry::{RetryPolicy, jitter};
+use crate::tls::{Pin, SeenFingerprint, pinned_http_client};
+use crate::wire::ErrorBody;
+use gocua_store::DeviceToken;
+use reqwest::Method;
+use reqwest::StatusCode;
+use reqwest::blocking::Client;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// Whether repeating a request can do harm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Repeat {
+    Safe,
+    OnlyIfNotSent,
+}
+
+/// Reported before each wait between two tries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RetryNotice {
+    /// The try that failed (1 = the first).
+    pub failed: u32,
+    pub attempts: u32,
+    pub wait: Duration,
+    /// What went wrong, in technical words.
+    pub reason: String,
+}
+
+pub(crate) struct Transport {
+    http: Client,
+    base: String,
+    pin: Pin,
+    seen: SeenFingerprint,
+    token: Option<DeviceToken>,
+    retry: RetryPolicy,
+}
+
+/// The result of one try.
+enum Try<T> {
+    Done(T),
+    Again(SyncError),
+}
+
+impl Transport {
+    pub(crate) fn new(
+        base: &str,
+        pin: Pin,
+        token: Option<DeviceToken>,
+        timeout: Duration,
+        retry: RetryPolicy,
+    ) -> Result<Transport, SyncError> {
+        let (http, seen) = pinned_http_client(pin.clone(), timeout)?;
+        Ok(Transport {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            pin,
+            seen,
+            token,
+            retry,
+        })
+    }
+
+    /// The fingerprint of the last server certificate seen, lower-case.
+    pub(crate) fn seen_fingerprint(&self) -> Option<String> {
+        self.seen
+            .lock()
+            .ok()
+            .and_then(|s| s.clone())
+            .map(|s| s.to_ascii_lowercase())
+    }
+
+    pub(crate) fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        on_retry: &mut dyn FnMut(RetryNotice),
+    ) -> Result<T, SyncError> {
+        self.call(Method::GET, path, None, Repeat::Safe, on_retry)
+    }
+
+    pub(crate) fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &[u8],
+        repeat: Repeat,
+        on_retry: &mut dyn FnMut(RetryNotice),
+    ) -> Result<T, SyncError> {
+        self.call(Method::POST, path, Some(body), repeat, on_retry)
+    }
+
+    fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+        repeat: Repeat,
+        on_retry: &mut dyn FnMut(RetryNotice),
+    ) -> Result<T, SyncError> {
+        let url = format!("{}{}", self.base, path);
+        let attempts = self.retry.attempts();
+        let mut failed = 0;
+        loop {
+            let err = match self.try_once(&method, &url, body, repeat, failed + 1) {
+                Ok(Try::Done(v)) => return Ok(v),
+                Ok(Try::Again(e)) => e,
+                Err(e) => return Err(e),
+            };
+            failed += 1;
+            if failed >= attempts {
+                return Err(err);
+            }
+            let wait = self.retry.delay(failed, jitter());
+            on_retry(RetryNotice {
+                failed,
+                attempts,
+                wait,
+                reason: err.to_string(),
+            });
+            std::thread::sleep(wait);
+        }
+    }
+
+    /// One try: `Ok(Again)` when it may be tried again, `Err` when not.
+    fn try_once<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        url: &str,
+        body: Option<&[u8]>,
+        repeat: Repeat,
+        attempt: u32,
+    ) -> Result<Try<T>, SyncError> {
+        let mut req = self.http.request(method.clone(), url);
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token.expose());
+        }
+        if let Some(body) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+        let transport_failure = |e: reqwest::Error| -> Result<Try<T>, SyncError> {
+            if let Some(mismatch) = self.pin_mismatch() {
+                return Err(mismatch);
+            }
+            let retryable =
+                !e.is_builder() && !e.is_redirect() && (repeat == Repeat::Safe || e.is_connect());
+            let err = SyncError::Unreachable {
+                attempts: attempt,
+                source: e,
+            };
+            if retryable {
+                Ok(Try::Again(err))
+            } else {
+                Err(err)
+            }
+        };
+        let resp = match req.send() {
+            Ok(r) => r,
+            Err(e) => return transport_failure(e),
+        };
+        let status = resp.status();
+        // Read the whole body first: a connection cut mid-response fails here.
+        let bytes = match resp.bytes() {
+            Ok(b) => b,
+            Err(e) => return transport_failure(e),
+        };
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map(Try::Done)
+                .map_err(|e| SyncError::BadResponse(format!("{url}: {e}")));
+        }
+        let body: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+        let (code, message) = body.map(|b| (b.code, b.message)).unwrap_or_default();
+        if status == StatusCode::UNAUTHORIZED {
+            return Err(SyncError::Unauthorized);
+        }
+        if status.is_server_error() {
+            let err = SyncError::ServerFailed {
+                status: status.as_u16(),
+                attempts: attempt,
+                code,
+                message,
+            };
+            return if repeat == Repeat::Safe {
+                Ok(Try::Again(err))
+            } else {
+                Err(err)
+            };
+        }
+        if status.is_client_error() {
+            return Err(SyncError::Refused {
+                status: status.as_u16(),
+                code,
+                message,
+            });
+        }
+        Err(SyncError::BadResponse(format!(
+            "{url}: unexpected HTTP status {status}"
+        )))
+    }
+
+    /// The handshake failed because the certificate is not the pinned one.
+    fn pin_mismatch(&self) -> Option<SyncError> {
+        let Pin::Fingerprint(expected) = &self.pin else {
+            return None;
+        };
+        let seen = self.seen_fingerprint()?;
+        (!seen.eq_ignore_ascii_case(expected)).then(|| SyncError::PinMismatch {
+            expected: expected.to_ascii_lowercase(),
+            seen,
+        })
+    }
+}
