@@ -265,3 +265,42 @@ fn every_reported_write_survives_kill_9() {
         "each household has its change"
     );
 }
+
+#[test]
+fn sync_commands_explain_themselves_before_enrollment() {
+    let d = device();
+    let out = ok(&d.db, &["status"]);
+    assert!(out.contains("Chưa đăng ký với máy chủ của xã"), "{out}");
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&d.db, &["--json", "status"])).unwrap();
+    assert_eq!(status["enrollment"], serde_json::Value::Null);
+    assert_eq!(status["quarantined"], 0);
+    assert_eq!(status["sync"]["pull_cursor"], 0);
+
+    let out = fails(&d.db, &["sync"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("chưa đăng ký") && err.contains("[not_enrolled]"),
+        "{err}"
+    );
+
+    let out = fails(
+        &d.db,
+        &[
+            "enroll",
+            "http://192.0.2.1:8443",
+            "ABCD",
+            "--device-name",
+            "x",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("https://") && err.contains("[invalid_target]"),
+        "{err}"
+    );
+
+    let out = ok(&d.db, &["quarantine", "list"]);
+    assert!(out.contains("Không có thay đổi nào bị cách ly"), "{out}");
+    assert_eq!(ok(&d.db, &["--json", "quarantine", "list"]).trim(), "[]");
+}

@@ -28,8 +28,29 @@ pub enum Command {
         #[arg(long)]
         device_name: String,
     },
-    /// Device identity and what is waiting to be sent.
+    /// Device identity, enrollment, what is waiting to be sent, the last
+    /// sync and the quarantine.
     Status,
+    /// Enroll this device with the commune server, using the one-time code
+    /// from the team leader: `enroll https://HOST:PORT CODE`, or the text of
+    /// the enrollment QR code (`enroll 'gocua-enroll:v1?url=…&code=…&fp=…'`).
+    /// Sets the device up if it is not yet.
+    Enroll {
+        /// The server's https:// address, or the QR code's text.
+        target: String,
+        /// The enrollment code (when an address is given).
+        code: Option<String>,
+        /// This device's name as the server will list it; by default the
+        /// name it was set up with.
+        #[arg(long)]
+        device_name: Option<String>,
+    },
+    /// Send what is waiting and fetch what changed (prints progress).
+    Sync,
+    /// Changes that could not go through: refused by the server, or not
+    /// applicable on this device.
+    #[command(subcommand)]
+    Quarantine(QuarantineCommand),
     /// The commune's organisation (villages, teams, members).
     #[command(subcommand)]
     Org(OrgCommand),
@@ -189,4 +210,13 @@ pub enum VisitCommand {
 #[derive(Subcommand)]
 pub enum CatalogueCommand {
     List,
+}
+
+#[derive(Subcommand)]
+pub enum QuarantineCommand {
+    /// Newest first, with the reason.
+    List {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
 }

@@ -2,6 +2,7 @@
 
 use crate::args::*;
 use crate::print;
+use crate::sync_cmd;
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use gocua_core::month::local_date;
@@ -59,19 +60,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 );
             }
         }
-        Command::Status => {
-            let device = store.device()?;
-            let unsent = store.unsent_count()?;
-            if json {
-                print::json(&serde_json::json!({ "device": device, "unsent": unsent }))?;
-            } else {
-                match device {
-                    Some(d) => println!("Thiết bị: {} ({})", d.device_name, d.device_id),
-                    None => println!("Thiết bị chưa được thiết lập"),
-                }
-                println!("Chưa gửi: {unsent} thay đổi");
-            }
-        }
+        Command::Status => sync_cmd::status(&store, json)?,
+        Command::Enroll {
+            target,
+            code,
+            device_name,
+        } => sync_cmd::enroll(&mut store, &target, code.as_deref(), device_name, json)?,
+        Command::Sync => sync_cmd::sync(&mut store, json)?,
+        Command::Quarantine(cmd) => sync_cmd::quarantine(&store, cmd, json)?,
         Command::Org(OrgCommand::Import { file }) => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;

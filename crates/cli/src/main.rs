@@ -1,11 +1,12 @@
 //! `gocua`: a headless client over the device store, for scripting, support
 //! at the commune office, and load simulation. It owns argument parsing and
 //! printing only; every rule lives in `gocua-core`, every query in
-//! `gocua-store`.
+//! `gocua-store`, sync in `gocua-sync`.
 
 mod args;
 mod commands;
 mod print;
+mod sync_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;

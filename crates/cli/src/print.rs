@@ -1,8 +1,9 @@
 //! Output: plain Vietnamese text for people, JSON for scripts, errors on
 //! stderr in plain words.
 
-use gocua_core::{ValidationError, ValidationErrors};
+use gocua_core::{EntityKind, ValidationError, ValidationErrors};
 use gocua_store::StoreError;
+use gocua_sync::client::SyncError;
 use serde::Serialize;
 
 /// Print a value as pretty JSON.
@@ -14,7 +15,9 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 /// Report an error: the Vietnamese sentence where we have one, the
 /// technical chain after it, and a stable code for scripts.
 pub fn error(e: &anyhow::Error) {
-    if let Some(s) = e.downcast_ref::<StoreError>() {
+    if let Some(s) = e.downcast_ref::<SyncError>() {
+        eprintln!("Lỗi: {}\nerror [{}]: {s}", s.message_vi(), s.code());
+    } else if let Some(s) = e.downcast_ref::<StoreError>() {
         eprintln!("Lỗi: {}\nerror [{}]: {s}", s.message_vi(), s.code());
     } else if let Some(v) = e.downcast_ref::<ValidationErrors>() {
         eprintln!("Lỗi: {}\nerror [invalid]: {v}", v.message_vi());
@@ -27,4 +30,26 @@ pub fn error(e: &anyhow::Error) {
 
 pub fn yes_no(b: bool) -> &'static str {
     if b { "đạt" } else { "chưa đạt" }
+}
+
+/// What kind of record a change is about, in words.
+pub fn entity_vi(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Household => "hộ gia đình",
+        EntityKind::Resident => "nhân khẩu",
+        EntityKind::Visit => "lượt thăm",
+        EntityKind::AssistedAction => "nội dung hỗ trợ",
+    }
+}
+
+/// An RFC 3339 time as Vietnam's local time (`dd/mm/yyyy hh:mm`); the text
+/// unchanged if it does not parse.
+pub fn local_time(rfc3339: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t
+            .with_timezone(&gocua_core::month::vietnam())
+            .format("%d/%m/%Y %H:%M")
+            .to_string(),
+        Err(_) => rfc3339.to_string(),
+    }
 }

@@ -1,0 +1,211 @@
+//! The sync commands: `enroll`, `sync`, `status` and `quarantine list`.
+//! The work is `gocua_sync::client`'s and the state the store's; this
+//! module prints progress and results, in Vietnamese or as JSON.
+
+use crate::args::QuarantineCommand;
+use crate::print;
+use anyhow::{Result, anyhow};
+use gocua_store::{QuarantineDirection, QuarantinedChange, Store};
+use gocua_sync::client::{self, ClientOptions, Progress};
+
+pub fn enroll(
+    store: &mut Store,
+    target: &str,
+    code: Option<&str>,
+    device_name: Option<String>,
+    json: bool,
+) -> Result<()> {
+    let name = match device_name {
+        Some(n) => n,
+        None => store.device()?.map(|d| d.device_name).ok_or_else(|| {
+            anyhow!("this device is not set up yet: give it a name with --device-name NAME")
+        })?,
+    };
+    let out = client::enroll(store, target, code, &name, &ClientOptions::default())?;
+    if json {
+        return print::json(&out);
+    }
+    println!(
+        "Đã đăng ký thiết bị với máy chủ {} (mã thiết bị {})",
+        out.server_url, out.device_id
+    );
+    println!(
+        "Thành viên: {} – {}",
+        out.member.full_name,
+        out.member.role.label_vi()
+    );
+    if out.pinned_from_payload {
+        println!(
+            "Chứng chỉ máy chủ khớp với mã QR: {}",
+            out.server_fingerprint
+        );
+    } else {
+        println!(
+            "Đã ghi nhận chứng chỉ máy chủ (tin cậy lần đầu), hãy đối chiếu với quản trị xã: {}",
+            out.server_fingerprint
+        );
+    }
+    Ok(())
+}
+
+pub fn sync(store: &mut Store, json: bool) -> Result<()> {
+    let mut show = |p: &Progress| {
+        if !json {
+            progress_line(p);
+        }
+    };
+    let report = client::sync(store, &ClientOptions::default(), &mut show)?;
+    if json {
+        return print::json(&report);
+    }
+    println!(
+        "Đồng bộ xong: đã gửi {} thay đổi ({} máy chủ đã có), đã nhận {}, bị từ chối {}.",
+        report.pushed_applied + report.already_had,
+        report.already_had,
+        report.pulled_applied,
+        report.rejected
+    );
+    println!("Chưa gửi: {} thay đổi", report.unsent);
+    if report.quarantined > 0 {
+        println!(
+            "Bị cách ly: {} thay đổi – xem bằng lệnh: gocua quarantine list",
+            report.quarantined
+        );
+    }
+    Ok(())
+}
+
+fn progress_line(p: &Progress) {
+    match p {
+        Progress::OrgRefreshed => println!("Đã cập nhật danh sách thôn, tổ, thành viên"),
+        Progress::Pushed {
+            applied,
+            already_had,
+            rejected,
+            remaining,
+        } => println!(
+            "Đã gửi: {} mới, {already_had} máy chủ đã có, {rejected} bị từ chối; còn {remaining} chưa gửi",
+            applied
+        ),
+        Progress::Pulled {
+            applied,
+            rejected,
+            cursor,
+            ..
+        } => {
+            if *rejected > 0 {
+                println!(
+                    "Đã nhận: {applied} thay đổi, {rejected} chưa áp dụng được (đến số {cursor})"
+                );
+            } else {
+                println!("Đã nhận: {applied} thay đổi (đến số {cursor})");
+            }
+        }
+        Progress::Retrying {
+            failed,
+            attempts,
+            wait,
+            reason,
+        } => {
+            println!(
+                "Kết nối gặp lỗi, thử lại lần {}/{attempts} sau {:.1} giây",
+                failed + 1,
+                wait.as_secs_f64()
+            );
+            eprintln!("retry: {reason}");
+        }
+    }
+}
+
+pub fn status(store: &Store, json: bool) -> Result<()> {
+    let device = store.device()?;
+    let unsent = store.unsent_count()?;
+    let enrollment = store.enrollment()?;
+    let member = match &enrollment {
+        Some(e) => store.member(e.member_id).ok(),
+        None => None,
+    };
+    let state = store.sync_state()?;
+    let quarantined = store.quarantine_count()?;
+    if json {
+        // The token is never part of this (the record does not serialise it).
+        return print::json(&serde_json::json!({
+            "device": device,
+            "enrollment": enrollment,
+            "member": member,
+            "unsent": unsent,
+            "sync": state,
+            "quarantined": quarantined,
+        }));
+    }
+    match device {
+        Some(d) => println!("Thiết bị: {} ({})", d.device_name, d.device_id),
+        None => println!("Thiết bị chưa được thiết lập"),
+    }
+    match (&enrollment, &member) {
+        (Some(e), Some(m)) => println!(
+            "Máy chủ: {} – thành viên {} ({})",
+            e.server_url,
+            m.full_name,
+            m.role.label_vi()
+        ),
+        (Some(e), None) => println!("Máy chủ: {} – thành viên {}", e.server_url, e.member_id),
+        (None, _) => println!("Chưa đăng ký với máy chủ của xã"),
+    }
+    println!("Chưa gửi: {unsent} thay đổi");
+    match &state.last_success_at {
+        Some(at) => println!("Đồng bộ thành công lần cuối: {}", print::local_time(at)),
+        None if enrollment.is_some() => println!("Chưa đồng bộ thành công lần nào"),
+        None => {}
+    }
+    if let (Some(err), Some(at)) = (&state.last_error, &state.last_error_at) {
+        println!(
+            "Lỗi lần đồng bộ gần nhất ({}): {err}",
+            print::local_time(at)
+        );
+    }
+    if quarantined > 0 {
+        println!("Bị cách ly: {quarantined} thay đổi – xem bằng lệnh: gocua quarantine list");
+    }
+    Ok(())
+}
+
+pub fn quarantine(store: &Store, cmd: QuarantineCommand, json: bool) -> Result<()> {
+    match cmd {
+        QuarantineCommand::List { limit } => {
+            let list = store.quarantine(limit)?;
+            if json {
+                return print::json(&list);
+            }
+            if list.is_empty() {
+                println!("Không có thay đổi nào bị cách ly");
+            }
+            for q in &list {
+                println!("{}", quarantine_line(q));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn quarantine_line(q: &QuarantinedChange) -> String {
+    let what = print::entity_vi(q.change.entity);
+    let name = ["head_name", "full_name"]
+        .iter()
+        .find_map(|f| q.change.fields.get(*f).and_then(|v| v.as_str()))
+        .map(|n| format!(" «{n}»"))
+        .unwrap_or_default();
+    let why = match q.direction {
+        QuarantineDirection::Pushed => format!("Máy chủ từ chối: {}", q.message),
+        QuarantineDirection::Pulled => format!(
+            "Thay đổi từ máy chủ chưa áp dụng được trên máy (sẽ thử lại khi đồng bộ): {}",
+            q.message
+        ),
+    };
+    format!(
+        "{} – {what}{name} [{}]\n    {why} [{}]",
+        print::local_time(&q.quarantined_at),
+        q.change.entity_id,
+        q.code
+    )
+}
