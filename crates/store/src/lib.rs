@@ -8,6 +8,7 @@
 //! outbox in the same transaction; changes applied from the server do not.
 
 mod batch;
+pub mod central;
 pub mod demo;
 mod error;
 mod households;

@@ -22,6 +22,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     ),
 ];
 
+/// The central server's schema.
+pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[(
+    1,
+    "0001_init",
+    include_str!("../../../migrations/server/0001_init.sql"),
+)];
+
 pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -78,5 +85,21 @@ mod tests {
     #[test]
     fn every_device_migration_file_is_listed_in_order() {
         check_listed("device", MIGRATIONS);
+    }
+
+    #[test]
+    fn every_server_migration_file_is_listed_in_order() {
+        check_listed("server", SERVER_MIGRATIONS);
+    }
+
+    #[test]
+    fn the_server_schema_applies_to_a_fresh_file_and_again_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn, SERVER_MIGRATIONS).unwrap();
+        run(&mut conn, SERVER_MIGRATIONS).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, SERVER_MIGRATIONS.len() as i64);
     }
 }

@@ -1,0 +1,648 @@
+//! Taking changes from a device. Each change is judged on its own inside
+//! one transaction (a savepoint each), so one bad change never blocks the
+//! rest: it is refused with a reason the device shows, and the others land.
+//!
+//! Judging a change: seen before → already had; clock too far ahead, or
+//! stamped by another device → refused; the record's village (through its
+//! household, visit) must be in the device's scope; then it is merged with
+//! `gocua_core::merge`, rebuilt as the domain record and validated. Accepted
+//! changes are appended to the change log under the record's village.
+
+use super::org::{catalogue_active, member_in_commune};
+use super::{CentralDb, CentralError, DeviceAuth, Scope, stamp};
+use crate::merge::{from_fields, to_fields};
+use crate::rows;
+use chrono::{DateTime, NaiveDate, Utc};
+use gocua_core::hlc::MAX_FUTURE_DRIFT_MS;
+use gocua_core::merge::{FactEffect, FieldClocks, FieldConflict, fact_effect, merge_fields};
+use gocua_core::month::local_date;
+use gocua_core::validate::{self, ValidationError, ValidationErrors};
+use gocua_core::{
+    ActionOutcome, AssistedAction, Change, ChangeId, CommuneId, EntityKind, Household, HouseholdId,
+    Resident, VillageId, Visit, VisitId, VisitOutcome, Void,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// What became of one pushed change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum ApplyResult {
+    /// Taken and durably stored now.
+    Applied,
+    /// Taken before (a retried push).
+    AlreadyHad,
+    /// Refused for good, with a stable code and a Vietnamese sentence.
+    Rejected { code: String, message: String },
+}
+
+/// Why a change was refused, or the database failing while judging it.
+enum Refusal {
+    Reject { code: &'static str, message: String },
+    Db(CentralError),
+}
+
+impl From<CentralError> for Refusal {
+    fn from(e: CentralError) -> Self {
+        Refusal::Db(e)
+    }
+}
+
+impl From<rusqlite::Error> for Refusal {
+    fn from(e: rusqlite::Error) -> Self {
+        Refusal::Db(e.into())
+    }
+}
+
+fn reject(code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal::Reject {
+        code,
+        message: message.into(),
+    }
+}
+
+fn invalid(e: impl Into<ValidationErrors>) -> Refusal {
+    reject("invalid", e.into().message_vi())
+}
+
+fn out_of_scope() -> Refusal {
+    reject(
+        "out_of_scope",
+        "Bản ghi thuộc thôn/xóm ngoài phạm vi được giao cho tài khoản này; máy chủ không nhận.",
+    )
+}
+
+fn unknown_parent(what: &str) -> Refusal {
+    reject(
+        "unknown_parent",
+        format!("{what} của bản ghi này chưa có trên máy chủ (có thể đã bị từ chối trước đó)."),
+    )
+}
+
+fn immutable() -> Refusal {
+    reject(
+        "immutable",
+        "Lượt thăm và nội dung hỗ trợ đã ghi thì không sửa được; hãy hủy (kèm lý do) rồi ghi lại.",
+    )
+}
+
+/// Text from elsewhere inside a message, cut short: a huge value must not
+/// come back in full.
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// A record's current state on the server.
+struct Record {
+    entity: EntityKind,
+    commune_id: CommuneId,
+    village_id: VillageId,
+    /// A resident's or visit's household; an action's visit.
+    parent_id: Option<Uuid>,
+    fields: Map<String, Value>,
+    clocks: FieldClocks,
+}
+
+/// The record to save, the village to log the change under, and the
+/// values that lost a concurrent edit.
+struct Accepted {
+    record: Record,
+    conflicts: Vec<FieldConflict>,
+}
+
+/// Everything judging one change needs.
+struct Judge<'a> {
+    conn: &'a Connection,
+    scope: &'a Scope,
+    today: NaiveDate,
+    change: &'a Change,
+}
+
+impl CentralDb {
+    /// Take a batch of changes from an authenticated device, one result per
+    /// change in the same order. Errors only when the database fails, and
+    /// then nothing of the batch is kept.
+    pub fn push(
+        &mut self,
+        auth: &DeviceAuth,
+        changes: &[Change],
+    ) -> Result<Vec<(ChangeId, ApplyResult)>, CentralError> {
+        self.push_at(auth, changes, Utc::now())
+    }
+
+    pub(crate) fn push_at(
+        &mut self,
+        auth: &DeviceAuth,
+        changes: &[Change],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(ChangeId, ApplyResult)>, CentralError> {
+        let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+        let received_at = stamp(now);
+        let today = local_date(now);
+        let mut tx = self.conn.transaction()?;
+        let mut results = Vec::with_capacity(changes.len());
+        for change in changes {
+            let known = tx
+                .prepare_cached("SELECT 1 FROM changes WHERE change_id = ?1")?
+                .exists(params![change.id.to_string()])?;
+            if known {
+                results.push((change.id, ApplyResult::AlreadyHad));
+                continue;
+            }
+            let sp = tx.savepoint()?;
+            let judged = precheck(auth, change, now_ms).and_then(|()| {
+                let judge = Judge {
+                    conn: &sp,
+                    scope: &auth.scope,
+                    today,
+                    change,
+                };
+                let accepted = judge.judge()?;
+                judge.keep(accepted, auth, &received_at)
+            });
+            match judged {
+                Ok(()) => {
+                    sp.commit()?;
+                    results.push((change.id, ApplyResult::Applied));
+                }
+                Err(Refusal::Reject { code, message }) => {
+                    drop(sp); // rolls back this change only
+                    results.push((
+                        change.id,
+                        ApplyResult::Rejected {
+                            code: code.to_string(),
+                            message,
+                        },
+                    ));
+                }
+                Err(Refusal::Db(e)) => return Err(e),
+            }
+        }
+        tx.execute(
+            "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
+            params![auth.device_id.to_string(), received_at],
+        )?;
+        tx.commit()?;
+        Ok(results)
+    }
+}
+
+/// A record as the server holds it now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredRecord {
+    pub entity: EntityKind,
+    pub village_id: VillageId,
+    /// Merged from every change taken (facts: as created, plus any void).
+    pub fields: Map<String, Value>,
+}
+
+impl CentralDb {
+    /// A record's current state, if the server has it.
+    pub fn record(&self, id: Uuid) -> Result<Option<StoredRecord>, CentralError> {
+        Ok(load_record(&self.conn, id)?.map(|r| StoredRecord {
+            entity: r.entity,
+            village_id: r.village_id,
+            fields: r.fields,
+        }))
+    }
+}
+
+/// Checks that need only the change and who sent it.
+fn precheck(auth: &DeviceAuth, change: &Change, now_ms: u64) -> Result<(), Refusal> {
+    if change.hlc.wall_ms > now_ms.saturating_add(MAX_FUTURE_DRIFT_MS) {
+        return Err(reject(
+            "clock_ahead",
+            "Ngày giờ trên thiết bị nhanh hơn máy chủ quá một ngày; hãy chỉnh lại ngày giờ \
+             của điện thoại. Thay đổi này không được nhận.",
+        ));
+    }
+    if change.hlc.device != auth.device_id {
+        return Err(reject(
+            "not_own_change",
+            "Thiết bị chỉ được gửi những thay đổi do chính nó tạo ra.",
+        ));
+    }
+    if let Some(name) = change.base.keys().find(|k| !change.fields.contains_key(*k)) {
+        return Err(reject(
+            "invalid",
+            format!(
+                "Thay đổi ghi dấu thời gian cho trường \"{}\" mà không đổi trường đó.",
+                short(name, 40)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl Judge<'_> {
+    fn judge(&self) -> Result<Accepted, Refusal> {
+        let existing = load_record(self.conn, self.change.entity_id)?;
+        if let Some(r) = &existing {
+            if r.entity != self.change.entity {
+                return Err(reject(
+                    "invalid",
+                    "Mã bản ghi này đã được dùng cho một loại dữ liệu khác.",
+                ));
+            }
+            if r.commune_id != self.scope.commune_id {
+                return Err(out_of_scope());
+            }
+        }
+        match self.change.entity {
+            EntityKind::Household => self.household(existing),
+            EntityKind::Resident => self.resident(existing),
+            EntityKind::Visit => self.visit(existing),
+            EntityKind::AssistedAction => self.action(existing),
+        }
+    }
+
+    /// Save the record, log the change and its conflicts.
+    fn keep(&self, a: Accepted, auth: &DeviceAuth, received_at: &str) -> Result<(), Refusal> {
+        let c = self.change;
+        let r = &a.record;
+        save_record(self.conn, c.entity_id, r)?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
+                                      fields, base, device_id, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                c.id.to_string(),
+                r.commune_id.to_string(),
+                r.village_id.to_string(),
+                c.entity.as_str(),
+                c.entity_id.to_string(),
+                c.hlc.to_string(),
+                to_json(&c.fields)?,
+                to_json(&c.base)?,
+                auth.device_id.to_string(),
+                received_at,
+            ])?;
+        for f in &a.conflicts {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO conflicts (commune_id, village_id, entity, entity_id, field,
+                         kept_value, kept_hlc, lost_value, lost_hlc, change_id, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )?
+                .execute(params![
+                    r.commune_id.to_string(),
+                    r.village_id.to_string(),
+                    c.entity.as_str(),
+                    c.entity_id.to_string(),
+                    f.field,
+                    f.kept_value.to_string(),
+                    f.kept_hlc.to_string(),
+                    f.lost_value.to_string(),
+                    f.lost_hlc.to_string(),
+                    c.id.to_string(),
+                    received_at,
+                ])?;
+        }
+        Ok(())
+    }
+
+    fn in_scope(&self, village: VillageId) -> Result<(), Refusal> {
+        if self.scope.covers(village) {
+            Ok(())
+        } else {
+            Err(out_of_scope())
+        }
+    }
+
+    /// An id named in the change's fields: None when absent, refused when
+    /// present but not an id.
+    fn field_id<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Refusal> {
+        match self.change.fields.get(name) {
+            None => Ok(None),
+            Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|_| {
+                reject(
+                    "invalid",
+                    format!("Trường \"{name}\" phải là một mã định danh hợp lệ."),
+                )
+            }),
+        }
+    }
+
+    /// The village a household lives in now; refused when the server does
+    /// not have the household.
+    fn household_village(&self, id: HouseholdId) -> Result<VillageId, Refusal> {
+        match load_record(self.conn, id.0)? {
+            Some(r) if r.entity == EntityKind::Household => {
+                if r.commune_id != self.scope.commune_id {
+                    return Err(out_of_scope());
+                }
+                Ok(r.village_id)
+            }
+            _ => Err(unknown_parent("Hộ gia đình")),
+        }
+    }
+
+    fn household(&self, existing: Option<Record>) -> Result<Accepted, Refusal> {
+        let old_village = existing.as_ref().map(|r| r.village_id);
+        let new_village: Option<VillageId> = self.field_id("village_id")?;
+        if new_village.or(old_village).is_none() {
+            return Err(invalid(ValidationError::Empty { field: "village" }));
+        }
+        // A household moving between villages must be in scope on both sides.
+        for v in [old_village, new_village].into_iter().flatten() {
+            self.in_scope(v)?;
+        }
+        let (fields, clocks) = existing.map(|r| (r.fields, r.clocks)).unwrap_or_default();
+        let merged = merge_fields(fields, clocks, self.change);
+        let household: Household = self.rebuild(&merged.fields)?;
+        household.validate().map_err(invalid)?;
+        self.only_known_fields(&household)?;
+        self.in_scope(household.village_id)?;
+        Ok(Accepted {
+            record: Record {
+                entity: EntityKind::Household,
+                commune_id: self.scope.commune_id,
+                village_id: household.village_id,
+                parent_id: None,
+                fields: merged.fields,
+                clocks: merged.clocks,
+            },
+            conflicts: merged.conflicts,
+        })
+    }
+
+    fn resident(&self, existing: Option<Record>) -> Result<Accepted, Refusal> {
+        let old_home = existing.as_ref().and_then(|r| r.parent_id).map(HouseholdId);
+        let new_home: Option<HouseholdId> = self.field_id("household_id")?;
+        if new_home.or(old_home).is_none() {
+            return Err(unknown_parent("Hộ gia đình"));
+        }
+        // Moving to another household: both must be in scope.
+        for h in [old_home, new_home].into_iter().flatten() {
+            let v = self.household_village(h)?;
+            self.in_scope(v)?;
+        }
+        let (fields, clocks) = existing.map(|r| (r.fields, r.clocks)).unwrap_or_default();
+        let merged = merge_fields(fields, clocks, self.change);
+        let resident: Resident = self.rebuild(&merged.fields)?;
+        resident.validate(self.today).map_err(invalid)?;
+        if let Some(h) = &resident.citizen_id_hash {
+            let ok = h.0.len() == 64 && h.0.bytes().all(|b| b.is_ascii_hexdigit());
+            if !ok {
+                return Err(reject("invalid", "Mã băm số CCCD không hợp lệ."));
+            }
+        }
+        self.only_known_fields(&resident)?;
+        let village = self.household_village(resident.household_id)?;
+        Ok(Accepted {
+            record: Record {
+                entity: EntityKind::Resident,
+                commune_id: self.scope.commune_id,
+                village_id: village,
+                parent_id: Some(resident.household_id.0),
+                fields: merged.fields,
+                clocks: merged.clocks,
+            },
+            conflicts: merged.conflicts,
+        })
+    }
+
+    fn visit(&self, existing: Option<Record>) -> Result<Accepted, Refusal> {
+        if let Some(rec) = existing {
+            let home = rec.parent_id.map(HouseholdId).ok_or_else(|| {
+                Refusal::Db(CentralError::Corrupt("visit without household".into()))
+            })?;
+            let v = self.household_village(home)?;
+            self.in_scope(v)?;
+            return self.void(rec, v);
+        }
+        let home: HouseholdId = self
+            .field_id("household_id")?
+            .ok_or_else(|| unknown_parent("Hộ gia đình"))?;
+        let village = self.household_village(home)?;
+        self.in_scope(village)?;
+        let visit: Visit = self.rebuild(&self.change.fields)?;
+        self.only_known_fields(&visit)?;
+        let mut errors = ValidationErrors::default();
+        if visit.members.is_empty() {
+            errors.push(ValidationError::NoMember);
+        }
+        if let Some(note) = &visit.note {
+            errors.check(validate::max_len("note", note, validate::MAX_NOTE_CHARS));
+        }
+        errors.into_result().map_err(invalid)?;
+        for m in &visit.members {
+            if !member_in_commune(self.conn, *m, self.scope.commune_id)? {
+                return Err(reject(
+                    "unknown_member",
+                    "Người được ghi nhận trong lượt thăm không phải thành viên của xã.",
+                ));
+            }
+        }
+        if let Some(v) = &visit.voided {
+            self.check_void(v)?;
+        }
+        Ok(self.new_fact(village, home.0))
+    }
+
+    fn action(&self, existing: Option<Record>) -> Result<Accepted, Refusal> {
+        let visit_id: VisitId = match &existing {
+            Some(rec) => rec
+                .parent_id
+                .map(VisitId)
+                .ok_or_else(|| Refusal::Db(CentralError::Corrupt("action without visit".into())))?,
+            None => self
+                .field_id("visit_id")?
+                .ok_or_else(|| unknown_parent("Lượt thăm"))?,
+        };
+        let visit_rec = match load_record(self.conn, visit_id.0)? {
+            Some(r) if r.entity == EntityKind::Visit => r,
+            _ => return Err(unknown_parent("Lượt thăm")),
+        };
+        let home = visit_rec
+            .parent_id
+            .map(HouseholdId)
+            .ok_or_else(|| Refusal::Db(CentralError::Corrupt("visit without household".into())))?;
+        let village = self.household_village(home)?;
+        self.in_scope(village)?;
+        if let Some(rec) = existing {
+            return self.void(rec, village);
+        }
+        let action: AssistedAction = self.rebuild(&self.change.fields)?;
+        self.only_known_fields(&action)?;
+        let code = action.action.as_str();
+        // Retired entries stay valid: the work may have been recorded
+        // offline before the retirement reached the phone.
+        if catalogue_active(self.conn, self.scope.commune_id, code)?.is_none() {
+            return Err(invalid(ValidationError::UnknownAction {
+                code: code.into(),
+            }));
+        }
+        match load_record(self.conn, action.resident_id.0)? {
+            Some(r) if r.entity == EntityKind::Resident => {
+                if r.parent_id != Some(home.0) {
+                    return Err(invalid(ValidationError::ResidentNotInHousehold));
+                }
+            }
+            _ => return Err(unknown_parent("Người dân")),
+        }
+        let visit: Visit = from_fields(visit_id.0, visit_rec.fields)
+            .map_err(|e| Refusal::Db(CentralError::Corrupt(format!("stored visit: {e}"))))?;
+        if visit.outcome != VisitOutcome::Met {
+            return Err(invalid(ValidationError::ActionsWithoutMeeting));
+        }
+        match &action.outcome {
+            ActionOutcome::FollowUp { due } if *due < local_date(visit.at) => {
+                return Err(invalid(ValidationError::FollowUpDue));
+            }
+            ActionOutcome::NotPossible { note: Some(n), .. } => {
+                validate::max_len("note", n, validate::MAX_NOTE_CHARS).map_err(invalid)?;
+            }
+            _ => {}
+        }
+        if let Some(v) = &action.voided {
+            self.check_void(v)?;
+        }
+        Ok(self.new_fact(village, visit_id.0))
+    }
+
+    fn new_fact(&self, village: VillageId, parent: Uuid) -> Accepted {
+        Accepted {
+            record: Record {
+                entity: self.change.entity,
+                commune_id: self.scope.commune_id,
+                village_id: village,
+                parent_id: Some(parent),
+                fields: self.change.fields.clone(),
+                clocks: FieldClocks::new(),
+            },
+            conflicts: Vec::new(),
+        }
+    }
+
+    /// A later change to a fact: only a void is taken, and the first stands.
+    fn void(&self, mut rec: Record, village: VillageId) -> Result<Accepted, Refusal> {
+        let FactEffect::Void(value) = fact_effect(true, self.change) else {
+            return Err(immutable());
+        };
+        if self.change.fields.keys().any(|k| k != "voided") {
+            return Err(immutable());
+        }
+        let void: Void =
+            serde_json::from_value(value.clone()).map_err(|e| reject("invalid", bad_shape(&e)))?;
+        self.check_void(&void)?;
+        if rec.fields.get("voided").is_none_or(Value::is_null) {
+            rec.fields.insert("voided".into(), value);
+        }
+        rec.village_id = village;
+        Ok(Accepted {
+            record: rec,
+            conflicts: Vec::new(),
+        })
+    }
+
+    fn check_void(&self, void: &Void) -> Result<(), Refusal> {
+        validate::required_text("reason", &void.reason).map_err(invalid)?;
+        if !member_in_commune(self.conn, void.by, self.scope.commune_id)? {
+            return Err(reject(
+                "unknown_member",
+                "Người hủy bản ghi không phải thành viên của xã.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The domain record from the (merged) fields and the change's id.
+    fn rebuild<R: DeserializeOwned>(&self, fields: &Map<String, Value>) -> Result<R, Refusal> {
+        from_fields(self.change.entity_id, fields.clone())
+            .map_err(|e| reject("invalid", bad_shape(&e)))
+    }
+
+    /// Refuse fields the record does not have: they would be stored and
+    /// handed to every device otherwise.
+    fn only_known_fields<R: Serialize>(&self, record: &R) -> Result<(), Refusal> {
+        let known = to_fields(record)?;
+        match self.change.fields.keys().find(|k| !known.contains_key(*k)) {
+            None => Ok(()),
+            Some(k) => Err(reject(
+                "invalid",
+                format!("Trường thông tin \"{}\" không được hỗ trợ.", short(k, 40)),
+            )),
+        }
+    }
+}
+
+fn bad_shape(e: &serde_json::Error) -> String {
+    format!(
+        "Bản ghi thiếu thông tin hoặc sai định dạng ({}).",
+        short(&e.to_string(), 160)
+    )
+}
+
+impl From<crate::StoreError> for Refusal {
+    fn from(e: crate::StoreError) -> Self {
+        Refusal::Db(e.into())
+    }
+}
+
+fn load_record(conn: &Connection, id: Uuid) -> Result<Option<Record>, CentralError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT entity, commune_id, village_id, parent_id, fields, clocks
+             FROM records WHERE entity_id = ?1",
+        )?
+        .query_row(params![id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                rows::col::<CommuneId>(r, 1)?,
+                rows::col::<VillageId>(r, 2)?,
+                rows::opt_col::<Uuid>(r, 3)?,
+                rows::json_col::<Map<String, Value>>(r, 4)?,
+                rows::json_col::<FieldClocks>(r, 5)?,
+            ))
+        })
+        .optional()?;
+    let Some((entity, commune_id, village_id, parent_id, fields, clocks)) = row else {
+        return Ok(None);
+    };
+    let entity = EntityKind::parse(&entity)
+        .ok_or_else(|| CentralError::Corrupt(format!("unknown entity {entity}")))?;
+    Ok(Some(Record {
+        entity,
+        commune_id,
+        village_id,
+        parent_id,
+        fields,
+        clocks,
+    }))
+}
+
+fn save_record(conn: &Connection, id: Uuid, r: &Record) -> Result<(), CentralError> {
+    conn.prepare_cached(
+        "INSERT INTO records (entity_id, entity, commune_id, village_id, parent_id, fields, clocks)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (entity_id) DO UPDATE SET
+             village_id = excluded.village_id, parent_id = excluded.parent_id,
+             fields = excluded.fields, clocks = excluded.clocks",
+    )?
+    .execute(params![
+        id.to_string(),
+        r.entity.as_str(),
+        r.commune_id.to_string(),
+        r.village_id.to_string(),
+        r.parent_id.map(|p| p.to_string()),
+        to_json(&r.fields)?,
+        to_json(&r.clocks)?,
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<String, CentralError> {
+    serde_json::to_string(v).map_err(|e| CentralError::Corrupt(e.to_string()))
+}
