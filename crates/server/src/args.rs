@@ -1,0 +1,176 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "gocua-server",
+    version,
+    about = "Gõ Cửa: máy chủ đồng bộ của xã (HTTPS, SQLite)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the sync server (creates the data folder, database and
+    /// certificate on first start).
+    Serve(ServeArgs),
+    /// Set up the commune and manage devices, on the data folder directly.
+    Admin(AdminArgs),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Data folder: database, certificate, server.json.
+    #[arg(long, env = "GOCUA_SERVER_DATA")]
+    pub data: PathBuf,
+    /// Address and port to listen on; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub bind: SocketAddr,
+    /// Use this certificate (PEM) instead of the generated self-signed one.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Extra names or IP addresses for the generated certificate (e.g. the
+    /// office machine's LAN address). Used when the certificate is created.
+    #[arg(long = "tls-san")]
+    pub tls_sans: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct AdminArgs {
+    #[arg(long, env = "GOCUA_SERVER_DATA")]
+    pub data: PathBuf,
+    /// Print JSON for scripts instead of text for people.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    #[command(subcommand)]
+    Commune(CommuneCommand),
+    #[command(subcommand)]
+    Village(VillageCommand),
+    #[command(subcommand)]
+    Team(TeamCommand),
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Issue a one-time enrollment code for a member (text, QR, PNG).
+    EnrollCode {
+        #[arg(long)]
+        member: String,
+        /// Hours until the code expires.
+        #[arg(long, default_value_t = 72, value_parser = clap::value_parser!(u32).range(0..=24 * 90))]
+        ttl_hours: u32,
+        #[command(flatten)]
+        target: PayloadArgs,
+    },
+    /// The commune's devices.
+    Devices {
+        #[arg(long)]
+        commune: String,
+    },
+    /// Take a device's access away (a lost or stolen phone).
+    Revoke { device_id: String },
+    #[command(subcommand)]
+    Target(TargetCommand),
+    /// Values that lost a concurrent edit, newest first.
+    Conflicts {
+        #[arg(long)]
+        commune: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Create a demo commune (villages, one team of three each, an officer)
+    /// and an enrollment code for its first member.
+    Demo {
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=50))]
+        villages: u32,
+        #[command(flatten)]
+        target: PayloadArgs,
+    },
+}
+
+/// Where the enrollment QR code points.
+#[derive(Args)]
+pub struct PayloadArgs {
+    /// The server address phones use, e.g. https://192.168.1.10:8443
+    /// (default: the address the server last listened on).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Also write the QR code as a PNG image here.
+    #[arg(long)]
+    pub png: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum CommuneCommand {
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        province: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum VillageCommand {
+    Add {
+        #[arg(long)]
+        commune: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TeamCommand {
+    Add {
+        #[arg(long)]
+        commune: String,
+        #[arg(long)]
+        name: String,
+        /// The villages the team covers (repeat, or several after one flag).
+        #[arg(long = "village", num_args = 1.., required = true)]
+        villages: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MemberCommand {
+    Add {
+        #[arg(long)]
+        commune: String,
+        /// Required for members and team leaders.
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long)]
+        name: String,
+        /// member, team_leader, commune_officer or admin.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TargetCommand {
+    Set {
+        #[arg(long)]
+        commune: String,
+        /// An indicator code, e.g. vneid_l2.
+        #[arg(long)]
+        indicator: String,
+        #[arg(long)]
+        percent: f64,
+    },
+}

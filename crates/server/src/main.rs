@@ -1,0 +1,34 @@
+//! `gocua-server`: the commune's central sync server. `serve` runs the HTTPS
+//! API devices sync with; `admin` sets up the commune (villages, teams,
+//! members), issues enrollment codes and manages devices, working on the
+//! data folder directly. This crate owns HTTP, TLS and the command line;
+//! every rule and all SQL live in `gocua-core` and `gocua_store::central`.
+
+mod admin;
+mod app;
+mod args;
+mod error;
+mod extract;
+mod limit;
+mod qr;
+mod routes;
+mod serve;
+mod tls;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Serve(a) => serve::run(a),
+        args::Command::Admin(a) => admin::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            admin::print_error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}

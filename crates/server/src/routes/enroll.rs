@@ -1,0 +1,58 @@
+//! `POST /api/v1/enroll`: a one-time code and a device name in; a device
+//! id, its token (shown once), the member, scope, organisation and the
+//! certificate fingerprint out. Wrong codes count against the client's
+//! address.
+
+use super::wire_scope;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use gocua_store::central::CentralError;
+use gocua_sync::wire::{EnrollRequest, EnrollResponse};
+use std::net::SocketAddr;
+
+pub async fn enroll(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<EnrollRequest>,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    let ip = peer.ip();
+    if !state.enroll_failures.allows(ip) {
+        tracing::warn!(%ip, "enrollment refused: too many wrong codes");
+        return Err(ApiError::TooManyAttempts);
+    }
+    let result = state
+        .db(move |db| {
+            let e = db.redeem_code(&req.code, &req.device_name)?;
+            let view = db.org_for(&e.auth)?;
+            Ok((e, view))
+        })
+        .await;
+    let (enrollment, view) = match result {
+        Ok(v) => v,
+        Err(ApiError::Central(
+            e @ (CentralError::CodeUnknown | CentralError::CodeUsed | CentralError::CodeExpired),
+        )) => {
+            state.enroll_failures.record_failure(ip);
+            tracing::info!(%ip, code = e.code(), "enrollment refused");
+            return Err(e.into());
+        }
+        Err(e) => return Err(e),
+    };
+    tracing::info!(
+        device = %enrollment.auth.device_id,
+        member = %enrollment.auth.member.id,
+        "device enrolled"
+    );
+    Ok(Json(EnrollResponse {
+        device_id: enrollment.auth.device_id,
+        token: enrollment.token,
+        member: view.member,
+        scope: wire_scope(view.scope),
+        org: view.org,
+        catalogue: view.catalogue,
+        server_fingerprint: state.fingerprint.to_string(),
+    }))
+}

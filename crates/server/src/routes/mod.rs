@@ -1,0 +1,18 @@
+//! The API, one file per area. Handlers are thin: extract, call the
+//! database, shape the wire type.
+
+pub mod enroll;
+pub mod health;
+pub mod org;
+pub mod sync;
+
+use gocua_store::central;
+use gocua_sync::wire;
+
+pub fn wire_scope(s: central::Scope) -> wire::Scope {
+    wire::Scope {
+        commune_id: s.commune_id,
+        role: s.role,
+        village_ids: s.village_ids,
+    }
+}

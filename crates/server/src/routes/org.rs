@@ -1,0 +1,23 @@
+//! `GET /api/v1/org`: the device's member, scope, organisation and
+//! catalogue, refreshed each sync.
+
+use super::wire_scope;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::Device;
+use axum::Json;
+use axum::extract::State;
+use gocua_sync::wire::OrgResponse;
+
+pub async fn org(
+    State(state): State<AppState>,
+    Device(auth): Device,
+) -> Result<Json<OrgResponse>, ApiError> {
+    let view = state.db(move |db| db.org_for(&auth)).await?;
+    Ok(Json(OrgResponse {
+        member: view.member,
+        scope: wire_scope(view.scope),
+        org: view.org,
+        catalogue: view.catalogue,
+    }))
+}
