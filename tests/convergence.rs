@@ -1,0 +1,573 @@
+//! Convergence under faults, as a property: 2–5 devices do random offline
+//! work (create and edit households and residents, log and void visits),
+//! sync in random order through a proxy that cuts connections mid-request
+//! and mid-response, while the server is SIGKILLed and restarted. At the end
+//! every device equals what a commune officer's fresh device pulls from the
+//! server, nothing is duplicated, nothing is quarantined, and every record a
+//! device created is there.
+//!
+//! CI runs a fixed fast subset; `GOCUA_CONVERGENCE_CASES=2000 cargo test -p
+//! gocua-server --test convergence --release` runs the long mode.
+
+#[path = "support/proxy.rs"]
+mod proxy;
+#[path = "support/server.rs"]
+mod server;
+
+use chrono::Utc;
+use gocua_core::{
+    ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId, OrgSnapshot,
+    ResidentId, ResidentInput, Role, Sex, VillageId, VisitForm, VisitId, VisitInput, VisitOutcome,
+};
+use gocua_store::{DbKey, Store};
+use gocua_sync::client::{ClientOptions, RetryPolicy, enroll, sync};
+use proptest::prelude::*;
+use proxy::{Direction, FaultyProxy};
+use serde_json::{Value, json};
+use server::{RunningServer, admin, enroll_code, server_bin};
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+use tempfile::TempDir;
+
+const NAMES: &[&str] = &[
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Đức Cường",
+    "Phạm Thị Đào",
+    "Hoàng Văn Em",
+    "Lò Thị Ún",
+    "Đỗ Văn Giang",
+    "Bùi Thị Hằng",
+];
+const ACTIONS: &[&str] = &["vneid_l2", "ehealth_book", "online_safety", "bank_account"];
+
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    None,
+    Cut(Direction, u64),
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    AddHousehold {
+        dev: usize,
+        name: usize,
+        poor: bool,
+    },
+    EditHousehold {
+        dev: usize,
+        pick: usize,
+        field: u8,
+        value: usize,
+    },
+    AddResident {
+        dev: usize,
+        pick: usize,
+        name: usize,
+        age: i32,
+    },
+    EditResident {
+        dev: usize,
+        pick: usize,
+        value: usize,
+    },
+    LogVisit {
+        dev: usize,
+        pick: usize,
+        actions: usize,
+        met: bool,
+    },
+    VoidVisit {
+        dev: usize,
+        pick: usize,
+    },
+    Sync {
+        dev: usize,
+        fault: Fault,
+    },
+    RestartServer,
+}
+
+fn fault() -> impl Strategy<Value = Fault> {
+    prop_oneof![
+        3 => Just(Fault::None),
+        1 => (1u64..6000).prop_map(|n| Fault::Cut(Direction::Upstream, n)),
+        1 => (1u64..6000).prop_map(|n| Fault::Cut(Direction::Downstream, n)),
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let d = 0usize..5;
+    prop_oneof![
+        4 => (d.clone(), 0..NAMES.len(), any::<bool>()).prop_map(|(dev, name, poor)| Op::AddHousehold { dev, name, poor }),
+        3 => (d.clone(), any::<usize>(), 0u8..4, 0..NAMES.len()).prop_map(|(dev, pick, field, value)| Op::EditHousehold { dev, pick, field, value }),
+        3 => (d.clone(), any::<usize>(), 0..NAMES.len(), 0i32..90).prop_map(|(dev, pick, name, age)| Op::AddResident { dev, pick, name, age }),
+        2 => (d.clone(), any::<usize>(), 0..NAMES.len()).prop_map(|(dev, pick, value)| Op::EditResident { dev, pick, value }),
+        3 => (d.clone(), any::<usize>(), 0usize..3, prop::bool::weighted(0.8)).prop_map(|(dev, pick, actions, met)| Op::LogVisit { dev, pick, actions, met }),
+        1 => (d.clone(), any::<usize>()).prop_map(|(dev, pick)| Op::VoidVisit { dev, pick }),
+        4 => (d, fault()).prop_map(|(dev, fault)| Op::Sync { dev, fault }),
+        1 => Just(Op::RestartServer),
+    ]
+}
+
+struct Device {
+    store: Store,
+    member: MemberId,
+}
+
+/// Records each device created, to check they all arrive.
+#[derive(Default)]
+struct Created {
+    households: BTreeSet<HouseholdId>,
+    residents: BTreeSet<ResidentId>,
+    visits: BTreeSet<VisitId>,
+}
+
+fn options() -> ClientOptions {
+    ClientOptions {
+        timeout: Duration::from_secs(20),
+        retry: RetryPolicy {
+            attempts: 6,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+        },
+        ..ClientOptions::default()
+    }
+}
+
+fn pick<T: Clone>(items: &[T], n: usize) -> Option<T> {
+    (!items.is_empty()).then(|| items[n % items.len()].clone())
+}
+
+struct World {
+    _dir: TempDir,
+    data: std::path::PathBuf,
+    server: Option<RunningServer>,
+    proxy: FaultyProxy,
+    village: VillageId,
+    officer: MemberId,
+    devices: Vec<Device>,
+    created: Created,
+}
+
+impl World {
+    fn new(devices: usize) -> World {
+        let dir = TempDir::new().expect("temp dir");
+        let data = dir.path().join("server");
+        let bin = server_bin();
+        let org: OrgSnapshot =
+            serde_json::from_value(admin(&bin, &data, &["demo", "--villages", "1"]))
+                .expect("demo org");
+        let server = RunningServer::start(&bin, &data);
+        let proxy = FaultyProxy::start(server.addr);
+        let url = format!("https://{}", proxy.addr());
+        let team_members: Vec<MemberId> = org
+            .members
+            .iter()
+            .filter(|m| m.team_id.is_some())
+            .map(|m| m.id)
+            .collect();
+        let officer = org
+            .members
+            .iter()
+            .find(|m| m.role == Role::CommuneOfficer)
+            .expect("officer")
+            .id;
+        let mut list = Vec::new();
+        for i in 0..devices {
+            let member = team_members[i % team_members.len()];
+            let code = enroll_code(&bin, &data, &member.to_string());
+            let mut store = Store::open(
+                &dir.path().join(format!("device{i}.db")),
+                &DbKey::Raw([i as u8 + 1; 32]),
+            )
+            .expect("open store");
+            let payload = format!(
+                "gocua-enroll:v1?url={url}&code={code}&fp={}",
+                server.fingerprint
+            );
+            enroll(&mut store, &payload, None, &format!("Máy {i}"), &options()).expect("enroll");
+            list.push(Device { store, member });
+        }
+        World {
+            village: org.villages[0].id,
+            officer,
+            devices: list,
+            created: Created::default(),
+            data,
+            proxy,
+            server: Some(server),
+            _dir: dir,
+        }
+    }
+
+    fn run(&mut self, op: &Op) {
+        let n = self.devices.len();
+        match *op {
+            Op::AddHousehold { dev, name, poor } => {
+                let village = self.village;
+                let h = self.devices[dev % n]
+                    .store
+                    .write(|b| {
+                        b.add_household(HouseholdInput {
+                            village_id: Some(village),
+                            address: format!("Số {name}"),
+                            head_name: NAMES[name].into(),
+                            phone: None,
+                            flags: HouseholdFlags {
+                                poor,
+                                ..HouseholdFlags::default()
+                            },
+                        })
+                    })
+                    .expect("add household");
+                self.created.households.insert(h.id);
+            }
+            Op::EditHousehold {
+                dev,
+                pick: p,
+                field,
+                value,
+            } => {
+                let d = &mut self.devices[dev % n];
+                let Some(h) = pick(&d.store.list_households(&[]).expect("list"), p) else {
+                    return;
+                };
+                let mut input = HouseholdInput {
+                    village_id: Some(h.village_id),
+                    address: h.address,
+                    head_name: h.head_name,
+                    phone: h.phone,
+                    flags: h.flags,
+                };
+                match field {
+                    0 => input.head_name = NAMES[value].into(),
+                    1 => input.address = format!("Ngõ {value}"),
+                    2 => input.phone = Some(format!("09{value:08}")),
+                    _ => input.flags.no_smartphone = !input.flags.no_smartphone,
+                }
+                d.store
+                    .write(|b| b.update_household(h.id, input))
+                    .expect("edit household");
+            }
+            Op::AddResident {
+                dev,
+                pick: p,
+                name,
+                age,
+            } => {
+                let d = &mut self.devices[dev % n];
+                let Some(h) = pick(&d.store.list_households(&[]).expect("list"), p) else {
+                    return;
+                };
+                let r = d
+                    .store
+                    .write(|b| {
+                        b.add_resident(ResidentInput {
+                            household_id: h.id,
+                            full_name: NAMES[name].into(),
+                            birth_year: 2026 - age,
+                            sex: Sex::Female,
+                            has_smartphone: age > 12,
+                            consent_on: None,
+                            citizen_id_hash: None,
+                        })
+                    })
+                    .expect("add resident");
+                self.created.residents.insert(r.id);
+            }
+            Op::EditResident {
+                dev,
+                pick: p,
+                value,
+            } => {
+                let d = &mut self.devices[dev % n];
+                let Some(h) = pick(&d.store.list_households(&[]).expect("list"), p) else {
+                    return;
+                };
+                let page = d.store.household(h.id).expect("household");
+                let Some(r) = pick(&page.residents, value) else {
+                    return;
+                };
+                let r = r.resident;
+                d.store
+                    .write(|b| {
+                        b.update_resident(
+                            r.id,
+                            ResidentInput {
+                                household_id: r.household_id,
+                                full_name: NAMES[value].into(),
+                                birth_year: r.birth_year,
+                                sex: r.sex,
+                                has_smartphone: !r.has_smartphone,
+                                consent_on: r.consent_on,
+                                citizen_id_hash: r.citizen_id_hash,
+                            },
+                        )
+                    })
+                    .expect("edit resident");
+            }
+            Op::LogVisit {
+                dev,
+                pick: p,
+                actions,
+                met,
+            } => {
+                let d = &mut self.devices[dev % n];
+                let Some(h) = pick(&d.store.list_households(&[]).expect("list"), p) else {
+                    return;
+                };
+                let residents = d.store.household(h.id).expect("household").residents;
+                let actions: Vec<ActionInput> = if met {
+                    residents
+                        .iter()
+                        .take(actions)
+                        .enumerate()
+                        .map(|(i, r)| ActionInput {
+                            resident_id: r.resident.id,
+                            action: ACTIONS[(p + i) % ACTIONS.len()].parse().expect("code"),
+                            outcome: ActionOutcome::Done,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let member = d.member;
+                let (visit, _) = d
+                    .store
+                    .write(|b| {
+                        b.log_visit(VisitInput {
+                            household_id: h.id,
+                            members: vec![member],
+                            at: Utc::now(),
+                            form: VisitForm::DoorToDoor,
+                            outcome: if met {
+                                VisitOutcome::Met
+                            } else {
+                                VisitOutcome::NotAtHome
+                            },
+                            note: None,
+                            actions,
+                        })
+                    })
+                    .expect("log visit");
+                self.created.visits.insert(visit.id);
+            }
+            Op::VoidVisit { dev, pick: p } => {
+                let d = &mut self.devices[dev % n];
+                let Some(h) = pick(&d.store.list_households(&[]).expect("list"), p) else {
+                    return;
+                };
+                let visits: Vec<VisitId> = d
+                    .store
+                    .household(h.id)
+                    .expect("household")
+                    .visits
+                    .into_iter()
+                    .filter(|v| v.voided_reason.is_none())
+                    .map(|v| v.id)
+                    .collect();
+                let Some(v) = pick(&visits, p) else { return };
+                let member = d.member;
+                d.store
+                    .write(|b| b.void_visit(v, "Ghi nhầm", member))
+                    .expect("void visit");
+            }
+            Op::Sync { dev, fault } => {
+                if let Fault::Cut(direction, bytes) = fault {
+                    self.proxy.cut_next(direction, bytes);
+                }
+                let d = &mut self.devices[dev % n];
+                sync(&mut d.store, &options(), &mut |_| {}).expect("sync round (cuts are retried)");
+            }
+            Op::RestartServer => {
+                if let Some(s) = self.server.take() {
+                    s.kill();
+                }
+                let s = RunningServer::start(&server_bin(), &self.data);
+                self.proxy.set_target(s.addr);
+                self.server = Some(s);
+            }
+        }
+    }
+
+    /// Sync everyone until nothing moves, then compare with a fresh
+    /// officer's device that pulls the whole commune.
+    fn check(&mut self) {
+        for _ in 0..2 {
+            for d in &mut self.devices {
+                sync(&mut d.store, &options(), &mut |_| {}).expect("final sync");
+            }
+        }
+        let bin = server_bin();
+        let code = enroll_code(&bin, &self.data, &self.officer.to_string());
+        let dir = TempDir::new().expect("temp");
+        let mut observer =
+            Store::open(&dir.path().join("observer.db"), &DbKey::Raw([99; 32])).expect("observer");
+        let fp = self.server.as_ref().expect("server").fingerprint.clone();
+        let payload = format!(
+            "gocua-enroll:v1?url=https://{}&code={code}&fp={fp}",
+            self.proxy.addr()
+        );
+        enroll(&mut observer, &payload, None, "Máy cán bộ", &options()).expect("observer enroll");
+        sync(&mut observer, &options(), &mut |_| {}).expect("observer sync");
+        let truth = dump(&observer);
+
+        let households: BTreeSet<String> = self
+            .created
+            .households
+            .iter()
+            .map(|h| h.to_string())
+            .collect();
+        assert_eq!(
+            truth.keys().cloned().collect::<BTreeSet<_>>(),
+            households,
+            "every household arrived, none twice"
+        );
+        let text = serde_json::to_string(&truth).expect("json");
+        for r in &self.created.residents {
+            assert!(
+                text.contains(&r.to_string()),
+                "resident {r} missing on the server"
+            );
+        }
+        let visits: usize = truth
+            .values()
+            .map(|h| h["visits"].as_array().map_or(0, Vec::len))
+            .sum();
+        assert_eq!(visits, self.created.visits.len(), "every visit once");
+        for (i, d) in self.devices.iter().enumerate() {
+            assert_eq!(
+                d.store.unsent_count().expect("unsent"),
+                0,
+                "device {i} has unsent changes"
+            );
+            assert_eq!(
+                d.store.quarantine_count().expect("quarantine"),
+                0,
+                "device {i} quarantined something"
+            );
+            assert_eq!(dump(&d.store), truth, "device {i} differs from the server");
+        }
+    }
+}
+
+/// Everything a device knows about its households, in a canonical form.
+fn dump(store: &Store) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for h in store.list_households(&[]).expect("list") {
+        let page = store.household(h.id).expect("household");
+        let mut residents: Vec<Value> = page.residents.iter().map(|r| json!(r.resident)).collect();
+        residents.sort_by_key(|r| r["id"].to_string());
+        let mut visits: Vec<Value> = page.visits.iter().map(|v| {
+            let mut actions: Vec<Value> = v.actions.iter().map(|a| json!([a.resident_name, a.action_code, a.outcome, a.voided])).collect();
+            actions.sort_by_key(|a| a.to_string());
+            json!({ "id": v.id, "voided": v.voided_reason.is_some(), "outcome": v.outcome, "actions": actions })
+        }).collect();
+        visits.sort_by_key(|v| v["id"].to_string());
+        out.insert(
+            h.id.to_string(),
+            json!({ "household": page.household, "residents": residents, "visits": visits }),
+        );
+    }
+    out
+}
+
+fn cases() -> u32 {
+    std::env::var("GOCUA_CONVERGENCE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 20, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn devices_converge_with_the_server_under_faults(devices in 2usize..=5, ops in proptest::collection::vec(op(), 5..40)) {
+        let mut world = World::new(devices);
+        for op in &ops {
+            world.run(op);
+        }
+        world.check();
+    }
+}
+
+#[test]
+fn a_fixed_scenario_with_every_kind_of_fault() {
+    use Op::*;
+    let mut world = World::new(3);
+    let ops = [
+        AddHousehold {
+            dev: 0,
+            name: 0,
+            poor: true,
+        },
+        AddHousehold {
+            dev: 1,
+            name: 1,
+            poor: false,
+        },
+        Sync {
+            dev: 0,
+            fault: Fault::Cut(Direction::Downstream, 300),
+        },
+        Sync {
+            dev: 1,
+            fault: Fault::Cut(Direction::Upstream, 200),
+        },
+        Sync {
+            dev: 2,
+            fault: Fault::None,
+        },
+        AddResident {
+            dev: 2,
+            pick: 0,
+            name: 5,
+            age: 70,
+        },
+        EditHousehold {
+            dev: 0,
+            pick: 0,
+            field: 0,
+            value: 3,
+        },
+        EditHousehold {
+            dev: 2,
+            pick: 0,
+            field: 0,
+            value: 4,
+        },
+        EditHousehold {
+            dev: 1,
+            pick: 0,
+            field: 2,
+            value: 7,
+        },
+        LogVisit {
+            dev: 2,
+            pick: 0,
+            actions: 1,
+            met: true,
+        },
+        Sync {
+            dev: 2,
+            fault: Fault::Cut(Direction::Downstream, 2500),
+        },
+        RestartServer,
+        Sync {
+            dev: 0,
+            fault: Fault::None,
+        },
+        Sync {
+            dev: 1,
+            fault: Fault::Cut(Direction::Downstream, 4000),
+        },
+        VoidVisit { dev: 1, pick: 0 },
+        RestartServer,
+    ];
+    for op in &ops {
+        world.run(op);
+    }
+    world.check();
+}
