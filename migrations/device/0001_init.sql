@@ -73,6 +73,14 @@ CREATE TABLE households (
     field_hlcs       TEXT NOT NULL
 );
 CREATE INDEX households_village ON households(village_id, priority DESC);
+-- The worklist reads a village's households from this covering index only
+-- (table rows are ~5x wider, with field_hlcs). Partial, on a condition true of
+-- every row (priority is 0-255) that only the worklist states: other queries,
+-- which return rows in index order, keep using households_village or the
+-- table.
+CREATE INDEX households_worklist ON households(village_id, priority DESC, id, head_name, address,
+    phone, poor, near_poor, ethnic_minority, elderly_only, no_smartphone)
+    WHERE priority >= 0;
 -- Covering indexes: name search scans these (LIKE '%…%' cannot seek) instead
 -- of the whole tables.
 CREATE INDEX households_name_key ON households(head_name_key, id);
@@ -90,6 +98,9 @@ CREATE TABLE residents (
     field_hlcs       TEXT NOT NULL
 );
 CREATE INDEX residents_household ON residents(household_id);
+-- Covers the worklist's walk from households to residents (ids and names).
+-- SQLite keeps the narrower residents_household where neither covers.
+CREATE INDEX residents_household_names ON residents(household_id, id, full_name);
 CREATE INDEX residents_name_key ON residents(name_key, household_id, full_name);
 CREATE INDEX residents_citizen_id ON residents(citizen_id_hash) WHERE citizen_id_hash IS NOT NULL;
 
@@ -108,15 +119,27 @@ CREATE TABLE visits (
     voided_at     TEXT
 );
 CREATE INDEX visits_household_month ON visits(household_id, month);
-CREATE INDEX visits_month ON visits(month);
+-- "Visited this month?" for the worklist, index-only and within the month
+-- (voided_at included: SQLite still tests it).
+CREATE INDEX visits_month_live ON visits(month, household_id, voided_at)
+    WHERE voided_at IS NULL;
+-- Covering for the month figures: a month's visits are contiguous here, while
+-- in the table they are spread over the whole year.
+CREATE INDEX visits_month ON visits(month, id, household_id, day, outcome, voided_at);
+-- The few voided visits, so "is its visit voided?" needs no visit row.
+CREATE INDEX visits_voided ON visits(id, voided_at) WHERE voided_at IS NOT NULL;
 
 CREATE TABLE visit_members (
     visit_id   TEXT NOT NULL REFERENCES visits(id),
     member_id  TEXT NOT NULL,
     position   INTEGER NOT NULL,
+    -- The visit's month (visits.month, which never changes), copied here so
+    -- that a member's visits of a month are one index range.
+    month      TEXT NOT NULL,
     PRIMARY KEY (visit_id, member_id)
 ) WITHOUT ROWID;
-CREATE INDEX visit_members_member ON visit_members(member_id, visit_id);
+CREATE INDEX visit_members_member ON visit_members(member_id, month, visit_id);
+CREATE INDEX visit_members_month ON visit_members(month, visit_id, position, member_id);
 
 CREATE TABLE assisted_actions (
     id             TEXT PRIMARY KEY,
@@ -133,10 +156,21 @@ CREATE TABLE assisted_actions (
     voided_at      TEXT
 );
 CREATE INDEX actions_visit ON assisted_actions(visit_id);
+-- Covering for the month figures: a month's actions by (day, visit), `day`
+-- being the visit's (insert_action copies it from the visit).
+CREATE INDEX actions_day_visit ON assisted_actions(day, visit_id, action_code, status,
+    follow_up_due, reason, reason_note, voided_at);
 CREATE INDEX actions_resident ON assisted_actions(resident_id, action_code);
+-- Covering for "is this follow-up closed by a later or done action?". Led by
+-- action_code so that queries by resident alone, which return rows in index
+-- order, keep using actions_resident.
+CREATE INDEX actions_closing ON assisted_actions(action_code, resident_id, status, day, id,
+    voided_at, visit_id);
 -- Open follow-ups by resident: the worklist walks a village's residents and
--- must touch only their follow-ups, not every action they ever had.
-CREATE INDEX actions_follow_up ON assisted_actions(resident_id, follow_up_due)
+-- must touch only their follow-ups, not every action they ever had. Covering
+-- (status and voided_at included: SQLite still tests them).
+CREATE INDEX actions_follow_up ON assisted_actions(resident_id, follow_up_due, action_code, day,
+    id, visit_id, status, voided_at)
     WHERE status = 'follow_up' AND voided_at IS NULL;
 
 -- Changes made on this device, waiting to be pushed. Written in the same

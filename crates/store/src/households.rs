@@ -183,7 +183,8 @@ impl Store {
     }
 
     /// Every action recorded for the household's residents (voided included,
-    /// flagged: the rules decide what counts).
+    /// flagged: the rules decide what counts), oldest first: on equal days the
+    /// checklist takes the later record, and UUIDv7 ids order by creation.
     fn action_records(&self, id: HouseholdId) -> Result<Vec<ActionRecord>, StoreError> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT a.resident_id, a.action_code, a.status, a.follow_up_due, a.reason, a.reason_note,
@@ -191,7 +192,8 @@ impl Store {
              FROM assisted_actions a
              JOIN residents r ON r.id = a.resident_id
              JOIN visits v ON v.id = a.visit_id
-             WHERE r.household_id = ?1",
+             WHERE r.household_id = ?1
+             ORDER BY a.day, a.id",
         )?;
         let rows = stmt.query_map(params![id.to_string()], |r| {
             Ok(ActionRecord {

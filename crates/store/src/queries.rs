@@ -65,16 +65,23 @@ impl Store {
         let in_list = rows::placeholders(2, ids.len());
         let mut params: Vec<String> = vec![month.to_string()];
         params.extend(ids.iter().cloned());
+        // Index-only: households_worklist, residents_household and
+        // visits_month_live cover every column read. households_worklist is
+        // named (SQLite prefers the narrower households_village and then reads
+        // every household row) and is partial on `priority >= 0`, true of every
+        // household, hence that term. The ORDER BY is the order these rows have
+        // always come in (the sort below keeps it among ties).
         let mut not_visited: Vec<WorklistHousehold> = self
             .conn()
             .prepare_cached(&format!(
                 "SELECT h.id, h.village_id, h.address, h.head_name, h.phone, h.poor, h.near_poor,
                         h.ethnic_minority, h.elderly_only, h.no_smartphone, h.priority,
                         (SELECT count(*) FROM residents r WHERE r.household_id = h.id)
-                 FROM households h
-                 WHERE h.village_id IN ({in_list})
+                 FROM households h INDEXED BY households_worklist
+                 WHERE h.village_id IN ({in_list}) AND h.priority >= 0
                    AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.household_id = h.id
-                                   AND v.month = ?1 AND v.voided_at IS NULL)"
+                                   AND v.month = ?1 AND v.voided_at IS NULL)
+                 ORDER BY h.village_id, h.priority DESC, h.rowid"
             ))?
             .query_map(params_from_iter(params.iter()), |r| {
                 Ok(WorklistHousehold {
@@ -93,25 +100,42 @@ impl Store {
         let until = today + chrono::Duration::days(horizon_days.max(0));
         let mut fparams: Vec<String> = vec![until.to_string()];
         fparams.extend(ids.iter().cloned());
+        // Village households -> residents -> their open follow-ups -> "not
+        // closed by another action", every step index-only
+        // (households_worklist, residents_household_names, actions_follow_up,
+        // actions_closing): no table row of the village's ~650 residents or of
+        // their actions is read. The covering indexes are named where SQLite
+        // would take a narrower one and read the rows (`h.priority >= 0`: as
+        // above). An action's visit always exists (foreign key; visits are
+        // never deleted), so "its visit is not voided" is "no voided visit has
+        // its id", which the tiny visits_voided index answers without reading
+        // the visit (named for the same reason). The ORDER BY is the order this
+        // walk has always produced (the sort below keeps it among ties).
         let mut follow_ups: Vec<FollowUpItem> = self
             .conn()
             .prepare_cached(&format!(
                 "SELECT a.id, h.id, h.head_name, h.address, r.id, r.full_name, a.action_code,
                         coalesce(c.name_vi, a.action_code), a.follow_up_due
-                 FROM assisted_actions a
-                 JOIN visits v ON v.id = a.visit_id
-                 JOIN residents r ON r.id = a.resident_id
-                 JOIN households h ON h.id = r.household_id
+                 FROM households h INDEXED BY households_worklist
+                 JOIN residents r INDEXED BY residents_household_names ON r.household_id = h.id
+                 JOIN assisted_actions a ON a.resident_id = r.id
                  LEFT JOIN action_catalogue c ON c.code = a.action_code
-                 WHERE a.status = 'follow_up' AND a.voided_at IS NULL
+                 WHERE h.village_id IN ({in_list}) AND h.priority >= 0
+                   AND a.status = 'follow_up' AND a.voided_at IS NULL
                    AND a.follow_up_due <= ?1
-                   AND v.voided_at IS NULL
-                   AND h.village_id IN ({in_list})
                    AND NOT EXISTS (
-                       SELECT 1 FROM assisted_actions b JOIN visits vb ON vb.id = b.visit_id
+                       SELECT 1 FROM visits v INDEXED BY visits_voided
+                       WHERE v.id = a.visit_id AND v.voided_at IS NOT NULL)
+                   AND NOT EXISTS (
+                       SELECT 1 FROM assisted_actions b
                        WHERE b.resident_id = a.resident_id AND b.action_code = a.action_code
-                         AND b.id <> a.id AND b.voided_at IS NULL AND vb.voided_at IS NULL
-                         AND (b.status = 'done' OR b.day > a.day OR (b.day = a.day AND b.id > a.id)))"
+                         AND b.id <> a.id AND b.voided_at IS NULL
+                         AND (b.status = 'done' OR b.day > a.day OR (b.day = a.day AND b.id > a.id))
+                         AND NOT EXISTS (
+                             SELECT 1 FROM visits vb INDEXED BY visits_voided
+                             WHERE vb.id = b.visit_id AND vb.voided_at IS NOT NULL))
+                 ORDER BY h.village_id, h.priority DESC, h.rowid, r.rowid, a.follow_up_due,
+                          a.rowid"
             ))?
             .query_map(params_from_iter(fparams.iter()), |r| {
                 let due: NaiveDate = rows::col(r, 8)?;
@@ -154,38 +178,67 @@ impl Store {
         params.extend(members.iter().map(|m| m.to_string()));
         let in_list = rows::placeholders(2, members.len());
         let conn = self.conn();
-        // CROSS JOIN keeps SQLite starting from the members' index: without
-        // statistics it otherwise walks every visit of the month.
+        // One range of visit_members_member per member: visit_members.month is
+        // the visit's month, copied there.
         let visit_filter = format!(
-            "SELECT DISTINCT vm.visit_id FROM visit_members vm CROSS JOIN visits v
-             ON v.id = vm.visit_id
-             WHERE vm.member_id IN ({in_list}) AND v.month = ?1"
+            "SELECT f.visit_id FROM visit_members f
+             WHERE f.member_id IN ({in_list}) AND f.month = ?1"
         );
+        // Each visit, then its actions, one row per action (a visit without
+        // any gives one row of NULLs), ordered by visit id and then as the
+        // actions were inserted. Index-only, within the month's part of
+        // visits_month and actions_day_visit (`a.day` is its visit's day),
+        // while the table rows of a month are spread over the whole year.
+        // Both are named: with ANALYZE statistics SQLite would take the
+        // primary key and actions_visit and read the rows.
         let mut work: Vec<VisitWork> = Vec::new();
-        let mut index: HashMap<VisitId, usize> = HashMap::new();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT v.id, v.household_id, v.day, v.outcome, v.voided_at IS NOT NULL
-             FROM visits v WHERE v.id IN ({visit_filter})"
+            "SELECT v.id, v.household_id, v.day, v.outcome, v.voided_at IS NOT NULL,
+                    a.status, a.follow_up_due, a.reason, a.reason_note, a.action_code,
+                    a.voided_at IS NOT NULL
+             FROM visits v INDEXED BY visits_month
+             LEFT JOIN assisted_actions a INDEXED BY actions_day_visit
+                 ON a.day = v.day AND a.visit_id = v.id
+             WHERE v.month = ?1 AND v.id IN ({visit_filter})
+             ORDER BY v.id, a.rowid"
         ))?;
-        let rows_iter = stmt.query_map(params_from_iter(params.iter()), |r| {
-            Ok(VisitWork {
-                visit_id: rows::col(r, 0)?,
-                household_id: rows::col(r, 1)?,
-                day: rows::col(r, 2)?,
-                outcome: rows::col(r, 3)?,
-                voided: r.get(4)?,
-                members: Vec::new(),
-                actions: Vec::new(),
-            })
-        })?;
-        for v in rows_iter {
-            let v = v?;
-            index.insert(v.visit_id, work.len());
-            work.push(v);
+        let mut cursor = stmt.query(params_from_iter(params.iter()))?;
+        while let Some(r) = cursor.next()? {
+            let visit_id: VisitId = rows::col(r, 0)?;
+            if work.last().map(|v| v.visit_id) != Some(visit_id) {
+                work.push(VisitWork {
+                    visit_id,
+                    household_id: rows::col(r, 1)?,
+                    day: rows::col(r, 2)?,
+                    outcome: rows::col(r, 3)?,
+                    voided: r.get(4)?,
+                    members: Vec::new(),
+                    actions: Vec::new(),
+                });
+            }
+            // status is NOT NULL: NULL means the visit has no action.
+            if r.get_ref(5)?.data_type() != rusqlite::types::Type::Null {
+                let action = ActionWork {
+                    outcome: outcome_from_row(r, 5)?,
+                    action: rows::col(r, 9)?,
+                    voided: r.get(10)?,
+                };
+                if let Some(v) = work.last_mut() {
+                    v.actions.push(action);
+                }
+            }
         }
+        let index: HashMap<VisitId, usize> = work
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (v.visit_id, i))
+            .collect();
+        // All members of those visits, in order: index-only in the month's
+        // part of visit_members_month.
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT visit_id, member_id FROM visit_members WHERE visit_id IN ({visit_filter})
-             ORDER BY visit_id, position"
+            "SELECT m.visit_id, m.member_id FROM visit_members m
+             WHERE m.month = ?1 AND m.visit_id IN ({visit_filter})
+             ORDER BY m.visit_id, m.position"
         ))?;
         let members_rows = stmt.query_map(params_from_iter(params.iter()), |r| {
             Ok((rows::col::<VisitId>(r, 0)?, rows::col::<MemberId>(r, 1)?))
@@ -194,27 +247,6 @@ impl Store {
             let (visit, member) = row?;
             if let Some(&i) = index.get(&visit) {
                 work[i].members.push(member);
-            }
-        }
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT visit_id, action_code, status, follow_up_due, reason, reason_note,
-                    voided_at IS NOT NULL
-             FROM assisted_actions WHERE visit_id IN ({visit_filter})"
-        ))?;
-        let action_rows = stmt.query_map(params_from_iter(params.iter()), |r| {
-            Ok((
-                rows::col::<VisitId>(r, 0)?,
-                ActionWork {
-                    action: rows::col(r, 1)?,
-                    outcome: outcome_from_row(r, 2)?,
-                    voided: r.get(6)?,
-                },
-            ))
-        })?;
-        for row in action_rows {
-            let (visit, action) = row?;
-            if let Some(&i) = index.get(&visit) {
-                work[i].actions.push(action);
             }
         }
         Ok(work)

@@ -179,6 +179,7 @@ pub(crate) fn set_void(
 
 pub(crate) fn insert_visit(conn: &Connection, visit: &Visit) -> Result<(), StoreError> {
     let day = local_date(visit.at);
+    let month = Month::of(day).to_string();
     conn.prepare_cached(
         "INSERT INTO visits (id, household_id, at, day, month, form, outcome, note,
                              voided_reason, voided_by, voided_at)
@@ -189,7 +190,7 @@ pub(crate) fn insert_visit(conn: &Connection, visit: &Visit) -> Result<(), Store
         visit.household_id.to_string(),
         visit.at.to_rfc3339(),
         day.to_string(),
-        Month::of(day).to_string(),
+        month,
         visit.form.as_str(),
         visit.outcome.as_str(),
         visit.note,
@@ -197,11 +198,18 @@ pub(crate) fn insert_visit(conn: &Connection, visit: &Visit) -> Result<(), Store
         visit.voided.as_ref().map(|v| v.by.to_string()),
         visit.voided.as_ref().map(|v| v.at.to_rfc3339()),
     ])?;
+    // `month` is the visit's, copied for the month figures (see the schema).
     let mut stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO visit_members (visit_id, member_id, position) VALUES (?1, ?2, ?3)",
+        "INSERT OR IGNORE INTO visit_members (visit_id, member_id, position, month)
+         VALUES (?1, ?2, ?3, ?4)",
     )?;
     for (i, m) in visit.members.iter().enumerate() {
-        stmt.execute(params![visit.id.to_string(), m.to_string(), i as i64])?;
+        stmt.execute(params![
+            visit.id.to_string(),
+            m.to_string(),
+            i as i64,
+            month
+        ])?;
     }
     Ok(())
 }
