@@ -1,0 +1,104 @@
+//! How numbers, dates and progress read in Vietnamese. Pure functions.
+
+use chrono::{DateTime, NaiveDate};
+use gocua_core::month::vietnam;
+
+/// 23/11/2026
+pub fn date_vi(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// "2026-11" → "tháng 11/2026"; anything else is shown as it is.
+pub fn month_vi(month: &str) -> String {
+    match month.split_once('-') {
+        Some((y, m)) if y.len() == 4 && m.len() == 2 => {
+            let m = m.trim_start_matches('0');
+            format!("tháng {m}/{y}")
+        }
+        _ => month.to_string(),
+    }
+}
+
+/// An RFC 3339 instant as a Vietnamese clock reads it: "14:05 23/11/2026".
+pub fn datetime_vi(rfc3339: &str) -> String {
+    match DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t
+            .with_timezone(&vietnam())
+            .format("%H:%M %d/%m/%Y")
+            .to_string(),
+        Err(_) => rfc3339.to_string(),
+    }
+}
+
+/// "7/10 hộ"
+pub fn count_of(n: usize, quota: usize, unit: &str) -> String {
+    format!("{n}/{quota} {unit}")
+}
+
+/// Share of a quota done, 0–100, for a progress bar.
+pub fn percent(n: usize, quota: usize) -> u32 {
+    if quota == 0 {
+        return 100;
+    }
+    let p = n.saturating_mul(100) / quota;
+    p.min(100) as u32
+}
+
+/// What is still missing to reach a quota, as a sentence.
+pub fn remaining_vi(n: usize, quota: usize, unit: &str) -> String {
+    if n >= quota {
+        "Đã đạt chỉ tiêu".to_string()
+    } else {
+        format!("Còn {} {unit} nữa", quota - n)
+    }
+}
+
+/// The sync state in one line.
+pub fn unsent_vi(unsent: i64) -> String {
+    match unsent {
+        0 => "Đã gửi hết dữ liệu".to_string(),
+        n => format!("{n} thay đổi chưa gửi"),
+    }
+}
+
+/// Age and birth year: "75 tuổi (1951)".
+pub fn age_vi(age: i32, birth_year: i32) -> String {
+    format!("{age} tuổi ({birth_year})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_day_first() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 5).unwrap();
+        assert_eq!(date_vi(d), "05/03/2026");
+        assert_eq!(month_vi("2026-03"), "tháng 3/2026");
+        assert_eq!(month_vi("2026-11"), "tháng 11/2026");
+        assert_eq!(month_vi("bad"), "bad");
+    }
+
+    #[test]
+    fn instants_are_shown_in_vietnam_time() {
+        assert_eq!(datetime_vi("2026-11-30T18:30:00+00:00"), "01:30 01/12/2026");
+        assert_eq!(datetime_vi("not a time"), "not a time");
+    }
+
+    #[test]
+    fn progress_is_clamped() {
+        assert_eq!(percent(7, 10), 70);
+        assert_eq!(percent(12, 10), 100);
+        assert_eq!(percent(0, 0), 100);
+        assert_eq!(count_of(7, 10, "hộ"), "7/10 hộ");
+        assert_eq!(remaining_vi(7, 10, "hộ"), "Còn 3 hộ nữa");
+        assert_eq!(remaining_vi(10, 10, "hộ"), "Đã đạt chỉ tiêu");
+    }
+
+    #[test]
+    fn sync_lines() {
+        assert_eq!(unsent_vi(0), "Đã gửi hết dữ liệu");
+        assert_eq!(unsent_vi(3), "3 thay đổi chưa gửi");
+        assert_eq!(age_vi(75, 1951), "75 tuổi (1951)");
+    }
+}

@@ -1,0 +1,143 @@
+//! "Tháng của tôi": households helped against 10, assists, follow-ups due;
+//! and the sync card — unsent changes, last sync, a sync button with
+//! progress, and what the server refused (the quarantine), with why.
+
+use crate::api::{self, MyMonth, SyncStatus};
+use crate::ctx::{AppCtx, Load, Route, use_api};
+use crate::format;
+use crate::ipc::ApiError;
+use crate::widgets::{ErrorBanner, Loading, Meter, TopBar};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+#[function_component]
+pub fn HomeScreen() -> Html {
+    let ctx = use_context::<AppCtx>().expect("inside the app");
+    let refresh = use_state(|| 0u32);
+    let month = use_api(*refresh, |_| api::my_month());
+    let sync = use_api(*refresh, |_| api::sync_status());
+    let running = use_state(|| false);
+    let sync_error = use_state(|| None::<ApiError>);
+
+    let sync_now = {
+        let (running, sync_error, refresh, ctx) = (
+            running.clone(),
+            sync_error.clone(),
+            refresh.clone(),
+            ctx.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            running.set(true);
+            sync_error.set(None);
+            let (running, sync_error, refresh, ctx) = (
+                running.clone(),
+                sync_error.clone(),
+                refresh.clone(),
+                ctx.clone(),
+            );
+            spawn_local(async move {
+                if let Err(e) = api::sync_now(false).await {
+                    ctx.report(&e);
+                    sync_error.set(Some(e));
+                }
+                running.set(false);
+                refresh.set(*refresh + 1);
+            });
+        })
+    };
+
+    let s = &ctx.session;
+    let who = match &s.team_name {
+        Some(t) => format!("{} · {}", t, s.commune_name),
+        None => s.commune_name.clone(),
+    };
+    html! {
+        <main class="screen" data-screen="home">
+            <TopBar title="Tháng của tôi" />
+            <p class="hello">{ format!("Xin chào, {}", s.member.full_name) }<br/><small class="muted">{ who }</small></p>
+            { month_card(&month, &ctx) }
+            { sync_card(&sync, *running, &ctx.progress, sync_now) }
+            <ErrorBanner error={(*sync_error).clone()} />
+        </main>
+    }
+}
+
+fn month_card(month: &Load<MyMonth>, ctx: &AppCtx) -> Html {
+    match month {
+        Load::Loading => html! { <Loading /> },
+        Load::Failed(e) => html! { <ErrorBanner error={Some(e.clone())} /> },
+        Load::Ready(m) => {
+            let go = ctx.go.clone();
+            let to_worklist = Callback::from(move |_: MouseEvent| go.emit(Route::Worklist));
+            html! {
+                <section class="card" data-testid="my-month">
+                    <h2>{ format!("Kết quả {}", format::month_vi(&m.month)) }</h2>
+                    <Meter label="Hộ đã hỗ trợ" value={m.households_helped} quota={m.quota} unit="hộ" />
+                    <div class="stats">
+                        <div class="stat"><strong data-testid="assists">{ m.assists }</strong><span>{ "lượt hỗ trợ" }</span></div>
+                        <button class="stat link" onclick={to_worklist}>
+                            <strong>{ m.follow_ups_due }</strong><span>{ "hẹn quay lại đến hạn" }</span>
+                        </button>
+                    </div>
+                    if !m.by_action.is_empty() {
+                        <ul class="by-action">
+                            { for m.by_action.iter().map(|a| html! {
+                                <li><span>{ &a.name_vi }</span><strong>{ a.count }</strong></li>
+                            }) }
+                        </ul>
+                    }
+                </section>
+            }
+        }
+    }
+}
+
+fn sync_card(
+    sync: &Load<SyncStatus>,
+    running: bool,
+    progress: &[String],
+    onclick: Callback<MouseEvent>,
+) -> Html {
+    let status = match sync {
+        Load::Loading => html! { <Loading /> },
+        Load::Failed(e) => html! { <ErrorBanner error={Some(e.clone())} /> },
+        Load::Ready(s) => html! {
+            <>
+                <p data-testid="unsent" class={if s.unsent > 0 { "warn" } else { "ok" }}>{ format::unsent_vi(s.unsent) }</p>
+                <p class="muted" data-testid="last-sync">{ match &s.last_success_at {
+                    Some(t) => format!("Đồng bộ thành công lần cuối: {}", format::datetime_vi(t)),
+                    None => "Chưa đồng bộ thành công lần nào".to_string(),
+                } }</p>
+                if let Some(err) = &s.last_error {
+                    <p class="error small">{ format!("Lần đồng bộ gần nhất bị lỗi: {err}") }</p>
+                }
+                if !s.quarantined.is_empty() {
+                    <div class="quarantine" data-testid="quarantine">
+                        <h3>{ format!("{} thay đổi bị giữ lại", s.quarantined.len()) }</h3>
+                        <ul>
+                            { for s.quarantined.iter().map(|q| html! {
+                                <li><strong>{ &q.what }</strong><br/><small>{ &q.message }</small><br/>
+                                    <small class="muted">{ format::datetime_vi(&q.at) }</small></li>
+                            }) }
+                        </ul>
+                    </div>
+                }
+            </>
+        },
+    };
+    let busy = running || matches!(sync, Load::Ready(s) if s.syncing);
+    html! {
+        <section class="card" data-testid="sync-card">
+            <h2>{ "Đồng bộ với máy chủ xã" }</h2>
+            { status }
+            <button class="primary" data-testid="sync-now" disabled={busy} {onclick}>
+                { if busy { "Đang đồng bộ…" } else { "Đồng bộ ngay" } }
+            </button>
+            if busy && !progress.is_empty() {
+                <ul class="progress-lines" aria-live="polite">
+                    { for progress.iter().map(|l| html! { <li>{ l }</li> }) }
+                </ul>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,292 @@
+//! Log a visit in a few taps: who answered the door (met, nobody home,
+//! refused), then per resident the actions helped with, each marked done,
+//! follow-up (with a date) or not possible (with a reason). Saved the moment
+//! the member taps "Lưu lượt thăm".
+
+use crate::api::{self, ChecklistStatus, ResidentDetail};
+use crate::ctx::{AppCtx, Load, Route, use_api};
+use crate::visit_draft::{Mark, Msg, VisitDraft};
+use crate::widgets::{ErrorBanner, Loading, TopBar};
+use gocua_core::rules::is_eligible;
+use gocua_core::{CannotReason, CatalogueEntry, HouseholdId, VisitOutcome};
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub id: HouseholdId,
+    pub back: Callback<MouseEvent>,
+}
+
+#[function_component]
+pub fn VisitScreen(props: &Props) -> Html {
+    let data = use_api(props.id, |id| async move {
+        let detail = api::household(id).await?;
+        let catalogue = api::catalogue().await?;
+        Ok((detail, catalogue))
+    });
+    let body = match &*data {
+        Load::Loading => html! { <Loading /> },
+        Load::Failed(e) => html! { <ErrorBanner error={Some(e.clone())} /> },
+        Load::Ready(d) => {
+            let (detail, catalogue) = &**d;
+            html! {
+                <VisitForm id={props.id} head={detail.household.head_name.clone()}
+                    residents={Rc::new(detail.residents.clone())}
+                    catalogue={Rc::new(catalogue.iter().filter(|c| c.active).cloned().collect::<Vec<_>>())} />
+            }
+        }
+    };
+    html! {
+        <main class="screen" data-screen="visit">
+            <TopBar title="Ghi lượt thăm" back={props.back.clone()} />
+            { body }
+        </main>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FormProps {
+    id: HouseholdId,
+    head: AttrValue,
+    residents: Rc<Vec<ResidentDetail>>,
+    catalogue: Rc<Vec<CatalogueEntry>>,
+}
+
+/// The draft as Yew state.
+#[derive(PartialEq)]
+struct Draft(VisitDraft);
+
+impl Reducible for Draft {
+    type Action = Msg;
+    fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
+        let mut next = self.0.clone();
+        next.apply(msg);
+        Rc::new(Draft(next))
+    }
+}
+
+#[function_component]
+fn VisitForm(props: &FormProps) -> Html {
+    let ctx = use_context::<AppCtx>().expect("inside the app");
+    let today = ctx.session.today;
+    let draft = {
+        let id = props.id;
+        use_reducer(move || Draft(VisitDraft::new(id, today)))
+    };
+    let problems = use_state(Vec::<String>::new);
+    let failure = use_state(|| None::<crate::ipc::ApiError>);
+    let busy = use_state(|| false);
+    let d = &draft.0;
+
+    let outcome_button = |o: VisitOutcome, test: &'static str| {
+        let draft = draft.clone();
+        let on = d.outcome == o;
+        html! {
+            <button type="button" class={classes!("choice", on.then_some("on"))} aria-pressed={on.to_string()}
+                data-testid={test} onclick={Callback::from(move |_: MouseEvent| draft.dispatch(Msg::SetOutcome(o)))}>
+                { o.label_vi() }
+            </button>
+        }
+    };
+
+    let save = {
+        let (draft, problems, failure, busy, ctx) = (
+            draft.clone(),
+            problems.clone(),
+            failure.clone(),
+            busy.clone(),
+            ctx.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let entry = match draft.0.to_entry(today) {
+                Ok(e) => e,
+                Err(p) => {
+                    problems.set(p);
+                    return;
+                }
+            };
+            problems.set(Vec::new());
+            busy.set(true);
+            let (failure, busy, ctx) = (failure.clone(), busy.clone(), ctx.clone());
+            spawn_local(async move {
+                match api::log_visit(&entry).await {
+                    Ok(_) => ctx.go.emit(Route::Household(entry.household_id)),
+                    Err(e) => {
+                        ctx.report(&e);
+                        failure.set(Some(e));
+                        busy.set(false);
+                    }
+                }
+            });
+        })
+    };
+    let on_note = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            draft.dispatch(Msg::SetNote(
+                e.target_unchecked_into::<HtmlTextAreaElement>().value(),
+            ))
+        })
+    };
+
+    html! {
+        <div class="visit">
+            <p class="lead">{ format!("Hộ {}", props.head) }</p>
+            <ErrorBanner error={(*failure).clone()} />
+            <h2>{ "Kết quả lượt thăm" }</h2>
+            <div class="choices">
+                { outcome_button(VisitOutcome::Met, "outcome-met") }
+                { outcome_button(VisitOutcome::NotAtHome, "outcome-not-at-home") }
+                { outcome_button(VisitOutcome::Refused, "outcome-refused") }
+            </div>
+            if d.outcome == VisitOutcome::Met {
+                <h2>{ "Hỗ trợ cho ai, nội dung gì?" }</h2>
+                if props.residents.is_empty() {
+                    <p class="muted">{ "Hộ chưa có người dân nào: hãy thêm người dân trước khi ghi nội dung hỗ trợ." }</p>
+                }
+                { for props.residents.iter().map(|r| resident_block(r, &props.catalogue, &draft, today)) }
+            }
+            <label class="field" for="note">
+                <span>{ "Ghi chú (không bắt buộc)" }</span>
+                <textarea id="note" rows="2" value={d.note.clone()} oninput={on_note} />
+            </label>
+            { for problems.iter().map(|p| html! { <p class="error" role="alert">{ p }</p> }) }
+            <button class="primary" data-testid="save-visit" disabled={*busy} onclick={save}>
+                { match (d.outcome, d.actions.len()) {
+                    (VisitOutcome::Met, 0) => "Lưu lượt thăm".to_string(),
+                    (VisitOutcome::Met, n) => format!("Lưu lượt thăm ({n} nội dung)"),
+                    _ => "Lưu lượt thăm".to_string(),
+                } }
+            </button>
+        </div>
+    }
+}
+
+fn resident_block(
+    r: &ResidentDetail,
+    catalogue: &[CatalogueEntry],
+    draft: &UseReducerHandle<Draft>,
+    today: chrono::NaiveDate,
+) -> Html {
+    let rid = r.resident.id;
+    let d = &draft.0;
+    let open = d.open.contains(&rid);
+    let count = d.count_for(rid);
+    let toggle = {
+        let draft = draft.clone();
+        Callback::from(move |_: MouseEvent| draft.dispatch(Msg::ToggleResident(rid)))
+    };
+    let eligible: Vec<&CatalogueEntry> = catalogue
+        .iter()
+        .filter(|c| is_eligible(c.eligibility, r.resident.birth_year, today))
+        .collect();
+    html! {
+        <section class={classes!("card", "pick", open.then_some("open"))}>
+            <button type="button" class="row" data-testid="pick-resident" onclick={toggle}>
+                <strong>{ &r.resident.full_name }</strong>
+                <small>{ format!("{} tuổi", r.age) }</small>
+                if count > 0 { <span class="badge">{ count }</span> }
+            </button>
+            if open {
+                <div class="chips">
+                    { for eligible.iter().map(|c| {
+                        let code = c.code.clone();
+                        let chosen = d.mark_of(rid, &code).is_some();
+                        let already = r.checklist.iter().any(|i| i.action == code && i.status == ChecklistStatus::Done);
+                        let draft = draft.clone();
+                        let onclick = Callback::from(move |_: MouseEvent| draft.dispatch(Msg::ToggleAction(rid, code.clone())));
+                        html! {
+                            <button type="button" class={classes!("chip", chosen.then_some("on"), already.then_some("was-done"))}
+                                aria-pressed={chosen.to_string()} data-action={c.code.to_string()} {onclick}>
+                                { &c.name_vi }
+                                if already { <small>{ " ✓ đã xong trước đây" }</small> }
+                            </button>
+                        }
+                    }) }
+                </div>
+                { for d.actions.iter().filter(|a| a.resident_id == rid).map(|a| {
+                    let name = catalogue.iter().find(|c| c.code == a.action).map(|c| c.name_vi.clone()).unwrap_or_else(|| a.action.to_string());
+                    mark_row(rid, a.action.clone(), name, &a.mark, draft, d.default_due)
+                }) }
+            }
+        </section>
+    }
+}
+
+fn mark_row(
+    rid: gocua_core::ResidentId,
+    code: gocua_core::ActionCode,
+    name: String,
+    mark: &Mark,
+    draft: &UseReducerHandle<Draft>,
+    default_due: chrono::NaiveDate,
+) -> Html {
+    let set = |m: Mark| {
+        let (draft, code) = (draft.clone(), code.clone());
+        Callback::from(move |_: MouseEvent| {
+            draft.dispatch(Msg::SetMark(rid, code.clone(), m.clone()))
+        })
+    };
+    let is = |k: u8| {
+        matches!(
+            (k, mark),
+            (0, Mark::Done) | (1, Mark::FollowUp(_)) | (2, Mark::NotPossible(_))
+        )
+    };
+    let button = |k: u8, label: &'static str, m: Mark| {
+        html! {
+            <button type="button" class={classes!("choice", "small", is(k).then_some("on"))}
+                aria-pressed={is(k).to_string()} onclick={set(m)}>{ label }</button>
+        }
+    };
+    let detail = match mark {
+        Mark::Done => html! {},
+        Mark::FollowUp(due) => {
+            let (draft, code) = (draft.clone(), code.clone());
+            let oninput = Callback::from(move |e: InputEvent| {
+                let v = e.target_unchecked_into::<HtmlInputElement>().value();
+                draft.dispatch(Msg::SetMark(rid, code.clone(), Mark::FollowUp(v)));
+            });
+            let read = chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d")
+                .map(|d| format!("Hẹn ngày {}", crate::format::date_vi(d)))
+                .unwrap_or_else(|_| "Chọn ngày hẹn".to_string());
+            html! {
+                <label class="field inline"><span>{ "Ngày hẹn" }</span>
+                    <input type="date" value={due.clone()} {oninput} />
+                    <small class="muted">{ read }</small></label>
+            }
+        }
+        Mark::NotPossible(reason) => {
+            let (draft, code) = (draft.clone(), code.clone());
+            let onchange = Callback::from(move |e: Event| {
+                let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+                if let Ok(r) = v.parse::<CannotReason>() {
+                    draft.dispatch(Msg::SetMark(rid, code.clone(), Mark::NotPossible(r)));
+                }
+            });
+            html! {
+                <label class="field inline"><span>{ "Lý do" }</span>
+                    <select {onchange}>
+                        { for CannotReason::ALL.iter().map(|r| html! {
+                            <option value={r.as_str()} selected={r == reason}>{ r.label_vi() }</option>
+                        }) }
+                    </select>
+                </label>
+            }
+        }
+    };
+    html! {
+        <div class="mark">
+            <strong>{ name }</strong>
+            <div class="choices">
+                { button(0, "Đã xong", Mark::Done) }
+                { button(1, "Hẹn quay lại", Mark::FollowUp(default_due.format("%Y-%m-%d").to_string())) }
+                { button(2, "Không thực hiện được", Mark::NotPossible(CannotReason::NoSmartphone)) }
+            </div>
+            { detail }
+        </div>
+    }
+}

@@ -1,0 +1,250 @@
+//! The visit being logged, as a reducer: what the member tapped so far, and
+//! the entry to send. Pure: the screen feeds it messages and renders it.
+
+use crate::api::{ActionEntry, VisitEntry};
+use chrono::NaiveDate;
+use gocua_core::validate::ValidationError;
+use gocua_core::{ActionCode, ActionOutcome, CannotReason, HouseholdId, ResidentId, VisitOutcome};
+
+/// How one chosen action ended, as the member is marking it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mark {
+    Done,
+    /// Due date as typed in the date box (`YYYY-MM-DD`).
+    FollowUp(String),
+    NotPossible(CannotReason),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftAction {
+    pub resident_id: ResidentId,
+    pub action: ActionCode,
+    pub mark: Mark,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    SetOutcome(VisitOutcome),
+    /// Open or close a resident's list of actions.
+    ToggleResident(ResidentId),
+    /// Add the action (marked done) or take it away.
+    ToggleAction(ResidentId, ActionCode),
+    SetMark(ResidentId, ActionCode, Mark),
+    SetNote(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisitDraft {
+    pub household_id: HouseholdId,
+    pub outcome: VisitOutcome,
+    pub open: Vec<ResidentId>,
+    pub actions: Vec<DraftAction>,
+    pub note: String,
+    /// Default due date offered for a follow-up.
+    pub default_due: NaiveDate,
+}
+
+impl VisitDraft {
+    pub fn new(household_id: HouseholdId, today: NaiveDate) -> Self {
+        VisitDraft {
+            household_id,
+            outcome: VisitOutcome::Met,
+            open: Vec::new(),
+            actions: Vec::new(),
+            note: String::new(),
+            default_due: today + chrono::Duration::days(7),
+        }
+    }
+
+    pub fn apply(&mut self, msg: Msg) {
+        match msg {
+            Msg::SetOutcome(o) => {
+                self.outcome = o;
+                if o != VisitOutcome::Met {
+                    // Nobody was met: no action can be recorded.
+                    self.actions.clear();
+                    self.open.clear();
+                }
+            }
+            Msg::ToggleResident(r) => {
+                if let Some(i) = self.open.iter().position(|x| *x == r) {
+                    self.open.remove(i);
+                } else {
+                    self.open.push(r);
+                }
+            }
+            Msg::ToggleAction(r, code) => {
+                if self.outcome != VisitOutcome::Met {
+                    return;
+                }
+                if let Some(i) = self.find(r, &code) {
+                    self.actions.remove(i);
+                } else {
+                    self.actions.push(DraftAction {
+                        resident_id: r,
+                        action: code,
+                        mark: Mark::Done,
+                    });
+                }
+            }
+            Msg::SetMark(r, code, mark) => {
+                if let Some(i) = self.find(r, &code) {
+                    self.actions[i].mark = mark;
+                }
+            }
+            Msg::SetNote(n) => self.note = n,
+        }
+    }
+
+    fn find(&self, r: ResidentId, code: &ActionCode) -> Option<usize> {
+        self.actions
+            .iter()
+            .position(|a| a.resident_id == r && &a.action == code)
+    }
+
+    pub fn mark_of(&self, r: ResidentId, code: &ActionCode) -> Option<&Mark> {
+        self.find(r, code).map(|i| &self.actions[i].mark)
+    }
+
+    pub fn count_for(&self, r: ResidentId) -> usize {
+        self.actions.iter().filter(|a| a.resident_id == r).count()
+    }
+
+    /// The entry to send, or the sentences saying what to fix.
+    pub fn to_entry(&self, today: NaiveDate) -> Result<VisitEntry, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut actions = Vec::new();
+        for a in &self.actions {
+            let outcome = match &a.mark {
+                Mark::Done => ActionOutcome::Done,
+                Mark::FollowUp(due) => match NaiveDate::parse_from_str(due.trim(), "%Y-%m-%d") {
+                    Ok(d) if d >= today => ActionOutcome::FollowUp { due: d },
+                    _ => {
+                        let m = ValidationError::FollowUpDue.message_vi();
+                        if !problems.contains(&m) {
+                            problems.push(m);
+                        }
+                        continue;
+                    }
+                },
+                Mark::NotPossible(reason) => ActionOutcome::NotPossible {
+                    reason: *reason,
+                    note: None,
+                },
+            };
+            actions.push(ActionEntry {
+                resident_id: a.resident_id,
+                action: a.action.clone(),
+                outcome,
+            });
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let note = self.note.trim();
+        Ok(VisitEntry {
+            household_id: self.household_id,
+            outcome: self.outcome,
+            note: (!note.is_empty()).then(|| note.to_string()),
+            actions,
+        })
+    }
+
+    /// Counted as assists once saved: done or follow-up.
+    pub fn assists(&self) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| !matches!(a.mark, Mark::NotPossible(_)))
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn code(s: &str) -> ActionCode {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn two_taps_record_a_done_action_and_a_third_changes_its_mark() {
+        let today = day("2026-11-20");
+        let r = ResidentId::new();
+        let mut d = VisitDraft::new(HouseholdId::new(), today);
+        d.apply(Msg::ToggleResident(r));
+        d.apply(Msg::ToggleAction(r, code("vneid_l2")));
+        d.apply(Msg::ToggleAction(r, code("bank_account")));
+        assert_eq!(d.count_for(r), 2);
+        d.apply(Msg::SetMark(
+            r,
+            code("bank_account"),
+            Mark::NotPossible(CannotReason::NoSmartphone),
+        ));
+        assert_eq!(d.assists(), 1);
+        let e = d.to_entry(today).unwrap();
+        assert_eq!(e.actions.len(), 2);
+        assert_eq!(e.actions[0].outcome, ActionOutcome::Done);
+        assert!(matches!(
+            e.actions[1].outcome,
+            ActionOutcome::NotPossible { .. }
+        ));
+        // Tapping an action again takes it away.
+        d.apply(Msg::ToggleAction(r, code("vneid_l2")));
+        assert_eq!(d.count_for(r), 1);
+    }
+
+    #[test]
+    fn a_follow_up_needs_a_date_not_before_today() {
+        let today = day("2026-11-20");
+        let r = ResidentId::new();
+        let mut d = VisitDraft::new(HouseholdId::new(), today);
+        assert_eq!(d.default_due, day("2026-11-27"));
+        d.apply(Msg::ToggleAction(r, code("ehealth_book")));
+        d.apply(Msg::SetMark(
+            r,
+            code("ehealth_book"),
+            Mark::FollowUp("2026-11-19".into()),
+        ));
+        let err = d.to_entry(today).unwrap_err();
+        assert_eq!(err, vec![ValidationError::FollowUpDue.message_vi()]);
+        d.apply(Msg::SetMark(
+            r,
+            code("ehealth_book"),
+            Mark::FollowUp(String::new()),
+        ));
+        assert!(d.to_entry(today).is_err());
+        d.apply(Msg::SetMark(
+            r,
+            code("ehealth_book"),
+            Mark::FollowUp("2026-12-01".into()),
+        ));
+        let e = d.to_entry(today).unwrap();
+        assert_eq!(
+            e.actions[0].outcome,
+            ActionOutcome::FollowUp {
+                due: day("2026-12-01")
+            }
+        );
+    }
+
+    #[test]
+    fn nobody_at_home_clears_the_actions_and_keeps_the_note() {
+        let today = day("2026-11-20");
+        let r = ResidentId::new();
+        let mut d = VisitDraft::new(HouseholdId::new(), today);
+        d.apply(Msg::ToggleAction(r, code("vneid_l2")));
+        d.apply(Msg::SetNote("  Hẹn chiều mai  ".into()));
+        d.apply(Msg::SetOutcome(VisitOutcome::NotAtHome));
+        assert!(d.actions.is_empty());
+        d.apply(Msg::ToggleAction(r, code("vneid_l2")));
+        assert!(d.actions.is_empty(), "no action without meeting anybody");
+        let e = d.to_entry(today).unwrap();
+        assert_eq!(e.outcome, VisitOutcome::NotAtHome);
+        assert_eq!(e.note.as_deref(), Some("Hẹn chiều mai"));
+    }
+}
