@@ -1,0 +1,16 @@
+//! The commands the UI invokes, one file per area. Each is a thin call into
+//! `gocua-store` or `gocua-sync` on a worker thread; names and arguments are
+//! snake_case as the UI (`gocua-ui`'s `api` module) sends them.
+
+pub mod households;
+pub mod reports;
+pub mod session;
+pub mod sync;
+pub mod visits;
+
+use gocua_core::month::local_date;
+
+/// Today in Vietnam.
+pub fn today() -> chrono::NaiveDate {
+    local_date(chrono::Utc::now())
+}

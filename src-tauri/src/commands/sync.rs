@@ -1,0 +1,179 @@
+//! Sync: its state for the home screen, and a round on demand or in the
+//! background, with progress lines sent to the UI as `sync-progress` events.
+
+use super::reports::entity_vi;
+use crate::error::{ApiError, ApiResult};
+use crate::state::{AppState, Inner, blocking};
+use gocua_store::QuarantineDirection;
+use gocua_sync::client::{self, ClientOptions, Progress, RetryPolicy};
+use serde::Serialize;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, State};
+
+pub const PROGRESS_EVENT: &str = "sync-progress";
+
+/// An automatic round runs when something waits to be sent, or when the
+/// last success is older than this.
+const AUTO_EVERY_SECS: i64 = 15 * 60;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarantineView {
+    pub what: String,
+    pub message: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncStatus {
+    pub server_url: Option<String>,
+    pub unsent: i64,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    pub syncing: bool,
+    pub quarantined: Vec<QuarantineView>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct SyncOutcome {
+    pub ran: bool,
+    pub sent: usize,
+    pub received: usize,
+    pub rejected: usize,
+    pub unsent: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct ProgressLine {
+    text: String,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn sync_status(state: State<'_, AppState>) -> ApiResult<SyncStatus> {
+    blocking(&state, |inner| {
+        let syncing = inner.syncing.load(Ordering::SeqCst);
+        inner.with_store(true, |s| {
+            let st = s.sync_state()?;
+            let quarantined = s
+                .quarantine(20)?
+                .into_iter()
+                .map(|q| {
+                    let name = ["head_name", "full_name"]
+                        .iter()
+                        .find_map(|f| q.change.fields.get(*f).and_then(|v| v.as_str()))
+                        .map(|n| format!(" «{n}»"))
+                        .unwrap_or_default();
+                    let message = match q.direction {
+                        QuarantineDirection::Pushed => format!("Máy chủ từ chối: {}", q.message),
+                        QuarantineDirection::Pulled => format!(
+                            "Thay đổi từ máy chủ chưa áp dụng được (sẽ thử lại): {}",
+                            q.message
+                        ),
+                    };
+                    QuarantineView {
+                        what: format!("{}{name}", entity_vi(q.change.entity.as_str())),
+                        message,
+                        at: q.quarantined_at,
+                    }
+                })
+                .collect();
+            Ok(SyncStatus {
+                server_url: s.enrollment()?.map(|e| e.server_url),
+                unsent: s.unsent_count()?,
+                last_success_at: st.last_success_at,
+                last_error: st.last_error,
+                syncing,
+                quarantined,
+            })
+        })
+    })
+    .await
+}
+
+/// One line of progress in Vietnamese.
+pub fn progress_vi(p: &Progress) -> String {
+    match p {
+        Progress::OrgRefreshed => "Đã cập nhật danh sách thôn, tổ, thành viên".into(),
+        Progress::Pushed {
+            applied,
+            already_had,
+            rejected,
+            remaining,
+        } => format!(
+            "Đã gửi {} thay đổi ({rejected} bị từ chối); còn {remaining} chưa gửi",
+            applied + already_had
+        ),
+        Progress::Pulled { applied, .. } => format!("Đã nhận {applied} thay đổi mới"),
+        Progress::Retrying {
+            failed, attempts, ..
+        } => format!("Kết nối gặp lỗi, thử lại lần {}/{attempts}…", failed + 1),
+    }
+}
+
+fn run_round(inner: &Inner, app: &AppHandle, auto: bool) -> ApiResult<SyncOutcome> {
+    let options = if auto {
+        // In the background: give up quickly, try again next time.
+        ClientOptions {
+            timeout: Duration::from_secs(15),
+            retry: RetryPolicy {
+                attempts: 1,
+                ..RetryPolicy::default()
+            },
+            ..ClientOptions::default()
+        }
+    } else {
+        ClientOptions::default()
+    };
+    inner.with_store(!auto, |s| {
+        if s.enrollment()?.is_none() {
+            return Err(ApiError::from(gocua_store::StoreError::NotEnrolled));
+        }
+        if auto && s.unsent_count()? == 0 {
+            let recent = s
+                .sync_state()?
+                .last_success_at
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                .is_some_and(|t| (chrono::Utc::now() - t.to_utc()).num_seconds() < AUTO_EVERY_SECS);
+            if recent {
+                return Ok(SyncOutcome::default());
+            }
+        }
+        let emit = |text: String| {
+            let _ = app.emit(PROGRESS_EVENT, ProgressLine { text });
+        };
+        emit(String::new());
+        emit("Đang kết nối máy chủ của xã…".into());
+        let report = client::sync(s, &options, &mut |p| emit(progress_vi(p)))?;
+        emit("Đồng bộ xong".into());
+        Ok(SyncOutcome {
+            ran: true,
+            sent: report.pushed_applied + report.already_had,
+            received: report.pulled_applied,
+            rejected: report.rejected,
+            unsent: report.unsent,
+        })
+    })
+}
+
+/// Run a sync round. `auto`: a background round — quiet, quick to give up,
+/// skipped when there is nothing to send and the last success is recent,
+/// and not counted as the member using the app.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn sync_now(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    auto: bool,
+) -> ApiResult<SyncOutcome> {
+    blocking(&state, move |inner| {
+        if inner.syncing.swap(true, Ordering::SeqCst) {
+            if auto {
+                return Ok(SyncOutcome::default());
+            }
+            return Err(ApiError::new("busy", "Đang đồng bộ, hãy chờ một chút."));
+        }
+        let out = run_round(inner, &app, auto);
+        inner.syncing.store(false, Ordering::SeqCst);
+        out
+    })
+    .await
+}

@@ -1,0 +1,175 @@
+//! The contract between the shell's commands and the UI: real answers of
+//! the store (as the commands return them) read back into `gocua-ui`'s
+//! types, and what the UI sends read into the commands' argument types.
+//! A renamed or retyped field fails here instead of in the web view.
+
+use chrono::Datelike;
+use gocua_core::{ActionOutcome, HouseholdFlags, Sex, VisitOutcome};
+use gocua_store::demo::{DemoSpec, load_demo};
+use gocua_store::{DbKey, Store};
+use gocua_ui::api as ui;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+fn round_trip<A: Serialize, B: DeserializeOwned>(value: &A) -> B {
+    let json = serde_json::to_string(value).expect("serialises");
+    match serde_json::from_str(&json) {
+        Ok(v) => v,
+        Err(e) => panic!("{e}\n{json}"),
+    }
+}
+
+fn demo_store(dir: &std::path::Path) -> Store {
+    let mut store = Store::open(&dir.join("c.db"), &DbKey::Raw([7; 32])).unwrap();
+    store.init_device("Máy kiểm thử").unwrap();
+    let today = gocua_app_lib::commands::today();
+    load_demo(
+        &mut store,
+        DemoSpec {
+            households: 40,
+            actions: 200,
+            seed: 3,
+            today,
+        },
+    )
+    .unwrap();
+    store
+}
+
+#[test]
+fn store_answers_read_into_the_ui_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = demo_store(dir.path());
+    let org = store.org().unwrap().unwrap();
+    let villages: Vec<_> = org.villages.iter().map(|v| v.id).collect();
+    let today = gocua_app_lib::commands::today();
+
+    let w: ui::Worklist = round_trip(&store.worklist(&villages, today, 30).unwrap());
+    assert!(!w.not_visited.is_empty() || !w.follow_ups.is_empty());
+
+    // A household the UI way: its input, a resident form, a visit entry.
+    let input: gocua_core::HouseholdInput = round_trip(&ui::HouseholdInput {
+        village_id: Some(villages[0]),
+        address: "Số 5, ngõ 2".into(),
+        head_name: "Nguyễn Thị Đào".into(),
+        phone: Some("0912 345 678".into()),
+        flags: HouseholdFlags {
+            elderly_only: true,
+            ..Default::default()
+        },
+    });
+    let h = store.write(|b| b.add_household(input)).unwrap();
+    let form: gocua_app_lib::commands::households::ResidentForm = round_trip(&ui::ResidentForm {
+        household_id: h.id,
+        full_name: "Nguyễn Thị Đào".into(),
+        birth_year: today.year() - 70,
+        sex: Sex::Female,
+        has_smartphone: true,
+        consent: true,
+    });
+    let r = store
+        .write(|b| {
+            b.add_resident(gocua_core::ResidentInput {
+                household_id: form.household_id,
+                full_name: form.full_name,
+                birth_year: form.birth_year,
+                sex: form.sex,
+                has_smartphone: form.has_smartphone,
+                consent_on: Some(today),
+                citizen_id_hash: None,
+            })
+        })
+        .unwrap();
+    let entry: gocua_app_lib::commands::visits::VisitEntry = round_trip(&ui::VisitEntry {
+        household_id: h.id,
+        outcome: VisitOutcome::Met,
+        note: Some("Hẹn chiều mai".into()),
+        actions: vec![
+            ui::ActionEntry {
+                resident_id: r.id,
+                action: "vneid_l2".parse().unwrap(),
+                outcome: ActionOutcome::Done,
+            },
+            ui::ActionEntry {
+                resident_id: r.id,
+                action: "ehealth_book".parse().unwrap(),
+                outcome: ActionOutcome::FollowUp {
+                    due: today + chrono::Duration::days(7),
+                },
+            },
+        ],
+    });
+    assert_eq!(entry.actions.len(), 2);
+    let member = org.members[0].id;
+    store
+        .write(|b| {
+            b.log_visit(gocua_core::VisitInput {
+                household_id: entry.household_id,
+                members: vec![member],
+                at: chrono::Utc::now(),
+                form: gocua_core::VisitForm::DoorToDoor,
+                outcome: entry.outcome,
+                note: entry.note,
+                actions: entry
+                    .actions
+                    .into_iter()
+                    .map(|a| gocua_core::ActionInput {
+                        resident_id: a.resident_id,
+                        action: a.action,
+                        outcome: a.outcome,
+                    })
+                    .collect(),
+            })
+        })
+        .unwrap();
+
+    let d: ui::HouseholdDetail = round_trip(&store.household(h.id).unwrap());
+    assert_eq!(d.household.head_name, "Nguyễn Thị Đào");
+    assert_eq!(d.visits.len(), 1);
+    assert_eq!(d.visits[0].actions.len(), 2);
+    assert_eq!(d.visits[0].day, today);
+    let checklist = &d.residents[0].checklist;
+    assert!(
+        checklist
+            .iter()
+            .any(|i| i.action.as_str() == "vneid_l2" && i.status == ui::ChecklistStatus::Done)
+    );
+
+    let hits: Vec<ui::SearchHit> = round_trip(&store.search("nguyen thi dao", 10).unwrap());
+    assert!(hits.iter().any(|x| x.household_id == h.id));
+    let _: Vec<gocua_core::CatalogueEntry> = round_trip(&store.catalogue().unwrap());
+    let due = store
+        .worklist(&villages, today + chrono::Duration::days(8), 0)
+        .unwrap();
+    let due: ui::Worklist = round_trip(&due);
+    assert!(due.follow_ups.iter().any(|f| f.household_id == h.id));
+}
+
+#[test]
+fn session_and_status_read_into_the_ui_types() {
+    use gocua_app_lib::commands::session::{AppStatus, SessionInfo};
+    let org = gocua_store::demo::demo_org(2);
+    let info = SessionInfo {
+        member: org.members[0].clone(),
+        team_name: Some(org.teams[0].name.clone()),
+        commune_name: org.commune.name.clone(),
+        villages: org.villages.clone(),
+        device_name: "Máy".into(),
+        server_url: Some("https://127.0.0.1:8443".into()),
+        is_leader: true,
+        today: gocua_app_lib::commands::today(),
+    };
+    let back: ui::SessionInfo = round_trip(&info);
+    assert_eq!(back.member, info.member);
+    let status = AppStatus {
+        set_up: true,
+        unlocked: false,
+        wait_seconds: 30,
+        idle_lock_seconds: 300,
+    };
+    let back: ui::AppStatus = round_trip(&status);
+    assert_eq!(back.wait_seconds, 30);
+    let err = gocua_app_lib::error::ApiError::locked();
+    let back = gocua_ui::ipc::ApiError::from_json(&serde_json::to_string(&err).unwrap());
+    assert!(back.is_locked());
+}
