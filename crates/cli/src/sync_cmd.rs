@@ -89,17 +89,18 @@ fn progress_line(p: &Progress) {
         ),
         Progress::Pulled {
             applied,
+            already_had,
             rejected,
             cursor,
-            ..
         } => {
-            if *rejected > 0 {
-                println!(
-                    "Đã nhận: {applied} thay đổi, {rejected} chưa áp dụng được (đến số {cursor})"
-                );
+            let held = if *rejected > 0 {
+                format!(", {rejected} chưa áp dụng được")
             } else {
-                println!("Đã nhận: {applied} thay đổi (đến số {cursor})");
-            }
+                String::new()
+            };
+            println!(
+                "Đã nhận: {applied} thay đổi mới, {already_had} đã có trên máy{held} (đến số {cursor})"
+            );
         }
         Progress::Retrying {
             failed,

@@ -1,0 +1,604 @@
+//! Devices and the real `gocua-server` end to end: real encrypted device
+//! stores driven through `gocua_sync::client`, the server binary on
+//! 127.0.0.1 with a fresh data folder, TLS pinned. Two members of a team
+//! work offline and converge; a revoked device is refused and keeps its
+//! work; a change the server rejects is quarantined without holding back
+//! the rest; connections cut at many points and a server killed with
+//! SIGKILL cost nothing.
+
+use chrono::Utc;
+use gocua_core::{
+    ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId, OrgSnapshot,
+    ResidentInput, Sex, VillageId, VisitForm, VisitInput, VisitOutcome,
+};
+use gocua_store::{DbKey, QuarantineDirection, Store};
+use gocua_sync::client::{self, ClientOptions, RetryPolicy, SyncError, SyncReport};
+use gocua_sync::wire::EnrollmentPayload;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_gocua-server");
+
+// ---------------------------------------------------------------------------
+// The server.
+
+/// A running server; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    addr: SocketAddr,
+    fingerprint: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(data: &Path) -> Server {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start gocua-server");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
+        let _ = child.kill();
+        panic!("the server did not announce itself in time");
+    };
+    // `listening on https://127.0.0.1:PORT fingerprint HEX`
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(words.len(), 5, "announcement: {line:?}");
+    let url = words[2].to_string();
+    let addr: SocketAddr = url.trim_start_matches("https://").parse().expect("address");
+    Server {
+        child,
+        url,
+        addr,
+        fingerprint: words[4].to_string(),
+    }
+}
+
+/// `gocua-server admin --data DATA --json ARGS…`, parsed.
+fn admin(data: &Path, args: &[&str]) -> Value {
+    let out = Command::new(BIN)
+        .arg("admin")
+        .arg("--data")
+        .arg(data)
+        .arg("--json")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run gocua-server admin");
+    assert!(
+        out.status.success(),
+        "admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("admin JSON")
+}
+
+/// A demo commune on the server, and a way to hand out codes.
+struct Commune {
+    data: PathBuf,
+    org: OrgSnapshot,
+    /// The enrollment payload `demo` issued for the first member.
+    first_payload: String,
+}
+
+impl Commune {
+    fn create(data: &Path, server: &Server) -> Commune {
+        let demo = admin(data, &["demo", "--villages", "2", "--url", &server.url]);
+        let org: OrgSnapshot = serde_json::from_value(demo.clone()).expect("demo org");
+        let first_payload = demo["enrollment"]["payload"]
+            .as_str()
+            .expect("payload")
+            .to_string();
+        Commune {
+            data: data.to_path_buf(),
+            org,
+            first_payload,
+        }
+    }
+
+    /// The members of the first team (its leader first).
+    fn team_members(&self) -> Vec<MemberId> {
+        let team = self.org.teams[0].id;
+        self.org
+            .members
+            .iter()
+            .filter(|m| m.team_id == Some(team))
+            .map(|m| m.id)
+            .collect()
+    }
+
+    /// The first team's village, and one outside its scope.
+    fn villages(&self) -> (VillageId, VillageId) {
+        let ours = self.org.teams[0].village_ids[0];
+        let other = self.org.teams[1].village_ids[0];
+        (ours, other)
+    }
+
+    fn code_for(&self, member: MemberId, url: &str) -> EnrollmentPayload {
+        let out = admin(
+            &self.data,
+            &["enroll-code", "--member", &member.to_string(), "--url", url],
+        );
+        EnrollmentPayload::parse(out["payload"].as_str().expect("payload")).expect("payload text")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A TCP proxy that cuts a connection on purpose.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// Device → server: the server sees a request cut short.
+    Upstream,
+    /// Server → device: the server did the work, the device never hears.
+    Downstream,
+}
+
+/// Relays 127.0.0.1 connections to the server; the next connection after
+/// `cut_next` is closed both ways once that many bytes went one way.
+struct CutProxy {
+    addr: SocketAddr,
+    target: Arc<Mutex<SocketAddr>>,
+    next_cut: Arc<Mutex<Option<(Direction, u64)>>>,
+}
+
+impl CutProxy {
+    fn start(target: SocketAddr) -> CutProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let target = Arc::new(Mutex::new(target));
+        let next_cut = Arc::new(Mutex::new(None));
+        let (t, n) = (target.clone(), next_cut.clone());
+        // Lives as long as the test process; each connection is bounded.
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let to = *t.lock().expect("target");
+                let cut = n.lock().expect("cut").take();
+                std::thread::spawn(move || relay(client, to, cut));
+            }
+        });
+        CutProxy {
+            addr,
+            target,
+            next_cut,
+        }
+    }
+
+    fn set_target(&self, target: SocketAddr) {
+        *self.target.lock().expect("target") = target;
+    }
+
+    fn cut_next(&self, direction: Direction, bytes: u64) {
+        *self.next_cut.lock().expect("cut") = Some((direction, bytes));
+    }
+}
+
+fn relay(client: TcpStream, to: SocketAddr, cut: Option<(Direction, u64)>) {
+    let Ok(server) = TcpStream::connect_timeout(&to, Duration::from_secs(5)) else {
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    };
+    let budget = |d: Direction| match cut {
+        Some((dir, n)) if dir == d => n,
+        _ => u64::MAX,
+    };
+    let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
+        return;
+    };
+    let up = budget(Direction::Upstream);
+    let upstream = std::thread::spawn(move || pump(c2, s2, up));
+    pump(server, client, budget(Direction::Downstream));
+    let _ = upstream.join();
+}
+
+/// Copy until EOF, an error or the budget is spent; then close both ways.
+fn pump(mut from: TcpStream, mut to: TcpStream, mut left: u64) {
+    let _ = from.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut buf = [0u8; 16 * 1024];
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        match from.read(&mut buf[..want]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+                left -= n as u64;
+            }
+        }
+    }
+    let _ = from.shutdown(Shutdown::Both);
+    let _ = to.shutdown(Shutdown::Both);
+}
+
+// ---------------------------------------------------------------------------
+// Devices.
+
+fn options() -> ClientOptions {
+    ClientOptions {
+        timeout: Duration::from_secs(20),
+        retry: RetryPolicy {
+            attempts: 6,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+        },
+        ..ClientOptions::default()
+    }
+}
+
+fn open(dir: &TempDir, name: &str) -> Store {
+    Store::open(&dir.path().join(name), &DbKey::Raw([9; 32])).expect("open device store")
+}
+
+fn sync(store: &mut Store) -> SyncReport {
+    client::sync(store, &options(), &mut |_| {}).expect("sync")
+}
+
+fn add_household(store: &mut Store, village: VillageId, head: &str) -> HouseholdId {
+    store
+        .write(|b| {
+            b.add_household(HouseholdInput {
+                village_id: Some(village),
+                address: "Xóm Mới".into(),
+                head_name: head.into(),
+                phone: None,
+                flags: HouseholdFlags::default(),
+            })
+        })
+        .expect("add household")
+        .id
+}
+
+/// A household with a resident, visited, with two assisted actions.
+fn a_morning_of_work(store: &mut Store, village: VillageId, member: MemberId, head: &str) {
+    let h = add_household(store, village, head);
+    let r = store
+        .write(|b| {
+            b.add_resident(ResidentInput {
+                household_id: h,
+                full_name: head.into(),
+                birth_year: 1958,
+                sex: Sex::Female,
+                has_smartphone: true,
+                consent_on: None,
+                citizen_id_hash: None,
+            })
+        })
+        .expect("add resident");
+    store
+        .write(|b| {
+            b.log_visit(VisitInput {
+                household_id: h,
+                members: vec![member],
+                at: Utc::now(),
+                form: VisitForm::DoorToDoor,
+                outcome: VisitOutcome::Met,
+                note: Some("Bà cần con cháu hỗ trợ thêm".into()),
+                actions: vec![
+                    ActionInput {
+                        resident_id: r.id,
+                        action: "vneid_l2".parse().expect("code"),
+                        outcome: ActionOutcome::Done,
+                    },
+                    ActionInput {
+                        resident_id: r.id,
+                        action: "ehealth_book".parse().expect("code"),
+                        outcome: ActionOutcome::FollowUp {
+                            due: Utc::now().date_naive() + chrono::Days::new(7),
+                        },
+                    },
+                ],
+            })
+        })
+        .expect("log visit");
+}
+
+/// Everything a device shows about its households, for comparing devices.
+fn snapshot(store: &Store) -> Vec<Value> {
+    let mut ids: Vec<HouseholdId> = store
+        .list_households(&[])
+        .expect("list")
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    ids.sort();
+    ids.into_iter()
+        .map(|id| serde_json::to_value(store.household(id).expect("household")).expect("json"))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+
+#[test]
+fn two_members_work_offline_sync_and_end_up_agreeing() {
+    let data = TempDir::new().unwrap();
+    let server = start(data.path());
+    let commune = Commune::create(data.path(), &server);
+    let team = commune.team_members();
+    let (village, _) = commune.villages();
+    let dir = TempDir::new().unwrap();
+
+    // Lan scans the QR code (fingerprint pinned from the start); Minh types
+    // the address and the code (trust on first use).
+    let mut lan = open(&dir, "lan.db");
+    let out = client::enroll(
+        &mut lan,
+        &commune.first_payload,
+        None,
+        "Máy của Lan",
+        &options(),
+    )
+    .expect("enroll Lan");
+    assert!(out.pinned_from_payload);
+    assert_eq!(out.member.id, team[0]);
+    assert_eq!(out.server_fingerprint, server.fingerprint);
+    assert_eq!(lan.device().unwrap().unwrap().device_id, out.device_id);
+    let code = commune.code_for(team[1], &server.url);
+    let mut minh = open(&dir, "minh.db");
+    minh.init_device("Điện thoại cũ").unwrap();
+    let out = client::enroll(
+        &mut minh,
+        &server.url,
+        Some(&code.code),
+        "Máy của Minh",
+        &options(),
+    )
+    .expect("enroll Minh");
+    assert!(!out.pinned_from_payload);
+    assert_eq!(out.server_fingerprint, server.fingerprint);
+    assert_eq!(minh.org().unwrap().unwrap().commune, commune.org.commune);
+
+    // A day offline each.
+    for i in 0..3 {
+        a_morning_of_work(
+            &mut lan,
+            village,
+            team[0],
+            &format!("Nguyễn Thị Lan Nhà {i}"),
+        );
+    }
+    for i in 0..2 {
+        a_morning_of_work(
+            &mut minh,
+            village,
+            team[1],
+            &format!("Trần Văn Minh Nhà {i}"),
+        );
+    }
+    let lan_changes = lan.unsent_count().unwrap();
+    let minh_changes = minh.unsent_count().unwrap();
+    assert_eq!(
+        lan_changes,
+        3 * 5,
+        "household, resident, visit, two actions"
+    );
+
+    let r = sync(&mut lan);
+    assert_eq!(r.pushed_applied as i64, lan_changes);
+    assert_eq!((r.rejected, r.unsent, r.quarantined), (0, 0, 0));
+    let r = sync(&mut minh);
+    assert_eq!(r.pushed_applied as i64, minh_changes);
+    assert_eq!(
+        r.pulled_applied as i64, lan_changes,
+        "Lan's work reaches Minh"
+    );
+    let r = sync(&mut lan);
+    assert_eq!(r.pushed_applied, 0);
+    assert_eq!(
+        r.pulled_applied as i64, minh_changes,
+        "and Minh's reaches Lan"
+    );
+    assert_eq!(snapshot(&lan).len(), 5);
+    assert_eq!(snapshot(&lan), snapshot(&minh), "the devices agree");
+
+    // Both correct the same household offline: one winner everywhere.
+    let target = lan.list_households(&[]).unwrap()[0].clone();
+    let edit = |head: &str, phone: Option<&str>| HouseholdInput {
+        village_id: Some(village),
+        address: target.address.clone(),
+        head_name: head.into(),
+        phone: phone.map(Into::into),
+        flags: HouseholdFlags::default(),
+    };
+    lan.write(|b| b.update_household(target.id, edit("Tên do Lan sửa", None)))
+        .unwrap();
+    minh.write(|b| b.update_household(target.id, edit("Tên do Minh sửa", Some("0912345678"))))
+        .unwrap();
+    sync(&mut lan);
+    sync(&mut minh);
+    sync(&mut lan);
+    assert_eq!(
+        snapshot(&lan),
+        snapshot(&minh),
+        "converged after the conflict"
+    );
+    let head = lan.household(target.id).unwrap().household.head_name;
+    assert!(
+        head == "Tên do Lan sửa" || head == "Tên do Minh sửa",
+        "{head}"
+    );
+    let conflicts = lan.conflicts(10).unwrap().len() + minh.conflicts(10).unwrap().len();
+    assert!(conflicts >= 1, "the losing value is logged");
+
+    // A third device enrolling later gets the same picture from scratch.
+    let code = commune.code_for(team[2], &server.url);
+    let mut third = open(&dir, "third.db");
+    client::enroll_with(&mut third, &code, "Máy thứ ba", &options()).unwrap();
+    let r = sync(&mut third);
+    assert_eq!(r.pushed_applied, 0);
+    assert_eq!(snapshot(&third), snapshot(&lan));
+    assert!(third.sync_state().unwrap().last_success_at.is_some());
+}
+
+#[test]
+fn a_revoked_device_is_refused_and_keeps_its_unsent_work() {
+    let data = TempDir::new().unwrap();
+    let server = start(data.path());
+    let commune = Commune::create(data.path(), &server);
+    let (village, _) = commune.villages();
+    let dir = TempDir::new().unwrap();
+    let mut lan = open(&dir, "lan.db");
+    let out = client::enroll(
+        &mut lan,
+        &commune.first_payload,
+        None,
+        "Máy của Lan",
+        &options(),
+    )
+    .expect("enroll");
+    add_household(&mut lan, village, "Hộ Đã Gửi");
+    sync(&mut lan);
+
+    add_household(&mut lan, village, "Hộ Chưa Gửi 1");
+    add_household(&mut lan, village, "Hộ Chưa Gửi 2");
+    admin(&commune.data, &["revoke", &out.device_id.to_string()]);
+    let err = client::sync(&mut lan, &options(), &mut |_| {}).unwrap_err();
+    assert!(matches!(err, SyncError::Unauthorized), "{err:?}");
+    assert!(err.message_vi().contains("thu hồi"));
+    assert_eq!(lan.unsent_count().unwrap(), 2, "unsent work is kept");
+    assert_eq!(lan.quarantine_count().unwrap(), 0);
+    assert_eq!(lan.list_households(&[]).unwrap().len(), 3);
+    let state = lan.sync_state().unwrap();
+    assert_eq!(state.last_error, Some(err.message_vi()));
+
+    // Re-enrolling would orphan those changes: refused before a code is spent.
+    let code = commune.code_for(commune.team_members()[0], &server.url);
+    let err = client::enroll_with(&mut lan, &code, "Máy của Lan", &options()).unwrap_err();
+    assert_eq!(err.code(), "unsent_from_other_device", "{err:?}");
+    let mut fresh = open(&dir, "fresh.db");
+    client::enroll_with(&mut fresh, &code, "Máy mới", &options()).expect("the code is unspent");
+}
+
+#[test]
+fn a_change_the_server_rejects_is_quarantined_and_the_rest_go_through() {
+    let data = TempDir::new().unwrap();
+    let server = start(data.path());
+    let commune = Commune::create(data.path(), &server);
+    let team = commune.team_members();
+    let (ours, theirs) = commune.villages();
+    let dir = TempDir::new().unwrap();
+    let mut lan = open(&dir, "lan.db");
+    client::enroll(
+        &mut lan,
+        &commune.first_payload,
+        None,
+        "Máy của Lan",
+        &options(),
+    )
+    .expect("enroll");
+
+    add_household(&mut lan, ours, "Hộ Trước");
+    let outside = add_household(&mut lan, theirs, "Hộ Thôn Khác");
+    add_household(&mut lan, ours, "Hộ Sau");
+    let r = sync(&mut lan);
+    assert_eq!(r.pushed_applied, 2);
+    assert_eq!(r.rejected, 1);
+    assert_eq!((r.unsent, r.quarantined), (0, 1));
+    let q = lan.quarantine(10).unwrap();
+    assert_eq!(q[0].direction, QuarantineDirection::Pushed);
+    assert_eq!(q[0].code, "out_of_scope");
+    assert_eq!(q[0].change.entity_id, outside.0);
+    assert!(!q[0].message.is_empty());
+
+    // The next round does not try it again, and it stays listed.
+    let r = sync(&mut lan);
+    assert_eq!((r.pushed_applied, r.rejected, r.quarantined), (0, 0, 1));
+
+    // A teammate sees the two that went through, not the rejected one.
+    let code = commune.code_for(team[1], &server.url);
+    let mut minh = open(&dir, "minh.db");
+    client::enroll_with(&mut minh, &code, "Máy của Minh", &options()).unwrap();
+    sync(&mut minh);
+    let mut heads: Vec<String> = minh
+        .list_households(&[])
+        .unwrap()
+        .into_iter()
+        .map(|h| h.head_name)
+        .collect();
+    heads.sort();
+    assert_eq!(heads, ["Hộ Sau", "Hộ Trước"]);
+}
+
+#[test]
+fn cut_connections_and_a_killed_server_lose_nothing_and_duplicate_nothing() {
+    let data = TempDir::new().unwrap();
+    let mut server = start(data.path());
+    let commune = Commune::create(data.path(), &server);
+    let team = commune.team_members();
+    let (village, _) = commune.villages();
+    let proxy = CutProxy::start(server.addr);
+    let via_proxy = format!("https://{}", proxy.addr);
+    let dir = TempDir::new().unwrap();
+
+    let mut lan = open(&dir, "lan.db");
+    let code = commune.code_for(team[0], &via_proxy);
+    assert_eq!(code.url, via_proxy);
+    client::enroll_with(&mut lan, &code, "Máy của Lan", &options()).expect("enroll");
+    let mut minh = open(&dir, "minh.db");
+    let code = commune.code_for(team[1], &via_proxy);
+    client::enroll_with(&mut minh, &code, "Máy của Minh", &options()).expect("enroll");
+
+    // Cut the first connection of a round at many points, both ways: in
+    // the handshake, the org refresh, the push, the pull.
+    let mut retries = 0;
+    let mut n = 0;
+    for bytes in [
+        100u64, 700, 1500, 3000, 4500, 6000, 8000, 10_000, 12_000, 25_000,
+    ] {
+        for direction in [Direction::Upstream, Direction::Downstream] {
+            for _ in 0..3 {
+                n += 1;
+                a_morning_of_work(&mut lan, village, team[0], &format!("Hộ {n}"));
+            }
+            proxy.cut_next(direction, bytes);
+            let r = sync(&mut lan);
+            assert_eq!(r.unsent, 0, "cut {direction:?} at {bytes}: {r:?}");
+            retries += r.retries;
+        }
+    }
+    assert!(retries > 0, "some cuts hit a request");
+
+    // The server dies mid-day (SIGKILL); the device keeps its work, then
+    // delivers it to the restarted server.
+    a_morning_of_work(&mut lan, village, team[0], "Hộ Trước Sự Cố");
+    let unsent = lan.unsent_count().unwrap();
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    let err = client::sync(&mut lan, &options(), &mut |_| {}).unwrap_err();
+    assert!(matches!(err, SyncError::Unreachable { .. }), "{err:?}");
+    assert_eq!(lan.unsent_count().unwrap(), unsent);
+    server = start(data.path());
+    proxy.set_target(server.addr);
+    let r = sync(&mut lan);
+    assert_eq!(r.unsent, 0);
+    assert_eq!(r.pushed_applied + r.already_had, unsent as usize);
+
+    // Everything Lan was told the server took is there, exactly once.
+    sync(&mut minh);
+    assert_eq!(snapshot(&minh).len(), n + 1);
+    assert_eq!(snapshot(&minh), snapshot(&lan));
+    drop(server);
+}
