@@ -27,6 +27,9 @@ apt_install() {
 apt_install pkg-config libssl-dev gcc make perl \
     libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver \
     rustc-web cargo-web rust-web-src
+# The central server's tests run on PostgreSQL too (scripts/postgres.sh
+# starts it on 127.0.0.1 for them).
+apt_install postgresql
 
 if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: no Rust toolchain (cargo) on PATH; install rustup's stable toolchain first" >&2

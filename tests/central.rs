@@ -2,6 +2,10 @@
 //! tokens, scope, pushing (idempotent, one bad change refused alone),
 //! pulling in pages within scope, and concurrent edits converging with the
 //! loser kept in the conflict log.
+//!
+//! Every scenario runs on SQLite (`sqlite::…`) and, when
+//! GOCUA_TEST_PG_URL names a PostgreSQL database, on PostgreSQL
+//! (`postgres::…`) in a schema of its own that is dropped afterwards.
 
 use chrono::{Duration, TimeZone, Utc};
 use gocua_core::merge::{FieldClocks, merge_fields};
@@ -10,6 +14,7 @@ use gocua_core::{
     HlcClock, Household, HouseholdFlags, HouseholdId, MemberId, OrgSnapshot, Resident, ResidentId,
     Role, Sex, Visit, VisitForm, VisitId, VisitOutcome, Void,
 };
+use gocua_store::central::scratch::ScratchSchema;
 use gocua_store::central::{ApplyResult, CentralDb, CentralError, DeviceAuth};
 use gocua_store::demo::demo_org;
 use serde::Serialize;
@@ -18,19 +23,97 @@ use std::path::Path;
 use tempfile::TempDir;
 use uuid::Uuid;
 
-struct Server {
+/// The database a scenario runs on.
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// `sqlite::NAME` and `postgres::NAME` tests for each scenario `NAME`;
+/// without GOCUA_TEST_PG_URL the PostgreSQL ones say so and pass.
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                if super::pg_url().is_some() {
+                    super::$name(super::Backend::Postgres)
+                }
+            })*
+        }
+    };
+}
+
+fn pg_url() -> Option<String> {
+    let url = std::env::var("GOCUA_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        eprintln!("GOCUA_TEST_PG_URL is not set: this PostgreSQL test did nothing");
+    }
+    url
+}
+
+/// Where a test's database lives: a fresh folder (SQLite), or a fresh
+/// schema (PostgreSQL) dropped when this goes.
+struct Place {
     dir: TempDir,
+    schema: Option<ScratchSchema>,
+}
+
+impl Place {
+    fn new(backend: Backend) -> Place {
+        let schema = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let url = pg_url().expect("GOCUA_TEST_PG_URL");
+                Some(ScratchSchema::create(&url).unwrap())
+            }
+        };
+        Place {
+            dir: TempDir::new().unwrap(),
+            schema,
+        }
+    }
+
+    fn open(&self) -> CentralDb {
+        match &self.schema {
+            Some(s) => CentralDb::connect(s.url(), 4).unwrap(),
+            None => CentralDb::open(&self.dir.path().join("central.db")).unwrap(),
+        }
+    }
+
+    /// Everything the database keeps: the bytes on disk, or every value in
+    /// the schema's tables.
+    fn stored(&self) -> Vec<u8> {
+        match &self.schema {
+            Some(s) => s.all_text().unwrap().into_bytes(),
+            None => disk_bytes(self.dir.path()),
+        }
+    }
+}
+
+struct Server {
+    /// Dropped before the place it lives in.
     db: CentralDb,
+    place: Place,
     /// Two villages, a team of three in each, an officer.
     org: OrgSnapshot,
 }
 
-fn server() -> Server {
-    let dir = TempDir::new().unwrap();
-    let mut db = CentralDb::open(&dir.path().join("central.db")).unwrap();
+fn server(backend: Backend) -> Server {
+    let place = Place::new(backend);
+    let db = place.open();
     let org = demo_org(2);
     db.import_org(&org).unwrap();
-    Server { dir, db, org }
+    Server { db, place, org }
 }
 
 impl Server {
@@ -55,7 +138,7 @@ impl Server {
             .id
     }
 
-    fn enroll(&mut self, member: MemberId) -> Device {
+    fn enroll(&self, member: MemberId) -> Device {
         let code = self.db.issue_code(member, Duration::hours(72)).unwrap();
         let e = self.db.redeem_code(&code.code, "Điện thoại thử").unwrap();
         Device {
@@ -65,7 +148,7 @@ impl Server {
         }
     }
 
-    fn push(&mut self, d: &Device, changes: &[Change]) -> Vec<ApplyResult> {
+    fn push(&self, d: &Device, changes: &[Change]) -> Vec<ApplyResult> {
         let out = self.db.push(&d.auth, changes).unwrap();
         assert_eq!(out.len(), changes.len());
         for ((id, _), c) in out.iter().zip(changes) {
@@ -237,9 +320,8 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
-#[test]
-fn codes_work_once_in_any_case_and_expire() {
-    let mut s = server();
+fn codes_work_once_in_any_case_and_expire(backend: Backend) {
+    let s = server(backend);
     let member = s.member(0, 1);
     let code = s.db.issue_code(member, Duration::hours(72)).unwrap();
     assert_eq!(code.code.len(), 9);
@@ -289,16 +371,15 @@ fn codes_work_once_in_any_case_and_expire() {
     assert!(devices.iter().any(|d| d.name == "Điện thoại của Lan"));
 }
 
-#[test]
-fn tokens_and_codes_are_kept_only_as_hashes() {
-    let mut s = server();
+fn tokens_and_codes_are_kept_only_as_hashes(backend: Backend) {
+    let s = server(backend);
     let member = s.member(0, 0);
     let code = s.db.issue_code(member, Duration::hours(72)).unwrap();
     let e = s.db.redeem_code(&code.code, "Máy của Hùng").unwrap();
     let auth = s.db.authenticate(&e.token).unwrap();
     assert_eq!(auth.device_id, e.auth.device_id);
     assert_eq!(auth.member.id, member);
-    let bytes = disk_bytes(s.dir.path());
+    let bytes = s.place.stored();
     assert!(contains(&bytes, "Máy của Hùng"), "the scan sees the data");
     assert!(!contains(&bytes, &e.token), "the token is not on disk");
     assert!(!contains(&bytes, &e.token.to_uppercase()));
@@ -306,9 +387,8 @@ fn tokens_and_codes_are_kept_only_as_hashes() {
     assert!(!contains(&bytes, &code.code.replace('-', "")));
 }
 
-#[test]
-fn unknown_and_revoked_tokens_are_refused() {
-    let mut s = server();
+fn unknown_and_revoked_tokens_are_refused(backend: Backend) {
+    let s = server(backend);
     let d = s.enroll(s.member(0, 1));
     assert!(s.db.authenticate(&d.token).is_ok());
     for bad in ["", "x", &"0".repeat(64), &d.token[1..], &"a".repeat(10_000)] {
@@ -330,9 +410,8 @@ fn unknown_and_revoked_tokens_are_refused() {
     ));
 }
 
-#[test]
-fn scope_follows_the_role() {
-    let mut s = server();
+fn scope_follows_the_role(backend: Backend) {
+    let s = server(backend);
     let member = s.enroll(s.member(1, 2));
     assert_eq!(member.auth.scope.village_ids, vec![s.village(1)]);
     let officer = s.enroll(s.officer());
@@ -347,9 +426,8 @@ fn scope_follows_the_role() {
     assert!(!json.contains("secret"));
 }
 
-#[test]
-fn writes_outside_the_scope_are_refused() {
-    let mut s = server();
+fn writes_outside_the_scope_are_refused(backend: Backend) {
+    let s = server(backend);
     let mut a = s.enroll(s.member(0, 1));
     let mut officer = s.enroll(s.officer());
     // Another commune, with its own member.
@@ -418,9 +496,8 @@ fn writes_outside_the_scope_are_refused() {
     assert_eq!(pulled[0].1.id, theirs.id);
 }
 
-#[test]
-fn a_retried_push_is_taken_once() {
-    let mut s = server();
+fn a_retried_push_is_taken_once(backend: Backend) {
+    let s = server(backend);
     let mut a = s.enroll(s.member(0, 1));
     let (h, c1) = a.household(s.village(0), "Nguyễn Thị Đào");
     let (_, c2) = a.resident(h, "Nguyễn Thị Đào");
@@ -442,9 +519,8 @@ fn a_retried_push_is_taken_once() {
     assert_eq!(s.pull_all(&a, 10).len(), 3);
 }
 
-#[test]
-fn a_bad_change_is_refused_alone() {
-    let mut s = server();
+fn a_bad_change_is_refused_alone(backend: Backend) {
+    let s = server(backend);
     let mut a = s.enroll(s.member(0, 1));
     let b = s.enroll(s.member(0, 2));
     let v = s.village(0);
@@ -536,9 +612,8 @@ fn a_bad_change_is_refused_alone() {
     assert_eq!(pulled[0].1, good_household);
 }
 
-#[test]
-fn facts_are_only_ever_voided() {
-    let mut s = server();
+fn facts_are_only_ever_voided(backend: Backend) {
+    let s = server(backend);
     let mut a = s.enroll(s.member(0, 1));
     let leader = s.member(0, 0);
     let (h, c1) = a.household(s.village(0), "Phạm Văn Nam");
@@ -584,9 +659,8 @@ fn facts_are_only_ever_voided() {
     assert_eq!(v.fields["outcome"], "met");
 }
 
-#[test]
-fn pull_pages_within_the_scope_in_server_order() {
-    let mut s = server();
+fn pull_pages_within_the_scope_in_server_order(backend: Backend) {
+    let s = server(backend);
     let mut a = s.enroll(s.member(0, 1));
     let mut b = s.enroll(s.member(1, 1));
     let officer = s.enroll(s.officer());
@@ -619,9 +693,8 @@ fn pull_pages_within_the_scope_in_server_order() {
     assert_eq!(s.db.pull(&officer.auth, 0, 0).unwrap().changes.len(), 1);
 }
 
-#[test]
-fn concurrent_edits_converge_and_the_loser_is_logged() {
-    let mut s = server();
+fn concurrent_edits_converge_and_the_loser_is_logged(backend: Backend) {
+    let s = server(backend);
     let mut a = s.enroll(s.member(0, 1));
     let mut b = s.enroll(s.member(0, 2));
     let (h, create) = a.household(s.village(0), "Đỗ Văn Long");
@@ -691,9 +764,8 @@ fn concurrent_edits_converge_and_the_loser_is_logged() {
     assert!(s.db.conflicts_for(&other.auth, 10).unwrap().is_empty());
 }
 
-#[test]
-fn targets_are_set_per_commune_and_checked() {
-    let mut s = server();
+fn targets_are_set_per_commune_and_checked(backend: Backend) {
+    let s = server(backend);
     let c = s.org.commune.id;
     s.db.set_target(c, "vneid_l2", 100.0).unwrap();
     s.db.set_target(c, "vneid_l2", 90.0).unwrap();
@@ -709,11 +781,9 @@ fn targets_are_set_per_commune_and_checked() {
     assert!(s.db.set_target(c, "Bad Code", 10.0).is_err());
 }
 
-#[test]
-fn the_organisation_is_built_by_the_admin_calls() {
-    let dir = TempDir::new().unwrap();
-    let path = dir.path().join("central.db");
-    let mut db = CentralDb::open(&path).unwrap();
+fn the_organisation_is_built_by_the_admin_calls(backend: Backend) {
+    let place = Place::new(backend);
+    let db = place.open();
     let c = db.create_commune("  Xã   Nghĩa Sơn ", "Thanh Hóa").unwrap();
     assert_eq!(c.name, "Xã Nghĩa Sơn");
     let v1 = db.add_village(c.id, "Thôn Đông").unwrap();
@@ -740,7 +810,7 @@ fn the_organisation_is_built_by_the_admin_calls() {
     ));
     drop(db);
     // Reopening keeps everything and runs no migration twice.
-    let mut db = CentralDb::open(&path).unwrap();
+    let db = place.open();
     assert_eq!(db.integrity_check().unwrap(), "ok");
     let code = db.issue_code(m.id, Duration::hours(1)).unwrap();
     let e = db.redeem_code(&code.code, "Máy").unwrap();
@@ -751,3 +821,94 @@ fn the_organisation_is_built_by_the_admin_calls() {
     assert_eq!(snap.teams[0].village_ids.len(), 2);
     assert_eq!(snap.members, vec![m]);
 }
+
+/// Four phones push at once into one commune while an officer's phone
+/// pulls page after page: every change lands once, in one server order,
+/// the pulling cursor never passes a change that commits later, and the
+/// household ends as folding the log in that order gives (no lost merge).
+fn concurrent_pushes_land_once_in_one_order(backend: Backend) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let s = server(backend);
+    let mut first = s.enroll(s.member(0, 1));
+    let (h, create) = first.household(s.village(0), "Đinh Văn Hải");
+    assert_eq!(
+        s.push(&first, std::slice::from_ref(&create)),
+        vec![ApplyResult::Applied]
+    );
+    let phones: Vec<Device> = [s.member(0, 0), s.member(0, 1), s.member(0, 2), s.officer()]
+        .into_iter()
+        .map(|m| s.enroll(m))
+        .collect();
+    let reader = s.enroll(s.officer());
+    let done = AtomicBool::new(false);
+    const ROUNDS: usize = 12;
+    let seen = std::thread::scope(|scope| {
+        let writers: Vec<_> = phones
+            .into_iter()
+            .enumerate()
+            .map(|(p, mut d)| {
+                let (s, create) = (&s, &create);
+                scope.spawn(move || {
+                    for i in 0..ROUNDS {
+                        // Each phone its own field (two share one), so a
+                        // merge that overwrote another's would show.
+                        let fields = match p {
+                            0 | 1 => json!({"head_name": format!("Tên {p}-{i}")}),
+                            2 => json!({"address": format!("Số {i}, ngõ {p}")}),
+                            _ => json!({"phone": format!("09{p}{i:07}")}),
+                        };
+                        let edit = d.edit(EntityKind::Household, h.0, fields, create.hlc);
+                        let (_, resident) = d.resident(h, &format!("Người {p}-{i}"));
+                        assert_eq!(s.push(&d, &[edit, resident]), vec![ApplyResult::Applied; 2]);
+                    }
+                })
+            })
+            .collect();
+        let pulling = scope.spawn(|| {
+            let (mut after, mut seen) = (0, Vec::new());
+            loop {
+                let finished = done.load(Ordering::SeqCst);
+                let page = s.db.pull(&reader.auth, after, 7).unwrap();
+                seen.extend(page.changes.iter().map(|(seq, c)| (*seq, c.id)));
+                after = page.cursor;
+                if finished && !page.more {
+                    return seen;
+                }
+            }
+        });
+        for w in writers {
+            w.join().unwrap();
+        }
+        done.store(true, Ordering::SeqCst);
+        pulling.join().unwrap()
+    });
+    let all = s.pull_all(&reader, 50);
+    assert_eq!(all.len(), 1 + 4 * ROUNDS * 2);
+    assert!(all.windows(2).all(|w| w[0].0 < w[1].0));
+    let ids: Vec<(i64, ChangeId)> = all.iter().map(|(seq, c)| (*seq, c.id)).collect();
+    assert_eq!(seen, ids, "the cursor saw every change, once, in order");
+    // The state is the log folded in server order.
+    let (mut fields, mut clocks) = (Map::new(), FieldClocks::new());
+    for (_, c) in all.iter().filter(|(_, c)| c.entity_id == h.0) {
+        let m = merge_fields(fields, clocks, c);
+        fields = m.fields;
+        clocks = m.clocks;
+    }
+    assert_eq!(s.db.record(h.0).unwrap().unwrap().fields, fields);
+}
+
+on_each_backend!(
+    codes_work_once_in_any_case_and_expire,
+    concurrent_pushes_land_once_in_one_order,
+    tokens_and_codes_are_kept_only_as_hashes,
+    unknown_and_revoked_tokens_are_refused,
+    scope_follows_the_role,
+    writes_outside_the_scope_are_refused,
+    a_retried_push_is_taken_once,
+    a_bad_change_is_refused_alone,
+    facts_are_only_ever_voided,
+    pull_pages_within_the_scope_in_server_order,
+    concurrent_edits_converge_and_the_loser_is_logged,
+    targets_are_set_per_commune_and_checked,
+    the_organisation_is_built_by_the_admin_calls,
+);

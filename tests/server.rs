@@ -2,6 +2,11 @@
 //! spoken to over TLS with a pinned certificate: enrollment, push and pull,
 //! scope on every endpoint, bad input, brute force, shutdown and restart,
 //! and the admin commands.
+//!
+//! Every scenario runs on SQLite (`sqlite::…`) and, when
+//! GOCUA_TEST_PG_URL names a PostgreSQL database, with
+//! `--database-url` on PostgreSQL (`postgres::…`), in a schema of its own
+//! that is dropped afterwards.
 
 use chrono::{TimeZone, Utc};
 use gocua_core::merge::FieldClocks;
@@ -10,6 +15,7 @@ use gocua_core::{
     Household, HouseholdFlags, HouseholdId, MemberId, OrgSnapshot, Resident, ResidentId, Sex,
     VillageId, Visit, VisitForm, VisitId, VisitOutcome,
 };
+use gocua_store::central::scratch::ScratchSchema;
 use gocua_sync::tls::{Pin, pinned_http_client};
 use gocua_sync::wire::{
     self, EnrollResponse, EnrollmentPayload, ErrorBody, PullResponse, PushOutcome, PushRequest,
@@ -21,13 +27,93 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gocua-server");
+
+/// The database a scenario runs on.
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// `sqlite::NAME` and `postgres::NAME` tests for each scenario `NAME`;
+/// without GOCUA_TEST_PG_URL the PostgreSQL ones say so and pass.
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                if super::pg_url().is_some() {
+                    super::$name(super::Backend::Postgres)
+                }
+            })*
+        }
+    };
+}
+
+fn pg_url() -> Option<String> {
+    let url = std::env::var("GOCUA_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        eprintln!("GOCUA_TEST_PG_URL is not set: this PostgreSQL test did nothing");
+    }
+    url
+}
+
+/// A server's home: a fresh data folder, and with PostgreSQL a fresh
+/// schema (dropped when this goes, after the server it outlives).
+struct Place {
+    dir: TempDir,
+    data: PathBuf,
+    schema: Option<ScratchSchema>,
+}
+
+impl Place {
+    fn new(backend: Backend) -> Place {
+        let dir = TempDir::new().unwrap();
+        let schema = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let url = pg_url().expect("GOCUA_TEST_PG_URL");
+                Some(ScratchSchema::create(&url).unwrap())
+            }
+        };
+        Place {
+            data: dir.path().join("data"),
+            dir,
+            schema,
+        }
+    }
+
+    /// `--data DATA` and, with PostgreSQL, `--database-url URL`.
+    fn db_args(&self, cmd: &mut Command) {
+        cmd.arg("--data").arg(&self.data);
+        if let Some(s) = &self.schema {
+            cmd.args(["--database-url", s.url()]);
+        }
+    }
+
+    /// `gocua-server admin` on this place's database.
+    fn admin_cmd(&self) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("admin");
+        self.db_args(&mut cmd);
+        cmd
+    }
+}
 
 /// A running server; killed when dropped.
 struct Server {
@@ -44,10 +130,11 @@ impl Drop for Server {
     }
 }
 
-fn start(data: &Path) -> Server {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-        .arg(data)
+fn start(place: &Place) -> Server {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["serve", "--bind", "127.0.0.1:0"]);
+    place.db_args(&mut cmd);
+    let mut child = cmd
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -91,10 +178,10 @@ fn start(data: &Path) -> Server {
 }
 
 /// Run an admin command with `--json` and parse what it prints.
-fn admin(data: &Path, args: &[&str]) -> Value {
-    let out = Command::new(BIN)
-        .args(["admin", "--json", "--data"])
-        .arg(data)
+fn admin(place: &Place, args: &[&str]) -> Value {
+    let out = place
+        .admin_cmd()
+        .arg("--json")
         .args(args)
         .stdin(Stdio::null())
         .output()
@@ -109,14 +196,14 @@ fn admin(data: &Path, args: &[&str]) -> Value {
 
 /// A demo commune (one team of three per village, then an officer) and a
 /// code for its first member.
-fn demo(data: &Path, villages: u32) -> (OrgSnapshot, String) {
-    let v = admin(data, &["demo", "--villages", &villages.to_string()]);
+fn demo(place: &Place, villages: u32) -> (OrgSnapshot, String) {
+    let v = admin(place, &["demo", "--villages", &villages.to_string()]);
     let code = v["enrollment"]["code"].as_str().unwrap().to_string();
     (serde_json::from_value(v).unwrap(), code)
 }
 
-fn new_code(data: &Path, member: MemberId) -> String {
-    admin(data, &["enroll-code", "--member", &member.to_string()])["code"]
+fn new_code(place: &Place, member: MemberId) -> String {
+    admin(place, &["enroll-code", "--member", &member.to_string()])["code"]
         .as_str()
         .unwrap()
         .to_string()
@@ -335,12 +422,10 @@ fn rejected(o: &PushOutcome) -> &str {
     }
 }
 
-#[test]
-fn enroll_push_and_pull_over_pinned_tls() {
-    let dir = TempDir::new().unwrap();
-    let data = dir.path().join("data");
-    let s = start(&data);
-    let (org, code) = demo(&data, 2);
+fn enroll_push_and_pull_over_pinned_tls(backend: Backend) {
+    let p = Place::new(backend);
+    let s = start(&p);
+    let (org, code) = demo(&p, 2);
     let health: Value = s.get(wire::HEALTH, None).ok();
     assert_eq!(health["status"], "ok");
 
@@ -355,7 +440,7 @@ fn enroll_push_and_pull_over_pinned_tls() {
     s.enroll("ABCD-EFGH")
         .refused(StatusCode::FORBIDDEN, "code_unknown");
     let expired = admin(
-        &data,
+        &p,
         &[
             "enroll-code",
             "--member",
@@ -380,7 +465,7 @@ fn enroll_push_and_pull_over_pinned_tls() {
     assert_eq!(s.push(&d, &batch), vec![PushOutcome::AlreadyHad; 4]);
 
     // A teammate's phone gets all of it, in order, a page at a time.
-    let mate = s.device(&new_code(&data, org.members[1].id));
+    let mate = s.device(&new_code(&p, org.members[1].id));
     let pulled = s.pull_all(&mate);
     assert_eq!(pulled, batch);
     let org_reply: wire::OrgResponse = s.get(wire::ORG, Some(&mate.e.token)).ok();
@@ -397,16 +482,14 @@ fn enroll_push_and_pull_over_pinned_tls() {
     assert!(!page.more);
 }
 
-#[test]
-fn scope_is_enforced_on_every_endpoint() {
-    let dir = TempDir::new().unwrap();
-    let data = dir.path().join("data");
-    let s = start(&data);
-    let (org, code) = demo(&data, 2);
-    let (other_org, other_code) = demo(&data, 1);
+fn scope_is_enforced_on_every_endpoint(backend: Backend) {
+    let p = Place::new(backend);
+    let s = start(&p);
+    let (org, code) = demo(&p, 2);
+    let (other_org, other_code) = demo(&p, 1);
     let mut a = s.device(&code);
     // The second team's member, and a member of another commune.
-    let mut b = s.device(&new_code(&data, org.members[4].id));
+    let mut b = s.device(&new_code(&p, org.members[4].id));
     assert_eq!(b.e.scope.village_ids, vec![org.villages[1].id]);
     let mut c = s.device(&other_code);
     assert_eq!(c.e.org.commune, other_org.commune);
@@ -432,7 +515,7 @@ fn scope_is_enforced_on_every_endpoint() {
     assert!(s.pull_all(&c).is_empty());
     assert_eq!(s.pull_all(&a).len(), 1);
     let officer = org.members.last().unwrap();
-    let officer = s.device(&new_code(&data, officer.id));
+    let officer = s.device(&new_code(&p, officer.id));
     assert_eq!(
         s.pull_all(&officer).len(),
         1,
@@ -468,12 +551,9 @@ fn scope_is_enforced_on_every_endpoint() {
     basic.refused(StatusCode::UNAUTHORIZED, "unauthorized");
 
     // A revoked device is shut out at once; its data stays.
-    let devices = admin(
-        &data,
-        &["devices", "--commune", &org.commune.id.to_string()],
-    );
+    let devices = admin(&p, &["devices", "--commune", &org.commune.id.to_string()]);
     assert_eq!(devices.as_array().unwrap().len(), 3);
-    admin(&data, &["revoke", &a.e.device_id.to_string()]);
+    admin(&p, &["revoke", &a.e.device_id.to_string()]);
     s.get(&pull, Some(&a.e.token))
         .refused(StatusCode::UNAUTHORIZED, "unauthorized");
     s.get(wire::ORG, Some(&a.e.token))
@@ -481,10 +561,7 @@ fn scope_is_enforced_on_every_endpoint() {
     s.post(wire::PUSH, Some(&a.e.token), &empty_push)
         .refused(StatusCode::UNAUTHORIZED, "unauthorized");
     assert_eq!(s.pull_all(&officer).len(), 1);
-    let devices = admin(
-        &data,
-        &["devices", "--commune", &org.commune.id.to_string()],
-    );
+    let devices = admin(&p, &["devices", "--commune", &org.commune.id.to_string()]);
     assert!(
         devices
             .as_array()
@@ -494,12 +571,10 @@ fn scope_is_enforced_on_every_endpoint() {
     );
 }
 
-#[test]
-fn bad_input_gets_a_4xx_and_loses_nothing() {
-    let dir = TempDir::new().unwrap();
-    let data = dir.path().join("data");
-    let s = start(&data);
-    let (org, code) = demo(&data, 1);
+fn bad_input_gets_a_4xx_and_loses_nothing(backend: Backend) {
+    let p = Place::new(backend);
+    let s = start(&p);
+    let (org, code) = demo(&p, 1);
     let mut d = s.device(&code);
     let token = d.e.token.clone();
     let t = Some(token.as_str());
@@ -573,7 +648,7 @@ fn bad_input_gets_a_4xx_and_loses_nothing() {
     // Enrollment: wrong shapes, a huge device name, a huge code.
     s.post_raw(wire::ENROLL, None, "{\"code\": 5, \"device_name\": []}")
         .refused(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    let fresh = new_code(&data, org.members[1].id);
+    let fresh = new_code(&p, org.members[1].id);
     s.post(
         wire::ENROLL,
         None,
@@ -613,12 +688,10 @@ fn bad_input_gets_a_4xx_and_loses_nothing() {
     assert_eq!(health["status"], "ok");
 }
 
-#[test]
-fn wrong_codes_are_rate_limited_per_address() {
-    let dir = TempDir::new().unwrap();
-    let data = dir.path().join("data");
-    let s = start(&data);
-    let (_, code) = demo(&data, 1);
+fn wrong_codes_are_rate_limited_per_address(backend: Backend) {
+    let p = Place::new(backend);
+    let s = start(&p);
+    let (_, code) = demo(&p, 1);
     for i in 0..10 {
         s.enroll(&format!("WRNG-{i:04}").replace('0', "A").replace('1', "B"))
             .refused(StatusCode::FORBIDDEN, "code_unknown");
@@ -628,10 +701,9 @@ fn wrong_codes_are_rate_limited_per_address() {
         .refused(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts");
 }
 
-#[test]
-fn a_wrong_fingerprint_never_connects() {
-    let dir = TempDir::new().unwrap();
-    let s = start(&dir.path().join("data"));
+fn a_wrong_fingerprint_never_connects(backend: Backend) {
+    let p = Place::new(backend);
+    let s = start(&p);
     let (bad, _) =
         pinned_http_client(Pin::Fingerprint("00".repeat(32)), Duration::from_secs(10)).unwrap();
     let err = bad
@@ -652,12 +724,10 @@ fn a_wrong_fingerprint_never_connects() {
     );
 }
 
-#[test]
-fn sigterm_stops_cleanly_and_a_restart_keeps_everything() {
-    let dir = TempDir::new().unwrap();
-    let data = dir.path().join("data");
-    let mut s = start(&data);
-    let (_, code) = demo(&data, 1);
+fn sigterm_stops_cleanly_and_a_restart_keeps_everything(backend: Backend) {
+    let p = Place::new(backend);
+    let mut s = start(&p);
+    let (_, code) = demo(&p, 1);
     let mut d = s.device(&code);
     let (_, c) = d.household(d.village(), "Lê Thị Hồng");
     assert_eq!(
@@ -678,24 +748,22 @@ fn sigterm_stops_cleanly_and_a_restart_keeps_everything() {
     assert!(status.success(), "{status:?}");
     drop(s);
 
-    let s = start(&data);
+    let s = start(&p);
     assert_eq!(s.fingerprint.len(), 64);
     let pulled = s.pull_all(&d);
     assert_eq!(pulled, vec![c]);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let key = std::fs::metadata(data.join("tls/key.pem")).unwrap();
+        let key = std::fs::metadata(p.data.join("tls/key.pem")).unwrap();
         assert_eq!(key.permissions().mode() & 0o777, 0o600);
     }
 }
 
-#[test]
-fn admin_commands_set_up_a_commune() {
-    let dir = TempDir::new().unwrap();
-    let data = dir.path().join("data");
+fn admin_commands_set_up_a_commune(backend: Backend) {
+    let p = Place::new(backend);
     let c = admin(
-        &data,
+        &p,
         &[
             "commune",
             "create",
@@ -707,7 +775,7 @@ fn admin_commands_set_up_a_commune() {
     );
     let commune = c["id"].as_str().unwrap().to_string();
     let v1 = admin(
-        &data,
+        &p,
         &[
             "village",
             "add",
@@ -721,7 +789,7 @@ fn admin_commands_set_up_a_commune() {
         .unwrap()
         .to_string();
     let v2 = admin(
-        &data,
+        &p,
         &[
             "village",
             "add",
@@ -735,7 +803,7 @@ fn admin_commands_set_up_a_commune() {
         .unwrap()
         .to_string();
     let team = admin(
-        &data,
+        &p,
         &[
             "team",
             "add",
@@ -752,7 +820,7 @@ fn admin_commands_set_up_a_commune() {
     assert_eq!(team["village_ids"].as_array().unwrap().len(), 2);
     let team = team["id"].as_str().unwrap().to_string();
     let member = admin(
-        &data,
+        &p,
         &[
             "member",
             "add",
@@ -768,7 +836,7 @@ fn admin_commands_set_up_a_commune() {
     );
     assert_eq!(member["role"], "member");
     let target = admin(
-        &data,
+        &p,
         &[
             "target",
             "set",
@@ -783,10 +851,9 @@ fn admin_commands_set_up_a_commune() {
     assert_eq!(target["percent"], 90.0);
 
     // A code with its QR code: text for people, PNG for printing.
-    let png = dir.path().join("qr.png");
-    let out = Command::new(BIN)
-        .args(["admin", "--data"])
-        .arg(&data)
+    let png = p.dir.path().join("qr.png");
+    let out = p
+        .admin_cmd()
         .args([
             "enroll-code",
             "--member",
@@ -809,9 +876,8 @@ fn admin_commands_set_up_a_commune() {
     assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
 
     // Mistakes are refused in plain words, with a non-zero exit.
-    let out = Command::new(BIN)
-        .args(["admin", "--data"])
-        .arg(&data)
+    let out = p
+        .admin_cmd()
         .args([
             "member",
             "add",
@@ -830,11 +896,42 @@ fn admin_commands_set_up_a_commune() {
         err.contains("Lỗi: Tổ viên và tổ trưởng phải thuộc một tổ."),
         "{err}"
     );
-    let out = Command::new(BIN)
-        .args(["admin", "--data"])
-        .arg(&data)
+    let out = p
+        .admin_cmd()
         .args(["revoke", "not-an-id"])
         .output()
         .unwrap();
     assert!(!out.status.success());
 }
+
+/// A database that cannot be reached stops the server at once, with a
+/// clear message that does not show the password.
+#[test]
+fn an_unreachable_database_is_a_clear_error() {
+    let dir = TempDir::new().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("data"))
+        .args([
+            "--database-url",
+            "postgres://gocua:hunter2@127.0.0.1:1/nowhere",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("PostgreSQL"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    assert!(out.stdout.is_empty(), "it never announced itself");
+}
+
+on_each_backend!(
+    enroll_push_and_pull_over_pinned_tls,
+    scope_is_enforced_on_every_endpoint,
+    bad_input_gets_a_4xx_and_loses_nothing,
+    wrong_codes_are_rate_limited_per_address,
+    a_wrong_fingerprint_never_connects,
+    sigterm_stops_cleanly_and_a_restart_keeps_everything,
+    admin_commands_set_up_a_commune,
+);

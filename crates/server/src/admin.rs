@@ -1,5 +1,6 @@
 //! `gocua-server admin …`: setting up the commune and managing devices,
-//! on the data folder directly (safe while the server runs: SQLite WAL).
+//! on the database directly (safe while the server runs: SQLite WAL, or
+//! PostgreSQL with `--database-url`).
 //! Text for people, `--json` for scripts; errors in Vietnamese and English.
 
 use crate::args::*;
@@ -21,7 +22,9 @@ const DEFAULT_URL: &str = "https://127.0.0.1:8443";
 
 pub fn print_error(e: &anyhow::Error) {
     if let Some(c) = e.downcast_ref::<CentralError>() {
-        eprintln!("Lỗi: {}\nerror [{}]: {c}", c.message_vi(), c.code());
+        // `{e:#}`: the cause with what was being done (e.g. connecting to
+        // which database).
+        eprintln!("Lỗi: {}\nerror [{}]: {e:#}", c.message_vi(), c.code());
     } else {
         eprintln!("Lỗi: {e:#}");
     }
@@ -40,7 +43,7 @@ fn print_json<T: Serialize>(value: &T) -> Result<()> {
 }
 
 pub fn run(args: AdminArgs) -> Result<()> {
-    let mut db = open_db(&args.data)?;
+    let db = open_db(&args.data, &args.db, 1)?;
     let json = args.json;
     match args.command {
         AdminCommand::Commune(CommuneCommand::Create { name, province }) => {
@@ -102,7 +105,7 @@ pub fn run(args: AdminArgs) -> Result<()> {
             target,
         } => {
             let out = issue_code(
-                &mut db,
+                &db,
                 &args.data,
                 parse("member", &member)?,
                 ttl_hours,
@@ -184,7 +187,7 @@ pub fn run(args: AdminArgs) -> Result<()> {
                 .first()
                 .context("the demo organisation has no member")?
                 .id;
-            let code = issue_code(&mut db, &args.data, first, 72, &target)?;
+            let code = issue_code(&db, &args.data, first, 72, &target)?;
             let out = DemoOut {
                 org,
                 enrollment: code,
@@ -220,7 +223,7 @@ struct DemoOut {
 }
 
 fn issue_code(
-    db: &mut CentralDb,
+    db: &CentralDb,
     data: &Path,
     member: MemberId,
     ttl_hours: u32,

@@ -1,6 +1,7 @@
 //! The HTTP application: shared state and the router. Database work runs on
-//! the blocking pool, one request at a time on the one connection (SQLite
-//! has one writer anyway; WAL lets the admin commands read meanwhile).
+//! the blocking pool: on SQLite one request at a time on the one connection
+//! (SQLite has one writer anyway; WAL lets the admin commands read
+//! meanwhile), on PostgreSQL each on a pooled connection.
 
 use crate::error::{ApiError, panic_response};
 use crate::limit::FailureLimiter;
@@ -10,7 +11,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use gocua_store::central::{CentralDb, CentralError};
 use gocua_sync::wire;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -21,16 +22,16 @@ const ENROLL_WINDOW: Duration = Duration::from_secs(10 * 60);
 
 #[derive(Clone)]
 pub struct AppState {
-    db: Arc<Mutex<CentralDb>>,
+    db: Arc<CentralDb>,
     /// SHA-256 of our certificate, handed to devices at enrollment.
     pub fingerprint: Arc<str>,
     pub enroll_failures: Arc<FailureLimiter>,
 }
 
 impl AppState {
-    pub fn new(db: CentralDb, fingerprint: String) -> Self {
+    pub fn new(db: Arc<CentralDb>, fingerprint: String) -> Self {
         AppState {
-            db: Arc::new(Mutex::new(db)),
+            db,
             fingerprint: fingerprint.into(),
             enroll_failures: Arc::new(FailureLimiter::new(ENROLL_MAX_FAILURES, ENROLL_WINDOW)),
         }
@@ -40,18 +41,13 @@ impl AppState {
     pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut CentralDb) -> Result<T, CentralError> + Send + 'static,
+        F: FnOnce(&CentralDb) -> Result<T, CentralError> + Send + 'static,
     {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || {
-            // A panic mid-request rolls its transaction back as it unwinds,
-            // so the connection is still sound after a poisoned lock.
-            let mut db = db.lock().unwrap_or_else(|e| e.into_inner());
-            f(&mut db)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(ApiError::from)
+        tokio::task::spawn_blocking(move || f(&db))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(ApiError::from)
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[command(
     name = "gocua-server",
     version,
-    about = "Gõ Cửa: máy chủ đồng bộ của xã (HTTPS, SQLite)"
+    about = "Gõ Cửa: máy chủ đồng bộ của xã (HTTPS, SQLite hoặc PostgreSQL)"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -24,11 +24,28 @@ pub enum Command {
     Admin(AdminArgs),
 }
 
+/// Which database: the SQLite file in the data folder, or PostgreSQL.
+#[derive(Args)]
+pub struct DbArgs {
+    /// Use PostgreSQL instead of the SQLite file in the data folder, e.g.
+    /// postgres://gocua:SECRET@127.0.0.1:5432/gocua (schema created on
+    /// first use; `?options=-csearch_path%3Dname` picks a schema).
+    #[arg(long, env = "GOCUA_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Data folder: database, certificate, server.json.
+    /// Data folder: database (unless --database-url), certificate,
+    /// server.json.
     #[arg(long, env = "GOCUA_SERVER_DATA")]
     pub data: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// PostgreSQL connections kept open at most.
+    #[arg(long, default_value_t = gocua_store::central::DEFAULT_PG_POOL,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_pool: u32,
     /// Address and port to listen on; port 0 picks a free one.
     #[arg(long, default_value = "127.0.0.1:8443")]
     pub bind: SocketAddr,
@@ -48,6 +65,8 @@ pub struct ServeArgs {
 pub struct AdminArgs {
     #[arg(long, env = "GOCUA_SERVER_DATA")]
     pub data: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
     /// Print JSON for scripts instead of text for people.
     #[arg(long, global = true)]
     pub json: bool,

@@ -141,9 +141,11 @@ fn central_status(e: &CentralError) -> StatusCode {
         CentralError::CodeUnknown | CentralError::MemberInactive(_) => StatusCode::FORBIDDEN,
         CentralError::CodeUsed | CentralError::CodeExpired => StatusCode::GONE,
         CentralError::Unauthorized => StatusCode::UNAUTHORIZED,
-        CentralError::Corrupt(_) | CentralError::Store(_) | CentralError::Sqlite(_) => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
+        CentralError::Corrupt(_)
+        | CentralError::Store(_)
+        | CentralError::Sqlite(_)
+        | CentralError::Postgres(_)
+        | CentralError::Backend(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

@@ -1,9 +1,10 @@
-//! `gocua-server serve`: open (or create) the data folder, load the
-//! certificate, bind, announce one line on stdout for scripts and tests,
-//! then serve until SIGTERM or Ctrl-C, finishing requests in flight.
+//! `gocua-server serve`: open (or create) the data folder and the database
+//! (SQLite in the folder, or PostgreSQL), load the certificate, bind,
+//! announce one line on stdout for scripts and tests, then serve until
+//! SIGTERM or Ctrl-C, finishing requests in flight.
 
 use crate::app::{AppState, router};
-use crate::args::ServeArgs;
+use crate::args::{DbArgs, ServeArgs};
 use crate::tls;
 use anyhow::{Context, Result};
 use axum_server::tls_rustls::RustlsConfig;
@@ -38,16 +39,24 @@ pub fn run(args: ServeArgs) -> Result<()> {
                 .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .init();
-    tokio::runtime::Builder::new_multi_thread()
+    // Before the runtime: the PostgreSQL client runs its own, which may
+    // neither start nor be dropped on an async thread. For the same reason
+    // the last handle on the database is dropped here, after the runtime.
+    let db = Arc::new(open_db(&args.data, &args.db, args.database_pool)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")?
-        .block_on(serve(args))
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(serve(args, db.clone()));
+    drop(runtime);
+    drop(db);
+    result
 }
 
-/// Open the database in the data folder, creating both on first use. A new
-/// folder is the owner's only: it holds the communes' secrets.
-pub fn open_db(data: &Path) -> Result<CentralDb> {
+/// Open the database: PostgreSQL when a URL is given, else the SQLite file
+/// in the data folder. The folder is created on first use, the owner's
+/// only: it holds the TLS key and, with SQLite, the communes' secrets.
+pub fn open_db(data: &Path, db: &DbArgs, pool: u32) -> Result<CentralDb> {
     if !data.exists() {
         std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
         #[cfg(unix)]
@@ -56,12 +65,30 @@ pub fn open_db(data: &Path) -> Result<CentralDb> {
             std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700))?;
         }
     }
+    if let Some(url) = &db.database_url {
+        return CentralDb::connect(url, pool)
+            .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)));
+    }
     let path = data.join(DB_FILE);
     CentralDb::open(&path).with_context(|| format!("opening {}", path.display()))
 }
 
-async fn serve(args: ServeArgs) -> Result<()> {
-    let db = open_db(&args.data)?;
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ if url.contains("password") => "(connection string)".to_string(),
+        _ => url.to_string(),
+    }
+}
+
+async fn serve(args: ServeArgs, db: Arc<CentralDb>) -> Result<()> {
     let given = args.tls_cert.as_deref().zip(args.tls_key.as_deref());
     let tls = tls::load(&args.data, &args.tls_sans, given)?;
     let listener = std::net::TcpListener::bind(args.bind)
@@ -78,6 +105,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     )
     .context("writing server.json")?;
 
+    let database = db.backend_name();
     let app = router(AppState::new(db, tls.fingerprint.clone()));
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
@@ -89,7 +117,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         writeln!(out, "listening on {url} fingerprint {}", tls.fingerprint)?;
         out.flush()?;
     }
-    tracing::info!(%addr, fingerprint = %tls.fingerprint, "serving");
+    tracing::info!(%addr, fingerprint = %tls.fingerprint, database, "serving");
     server
         .serve(app.into_make_service_with_connect_info::<SocketAddr>())
         .await
@@ -121,4 +149,23 @@ async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>) {
     }
     tracing::info!("shutting down");
     handle.graceful_shutdown(Some(GRACE));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(
+            redact("postgres://gocua:s3cret@127.0.0.1:5432/gocua"),
+            "postgres://gocua:***@127.0.0.1:5432/gocua"
+        );
+        assert_eq!(
+            redact("postgres://gocua@db/gocua"),
+            "postgres://gocua@db/gocua"
+        );
+        assert_eq!(redact("host=db user=x"), "host=db user=x");
+        assert_eq!(redact("host=db password=x"), "(connection string)");
+    }
 }

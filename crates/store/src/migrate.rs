@@ -1,6 +1,7 @@
 //! Schema migrations: the SQL files in `migrations/device/` (and, for the
-//! central server, `migrations/server/`), applied in order, each in its own
-//! transaction, each recorded so it runs once.
+//! central server, `migrations/server/` on SQLite and `migrations/server-pg/`
+//! on PostgreSQL), applied in order, each in its own transaction, each
+//! recorded so it runs once.
 
 use crate::StoreError;
 use rusqlite::{Connection, params};
@@ -27,6 +28,14 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[(
     1,
     "0001_init",
     include_str!("../../../migrations/server/0001_init.sql"),
+)];
+
+/// The same schema on PostgreSQL (applied by `central::pg`). Keep the two
+/// lists in step: a migration here for each one there.
+pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[(
+    1,
+    "0001_init",
+    include_str!("../../../migrations/server-pg/0001_init.sql"),
 )];
 
 pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {
@@ -90,6 +99,13 @@ mod tests {
     #[test]
     fn every_server_migration_file_is_listed_in_order() {
         check_listed("server", SERVER_MIGRATIONS);
+    }
+
+    #[test]
+    fn every_server_pg_migration_file_is_listed_in_order() {
+        check_listed("server-pg", SERVER_PG_MIGRATIONS);
+        let names = |m: &[Migration]| m.iter().map(|m| m.1).collect::<Vec<_>>();
+        assert_eq!(names(SERVER_PG_MIGRATIONS), names(SERVER_MIGRATIONS));
     }
 
     #[test]

@@ -2,10 +2,9 @@
 //! field on another device, kept so a leader can see and, if need be, put
 //! them back by hand.
 
+use super::sql::vals;
 use super::{CentralDb, CentralError, DeviceAuth};
-use crate::rows;
 use gocua_core::{ChangeId, CommuneId, EntityKind, Hlc, VillageId};
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -33,60 +32,38 @@ impl CentralDb {
         villages: Option<&[VillageId]>,
         limit: u32,
     ) -> Result<Vec<ConflictEntry>, CentralError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, village_id, entity, entity_id, field, kept_value, kept_hlc,
-                    lost_value, lost_hlc, change_id, at
-             FROM conflicts WHERE commune_id = ?1 ORDER BY id DESC",
-        )?;
-        let rows = stmt.query_map(params![commune.to_string()], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                rows::col::<VillageId>(r, 1)?,
-                r.get::<_, String>(2)?,
-                rows::col::<uuid::Uuid>(r, 3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                rows::col::<Hlc>(r, 6)?,
-                r.get::<_, String>(7)?,
-                rows::col::<Hlc>(r, 8)?,
-                rows::col::<ChangeId>(r, 9)?,
-                r.get::<_, String>(10)?,
-            ))
+        let rows = self.read(|tx| {
+            tx.query(
+                "SELECT id, village_id, entity, entity_id, field, kept_value, kept_hlc,
+                        lost_value, lost_hlc, change_id, at
+                 FROM conflicts WHERE commune_id = $1 ORDER BY id DESC",
+                vals![commune.to_string()],
+            )
         })?;
+        let value = |s: &str| -> Result<Value, CentralError> {
+            serde_json::from_str(s).map_err(|e| CentralError::Corrupt(e.to_string()))
+        };
         let mut out = Vec::new();
-        for row in rows {
-            let (
-                id,
-                village_id,
-                entity,
-                entity_id,
-                field,
-                kept,
-                kept_hlc,
-                lost,
-                lost_hlc,
-                change_id,
-                at,
-            ) = row?;
+        for r in rows {
+            let village_id: VillageId = r.parse(1)?;
             if villages.is_some_and(|vs| !vs.contains(&village_id)) {
                 continue;
             }
-            let entity = EntityKind::parse(&entity)
+            let entity = r.text(2)?;
+            let entity = EntityKind::parse(entity)
                 .ok_or_else(|| CentralError::Corrupt(format!("unknown entity {entity}")))?;
-            let value =
-                |s: &str| serde_json::from_str(s).map_err(|e| CentralError::Corrupt(e.to_string()));
             out.push(ConflictEntry {
-                id,
+                id: r.int(0)?,
                 village_id,
                 entity,
-                entity_id,
-                field,
-                kept_value: value(&kept)?,
-                kept_hlc,
-                lost_value: value(&lost)?,
-                lost_hlc,
-                change_id,
-                at,
+                entity_id: r.parse::<uuid::Uuid>(3)?,
+                field: r.string(4)?,
+                kept_value: value(r.text(5)?)?,
+                kept_hlc: r.parse::<Hlc>(6)?,
+                lost_value: value(r.text(7)?)?,
+                lost_hlc: r.parse::<Hlc>(8)?,
+                change_id: r.parse::<ChangeId>(9)?,
+                at: r.string(10)?,
             });
             if out.len() >= limit as usize {
                 break;

@@ -3,14 +3,11 @@
 //! bearer token. Neither the code nor the token is stored: only their
 //! SHA-256, so a copy of the database lets nobody in.
 
-use super::org::{member, scope_for};
+use super::org::{clean_name, member, member_active, scope_for};
+use super::sql::vals;
 use super::{CentralDb, CentralError, DeviceAuth, parse_stamp, random_32, sha256_hex, stamp};
-use crate::rows;
 use chrono::{DateTime, Duration, Utc};
-use gocua_core::text::normalize_name;
-use gocua_core::validate::{self, ValidationErrors};
 use gocua_core::{CommuneId, DeviceId, Member, MemberId};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 /// Letters and digits nobody confuses when reading a code off a screen:
@@ -78,7 +75,7 @@ fn new_code() -> String {
 impl CentralDb {
     /// Issue a one-time code for an active member, valid for `ttl`.
     pub fn issue_code(
-        &mut self,
+        &self,
         member_id: MemberId,
         ttl: Duration,
     ) -> Result<IssuedCode, CentralError> {
@@ -86,114 +83,110 @@ impl CentralDb {
     }
 
     pub(crate) fn issue_code_at(
-        &mut self,
+        &self,
         member_id: MemberId,
         ttl: Duration,
         now: DateTime<Utc>,
     ) -> Result<IssuedCode, CentralError> {
-        let m = member(&self.conn, member_id)?
-            .ok_or_else(|| CentralError::not_found("member", member_id))?;
-        if !self.member_active(member_id)? {
-            return Err(CentralError::MemberInactive(member_id.to_string()));
-        }
         let expires_at = now + ttl;
-        loop {
-            let code = new_code();
-            let inserted = self.conn.execute(
-                "INSERT OR IGNORE INTO enrollment_codes (code_hash, member_id, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![code_hash(&code), member_id.to_string(), stamp(now), stamp(expires_at)],
-            )?;
-            // A collision with an earlier code (1 in 10^12): draw again.
-            if inserted == 1 {
-                return Ok(IssuedCode {
-                    code: format!("{}-{}", &code[..4], &code[4..]),
-                    member: m,
-                    expires_at,
-                });
+        self.write(|tx| {
+            let m = member(tx, member_id)?
+                .ok_or_else(|| CentralError::not_found("member", member_id))?;
+            if !member_active(tx, member_id)? {
+                return Err(CentralError::MemberInactive(member_id.to_string()));
             }
-        }
+            loop {
+                let code = new_code();
+                let inserted = tx.execute(
+                    "INSERT INTO enrollment_codes (code_hash, member_id, created_at, expires_at)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT DO NOTHING",
+                    vals![
+                        code_hash(&code),
+                        member_id.to_string(),
+                        stamp(now),
+                        stamp(expires_at)
+                    ],
+                )?;
+                // A collision with an earlier code (1 in 10^12): draw again.
+                if inserted == 1 {
+                    return Ok(IssuedCode {
+                        code: format!("{}-{}", &code[..4], &code[4..]),
+                        member: m,
+                        expires_at,
+                    });
+                }
+            }
+        })
     }
 
     /// Redeem a code for a new device. Unknown, used and expired codes fail
     /// with their own errors; a code works once.
-    pub fn redeem_code(
-        &mut self,
-        code: &str,
-        device_name: &str,
-    ) -> Result<Enrollment, CentralError> {
+    pub fn redeem_code(&self, code: &str, device_name: &str) -> Result<Enrollment, CentralError> {
         self.redeem_code_at(code, device_name, Utc::now())
     }
 
     pub(crate) fn redeem_code_at(
-        &mut self,
+        &self,
         code: &str,
         device_name: &str,
         now: DateTime<Utc>,
     ) -> Result<Enrollment, CentralError> {
         let normalized = normalize_code(code).ok_or(CentralError::CodeUnknown)?;
-        let name = normalize_name(device_name);
-        validate::required_text("device_name", &name).map_err(ValidationErrors::from)?;
-        let tx = self.conn.transaction()?;
+        let name = clean_name("device_name", device_name)?;
         let hash = code_hash(&normalized);
-        let row: Option<(MemberId, String, Option<String>)> = tx
-            .prepare_cached(
-                "SELECT member_id, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?1",
-            )?
-            .query_row(params![hash], |r| {
-                Ok((rows::col(r, 0)?, r.get(1)?, r.get(2)?))
+        self.write(|tx| {
+            let row = tx
+                .query_opt(
+                    "SELECT member_id, expires_at, used_at FROM enrollment_codes
+                     WHERE code_hash = $1",
+                    vals![hash.as_str()],
+                )?
+                .ok_or(CentralError::CodeUnknown)?;
+            let member_id: MemberId = row.parse(0)?;
+            if row.opt_text(2)?.is_some() {
+                return Err(CentralError::CodeUsed);
+            }
+            if now >= parse_stamp(row.text(1)?)? {
+                return Err(CentralError::CodeExpired);
+            }
+            let m = member(tx, member_id)?
+                .ok_or_else(|| CentralError::not_found("member", member_id))?;
+            if !member_active(tx, member_id)? {
+                return Err(CentralError::MemberInactive(member_id.to_string()));
+            }
+            let device_id = DeviceId::new();
+            let token = hex::encode(random_32());
+            tx.execute(
+                "INSERT INTO devices (id, member_id, commune_id, name, token_hash, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                vals![
+                    device_id.to_string(),
+                    member_id.to_string(),
+                    m.commune_id.to_string(),
+                    name.as_str(),
+                    token_hash(&token),
+                    stamp(now)
+                ],
+            )?;
+            // Two phones redeeming at once: the second finds it used.
+            let used = tx.execute(
+                "UPDATE enrollment_codes SET used_at = $1, device_id = $2
+                 WHERE code_hash = $3 AND used_at IS NULL",
+                vals![stamp(now), device_id.to_string(), hash.as_str()],
+            )?;
+            if used != 1 {
+                return Err(CentralError::CodeUsed);
+            }
+            let scope = scope_for(tx, &m)?;
+            Ok(Enrollment {
+                token,
+                auth: DeviceAuth {
+                    device_id,
+                    member: m,
+                    scope,
+                },
             })
-            .optional()?;
-        let Some((member_id, expires_at, used_at)) = row else {
-            return Err(CentralError::CodeUnknown);
-        };
-        if used_at.is_some() {
-            return Err(CentralError::CodeUsed);
-        }
-        if now >= parse_stamp(&expires_at)? {
-            return Err(CentralError::CodeExpired);
-        }
-        let m =
-            member(&tx, member_id)?.ok_or_else(|| CentralError::not_found("member", member_id))?;
-        let active: bool = tx.query_row(
-            "SELECT active FROM members WHERE id = ?1",
-            params![member_id.to_string()],
-            |r| r.get(0),
-        )?;
-        if !active {
-            return Err(CentralError::MemberInactive(member_id.to_string()));
-        }
-        let device_id = DeviceId::new();
-        let token = hex::encode(random_32());
-        tx.execute(
-            "INSERT INTO devices (id, member_id, commune_id, name, token_hash, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                device_id.to_string(),
-                member_id.to_string(),
-                m.commune_id.to_string(),
-                name,
-                token_hash(&token),
-                stamp(now)
-            ],
-        )?;
-        let used = tx.execute(
-            "UPDATE enrollment_codes SET used_at = ?2, device_id = ?3
-             WHERE code_hash = ?1 AND used_at IS NULL",
-            params![hash, stamp(now), device_id.to_string()],
-        )?;
-        if used != 1 {
-            return Err(CentralError::CodeUsed);
-        }
-        let scope = scope_for(&tx, &m)?;
-        tx.commit()?;
-        Ok(Enrollment {
-            token,
-            auth: DeviceAuth {
-                device_id,
-                member: m,
-                scope,
-            },
         })
     }
 
@@ -204,79 +197,71 @@ impl CentralDb {
         if token.is_empty() || token.len() > 256 {
             return Err(CentralError::Unauthorized);
         }
-        let row: Option<(DeviceId, Member)> = self
-            .conn
-            .prepare_cached(
-                "SELECT d.id, m.id, m.commune_id, m.team_id, m.full_name, m.role
-                 FROM devices d JOIN members m ON m.id = d.member_id
-                 WHERE d.token_hash = ?1 AND d.revoked_at IS NULL AND m.active = 1",
-            )?
-            .query_row(params![token_hash(token)], |r| {
-                let device: DeviceId = rows::col(r, 0)?;
-                let member = Member {
-                    id: rows::col(r, 1)?,
-                    commune_id: rows::col(r, 2)?,
-                    team_id: rows::opt_col(r, 3)?,
-                    full_name: r.get(4)?,
-                    role: rows::col(r, 5)?,
-                };
-                Ok((device, member))
+        self.read(|tx| {
+            let row = tx
+                .query_opt(
+                    "SELECT d.id, m.id, m.commune_id, m.team_id, m.full_name, m.role
+                     FROM devices d JOIN members m ON m.id = d.member_id
+                     WHERE d.token_hash = $1 AND d.revoked_at IS NULL AND m.active = 1",
+                    vals![token_hash(token)],
+                )?
+                .ok_or(CentralError::Unauthorized)?;
+            let member = Member {
+                id: row.parse(1)?,
+                commune_id: row.parse(2)?,
+                team_id: row.opt_parse(3)?,
+                full_name: row.string(4)?,
+                role: row.parse(5)?,
+            };
+            let scope = scope_for(tx, &member)?;
+            Ok(DeviceAuth {
+                device_id: row.parse(0)?,
+                member,
+                scope,
             })
-            .optional()?;
-        let (device_id, member) = row.ok_or(CentralError::Unauthorized)?;
-        let scope = scope_for(&self.conn, &member)?;
-        Ok(DeviceAuth {
-            device_id,
-            member,
-            scope,
         })
     }
 
     /// The commune's devices, newest first.
     pub fn devices(&self, commune: CommuneId) -> Result<Vec<DeviceEntry>, CentralError> {
-        Ok(self
-            .conn
-            .prepare_cached(
+        self.read(|tx| {
+            tx.query(
                 "SELECT d.id, d.name, d.member_id, m.full_name, d.created_at, d.last_seen_at,
                         d.revoked_at
                  FROM devices d JOIN members m ON m.id = d.member_id
-                 WHERE d.commune_id = ?1 ORDER BY d.created_at DESC, d.id",
+                 WHERE d.commune_id = $1 ORDER BY d.created_at DESC, d.id",
+                vals![commune.to_string()],
             )?
-            .query_map(params![commune.to_string()], |r| {
+            .iter()
+            .map(|r| {
                 Ok(DeviceEntry {
-                    device_id: rows::col(r, 0)?,
-                    name: r.get(1)?,
-                    member_id: rows::col(r, 2)?,
-                    member_name: r.get(3)?,
-                    created_at: r.get(4)?,
-                    last_seen_at: r.get(5)?,
-                    revoked_at: r.get(6)?,
+                    device_id: r.parse(0)?,
+                    name: r.string(1)?,
+                    member_id: r.parse(2)?,
+                    member_name: r.string(3)?,
+                    created_at: r.string(4)?,
+                    last_seen_at: r.opt_string(5)?,
+                    revoked_at: r.opt_string(6)?,
                 })
-            })?
-            .collect::<Result<_, _>>()?)
+            })
+            .collect()
+        })
     }
 
     /// Take a device's access away for good (a lost or stolen phone). Its
     /// token stops working at once; what it already pushed stays.
-    pub fn revoke_device(&mut self, device: DeviceId) -> Result<(), CentralError> {
-        let n = self.conn.execute(
-            "UPDATE devices SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1",
-            params![device.to_string(), stamp(Utc::now())],
-        )?;
+    pub fn revoke_device(&self, device: DeviceId) -> Result<(), CentralError> {
+        let n = self.write(|tx| {
+            tx.execute(
+                "UPDATE devices SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2",
+                vals![stamp(Utc::now()), device.to_string()],
+            )
+        })?;
         if n == 1 {
             Ok(())
         } else {
             Err(CentralError::not_found("device", device))
         }
-    }
-
-    fn member_active(&self, id: MemberId) -> Result<bool, CentralError> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT active FROM members WHERE id = ?1")?
-            .query_row(params![id.to_string()], |r| r.get(0))
-            .optional()?
-            .unwrap_or(false))
     }
 }
 

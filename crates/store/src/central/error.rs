@@ -33,6 +33,12 @@ pub enum CentralError {
     Store(#[from] StoreError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// The backend failed otherwise (no connection from the pool, a
+    /// statement it cannot run).
+    #[error("database error: {0}")]
+    Backend(String),
 }
 
 impl CentralError {
@@ -58,7 +64,9 @@ impl CentralError {
             CentralError::Unauthorized => "unauthorized",
             CentralError::Corrupt(_) => "corrupt",
             CentralError::Store(e) => e.code(),
-            CentralError::Sqlite(_) => "database",
+            CentralError::Sqlite(_) | CentralError::Postgres(_) | CentralError::Backend(_) => {
+                "database"
+            }
         }
     }
 
@@ -86,9 +94,10 @@ impl CentralError {
                 "Thiết bị chưa đăng ký hoặc đã bị thu hồi quyền truy cập.".into()
             }
             CentralError::Store(e) => e.message_vi(),
-            CentralError::Corrupt(_) | CentralError::Sqlite(_) => {
-                "Lỗi cơ sở dữ liệu trên máy chủ; xin thử lại sau.".into()
-            }
+            CentralError::Corrupt(_)
+            | CentralError::Sqlite(_)
+            | CentralError::Postgres(_)
+            | CentralError::Backend(_) => "Lỗi cơ sở dữ liệu trên máy chủ; xin thử lại sau.".into(),
         }
     }
 }

@@ -1,20 +1,27 @@
-//! The central server's database: one plain SQLite file in the server's data
-//! folder (schema in `migrations/server/`). It owns the communes'
-//! organisation and catalogues, enrollment codes and devices, the log of
-//! every accepted change with the current state built from it, and the
-//! conflict log. It decides scope: every read and write goes through a
-//! `DeviceAuth` and touches only that device's villages.
+//! The central server's database: one plain SQLite file in the server's
+//! data folder by default (schema in `migrations/server/`), or PostgreSQL
+//! for a province that outgrows one machine (`migrations/server-pg/`). It
+//! owns the communes' organisation and catalogues, enrollment codes and
+//! devices, the log of every accepted change with the current state built
+//! from it, and the conflict log. It decides scope: every read and write
+//! goes through a `DeviceAuth` and touches only that device's villages.
 //!
-//! All SQL of the server lives here; the HTTP layer (`gocua-server`) only
-//! calls these methods. Merge rules are `gocua_core::merge`'s, the same
-//! functions the device store applies, so both reach the same state.
+//! All SQL of the server lives here, written once against the `Tx` trait
+//! (`sql.rs`) that both backends implement; the HTTP layer
+//! (`gocua-server`) only calls these methods. Merge rules are
+//! `gocua_core::merge`'s, the same functions the device store applies, so
+//! both reach the same state.
 
 mod conflicts;
 mod enroll;
 mod error;
 mod org;
+mod pg;
 mod pull;
 mod push;
+pub mod scratch;
+mod sql;
+mod sqlite;
 
 pub use conflicts::ConflictEntry;
 pub use enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
@@ -23,11 +30,10 @@ pub use org::{OrgView, Target};
 pub use pull::PullPage;
 pub use push::{ApplyResult, StoredRecord};
 
-use crate::migrate;
 use chrono::{DateTime, SecondsFormat, Utc};
 use gocua_core::{CommuneId, DeviceId, Member, Role, VillageId};
-use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
+use sql::Tx;
 use std::path::Path;
 
 /// What a device may see and write: its member's commune and villages.
@@ -59,38 +65,81 @@ pub struct DeviceAuth {
     pub scope: Scope,
 }
 
-/// The central database. One connection; the server serialises access.
+/// Connections a PostgreSQL-backed server keeps open at most.
+pub const DEFAULT_PG_POOL: u32 = 16;
+
+/// The central database. Safe to share between threads: SQLite keeps one
+/// connection and takes turns on it; PostgreSQL lends each call a
+/// connection from a pool.
 pub struct CentralDb {
-    conn: Connection,
+    backend: Backend,
+}
+
+enum Backend {
+    Sqlite(sqlite::SqliteDb),
+    Postgres(pg::PgDb),
 }
 
 impl CentralDb {
-    /// Open (creating if needed) the database at `path` and bring its schema
-    /// up to date. Writes are WAL with synchronous=FULL: a push the device
-    /// was told was applied survives a power cut.
+    /// Open (creating if needed) the SQLite database at `path` and bring
+    /// its schema up to date. Writes are WAL with synchronous=FULL: a push
+    /// the device was told was applied survives a power cut.
     pub fn open(path: &Path) -> Result<CentralDb, CentralError> {
-        let mut conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;
-             PRAGMA cache_size = -32000;",
-        )?;
-        migrate::run(&mut conn, migrate::SERVER_MIGRATIONS)?;
-        Ok(CentralDb { conn })
+        Ok(CentralDb {
+            backend: Backend::Sqlite(sqlite::SqliteDb::open(path)?),
+        })
     }
 
-    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    /// Connect to PostgreSQL (`postgres://user:password@host:port/db`;
+    /// `?options=-csearch_path%3Dname` picks a schema) and bring its schema
+    /// up to date, with a pool of at most `pool_size` connections.
+    pub fn connect(url: &str, pool_size: u32) -> Result<CentralDb, CentralError> {
+        Ok(CentralDb {
+            backend: Backend::Postgres(pg::PgDb::connect(url, pool_size.max(1))?),
+        })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// "ok" when the database is sound (SQLite's integrity check; on
+    /// PostgreSQL, that it answers and has the schema).
     pub fn integrity_check(&self) -> Result<String, CentralError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        match &self.backend {
+            Backend::Sqlite(db) => db.integrity_check(),
+            Backend::Postgres(_) => self.read(|tx| {
+                tx.query("SELECT count(*) FROM schema_migrations", &[])?;
+                Ok("ok".to_string())
+            }),
+        }
+    }
+
+    /// Run `f` in a transaction that only reads.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, CentralError>,
+    ) -> Result<T, CentralError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.transaction(false, f),
+            Backend::Postgres(db) => db.transaction(f),
+        }
+    }
+
+    /// Run `f` in a transaction that writes: committed when it returns Ok,
+    /// rolled back when it fails.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, CentralError>,
+    ) -> Result<T, CentralError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.transaction(true, f),
+            Backend::Postgres(db) => db.transaction(f),
+        }
     }
 }
 

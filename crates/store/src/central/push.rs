@@ -9,9 +9,9 @@
 //! changes are appended to the change log under the record's village.
 
 use super::org::{catalogue_active, member_in_commune};
+use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError, DeviceAuth, Scope, stamp};
 use crate::merge::{from_fields, to_fields};
-use crate::rows;
 use chrono::{DateTime, NaiveDate, Utc};
 use gocua_core::hlc::MAX_FUTURE_DRIFT_MS;
 use gocua_core::merge::{FactEffect, FieldClocks, FieldConflict, fact_effect, merge_fields};
@@ -21,7 +21,6 @@ use gocua_core::{
     ActionOutcome, AssistedAction, Change, ChangeId, CommuneId, EntityKind, Household, HouseholdId,
     Resident, VillageId, Visit, VisitId, VisitOutcome, Void,
 };
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -48,12 +47,6 @@ enum Refusal {
 impl From<CentralError> for Refusal {
     fn from(e: CentralError) -> Self {
         Refusal::Db(e)
-    }
-}
-
-impl From<rusqlite::Error> for Refusal {
-    fn from(e: rusqlite::Error) -> Self {
-        Refusal::Db(e.into())
     }
 }
 
@@ -121,7 +114,7 @@ struct Accepted {
 
 /// Everything judging one change needs.
 struct Judge<'a> {
-    conn: &'a Connection,
+    tx: &'a mut dyn Tx,
     scope: &'a Scope,
     today: NaiveDate,
     change: &'a Change,
@@ -132,7 +125,7 @@ impl CentralDb {
     /// change in the same order. Errors only when the database fails, and
     /// then nothing of the batch is kept.
     pub fn push(
-        &mut self,
+        &self,
         auth: &DeviceAuth,
         changes: &[Change],
     ) -> Result<Vec<(ChangeId, ApplyResult)>, CentralError> {
@@ -140,7 +133,7 @@ impl CentralDb {
     }
 
     pub(crate) fn push_at(
-        &mut self,
+        &self,
         auth: &DeviceAuth,
         changes: &[Change],
         now: DateTime<Utc>,
@@ -148,51 +141,57 @@ impl CentralDb {
         let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
         let received_at = stamp(now);
         let today = local_date(now);
-        let mut tx = self.conn.transaction()?;
-        let mut results = Vec::with_capacity(changes.len());
-        for change in changes {
-            let known = tx
-                .prepare_cached("SELECT 1 FROM changes WHERE change_id = ?1")?
-                .exists(params![change.id.to_string()])?;
-            if known {
-                results.push((change.id, ApplyResult::AlreadyHad));
-                continue;
-            }
-            let sp = tx.savepoint()?;
-            let judged = precheck(auth, change, now_ms).and_then(|()| {
-                let judge = Judge {
-                    conn: &sp,
-                    scope: &auth.scope,
-                    today,
-                    change,
-                };
-                let accepted = judge.judge()?;
-                judge.keep(accepted, auth, &received_at)
-            });
-            match judged {
-                Ok(()) => {
-                    sp.commit()?;
-                    results.push((change.id, ApplyResult::Applied));
+        self.write(|tx| {
+            tx.lock_commune(auth.scope.commune_id)?;
+            let mut results = Vec::with_capacity(changes.len());
+            for change in changes {
+                let known = tx.exists(
+                    "SELECT 1 FROM changes WHERE change_id = $1",
+                    vals![change.id.to_string()],
+                )?;
+                if known {
+                    results.push((change.id, ApplyResult::AlreadyHad));
+                    continue;
                 }
-                Err(Refusal::Reject { code, message }) => {
-                    drop(sp); // rolls back this change only
-                    results.push((
+                let judged = match precheck(auth, change, now_ms) {
+                    Err(r) => Err(r),
+                    Ok(()) => {
+                        tx.savepoint()?;
+                        let mut judge = Judge {
+                            tx: &mut *tx,
+                            scope: &auth.scope,
+                            today,
+                            change,
+                        };
+                        let judged = judge
+                            .judge()
+                            .and_then(|accepted| judge.keep(accepted, auth, &received_at));
+                        if judged.is_ok() {
+                            tx.release()?;
+                        } else {
+                            tx.rollback_to()?; // this change only
+                        }
+                        judged
+                    }
+                };
+                match judged {
+                    Ok(()) => results.push((change.id, ApplyResult::Applied)),
+                    Err(Refusal::Reject { code, message }) => results.push((
                         change.id,
                         ApplyResult::Rejected {
                             code: code.to_string(),
                             message,
                         },
-                    ));
+                    )),
+                    Err(Refusal::Db(e)) => return Err(e),
                 }
-                Err(Refusal::Db(e)) => return Err(e),
             }
-        }
-        tx.execute(
-            "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
-            params![auth.device_id.to_string(), received_at],
-        )?;
-        tx.commit()?;
-        Ok(results)
+            tx.execute(
+                "UPDATE devices SET last_seen_at = $1 WHERE id = $2",
+                vals![received_at.as_str(), auth.device_id.to_string()],
+            )?;
+            Ok(results)
+        })
     }
 }
 
@@ -208,7 +207,8 @@ pub struct StoredRecord {
 impl CentralDb {
     /// A record's current state, if the server has it.
     pub fn record(&self, id: Uuid) -> Result<Option<StoredRecord>, CentralError> {
-        Ok(load_record(&self.conn, id)?.map(|r| StoredRecord {
+        let record = self.read(|tx| load_record(tx, id))?;
+        Ok(record.map(|r| StoredRecord {
             entity: r.entity,
             village_id: r.village_id,
             fields: r.fields,
@@ -244,8 +244,8 @@ fn precheck(auth: &DeviceAuth, change: &Change, now_ms: u64) -> Result<(), Refus
 }
 
 impl Judge<'_> {
-    fn judge(&self) -> Result<Accepted, Refusal> {
-        let existing = load_record(self.conn, self.change.entity_id)?;
+    fn judge(&mut self) -> Result<Accepted, Refusal> {
+        let existing = load_record(self.tx, self.change.entity_id)?;
         if let Some(r) = &existing {
             if r.entity != self.change.entity {
                 return Err(reject(
@@ -266,17 +266,15 @@ impl Judge<'_> {
     }
 
     /// Save the record, log the change and its conflicts.
-    fn keep(&self, a: Accepted, auth: &DeviceAuth, received_at: &str) -> Result<(), Refusal> {
+    fn keep(&mut self, a: Accepted, auth: &DeviceAuth, received_at: &str) -> Result<(), Refusal> {
         let c = self.change;
         let r = &a.record;
-        save_record(self.conn, c.entity_id, r)?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
-                                      fields, base, device_id, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
+        save_record(self.tx, c.entity_id, r)?;
+        self.tx.execute(
+            "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
+                                  fields, base, device_id, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            vals![
                 c.id.to_string(),
                 r.commune_id.to_string(),
                 r.village_id.to_string(),
@@ -287,27 +285,27 @@ impl Judge<'_> {
                 to_json(&c.base)?,
                 auth.device_id.to_string(),
                 received_at,
-            ])?;
+            ],
+        )?;
         for f in &a.conflicts {
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO conflicts (commune_id, village_id, entity, entity_id, field,
-                         kept_value, kept_hlc, lost_value, lost_hlc, change_id, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                )?
-                .execute(params![
+            self.tx.execute(
+                "INSERT INTO conflicts (commune_id, village_id, entity, entity_id, field,
+                     kept_value, kept_hlc, lost_value, lost_hlc, change_id, at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                vals![
                     r.commune_id.to_string(),
                     r.village_id.to_string(),
                     c.entity.as_str(),
                     c.entity_id.to_string(),
-                    f.field,
+                    f.field.as_str(),
                     f.kept_value.to_string(),
                     f.kept_hlc.to_string(),
                     f.lost_value.to_string(),
                     f.lost_hlc.to_string(),
                     c.id.to_string(),
                     received_at,
-                ])?;
+                ],
+            )?;
         }
         Ok(())
     }
@@ -336,8 +334,8 @@ impl Judge<'_> {
 
     /// The village a household lives in now; refused when the server does
     /// not have the household.
-    fn household_village(&self, id: HouseholdId) -> Result<VillageId, Refusal> {
-        match load_record(self.conn, id.0)? {
+    fn household_village(&mut self, id: HouseholdId) -> Result<VillageId, Refusal> {
+        match load_record(self.tx, id.0)? {
             Some(r) if r.entity == EntityKind::Household => {
                 if r.commune_id != self.scope.commune_id {
                     return Err(out_of_scope());
@@ -348,7 +346,7 @@ impl Judge<'_> {
         }
     }
 
-    fn household(&self, existing: Option<Record>) -> Result<Accepted, Refusal> {
+    fn household(&mut self, existing: Option<Record>) -> Result<Accepted, Refusal> {
         let old_village = existing.as_ref().map(|r| r.village_id);
         let new_village: Option<VillageId> = self.field_id("village_id")?;
         if new_village.or(old_village).is_none() {
@@ -377,7 +375,7 @@ impl Judge<'_> {
         })
     }
 
-    fn resident(&self, existing: Option<Record>) -> Result<Accepted, Refusal> {
+    fn resident(&mut self, existing: Option<Record>) -> Result<Accepted, Refusal> {
         let old_home = existing.as_ref().and_then(|r| r.parent_id).map(HouseholdId);
         let new_home: Option<HouseholdId> = self.field_id("household_id")?;
         if new_home.or(old_home).is_none() {
@@ -413,7 +411,7 @@ impl Judge<'_> {
         })
     }
 
-    fn visit(&self, existing: Option<Record>) -> Result<Accepted, Refusal> {
+    fn visit(&mut self, existing: Option<Record>) -> Result<Accepted, Refusal> {
         if let Some(rec) = existing {
             let home = rec.parent_id.map(HouseholdId).ok_or_else(|| {
                 Refusal::Db(CentralError::Corrupt("visit without household".into()))
@@ -438,7 +436,7 @@ impl Judge<'_> {
         }
         errors.into_result().map_err(invalid)?;
         for m in &visit.members {
-            if !member_in_commune(self.conn, *m, self.scope.commune_id)? {
+            if !member_in_commune(self.tx, *m, self.scope.commune_id)? {
                 return Err(reject(
                     "unknown_member",
                     "Người được ghi nhận trong lượt thăm không phải thành viên của xã.",
@@ -451,7 +449,7 @@ impl Judge<'_> {
         Ok(self.new_fact(village, home.0))
     }
 
-    fn action(&self, existing: Option<Record>) -> Result<Accepted, Refusal> {
+    fn action(&mut self, existing: Option<Record>) -> Result<Accepted, Refusal> {
         let visit_id: VisitId = match &existing {
             Some(rec) => rec
                 .parent_id
@@ -461,7 +459,7 @@ impl Judge<'_> {
                 .field_id("visit_id")?
                 .ok_or_else(|| unknown_parent("Lượt thăm"))?,
         };
-        let visit_rec = match load_record(self.conn, visit_id.0)? {
+        let visit_rec = match load_record(self.tx, visit_id.0)? {
             Some(r) if r.entity == EntityKind::Visit => r,
             _ => return Err(unknown_parent("Lượt thăm")),
         };
@@ -479,12 +477,12 @@ impl Judge<'_> {
         let code = action.action.as_str();
         // Retired entries stay valid: the work may have been recorded
         // offline before the retirement reached the phone.
-        if catalogue_active(self.conn, self.scope.commune_id, code)?.is_none() {
+        if catalogue_active(self.tx, self.scope.commune_id, code)?.is_none() {
             return Err(invalid(ValidationError::UnknownAction {
                 code: code.into(),
             }));
         }
-        match load_record(self.conn, action.resident_id.0)? {
+        match load_record(self.tx, action.resident_id.0)? {
             Some(r) if r.entity == EntityKind::Resident => {
                 if r.parent_id != Some(home.0) {
                     return Err(invalid(ValidationError::ResidentNotInHousehold));
@@ -527,7 +525,7 @@ impl Judge<'_> {
     }
 
     /// A later change to a fact: only a void is taken, and the first stands.
-    fn void(&self, mut rec: Record, village: VillageId) -> Result<Accepted, Refusal> {
+    fn void(&mut self, mut rec: Record, village: VillageId) -> Result<Accepted, Refusal> {
         let FactEffect::Void(value) = fact_effect(true, self.change) else {
             return Err(immutable());
         };
@@ -547,9 +545,9 @@ impl Judge<'_> {
         })
     }
 
-    fn check_void(&self, void: &Void) -> Result<(), Refusal> {
+    fn check_void(&mut self, void: &Void) -> Result<(), Refusal> {
         validate::required_text("reason", &void.reason).map_err(invalid)?;
-        if !member_in_commune(self.conn, void.by, self.scope.commune_id)? {
+        if !member_in_commune(self.tx, void.by, self.scope.commune_id)? {
             return Err(reject(
                 "unknown_member",
                 "Người hủy bản ghi không phải thành viên của xã.",
@@ -591,55 +589,45 @@ impl From<crate::StoreError> for Refusal {
     }
 }
 
-fn load_record(conn: &Connection, id: Uuid) -> Result<Option<Record>, CentralError> {
-    let row = conn
-        .prepare_cached(
-            "SELECT entity, commune_id, village_id, parent_id, fields, clocks
-             FROM records WHERE entity_id = ?1",
-        )?
-        .query_row(params![id.to_string()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                rows::col::<CommuneId>(r, 1)?,
-                rows::col::<VillageId>(r, 2)?,
-                rows::opt_col::<Uuid>(r, 3)?,
-                rows::json_col::<Map<String, Value>>(r, 4)?,
-                rows::json_col::<FieldClocks>(r, 5)?,
-            ))
-        })
-        .optional()?;
-    let Some((entity, commune_id, village_id, parent_id, fields, clocks)) = row else {
+fn load_record(tx: &mut dyn Tx, id: Uuid) -> Result<Option<Record>, CentralError> {
+    let Some(row) = tx.query_opt(
+        "SELECT entity, commune_id, village_id, parent_id, fields, clocks
+         FROM records WHERE entity_id = $1",
+        vals![id.to_string()],
+    )?
+    else {
         return Ok(None);
     };
-    let entity = EntityKind::parse(&entity)
+    let entity = row.text(0)?;
+    let entity = EntityKind::parse(entity)
         .ok_or_else(|| CentralError::Corrupt(format!("unknown entity {entity}")))?;
     Ok(Some(Record {
         entity,
-        commune_id,
-        village_id,
-        parent_id,
-        fields,
-        clocks,
+        commune_id: row.parse::<CommuneId>(1)?,
+        village_id: row.parse::<VillageId>(2)?,
+        parent_id: row.opt_parse::<Uuid>(3)?,
+        fields: row.json::<Map<String, Value>>(4)?,
+        clocks: row.json::<FieldClocks>(5)?,
     }))
 }
 
-fn save_record(conn: &Connection, id: Uuid, r: &Record) -> Result<(), CentralError> {
-    conn.prepare_cached(
+fn save_record(tx: &mut dyn Tx, id: Uuid, r: &Record) -> Result<(), CentralError> {
+    tx.execute(
         "INSERT INTO records (entity_id, entity, commune_id, village_id, parent_id, fields, clocks)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (entity_id) DO UPDATE SET
              village_id = excluded.village_id, parent_id = excluded.parent_id,
              fields = excluded.fields, clocks = excluded.clocks",
-    )?
-    .execute(params![
-        id.to_string(),
-        r.entity.as_str(),
-        r.commune_id.to_string(),
-        r.village_id.to_string(),
-        r.parent_id.map(|p| p.to_string()),
-        to_json(&r.fields)?,
-        to_json(&r.clocks)?,
-    ])?;
+        vals![
+            id.to_string(),
+            r.entity.as_str(),
+            r.commune_id.to_string(),
+            r.village_id.to_string(),
+            r.parent_id.map(|p| p.to_string()),
+            to_json(&r.fields)?,
+            to_json(&r.clocks)?,
+        ],
+    )?;
     Ok(())
 }
 

@@ -1,0 +1,193 @@
+//! The embedded backend: one SQLite file, one connection behind a mutex
+//! (SQLite has one writer anyway; WAL lets the admin commands, another
+//! process, read meanwhile). Write transactions start IMMEDIATE so a
+//! writer waits its turn (busy timeout) instead of failing half-way.
+
+use super::CentralError;
+use super::sql::{Row, Tx, Val};
+use crate::migrate;
+use gocua_core::CommuneId;
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{CachedStatement, Connection, OpenFlags, TransactionBehavior};
+use std::path::Path;
+use std::sync::Mutex;
+
+pub(crate) struct SqliteDb {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteDb {
+    pub(crate) fn open(path: &Path) -> Result<SqliteDb, CentralError> {
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;
+             PRAGMA cache_size = -32000;",
+        )?;
+        migrate::run(&mut conn, migrate::SERVER_MIGRATIONS)?;
+        Ok(SqliteDb {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Run `f` in a transaction on the one connection.
+    pub(crate) fn transaction<T>(
+        &self,
+        write: bool,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, CentralError>,
+    ) -> Result<T, CentralError> {
+        // A panic mid-transaction rolls it back as it unwinds, so the
+        // connection is still sound after a poisoned lock.
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let behavior = if write {
+            TransactionBehavior::Immediate
+        } else {
+            TransactionBehavior::Deferred
+        };
+        let tx = conn.transaction_with_behavior(behavior)?;
+        let out = f(&mut SqliteTx { conn: &tx })?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub(crate) fn integrity_check(&self) -> Result<String, CentralError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+struct SqliteTx<'a> {
+    conn: &'a Connection,
+}
+
+impl rusqlite::ToSql for Val {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Val::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Val::Int(n) => ToSqlOutput::Borrowed(ValueRef::Integer(*n)),
+            Val::Real(x) => ToSqlOutput::Borrowed(ValueRef::Real(*x)),
+            Val::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        })
+    }
+}
+
+impl SqliteTx<'_> {
+    /// The cached statement, its `$N` placeholders checked: SQLite binds
+    /// them by position in order of first appearance, so `$1…$n` must
+    /// first appear in that order.
+    fn prepare(&self, sql: &str) -> Result<CachedStatement<'_>, CentralError> {
+        let stmt = self.conn.prepare_cached(sql)?;
+        for i in 1..=stmt.parameter_count() {
+            let n = stmt
+                .parameter_name(i)
+                .and_then(|n| n.strip_prefix('$'))
+                .and_then(|d| d.parse::<usize>().ok());
+            if n != Some(i) {
+                return Err(CentralError::Backend(format!(
+                    "placeholder {i} of {sql:?} is not ${i} in order of first appearance"
+                )));
+            }
+        }
+        Ok(stmt)
+    }
+}
+
+fn value(v: ValueRef<'_>) -> Result<Val, CentralError> {
+    Ok(match v {
+        ValueRef::Null => Val::Null,
+        ValueRef::Integer(n) => Val::Int(n),
+        ValueRef::Real(x) => Val::Real(x),
+        ValueRef::Text(t) => Val::Text(
+            String::from_utf8(t.to_vec())
+                .map_err(|_| CentralError::Corrupt("text that is not UTF-8".into()))?,
+        ),
+        ValueRef::Blob(_) => return Err(CentralError::Corrupt("unexpected blob".into())),
+    })
+}
+
+impl Tx for SqliteTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[Val]) -> Result<u64, CentralError> {
+        let n = self
+            .prepare(sql)?
+            .execute(rusqlite::params_from_iter(params))?;
+        Ok(n as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, CentralError> {
+        let mut stmt = self.prepare(sql)?;
+        let width = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut vals = Vec::with_capacity(width);
+            for i in 0..width {
+                vals.push(value(r.get_ref(i)?)?);
+            }
+            out.push(Row(vals));
+        }
+        Ok(out)
+    }
+
+    /// Writers already take turns: one connection, IMMEDIATE transactions.
+    fn lock_commune(&mut self, _commune: CommuneId) -> Result<(), CentralError> {
+        Ok(())
+    }
+
+    #[cfg(test)]
+    fn explain(&mut self, sql: &str, params: &[Val]) -> Result<String, CentralError> {
+        let rows = self.query(&format!("EXPLAIN QUERY PLAN {sql}"), params)?;
+        let details = rows
+            .iter()
+            .map(|r| r.string(3))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(details.join(" | "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::central::sql::vals;
+
+    #[test]
+    fn dollar_placeholders_bind_by_position_and_out_of_order_ones_are_refused() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut tx = SqliteTx { conn: &conn };
+        tx.execute("CREATE TABLE t (a INTEGER, b TEXT, c REAL)", &[])
+            .unwrap();
+        tx.execute(
+            "INSERT INTO t (a, b, c) VALUES ($1, $2, $3)",
+            vals![7i64, "bảy", 7.5],
+        )
+        .unwrap();
+        // A repeated placeholder reuses its first position.
+        let rows = tx
+            .query(
+                "SELECT a, b, c FROM t WHERE a = $1 AND b = $2 AND a >= $1",
+                vals![7i64, "bảy"],
+            )
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].int(0).unwrap(), 7);
+        assert_eq!(rows[0].text(1).unwrap(), "bảy");
+        assert_eq!(rows[0].real(2).unwrap(), 7.5);
+        let err = tx
+            .query(
+                "SELECT a FROM t WHERE b = $2 AND a = $1",
+                vals![7i64, "bảy"],
+            )
+            .unwrap_err();
+        assert!(matches!(err, CentralError::Backend(_)), "{err}");
+        assert!(
+            tx.query("SELECT a FROM t WHERE a = ?1", vals![7i64])
+                .is_err()
+        );
+    }
+}
