@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Run every test of the workspace (unit, property and integration tests on
-# real encrypted files and real processes).
+# Run every test: the workspace's unit, property and integration tests (real
+# encrypted files, real processes), then the field app end to end — the wasm
+# UI bundled into the Tauri app, driven over WebDriver under Xvfb against a
+# real gocua-server (tests/app_e2e.py; screenshots in artifacts/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,4 +14,12 @@ if [ -z "${GOCUA_TEST_PG_URL:-}" ] && [ "${GOCUA_TEST_PG:-1}" != 0 ]; then
     export GOCUA_TEST_PG_URL
 fi
 echo "test: PostgreSQL for the server's tests: ${GOCUA_TEST_PG_URL:-none, SQLite only}"
+# The UI first: the app embeds ui/dist when it is compiled.
+bash scripts/build-ui.sh
 cargo test --workspace --locked
+# The tests above built the binaries the end-to-end test runs (each package
+# with integration tests gets its binaries built); build any that is missing.
+for pkg in gocua-app:gocua-app gocua-server:gocua-server gocua-cli:gocua; do
+    [ -x "target/debug/${pkg#*:}" ] || cargo build --locked -p "${pkg%%:*}"
+done
+xvfb-run -a -s "-screen 0 1280x900x24" python3 tests/app_e2e.py

@@ -88,17 +88,20 @@ pub fn App() -> Html {
 
     // Sync progress lines from the shell.
     {
+        // The handle seen by this closure keeps its first value: the lines
+        // themselves are kept in a cell, and each event shows a copy.
         let progress = progress.clone();
+        let lines = use_mut_ref(Vec::<String>::new);
         use_effect_with((), move |_| {
             ipc::listen(api::SYNC_PROGRESS_EVENT, move |json| {
                 if let Ok(p) = ipc::decode::<SyncProgress>(&json) {
-                    let mut lines = (*progress).as_ref().clone();
+                    let mut lines = lines.borrow_mut();
                     if p.text.is_empty() {
                         lines.clear();
                     } else {
                         lines.push(p.text);
                     }
-                    progress.set(Rc::new(lines));
+                    progress.set(Rc::new(lines.clone()));
                 }
             });
         });

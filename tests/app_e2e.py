@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""End to end on the real app: a real gocua-server on 127.0.0.1, the Tauri
+app (gocua-app) under Xvfb driven over WebDriver (tauri-driver +
+WebKitWebDriver). Enrolls, sets the PIN, adds a household with Vietnamese
+names, finds it by a search without diacritics, logs a visit with two
+actions, syncs, and checks that the server has them through a second device
+(the gocua CLI) that pulls them. Screenshots of the main screens go to
+artifacts/; figures (cold start, wasm size, memory) to artifacts/figures.json.
+
+Run by scripts/test.sh after the builds:
+    xvfb-run -a -s "-screen 0 1280x900x24" python3 tests/app_e2e.py
+"""
+
+import gzip
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / "target" / "debug"
+ART = ROOT / "artifacts"
+PIN = "246810"
+HEAD = "Nguyễn Thị Đào"
+SEARCH = "nguyen thi dao"
+
+
+def log(msg):
+    print(f"e2e: {msg}", flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_json(args, env=None):
+    out = subprocess.run(args, check=True, capture_output=True, text=True, env=env, timeout=120)
+    return json.loads(out.stdout)
+
+
+class Procs:
+    """Processes this test started; each stopped by its own id."""
+
+    def __init__(self):
+        self.procs = []
+
+    def start(self, args, **kw):
+        p = subprocess.Popen(args, start_new_session=True, **kw)
+        self.procs.append(p)
+        return p
+
+    def stop_all(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+
+
+def start_server(procs, data):
+    p = procs.start(
+        [str(BIN / "gocua-server"), "serve", "--data", str(data), "--bind", "127.0.0.1:0"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        line = p.stdout.readline()
+        if not line:
+            if p.poll() is not None:
+                raise SystemExit("e2e: the server stopped before listening")
+            continue
+        m = re.search(r"listening on (https://\S+) fingerprint ([0-9a-f]{64})", line)
+        if m:
+            return m.group(1), m.group(2)
+    raise SystemExit("e2e: the server did not say where it listens")
+
+
+def rss_kib(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def app_processes(app):
+    """The app process and its WebKit helpers (children of it)."""
+    found = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            exe = os.readlink(d / "exe")
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        found[int(d.name)] = (exe, ppid)
+    main = [pid for pid, (exe, _) in found.items() if exe == str(app)]
+    helpers = [pid for pid, (exe, ppid) in found.items() if ppid in main and "WebKit" in exe]
+    return main, helpers
+
+
+class App:
+    def __init__(self, driver):
+        self.d = driver
+        self.shots = []
+
+    def wait(self, css, timeout=30):
+        return WebDriverWait(self.d, timeout).until(
+            EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+    def wait_text(self, css, text, timeout=30):
+        WebDriverWait(self.d, timeout).until(
+            EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+
+    def click(self, css, timeout=30):
+        el = WebDriverWait(self.d, timeout).until(
+            EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+        el.click()
+        return el
+
+    def click_text(self, tag, text, timeout=30):
+        xpath = f"//{tag}[contains(normalize-space(.), '{text}')]"
+        el = WebDriverWait(self.d, timeout).until(EC.element_to_be_clickable((By.XPATH, xpath)))
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+        el.click()
+        return el
+
+    def type(self, css, text):
+        el = self.wait(css)
+        el.clear()
+        el.send_keys(text)
+        return el
+
+    def shot(self, name):
+        ART.mkdir(exist_ok=True)
+        path = ART / f"{len(self.shots) + 1:02d}-{name}.png"
+        time.sleep(0.4)
+        self.d.save_screenshot(str(path))
+        self.shots.append(path.name)
+        log(f"screenshot {path.relative_to(ROOT)}")
+
+
+def main():
+    app_bin = BIN / "gocua-app"
+    for b in [app_bin, BIN / "gocua-server", BIN / "gocua"]:
+        if not b.exists():
+            raise SystemExit(f"e2e: {b} is not built")
+    if shutil.which("tauri-driver") is None:
+        raise SystemExit("e2e: tauri-driver not found (run scripts/setup.sh)")
+    ART.mkdir(exist_ok=True)
+    for old in ART.glob("*.png"):
+        old.unlink()
+    figures = {}
+    wasm = ROOT / "ui" / "dist" / "gocua_ui_bg.wasm"
+    figures["wasm_bytes"] = wasm.stat().st_size
+    figures["wasm_gzip_bytes"] = len(gzip.compress(wasm.read_bytes(), 9))
+
+    tmp = Path(tempfile.mkdtemp(prefix="gocua-e2e-"))
+    procs = Procs()
+    driver = None
+    try:
+        url, fp = start_server(procs, tmp / "server")
+        log(f"server at {url}")
+        demo = run_json([str(BIN / "gocua-server"), "admin", "--data", str(tmp / "server"),
+                         "--json", "demo", "--url", url])
+        enrollment = demo["enrollment"]
+        me = enrollment["member"]
+        log(f"demo commune {demo['commune']['name']}, enrolling {me['full_name']}")
+
+        port, native = free_port(), free_port()
+        env = dict(os.environ, GOCUA_APP_DATA=str(tmp / "app"))
+        procs.start(["tauri-driver", "--port", str(port), "--native-port", str(native)],
+                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+
+        opts = ArgOptions()
+        opts.set_capability("browserName", "wry")
+        opts.set_capability("tauri:options", {"application": str(app_bin)})
+        t0 = time.monotonic()
+        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=opts)
+        app = App(driver)
+        app.wait("[data-screen]", timeout=60)
+        figures["cold_start_to_first_screen_s"] = round(time.monotonic() - t0, 2)
+        log(f"first screen after {figures['cold_start_to_first_screen_s']} s")
+        try:
+            driver.set_window_rect(width=360, height=640)
+        except WebDriverException as e:
+            log(f"window size not set ({e.msg})")
+        app.wait("[data-screen=enroll]")
+        app.shot("enroll")  # the first screenshot of a session may be blank: take it again
+        app.shot("enroll")
+
+        # First run: paste the QR text, name the device, choose a PIN.
+        app.type("#target", enrollment["payload"])
+        app.type("#device_name", "Điện thoại thử nghiệm")
+        app.click("[data-testid=enroll-next]")
+        app.type("#pin", PIN)
+        app.type("#pin_again", "135790")
+        app.click("[data-testid=enroll-submit]")
+        app.wait_text(".field .msg", "không khớp")
+        app.shot("pin-mismatch")
+        app.type("#pin_again", PIN)
+        app.click("[data-testid=enroll-submit]")
+        app.wait("[data-screen=home]", timeout=90)
+        app.wait_text(".hello", me["full_name"])
+        app.wait("[data-testid=my-month]")
+        app.shot("home")
+
+        # A new household: the form's messages first, then Vietnamese names.
+        app.click("[data-testid=tab-worklist]")
+        app.wait("[data-screen=worklist]")
+        app.click("[data-testid=add-household]")
+        app.wait("[data-screen=household-form]")
+        app.type("#phone", "12345")
+        app.click("[data-testid=save-household]")
+        app.wait_text(".field .msg", "Tên chủ hộ không được để trống.")
+        app.wait_text(".field.bad .msg", "Tên chủ hộ")
+        assert "Số điện thoại phải gồm 10 chữ số" in driver.page_source
+        driver.execute_script("window.scrollTo(0, 0);")
+        app.shot("household-form-errors")
+        app.type("#head_name", HEAD)
+        app.type("#address", "Số 5, ngõ 2, xóm Đông")
+        app.type("#phone", "0912 345 678")
+        app.click("#elderly_only")
+        app.click("[data-testid=save-household]")
+        app.wait("[data-screen=household]")
+        app.wait_text("[data-testid=head-name]", HEAD)
+
+        for name, year, sex in [(HEAD, "1950", "Nữ"), ("Lò Văn Páo", "1986", "Nam")]:
+            app.click("[data-testid=add-resident]")
+            app.wait("[data-screen=resident-form]")
+            app.type("#full_name", name)
+            app.type("#birth_year", year)
+            app.click_text("button", sex)
+            app.click("#consent")
+            app.click("[data-testid=save-resident]")
+            app.wait("[data-screen=household]")
+            app.wait_text("[data-screen=household]", name)
+
+        # Find it again, typed without diacritics.
+        app.click("[data-testid=tab-worklist]")
+        app.wait("[data-screen=worklist]")
+        app.wait_text("[data-testid=not-visited]", HEAD)
+        app.shot("worklist")
+        app.type("[data-testid=search]", SEARCH)
+        app.wait_text("[data-testid=search-results]", HEAD)
+        app.shot("search")
+        app.click("[data-testid=search-results] button.row")
+        app.wait("[data-screen=household]")
+        app.wait_text("[data-testid=head-name]", HEAD)
+
+        # Log a visit: the first resident, two actions, one of them a follow-up.
+        app.click("[data-testid=log-visit]")
+        app.wait("[data-screen=visit]")
+        app.click("[data-testid=pick-resident]")
+        app.click("[data-action=vneid_l2]")
+        app.click("[data-action=ehealth_book]")
+        app.click_text("button", "Hẹn quay lại")
+        app.shot("visit")
+        app.click("[data-testid=save-visit]")
+        app.wait("[data-screen=household]")
+        app.wait_text("[data-testid=visits]", "Hẹn quay lại")
+        app.shot("household")
+
+        # My month counts them; sync sends them.
+        app.click("[data-testid=tab-home]")
+        app.wait_text("[data-testid=assists]", "2")
+        app.wait_text("[data-testid=unsent]", "chưa gửi")
+        app.click("[data-testid=sync-now]")
+        app.wait_text("[data-testid=unsent]", "Đã gửi hết dữ liệu", timeout=90)
+        app.wait_text("[data-testid=last-sync]", "lần cuối")
+        app.shot("home-synced")
+
+        if driver.find_elements(By.CSS_SELECTOR, "[data-testid=tab-team]"):
+            app.click("[data-testid=tab-team]")
+            app.wait("[data-testid=team-month]")
+            app.shot("team")
+
+        # Lock, a wrong PIN, then the right one.
+        app.click("[data-testid=lock]")
+        app.wait("[data-screen=unlock]")
+        app.type("#pin", "000000")
+        app.click("[data-testid=unlock]")
+        app.wait_text(".error", "Sai mã PIN")
+        app.shot("unlock-wrong-pin")
+        app.type("#pin", PIN)
+        app.click("[data-testid=unlock]")
+        app.wait("[data-screen=home]")
+
+        # Desktop window: the same home screen, wider.
+        try:
+            driver.set_window_rect(width=1100, height=760)
+            app.shot("home-desktop")
+        except WebDriverException:
+            pass
+
+        main_pids, helpers = app_processes(app_bin)
+        figures["app_rss_kib"] = sum(rss_kib(p) for p in main_pids)
+        figures["webkit_rss_kib"] = sum(rss_kib(p) for p in helpers)
+        log(f"memory: app {figures['app_rss_kib']} KiB, WebKit helpers {figures['webkit_rss_kib']} KiB")
+
+        driver.quit()
+        driver = None
+
+        # The server has them: a second device of the same team pulls them.
+        other = next(m for m in demo["members"]
+                     if m.get("team_id") == me.get("team_id") and m["id"] != me["id"])
+        code = run_json([str(BIN / "gocua-server"), "admin", "--data", str(tmp / "server"),
+                         "--json", "enroll-code", "--member", other["id"], "--url", url])
+        cli_env = dict(os.environ, GOCUA_DB=str(tmp / "cli.db"), GOCUA_DB_KEY="e2e-second-device")
+        gocua = str(BIN / "gocua")
+        run_json([gocua, "--json", "enroll", code["payload"], "--device-name", "Máy kiểm tra"], cli_env)
+        run_json([gocua, "--json", "sync"], cli_env)
+        hits = run_json([gocua, "--json", "household", "search", SEARCH], cli_env)
+        assert [h["head_name"] for h in hits] == [HEAD], hits
+        detail = run_json([gocua, "--json", "household", "show", hits[0]["household_id"]], cli_env)
+        names = sorted(r["resident"]["full_name"] for r in detail["residents"])
+        assert names == sorted([HEAD, "Lò Văn Páo"]), names
+        assert len(detail["visits"]) == 1, detail["visits"]
+        actions = detail["visits"][0]["actions"]
+        codes = sorted(a["action_code"] for a in actions)
+        assert codes == ["ehealth_book", "vneid_l2"], actions
+        statuses = sorted(a["outcome"]["status"] for a in actions)
+        assert statuses == ["done", "follow_up"], actions
+        log("the server has the household, both residents and the visit with its two actions")
+
+        (ART / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
+        log(f"figures: {json.dumps(figures)}")
+        print("1 passed, 0 failed")
+    except Exception:
+        if driver is not None:
+            try:
+                app = App(driver)
+                app.shot("failure")
+                (ART / "failure.html").write_text(driver.page_source)
+            except WebDriverException:
+                pass
+        print("0 passed, 1 failed")
+        raise
+    finally:
+        if driver is not None:
+            try:
+                driver.quit()
+            except WebDriverException:
+                pass
+        procs.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
