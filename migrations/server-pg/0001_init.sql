@@ -2,7 +2,8 @@
 -- migrations/server/0001_init.sql: the same tables, columns and indexes, so
 -- the one set of queries in crates/store/src/central runs on both.
 -- Differences: identity columns instead of AUTOINCREMENT, DOUBLE PRECISION
--- for REAL, no WITHOUT ROWID, and text compared byte by byte (COLLATE "C")
+-- for REAL, no WITHOUT ROWID, no index on `seq` alone (see `changes`), and
+-- text compared byte by byte (COLLATE "C")
 -- so ids, codes and RFC 3339 times sort as they do in SQLite whatever the
 -- database's locale. Flags stay INTEGER 0/1; JSON stays TEXT.
 
@@ -89,9 +90,13 @@ CREATE INDEX devices_commune ON devices(commune_id);
 -- `seq` is the devices' pull cursor. Pushes of one commune take turns
 -- (an advisory lock, see central/sql.rs), so within a commune seq order
 -- is commit order and a cursor never passes a change committed later.
+-- `seq` has no index of its own (identity values are unique): with one,
+-- the planner walks it and filters by village, so a pull would cost as
+-- much as every other village's changes after the cursor. Pull must seek
+-- (village, seq) or (commune, seq).
 CREATE TABLE changes (
-    seq          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    change_id    TEXT COLLATE "C" NOT NULL UNIQUE,
+    seq          BIGINT GENERATED ALWAYS AS IDENTITY NOT NULL,
+    change_id    TEXT COLLATE "C" PRIMARY KEY,
     commune_id   TEXT COLLATE "C" NOT NULL REFERENCES communes(id),
     village_id   TEXT COLLATE "C" NOT NULL REFERENCES villages(id),
     entity       TEXT NOT NULL,
