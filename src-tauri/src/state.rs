@@ -125,3 +125,48 @@ pub async fn blocking<T: Send + 'static>(
         .await
         .map_err(ApiError::internal)?
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gocua_store::DbKey;
+
+    fn open_store(dir: &Path) -> Store {
+        Store::open(&dir.join("s.db"), &DbKey::Raw([1; 32])).unwrap()
+    }
+
+    #[test]
+    fn the_store_is_dropped_after_the_idle_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(Paths::in_dir(dir.path()), Duration::from_millis(50));
+        assert_eq!(
+            state.0.with_store(true, |_| Ok(())).unwrap_err().code,
+            "locked"
+        );
+        state.0.open(open_store(dir.path()));
+        assert!(state.0.unlocked());
+        std::thread::sleep(Duration::from_millis(80));
+        assert_eq!(
+            state.0.with_store(true, |_| Ok(())).unwrap_err().code,
+            "locked"
+        );
+        assert!(
+            !state.0.unlocked(),
+            "stays locked until the PIN is given again"
+        );
+    }
+
+    #[test]
+    fn an_automatic_sync_does_not_keep_the_app_unlocked() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(Paths::in_dir(dir.path()), Duration::from_millis(120));
+        state.0.open(open_store(dir.path()));
+        std::thread::sleep(Duration::from_millis(70));
+        state.0.with_store(false, |_| Ok(())).unwrap();
+        std::thread::sleep(Duration::from_millis(70));
+        assert!(!state.0.unlocked());
+        state.0.open(open_store(dir.path()));
+        state.0.lock();
+        assert!(!state.0.unlocked());
+    }
+}
