@@ -29,12 +29,12 @@ fi
 conf_dir="/etc/postgresql/$version/$cluster"
 if ! grep -q "^listen_addresses = '127.0.0.1'" "$conf_dir/conf.d/gocua.conf" 2>/dev/null; then
     echo "listen_addresses = '127.0.0.1'" | $SUDO tee "$conf_dir/conf.d/gocua.conf" >/dev/null
-    if pg_lsclusters -h "$version" "$cluster" | grep -q online; then
+    if pg_lsclusters -h "$version" "$cluster" | grep online >/dev/null; then
         $SUDO pg_ctlcluster "$version" "$cluster" restart >&2
     fi
 fi
 port=$(pg_lsclusters -h "$version" "$cluster" | awk '{print $3}')
-if ! pg_lsclusters -h "$version" "$cluster" | grep -q online; then
+if ! pg_lsclusters -h "$version" "$cluster" | grep online >/dev/null; then
     echo "postgres: starting $version/$cluster on 127.0.0.1:$port" >&2
     $SUDO pg_ctlcluster "$version" "$cluster" start >&2
 fi
