@@ -197,19 +197,31 @@ def main():
         env = dict(os.environ, GOCUA_APP_DATA=str(tmp / "app"))
         procs.start(["tauri-driver", "--port", str(port), "--native-port", str(native)],
                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        # tauri-driver listens first, then WebKitWebDriver behind it: wait for both.
+        for p in (port, native):
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", p), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.2)
 
         opts = ArgOptions()
         opts.set_capability("browserName", "wry")
         opts.set_capability("tauri:options", {"application": str(app_bin)})
         t0 = time.monotonic()
-        driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=opts)
+        for attempt in range(1, 6):
+            try:
+                driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}",
+                                          options=opts)
+                break
+            except Exception as e:  # a loaded machine: the drivers may not be ready yet
+                if attempt == 5:
+                    raise
+                log(f"no WebDriver session yet ({type(e).__name__}), trying again")
+                time.sleep(3 * attempt)
+                t0 = time.monotonic()
         app = App(driver)
         app.wait("[data-screen]", timeout=60)
         figures["cold_start_to_first_screen_s"] = round(time.monotonic() - t0, 2)
