@@ -15,6 +15,7 @@
 mod conflicts;
 mod enroll;
 mod error;
+mod import;
 mod org;
 mod pg;
 mod pull;
@@ -26,6 +27,9 @@ mod sqlite;
 pub use conflicts::ConflictEntry;
 pub use enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
 pub use error::CentralError;
+pub use import::{
+    ImportCounts, ImportError, ImportTarget, RegistryHousehold, import_device, registry_id,
+};
 pub use org::{OrgView, Target};
 pub use pull::PullPage;
 pub use push::{ApplyResult, StoredRecord};

@@ -138,61 +138,71 @@ impl CentralDb {
         changes: &[Change],
         now: DateTime<Utc>,
     ) -> Result<Vec<(ChangeId, ApplyResult)>, CentralError> {
-        let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
-        let received_at = stamp(now);
-        let today = local_date(now);
-        self.write(|tx| {
-            tx.lock_commune(auth.scope.commune_id)?;
-            let mut results = Vec::with_capacity(changes.len());
-            for change in changes {
-                let known = tx.exists(
-                    "SELECT 1 FROM changes WHERE change_id = $1",
-                    vals![change.id.to_string()],
-                )?;
-                if known {
-                    results.push((change.id, ApplyResult::AlreadyHad));
-                    continue;
-                }
-                let judged = match precheck(auth, change, now_ms) {
-                    Err(r) => Err(r),
-                    Ok(()) => {
-                        tx.savepoint()?;
-                        let mut judge = Judge {
-                            tx: &mut *tx,
-                            scope: &auth.scope,
-                            today,
-                            change,
-                        };
-                        let judged = judge
-                            .judge()
-                            .and_then(|accepted| judge.keep(accepted, auth, &received_at));
-                        if judged.is_ok() {
-                            tx.release()?;
-                        } else {
-                            tx.rollback_to()?; // this change only
-                        }
-                        judged
-                    }
-                };
-                match judged {
-                    Ok(()) => results.push((change.id, ApplyResult::Applied)),
-                    Err(Refusal::Reject { code, message }) => results.push((
-                        change.id,
-                        ApplyResult::Rejected {
-                            code: code.to_string(),
-                            message,
-                        },
-                    )),
-                    Err(Refusal::Db(e)) => return Err(e),
-                }
-            }
-            tx.execute(
-                "UPDATE devices SET last_seen_at = $1 WHERE id = $2",
-                vals![received_at.as_str(), auth.device_id.to_string()],
-            )?;
-            Ok(results)
-        })
+        self.write(|tx| push_in(tx, auth, changes, now))
     }
+}
+
+/// A push inside the caller's transaction: the registry import sends its
+/// changes through here, so they are judged and kept like a device's, yet
+/// all in one transaction it can roll back.
+pub(super) fn push_in(
+    tx: &mut dyn Tx,
+    auth: &DeviceAuth,
+    changes: &[Change],
+    now: DateTime<Utc>,
+) -> Result<Vec<(ChangeId, ApplyResult)>, CentralError> {
+    let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+    let received_at = stamp(now);
+    let today = local_date(now);
+    tx.lock_commune(auth.scope.commune_id)?;
+    let mut results = Vec::with_capacity(changes.len());
+    for change in changes {
+        let known = tx.exists(
+            "SELECT 1 FROM changes WHERE change_id = $1",
+            vals![change.id.to_string()],
+        )?;
+        if known {
+            results.push((change.id, ApplyResult::AlreadyHad));
+            continue;
+        }
+        let judged = match precheck(auth, change, now_ms) {
+            Err(r) => Err(r),
+            Ok(()) => {
+                tx.savepoint()?;
+                let mut judge = Judge {
+                    tx: &mut *tx,
+                    scope: &auth.scope,
+                    today,
+                    change,
+                };
+                let judged = judge
+                    .judge()
+                    .and_then(|accepted| judge.keep(accepted, auth, &received_at));
+                if judged.is_ok() {
+                    tx.release()?;
+                } else {
+                    tx.rollback_to()?; // this change only
+                }
+                judged
+            }
+        };
+        match judged {
+            Ok(()) => results.push((change.id, ApplyResult::Applied)),
+            Err(Refusal::Reject { code, message }) => results.push((
+                change.id,
+                ApplyResult::Rejected {
+                    code: code.to_string(),
+                    message,
+                },
+            )),
+            Err(Refusal::Db(e)) => return Err(e),
+        }
+    }
+    tx.execute(
+        "UPDATE devices SET last_seen_at = $1 WHERE id = $2",
+        vals![received_at.as_str(), auth.device_id.to_string()],
+    )?;
+    Ok(results)
 }
 
 /// A record as the server holds it now.
