@@ -7,6 +7,11 @@
 //! GOCUA_TEST_PG_URL names a PostgreSQL database, on PostgreSQL
 //! (`postgres::…`) in a schema of its own that is dropped afterwards.
 
+#[macro_use]
+#[path = "support/backend.rs"]
+mod backend;
+
+use backend::{Backend, Place};
 use chrono::{Duration, TimeZone, Utc};
 use gocua_core::merge::{FieldClocks, merge_fields};
 use gocua_core::{
@@ -14,89 +19,27 @@ use gocua_core::{
     HlcClock, Household, HouseholdFlags, HouseholdId, MemberId, OrgSnapshot, Resident, ResidentId,
     Role, Sex, Visit, VisitForm, VisitId, VisitOutcome, Void,
 };
-use gocua_store::central::scratch::ScratchSchema;
 use gocua_store::central::{ApplyResult, CentralDb, CentralError, DeviceAuth};
 use gocua_store::demo::demo_org;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::path::Path;
-use tempfile::TempDir;
 use uuid::Uuid;
 
-/// The database a scenario runs on.
-#[derive(Debug, Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// `sqlite::NAME` and `postgres::NAME` tests for each scenario `NAME`;
-/// without GOCUA_TEST_PG_URL the PostgreSQL ones say so and pass.
-macro_rules! on_each_backend {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test]
-            fn $name() {
-                super::$name(super::Backend::Sqlite)
-            })*
-        }
-        mod postgres {
-            $(#[test]
-            fn $name() {
-                if super::pg_url().is_some() {
-                    super::$name(super::Backend::Postgres)
-                }
-            })*
-        }
-    };
-}
-
-fn pg_url() -> Option<String> {
-    let url = std::env::var("GOCUA_TEST_PG_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    if url.is_none() {
-        eprintln!("GOCUA_TEST_PG_URL is not set: this PostgreSQL test did nothing");
+/// Open the central database of a place.
+fn open(place: &Place) -> CentralDb {
+    match place.pg() {
+        Some(url) => CentralDb::connect(url, 4).unwrap(),
+        None => CentralDb::open(&place.path().join("central.db")).unwrap(),
     }
-    url
 }
 
-/// Where a test's database lives: a fresh folder (SQLite), or a fresh
-/// schema (PostgreSQL) dropped when this goes.
-struct Place {
-    dir: TempDir,
-    schema: Option<ScratchSchema>,
-}
-
-impl Place {
-    fn new(backend: Backend) -> Place {
-        let schema = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => {
-                let url = pg_url().expect("GOCUA_TEST_PG_URL");
-                Some(ScratchSchema::create(&url).unwrap())
-            }
-        };
-        Place {
-            dir: TempDir::new().unwrap(),
-            schema,
-        }
-    }
-
-    fn open(&self) -> CentralDb {
-        match &self.schema {
-            Some(s) => CentralDb::connect(s.url(), 4).unwrap(),
-            None => CentralDb::open(&self.dir.path().join("central.db")).unwrap(),
-        }
-    }
-
-    /// Everything the database keeps: the bytes on disk, or every value in
-    /// the schema's tables.
-    fn stored(&self) -> Vec<u8> {
-        match &self.schema {
-            Some(s) => s.all_text().unwrap().into_bytes(),
-            None => disk_bytes(self.dir.path()),
-        }
+/// Everything the database keeps: the bytes on disk, or every value in
+/// the schema's tables.
+fn stored(place: &Place) -> Vec<u8> {
+    match &place.schema {
+        Some(s) => s.all_text().unwrap().into_bytes(),
+        None => disk_bytes(place.path()),
     }
 }
 
@@ -110,7 +53,7 @@ struct Server {
 
 fn server(backend: Backend) -> Server {
     let place = Place::new(backend);
-    let db = place.open();
+    let db = open(&place);
     let org = demo_org(2);
     db.import_org(&org).unwrap();
     Server { db, place, org }
@@ -379,7 +322,7 @@ fn tokens_and_codes_are_kept_only_as_hashes(backend: Backend) {
     let auth = s.db.authenticate(&e.token).unwrap();
     assert_eq!(auth.device_id, e.auth.device_id);
     assert_eq!(auth.member.id, member);
-    let bytes = s.place.stored();
+    let bytes = stored(&s.place);
     assert!(contains(&bytes, "Máy của Hùng"), "the scan sees the data");
     assert!(!contains(&bytes, &e.token), "the token is not on disk");
     assert!(!contains(&bytes, &e.token.to_uppercase()));
@@ -783,7 +726,7 @@ fn targets_are_set_per_commune_and_checked(backend: Backend) {
 
 fn the_organisation_is_built_by_the_admin_calls(backend: Backend) {
     let place = Place::new(backend);
-    let db = place.open();
+    let db = open(&place);
     let c = db.create_commune("  Xã   Nghĩa Sơn ", "Thanh Hóa").unwrap();
     assert_eq!(c.name, "Xã Nghĩa Sơn");
     let v1 = db.add_village(c.id, "Thôn Đông").unwrap();
@@ -810,7 +753,7 @@ fn the_organisation_is_built_by_the_admin_calls(backend: Backend) {
     ));
     drop(db);
     // Reopening keeps everything and runs no migration twice.
-    let db = place.open();
+    let db = open(&place);
     assert_eq!(db.integrity_check().unwrap(), "ok");
     let code = db.issue_code(m.id, Duration::hours(1)).unwrap();
     let e = db.redeem_code(&code.code, "Máy").unwrap();

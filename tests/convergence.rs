@@ -9,24 +9,26 @@
 //! CI runs a fixed fast subset; `GOCUA_CONVERGENCE_CASES=2000 cargo test -p
 //! gocua-server --test convergence --release` runs the long mode.
 
+#[path = "support/device.rs"]
+mod device;
 #[path = "support/proxy.rs"]
 mod proxy;
 #[path = "support/server.rs"]
 mod server;
 
 use chrono::Utc;
+use device::options;
 use gocua_core::{
     ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId, OrgSnapshot,
     ResidentId, ResidentInput, Role, Sex, VillageId, VisitForm, VisitId, VisitInput, VisitOutcome,
 };
 use gocua_store::{DbKey, Store};
-use gocua_sync::client::{ClientOptions, RetryPolicy, enroll, sync};
+use gocua_sync::client::{enroll, sync};
 use proptest::prelude::*;
 use proxy::{Direction, FaultyProxy};
 use serde_json::{Value, json};
 use server::{RunningServer, admin, enroll_code, server_bin};
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 use tempfile::TempDir;
 
 const NAMES: &[&str] = &[
@@ -121,18 +123,6 @@ struct Created {
     households: BTreeSet<HouseholdId>,
     residents: BTreeSet<ResidentId>,
     visits: BTreeSet<VisitId>,
-}
-
-fn options() -> ClientOptions {
-    ClientOptions {
-        timeout: Duration::from_secs(20),
-        retry: RetryPolicy {
-            attempts: 6,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(200),
-        },
-        ..ClientOptions::default()
-    }
 }
 
 fn pick<T: Clone>(items: &[T], n: usize) -> Option<T> {

@@ -8,6 +8,13 @@
 //! `--database-url` on PostgreSQL (`postgres::…`), in a schema of its own
 //! that is dropped afterwards.
 
+#[macro_use]
+#[path = "support/backend.rs"]
+mod backend;
+#[path = "support/server.rs"]
+mod server;
+
+use backend::{Backend, Place};
 use chrono::{TimeZone, Utc};
 use gocua_core::merge::FieldClocks;
 use gocua_core::{
@@ -15,7 +22,6 @@ use gocua_core::{
     Household, HouseholdFlags, HouseholdId, MemberId, OrgSnapshot, Resident, ResidentId, Sex,
     VillageId, Visit, VisitForm, VisitId, VisitOutcome,
 };
-use gocua_store::central::scratch::ScratchSchema;
 use gocua_sync::tls::{Pin, pinned_http_client};
 use gocua_sync::wire::{
     self, EnrollResponse, EnrollmentPayload, ErrorBody, PullResponse, PushOutcome, PushRequest,
@@ -26,172 +32,49 @@ use reqwest::blocking::{Client, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use server::{RunningServer, admin_command, admin_with, server_bin};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_gocua-server");
-
-/// The database a scenario runs on.
-#[derive(Debug, Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// `sqlite::NAME` and `postgres::NAME` tests for each scenario `NAME`;
-/// without GOCUA_TEST_PG_URL the PostgreSQL ones say so and pass.
-macro_rules! on_each_backend {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test]
-            fn $name() {
-                super::$name(super::Backend::Sqlite)
-            })*
-        }
-        mod postgres {
-            $(#[test]
-            fn $name() {
-                if super::pg_url().is_some() {
-                    super::$name(super::Backend::Postgres)
-                }
-            })*
-        }
-    };
-}
-
-fn pg_url() -> Option<String> {
-    let url = std::env::var("GOCUA_TEST_PG_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    if url.is_none() {
-        eprintln!("GOCUA_TEST_PG_URL is not set: this PostgreSQL test did nothing");
-    }
-    url
-}
-
-/// A server's home: a fresh data folder, and with PostgreSQL a fresh
-/// schema (dropped when this goes, after the server it outlives).
-struct Place {
-    dir: TempDir,
-    data: PathBuf,
-    schema: Option<ScratchSchema>,
-}
-
-impl Place {
-    fn new(backend: Backend) -> Place {
-        let dir = TempDir::new().unwrap();
-        let schema = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => {
-                let url = pg_url().expect("GOCUA_TEST_PG_URL");
-                Some(ScratchSchema::create(&url).unwrap())
-            }
-        };
-        Place {
-            data: dir.path().join("data"),
-            dir,
-            schema,
-        }
-    }
-
-    /// `--data DATA` and, with PostgreSQL, `--database-url URL`.
-    fn db_args(&self, cmd: &mut Command) {
-        cmd.arg("--data").arg(&self.data);
-        if let Some(s) = &self.schema {
-            cmd.args(["--database-url", s.url()]);
-        }
-    }
-
-    /// `gocua-server admin` on this place's database.
-    fn admin_cmd(&self) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.arg("admin");
-        self.db_args(&mut cmd);
-        cmd
-    }
-}
-
-/// A running server; killed when dropped.
+/// A running server and an HTTP client pinned to its certificate; the
+/// server is killed when dropped.
 struct Server {
-    child: Child,
-    url: String,
-    fingerprint: String,
+    run: RunningServer,
     client: Client,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl std::ops::Deref for Server {
+    type Target = RunningServer;
+    fn deref(&self) -> &RunningServer {
+        &self.run
+    }
+}
+
+impl std::ops::DerefMut for Server {
+    fn deref_mut(&mut self) -> &mut RunningServer {
+        &mut self.run
     }
 }
 
 fn start(place: &Place) -> Server {
-    let mut cmd = Command::new(BIN);
-    cmd.args(["serve", "--bind", "127.0.0.1:0"]);
-    place.db_args(&mut cmd);
-    let mut child = cmd
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start gocua-server");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(l) => l,
-        Err(_) => {
-            let _ = child.kill();
-            panic!("the server did not announce itself in time");
-        }
-    };
-    // `listening on https://127.0.0.1:PORT fingerprint HEX`
-    let words: Vec<&str> = line.split_whitespace().collect();
-    assert_eq!(words.len(), 5, "announcement: {line:?}");
-    assert_eq!(&words[..2], ["listening", "on"]);
-    assert_eq!(words[3], "fingerprint");
-    let url = words[2].to_string();
-    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
-    let fingerprint = words[4].to_string();
-    assert_eq!(fingerprint.len(), 64);
+    let run = RunningServer::start_with(&server_bin(), &place.server_args());
     let (client, _) = pinned_http_client(
-        Pin::Fingerprint(fingerprint.clone()),
+        Pin::Fingerprint(run.fingerprint.clone()),
         Duration::from_secs(30),
     )
     .unwrap();
-    Server {
-        child,
-        url,
-        fingerprint,
-        client,
-    }
+    Server { run, client }
+}
+
+/// `gocua-server admin` on this place's database.
+fn admin_cmd(place: &Place) -> Command {
+    admin_command(&server_bin(), &place.server_args())
 }
 
 /// Run an admin command with `--json` and parse what it prints.
 fn admin(place: &Place, args: &[&str]) -> Value {
-    let out = place
-        .admin_cmd()
-        .arg("--json")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run gocua-server admin");
-    assert!(
-        out.status.success(),
-        "admin {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("admin prints JSON")
+    admin_with(&server_bin(), &place.server_args(), args)
 }
 
 /// A demo commune (one team of three per village, then an officer) and a
@@ -734,12 +617,12 @@ fn sigterm_stops_cleanly_and_a_restart_keeps_everything(backend: Backend) {
         s.push(&d, std::slice::from_ref(&c)),
         vec![PushOutcome::Applied]
     );
-    let pid = s.child.id().to_string();
+    let pid = s.pid().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
-        if let Some(st) = s.child.try_wait().unwrap() {
+        if let Some(st) = s.try_wait() {
             break st;
         }
         assert!(Instant::now() < deadline, "the server did not stop");
@@ -755,7 +638,7 @@ fn sigterm_stops_cleanly_and_a_restart_keeps_everything(backend: Backend) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let key = std::fs::metadata(p.data.join("tls/key.pem")).unwrap();
+        let key = std::fs::metadata(p.data().join("tls/key.pem")).unwrap();
         assert_eq!(key.permissions().mode() & 0o777, 0o600);
     }
 }
@@ -851,9 +734,8 @@ fn admin_commands_set_up_a_commune(backend: Backend) {
     assert_eq!(target["percent"], 90.0);
 
     // A code with its QR code: text for people, PNG for printing.
-    let png = p.dir.path().join("qr.png");
-    let out = p
-        .admin_cmd()
+    let png = p.path().join("qr.png");
+    let out = admin_cmd(&p)
         .args([
             "enroll-code",
             "--member",
@@ -876,8 +758,7 @@ fn admin_commands_set_up_a_commune(backend: Backend) {
     assert_eq!(&std::fs::read(&png).unwrap()[1..4], b"PNG");
 
     // Mistakes are refused in plain words, with a non-zero exit.
-    let out = p
-        .admin_cmd()
+    let out = admin_cmd(&p)
         .args([
             "member",
             "add",
@@ -896,8 +777,7 @@ fn admin_commands_set_up_a_commune(backend: Backend) {
         err.contains("Lỗi: Tổ viên và tổ trưởng phải thuộc một tổ."),
         "{err}"
     );
-    let out = p
-        .admin_cmd()
+    let out = admin_cmd(&p)
         .args(["revoke", "not-an-id"])
         .output()
         .unwrap();
@@ -909,7 +789,7 @@ fn admin_commands_set_up_a_commune(backend: Backend) {
 #[test]
 fn an_unreachable_database_is_a_clear_error() {
     let dir = TempDir::new().unwrap();
-    let out = Command::new(BIN)
+    let out = Command::new(server_bin())
         .args(["serve", "--bind", "127.0.0.1:0", "--data"])
         .arg(dir.path().join("data"))
         .args([

@@ -6,114 +6,62 @@
 //! the rest; connections cut at many points and a server killed with
 //! SIGKILL cost nothing.
 
+#[path = "support/backend.rs"]
+mod backend;
+#[path = "support/device.rs"]
+mod device;
+#[path = "support/proxy.rs"]
+mod proxy;
+#[path = "support/server.rs"]
+mod server;
+
+use backend::{Backend, Place};
 use chrono::Utc;
+use device::options;
 use gocua_core::{
     ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId, OrgSnapshot,
     ResidentInput, Sex, VillageId, VisitForm, VisitInput, VisitOutcome,
 };
 use gocua_store::{DbKey, QuarantineDirection, Store};
-use gocua_sync::client::{self, ClientOptions, RetryPolicy, SyncError, SyncReport};
+use gocua_sync::client::{self, SyncError, SyncReport};
 use gocua_sync::wire::EnrollmentPayload;
+use proxy::{Direction, FaultyProxy};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::Duration;
+use server::{RunningServer, admin_with, server_bin};
+use std::ffi::OsString;
 use tempfile::TempDir;
-
-const BIN: &str = env!("CARGO_BIN_EXE_gocua-server");
 
 // ---------------------------------------------------------------------------
 // The server.
 
-/// A running server; killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    addr: SocketAddr,
-    fingerprint: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(data: &Path) -> Server {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start gocua-server");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
-        let _ = child.kill();
-        panic!("the server did not announce itself in time");
-    };
-    // `listening on https://127.0.0.1:PORT fingerprint HEX`
-    let words: Vec<&str> = line.split_whitespace().collect();
-    assert_eq!(words.len(), 5, "announcement: {line:?}");
-    let url = words[2].to_string();
-    let addr: SocketAddr = url.trim_start_matches("https://").parse().expect("address");
-    Server {
-        child,
-        url,
-        addr,
-        fingerprint: words[4].to_string(),
-    }
-}
-
-/// `gocua-server admin --data DATA --json ARGS…`, parsed.
-fn admin(data: &Path, args: &[&str]) -> Value {
-    let out = Command::new(BIN)
-        .arg("admin")
-        .arg("--data")
-        .arg(data)
-        .arg("--json")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run gocua-server admin");
-    assert!(
-        out.status.success(),
-        "admin {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("admin JSON")
+fn start(place: &Place) -> RunningServer {
+    RunningServer::start_with(&server_bin(), &place.server_args())
 }
 
 /// A demo commune on the server, and a way to hand out codes.
 struct Commune {
-    data: PathBuf,
+    /// How `admin` reaches the server's database.
+    db_args: Vec<OsString>,
     org: OrgSnapshot,
     /// The enrollment payload `demo` issued for the first member.
     first_payload: String,
 }
 
 impl Commune {
-    fn create(data: &Path, server: &Server) -> Commune {
-        let demo = admin(data, &["demo", "--villages", "2", "--url", &server.url]);
+    fn create(place: &Place, server: &RunningServer) -> Commune {
+        let db_args = place.server_args();
+        let demo = admin_with(
+            &server_bin(),
+            &db_args,
+            &["demo", "--villages", "2", "--url", &server.url],
+        );
         let org: OrgSnapshot = serde_json::from_value(demo.clone()).expect("demo org");
         let first_payload = demo["enrollment"]["payload"]
             .as_str()
             .expect("payload")
             .to_string();
         Commune {
-            data: data.to_path_buf(),
+            db_args,
             org,
             first_payload,
         }
@@ -137,117 +85,18 @@ impl Commune {
         (ours, other)
     }
 
+    fn admin(&self, args: &[&str]) -> Value {
+        admin_with(&server_bin(), &self.db_args, args)
+    }
+
     fn code_for(&self, member: MemberId, url: &str) -> EnrollmentPayload {
-        let out = admin(
-            &self.data,
-            &["enroll-code", "--member", &member.to_string(), "--url", url],
-        );
+        let out = self.admin(&["enroll-code", "--member", &member.to_string(), "--url", url]);
         EnrollmentPayload::parse(out["payload"].as_str().expect("payload")).expect("payload text")
     }
 }
 
 // ---------------------------------------------------------------------------
-// A TCP proxy that cuts a connection on purpose.
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Direction {
-    /// Device → server: the server sees a request cut short.
-    Upstream,
-    /// Server → device: the server did the work, the device never hears.
-    Downstream,
-}
-
-/// Relays 127.0.0.1 connections to the server; the next connection after
-/// `cut_next` is closed both ways once that many bytes went one way.
-struct CutProxy {
-    addr: SocketAddr,
-    target: Arc<Mutex<SocketAddr>>,
-    next_cut: Arc<Mutex<Option<(Direction, u64)>>>,
-}
-
-impl CutProxy {
-    fn start(target: SocketAddr) -> CutProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
-        let addr = listener.local_addr().expect("proxy address");
-        let target = Arc::new(Mutex::new(target));
-        let next_cut = Arc::new(Mutex::new(None));
-        let (t, n) = (target.clone(), next_cut.clone());
-        // Lives as long as the test process; each connection is bounded.
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                let to = *t.lock().expect("target");
-                let cut = n.lock().expect("cut").take();
-                std::thread::spawn(move || relay(client, to, cut));
-            }
-        });
-        CutProxy {
-            addr,
-            target,
-            next_cut,
-        }
-    }
-
-    fn set_target(&self, target: SocketAddr) {
-        *self.target.lock().expect("target") = target;
-    }
-
-    fn cut_next(&self, direction: Direction, bytes: u64) {
-        *self.next_cut.lock().expect("cut") = Some((direction, bytes));
-    }
-}
-
-fn relay(client: TcpStream, to: SocketAddr, cut: Option<(Direction, u64)>) {
-    let Ok(server) = TcpStream::connect_timeout(&to, Duration::from_secs(5)) else {
-        let _ = client.shutdown(Shutdown::Both);
-        return;
-    };
-    let budget = |d: Direction| match cut {
-        Some((dir, n)) if dir == d => n,
-        _ => u64::MAX,
-    };
-    let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
-        return;
-    };
-    let up = budget(Direction::Upstream);
-    let upstream = std::thread::spawn(move || pump(c2, s2, up));
-    pump(server, client, budget(Direction::Downstream));
-    let _ = upstream.join();
-}
-
-/// Copy until EOF, an error or the budget is spent; then close both ways.
-fn pump(mut from: TcpStream, mut to: TcpStream, mut left: u64) {
-    let _ = from.set_read_timeout(Some(Duration::from_secs(30)));
-    let mut buf = [0u8; 16 * 1024];
-    while left > 0 {
-        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        match from.read(&mut buf[..want]) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                if to.write_all(&buf[..n]).is_err() {
-                    break;
-                }
-                left -= n as u64;
-            }
-        }
-    }
-    let _ = from.shutdown(Shutdown::Both);
-    let _ = to.shutdown(Shutdown::Both);
-}
-
-// ---------------------------------------------------------------------------
 // Devices.
-
-fn options() -> ClientOptions {
-    ClientOptions {
-        timeout: Duration::from_secs(20),
-        retry: RetryPolicy {
-            attempts: 6,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(200),
-        },
-        ..ClientOptions::default()
-    }
-}
 
 fn open(dir: &TempDir, name: &str) -> Store {
     Store::open(&dir.path().join(name), &DbKey::Raw([9; 32])).expect("open device store")
@@ -334,9 +183,9 @@ fn snapshot(store: &Store) -> Vec<Value> {
 
 #[test]
 fn two_members_work_offline_sync_and_end_up_agreeing() {
-    let data = TempDir::new().unwrap();
-    let server = start(data.path());
-    let commune = Commune::create(data.path(), &server);
+    let place = Place::new(Backend::Sqlite);
+    let server = start(&place);
+    let commune = Commune::create(&place, &server);
     let team = commune.team_members();
     let (village, _) = commune.villages();
     let dir = TempDir::new().unwrap();
@@ -455,9 +304,9 @@ fn two_members_work_offline_sync_and_end_up_agreeing() {
 
 #[test]
 fn a_revoked_device_is_refused_and_keeps_its_unsent_work() {
-    let data = TempDir::new().unwrap();
-    let server = start(data.path());
-    let commune = Commune::create(data.path(), &server);
+    let place = Place::new(Backend::Sqlite);
+    let server = start(&place);
+    let commune = Commune::create(&place, &server);
     let (village, _) = commune.villages();
     let dir = TempDir::new().unwrap();
     let mut lan = open(&dir, "lan.db");
@@ -474,7 +323,7 @@ fn a_revoked_device_is_refused_and_keeps_its_unsent_work() {
 
     add_household(&mut lan, village, "Hộ Chưa Gửi 1");
     add_household(&mut lan, village, "Hộ Chưa Gửi 2");
-    admin(&commune.data, &["revoke", &out.device_id.to_string()]);
+    commune.admin(&["revoke", &out.device_id.to_string()]);
     let err = client::sync(&mut lan, &options(), &mut |_| {}).unwrap_err();
     assert!(matches!(err, SyncError::Unauthorized), "{err:?}");
     assert!(err.message_vi().contains("thu hồi"));
@@ -494,9 +343,9 @@ fn a_revoked_device_is_refused_and_keeps_its_unsent_work() {
 
 #[test]
 fn a_change_the_server_rejects_is_quarantined_and_the_rest_go_through() {
-    let data = TempDir::new().unwrap();
-    let server = start(data.path());
-    let commune = Commune::create(data.path(), &server);
+    let place = Place::new(Backend::Sqlite);
+    let server = start(&place);
+    let commune = Commune::create(&place, &server);
     let team = commune.team_members();
     let (ours, theirs) = commune.villages();
     let dir = TempDir::new().unwrap();
@@ -544,13 +393,13 @@ fn a_change_the_server_rejects_is_quarantined_and_the_rest_go_through() {
 
 #[test]
 fn cut_connections_and_a_killed_server_lose_nothing_and_duplicate_nothing() {
-    let data = TempDir::new().unwrap();
-    let mut server = start(data.path());
-    let commune = Commune::create(data.path(), &server);
+    let place = Place::new(Backend::Sqlite);
+    let mut server = start(&place);
+    let commune = Commune::create(&place, &server);
     let team = commune.team_members();
     let (village, _) = commune.villages();
-    let proxy = CutProxy::start(server.addr);
-    let via_proxy = format!("https://{}", proxy.addr);
+    let proxy = FaultyProxy::start(server.addr);
+    let via_proxy = format!("https://{}", proxy.addr());
     let dir = TempDir::new().unwrap();
 
     let mut lan = open(&dir, "lan.db");
@@ -585,12 +434,11 @@ fn cut_connections_and_a_killed_server_lose_nothing_and_duplicate_nothing() {
     // delivers it to the restarted server.
     a_morning_of_work(&mut lan, village, team[0], "Hộ Trước Sự Cố");
     let unsent = lan.unsent_count().unwrap();
-    server.child.kill().expect("SIGKILL");
-    let _ = server.child.wait();
+    server.kill();
     let err = client::sync(&mut lan, &options(), &mut |_| {}).unwrap_err();
     assert!(matches!(err, SyncError::Unreachable { .. }), "{err:?}");
     assert_eq!(lan.unsent_count().unwrap(), unsent);
-    server = start(data.path());
+    server = start(&place);
     proxy.set_target(server.addr);
     let r = sync(&mut lan);
     assert_eq!(r.unsent, 0);

@@ -1,11 +1,16 @@
 //! Starting the real `gocua-server` binary for a test, and its admin
-//! commands. The binary path comes from the including test crate.
+//! commands. The binary path comes from the including test crate
+//! (`server_bin()`); which database it uses, from the arguments given
+//! (`--data DIR`, and `--database-url URL` for PostgreSQL: see
+//! `backend::Place::server_args`).
+#![allow(dead_code)] // each test crate uses its own part
 
 use serde_json::Value;
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -13,16 +18,29 @@ use std::time::Duration;
 pub struct RunningServer {
     child: Child,
     pub addr: SocketAddr,
+    /// `https://127.0.0.1:PORT`
+    pub url: String,
+    /// SHA-256 of its certificate, lower-case hex.
     pub fingerprint: String,
 }
 
+/// `--data DIR`: an embedded SQLite server in that folder.
+pub fn data_args(data: &Path) -> Vec<OsString> {
+    vec!["--data".into(), data.as_os_str().to_owned()]
+}
+
 impl RunningServer {
-    /// Start `bin serve` on 127.0.0.1 with a free port and wait for its
-    /// announcement line (bounded wait).
+    /// `bin serve` on SQLite in `data`: see `start_with`.
     pub fn start(bin: &Path, data: &Path) -> RunningServer {
+        Self::start_with(bin, &data_args(data))
+    }
+
+    /// Start `bin serve --bind 127.0.0.1:0 DB_ARGS…` and wait for its
+    /// announcement line (bounded wait).
+    pub fn start_with(bin: &Path, db_args: &[OsString]) -> RunningServer {
         let mut child = Command::new(bin)
-            .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-            .arg(data)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(db_args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -38,20 +56,37 @@ impl RunningServer {
         });
         let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) else {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("the server did not announce itself in time");
         };
         // `listening on https://127.0.0.1:PORT fingerprint HEX`
         let words: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(words.len(), 5, "announcement: {line:?}");
-        let addr = words[2]
+        assert_eq!(&words[..2], ["listening", "on"], "{line:?}");
+        assert_eq!(words[3], "fingerprint", "{line:?}");
+        let url = words[2].to_string();
+        assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+        let addr = url
             .strip_prefix("https://")
             .and_then(|a| a.parse().ok())
             .expect("address in the announcement");
+        let fingerprint = words[4].to_string();
+        assert_eq!(fingerprint.len(), 64, "{fingerprint}");
         RunningServer {
             child,
             addr,
-            fingerprint: words[4].to_string(),
+            url,
+            fingerprint,
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether it has stopped, without waiting.
+    pub fn try_wait(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().expect("wait on gocua-server")
     }
 
     /// SIGKILL: no chance to flush or finish anything.
@@ -68,13 +103,19 @@ impl Drop for RunningServer {
     }
 }
 
-/// Run `bin admin --json --data DATA args…` and parse what it prints.
-pub fn admin(bin: &Path, data: &Path, args: &[&str]) -> Value {
-    let out = Command::new(bin)
-        .args(["admin", "--json", "--data"])
-        .arg(data)
+/// `bin admin DB_ARGS…`, for the caller to finish.
+pub fn admin_command(bin: &Path, db_args: &[OsString]) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.arg("admin").args(db_args).stdin(Stdio::null());
+    cmd
+}
+
+/// Run `bin admin DB_ARGS… --json args…`, which must succeed, and parse
+/// what it prints.
+pub fn admin_with(bin: &Path, db_args: &[OsString], args: &[&str]) -> Value {
+    let out = admin_command(bin, db_args)
+        .arg("--json")
         .args(args)
-        .stdin(Stdio::null())
         .output()
         .expect("run gocua-server admin");
     assert!(
@@ -85,7 +126,12 @@ pub fn admin(bin: &Path, data: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("admin prints JSON")
 }
 
-/// A one-time enrollment code for a member.
+/// `admin_with` on SQLite in `data`.
+pub fn admin(bin: &Path, data: &Path, args: &[&str]) -> Value {
+    admin_with(bin, &data_args(data), args)
+}
+
+/// A one-time enrollment code for a member (SQLite in `data`).
 pub fn enroll_code(bin: &Path, data: &Path, member: &str) -> String {
     admin(bin, data, &["enroll-code", "--member", member])["code"]
         .as_str()

@@ -1,0 +1,101 @@
+//! Running a scenario on each database the central server supports: SQLite
+//! always, and PostgreSQL when GOCUA_TEST_PG_URL names a database, each test
+//! in a schema of its own that is dropped afterwards.
+//!
+//! Include it as `#[macro_use] #[path = "support/backend.rs"] mod backend;`
+//! (the name `backend` matters: `on_each_backend!` refers to it).
+#![allow(dead_code)] // each test crate uses its own part
+
+use gocua_store::central::scratch::ScratchSchema;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+/// The database a scenario runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// `sqlite::NAME` and `postgres::NAME` tests for each scenario
+/// `fn NAME(backend: Backend)`; without GOCUA_TEST_PG_URL the PostgreSQL
+/// ones say so and pass.
+#[allow(unused_macros)] // not every including crate has scenarios
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name($crate::backend::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                if $crate::backend::pg_url().is_some() {
+                    super::$name($crate::backend::Backend::Postgres)
+                }
+            })*
+        }
+    };
+}
+
+/// The PostgreSQL database to test on, if any.
+pub fn pg_url() -> Option<String> {
+    let url = std::env::var("GOCUA_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        eprintln!("GOCUA_TEST_PG_URL is not set: this PostgreSQL test did nothing");
+    }
+    url
+}
+
+/// Where a test's central database lives: a fresh folder, and with
+/// PostgreSQL a fresh schema, dropped when this goes (after the server or
+/// database that uses it: declare the `Place` first).
+pub struct Place {
+    pub dir: TempDir,
+    pub schema: Option<ScratchSchema>,
+}
+
+impl Place {
+    pub fn new(backend: Backend) -> Place {
+        let schema = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => {
+                let url = pg_url().expect("GOCUA_TEST_PG_URL");
+                Some(ScratchSchema::create(&url).expect("a scratch schema"))
+            }
+        };
+        Place {
+            dir: TempDir::new().expect("temporary folder"),
+            schema,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The server's data folder (the server makes it on first start).
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The PostgreSQL URL inside this place's schema.
+    pub fn pg(&self) -> Option<&str> {
+        self.schema.as_ref().map(|s| s.url())
+    }
+
+    /// What `gocua-server serve` and `admin` take to use this database:
+    /// `--data DATA` and, on PostgreSQL, `--database-url URL`.
+    pub fn server_args(&self) -> Vec<OsString> {
+        let mut args = vec!["--data".into(), self.data().into_os_string()];
+        if let Some(url) = self.pg() {
+            args.extend(["--database-url".into(), url.into()]);
+        }
+        args
+    }
+}
