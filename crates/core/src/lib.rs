@@ -11,6 +11,7 @@ pub mod change;
 pub mod citizen_id;
 pub mod hlc;
 pub mod ids;
+pub mod indicators;
 pub mod merge;
 pub mod model;
 pub mod month;

@@ -159,17 +159,21 @@ pub struct ActionWork {
 }
 
 impl VisitWork {
-    fn counts_in(&self, month: Month) -> bool {
+    /// Not voided, and on a day of `month`.
+    pub fn counts_in(&self, month: Month) -> bool {
         !self.voided && month.contains(self.day)
     }
 
-    fn assists(&self) -> impl Iterator<Item = &ActionWork> {
+    /// The visit's assists (see the module header); none once it is voided
+    /// is the caller's check (`counts_in`).
+    pub fn assists(&self) -> impl Iterator<Item = &ActionWork> {
         self.actions
             .iter()
             .filter(|a| !a.voided && a.outcome.is_assist())
     }
 
-    fn helped_household(&self) -> bool {
+    /// Someone was met and helped with at least one assist.
+    pub fn helped_household(&self) -> bool {
         self.outcome == VisitOutcome::Met && self.assists().next().is_some()
     }
 }
