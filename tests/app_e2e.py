@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from selenium import webdriver
@@ -300,6 +301,13 @@ def main():
         app.click("[data-action=vneid_l2]")
         app.click("[data-action=ehealth_book]")
         app.click_text("button", "Hẹn quay lại")
+        # The due date is typed day first (never the US month/day order), or
+        # picked with one tap.
+        app.type(".follow-up input", "31/11/2026")
+        app.wait_text("[data-testid=due-read]", "Ngày chưa đúng")
+        app.click_text("button", "2 tuần")
+        due = (datetime.now(timezone(timedelta(hours=7))).date() + timedelta(days=14))
+        app.wait_text("[data-testid=due-read]", due.strftime("%d/%m/%Y"))
         app.shot("visit")
         app.click("[data-testid=save-visit]")
         app.wait("[data-screen=household]")
@@ -309,6 +317,7 @@ def main():
         # My month counts them; sync sends them.
         app.click("[data-testid=tab-home]")
         app.wait_text("[data-testid=assists]", "2")
+        app.wait("[data-testid=my-by-action] .bar-row")
         app.wait_text("[data-testid=unsent]", "chưa gửi")
         app.click("[data-testid=sync-now]")
         app.wait_text("[data-testid=unsent]", "Đã gửi hết dữ liệu", timeout=90)
@@ -318,6 +327,8 @@ def main():
         if driver.find_elements(By.CSS_SELECTOR, "[data-testid=tab-team]"):
             app.click("[data-testid=tab-team]")
             app.wait("[data-testid=team-month]")
+            app.wait("[data-testid=members-chart] .bar-row")
+            app.wait("[data-testid=outcome-chart] .bar-row")
             app.shot("team")
 
         # Lock, a wrong PIN, then the right one.
@@ -366,6 +377,8 @@ def main():
         assert codes == ["ehealth_book", "vneid_l2"], actions
         statuses = sorted(a["outcome"]["status"] for a in actions)
         assert statuses == ["done", "follow_up"], actions
+        follow_up = next(a["outcome"] for a in actions if a["outcome"]["status"] == "follow_up")
+        assert follow_up.get("due") == due.isoformat(), follow_up
         log("the server has the household, both residents and the visit with its two actions")
 
         (ART / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")

@@ -214,14 +214,23 @@ pub struct TeamMonthView {
     pub meets_quota: bool,
     pub households_helped: usize,
     pub members: Vec<MemberLine>,
+    pub by_action: Vec<ActionCount>,
+    /// Every action recorded this month by how it ended.
+    pub by_outcome: Vec<ActionCount>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ConflictView {
     pub what: String,
+    /// Whose record: the household head's or the resident's name.
+    pub subject: String,
+    /// The household to open, when the record still exists here.
+    pub household_id: Option<HouseholdId>,
     pub field: String,
     pub kept_value: String,
     pub lost_value: String,
+    /// When the losing edit was made (RFC 3339).
+    pub lost_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

@@ -1,11 +1,61 @@
 //! How numbers, dates and progress read in Vietnamese. Pure functions.
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate};
 use gocua_core::month::vietnam;
 
 /// 23/11/2026
 pub fn date_vi(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
+}
+
+/// "Thứ Hai, 30/11/2026": the weekday helps a member agree a day at the door.
+pub fn day_vi(d: NaiveDate) -> String {
+    use chrono::Weekday::*;
+    let weekday = match d.weekday() {
+        Mon => "Thứ Hai",
+        Tue => "Thứ Ba",
+        Wed => "Thứ Tư",
+        Thu => "Thứ Năm",
+        Fri => "Thứ Sáu",
+        Sat => "Thứ Bảy",
+        Sun => "Chủ nhật",
+    };
+    format!("{weekday}, {}", date_vi(d))
+}
+
+/// A date as a member types it, day first: "30/11/2026", "30-11-2026",
+/// "30.11.2026", "30/11" (this year, or next year when that day has
+/// passed), or the ISO form "2026-11-30". `None` when it is no real date.
+pub fn parse_date_vi(input: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let s = input.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let parts: Vec<&str> = s
+        .split(['/', '-', '.', ' '])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let num = |p: &str| -> Option<u32> {
+        (p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit())).then(|| p.parse().ok())?
+    };
+    match parts.as_slice() {
+        [d, m, y] => {
+            let (d, m, y) = (num(d)?, num(m)?, num(y)?);
+            // "30/11/26" means 2026: nobody plans a follow-up a century away.
+            let y = if y < 100 { 2000 + y } else { y };
+            NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
+        }
+        [d, m] => {
+            let (d, m) = (num(d)?, num(m)?);
+            let this_year = NaiveDate::from_ymd_opt(today.year(), m, d)?;
+            if this_year >= today {
+                Some(this_year)
+            } else {
+                NaiveDate::from_ymd_opt(today.year() + 1, m, d)
+            }
+        }
+        _ => None,
+    }
 }
 
 /// "2026-11" → "tháng 11/2026"; anything else is shown as it is.
@@ -68,6 +118,30 @@ pub fn age_vi(age: i32, birth_year: i32) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn typed_dates_read_day_first() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_date_vi("30/11/2026", today), d(2026, 11, 30));
+        assert_eq!(parse_date_vi(" 3-12-2026 ", today), d(2026, 12, 3));
+        assert_eq!(parse_date_vi("3.12.26", today), d(2026, 12, 3));
+        assert_eq!(parse_date_vi("2026-12-03", today), d(2026, 12, 3));
+        // Without a year: the next such day.
+        assert_eq!(parse_date_vi("30/11", today), d(2026, 11, 30));
+        assert_eq!(parse_date_vi("5/1", today), d(2027, 1, 5));
+        // 11/30 is no date when the day comes first.
+        assert_eq!(parse_date_vi("11/30/2026", today), None);
+        assert_eq!(parse_date_vi("31/11/2026", today), None);
+        assert_eq!(parse_date_vi("", today), None);
+        assert_eq!(parse_date_vi("ngày mai", today), None);
+        assert_eq!(parse_date_vi("1/1/99999", today), None);
+        assert_eq!(day_vi(today), "Thứ Hai, 23/11/2026");
+        assert_eq!(
+            day_vi(today + chrono::Duration::days(6)),
+            "Chủ nhật, 29/11/2026"
+        );
+    }
+
     use super::*;
 
     #[test]

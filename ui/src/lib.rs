@@ -9,6 +9,7 @@
 
 pub mod api;
 mod app;
+pub mod chart;
 mod ctx;
 pub mod format;
 pub mod forms;

@@ -40,19 +40,22 @@ pub struct VisitDraft {
     pub open: Vec<ResidentId>,
     pub actions: Vec<DraftAction>,
     pub note: String,
-    /// Default due date offered for a follow-up.
-    pub default_due: NaiveDate,
+}
+
+/// The due date a follow-up starts with: a week on, the usual rhythm of
+/// a team's rounds.
+pub fn default_due(today: NaiveDate) -> NaiveDate {
+    today + chrono::Duration::days(7)
 }
 
 impl VisitDraft {
-    pub fn new(household_id: HouseholdId, today: NaiveDate) -> Self {
+    pub fn new(household_id: HouseholdId) -> Self {
         VisitDraft {
             household_id,
             outcome: VisitOutcome::Met,
             open: Vec::new(),
             actions: Vec::new(),
             note: String::new(),
-            default_due: today + chrono::Duration::days(7),
         }
     }
 
@@ -117,8 +120,8 @@ impl VisitDraft {
         for a in &self.actions {
             let outcome = match &a.mark {
                 Mark::Done => ActionOutcome::Done,
-                Mark::FollowUp(due) => match NaiveDate::parse_from_str(due.trim(), "%Y-%m-%d") {
-                    Ok(d) if d >= today => ActionOutcome::FollowUp { due: d },
+                Mark::FollowUp(due) => match crate::format::parse_date_vi(due, today) {
+                    Some(d) if d >= today => ActionOutcome::FollowUp { due: d },
                     _ => {
                         let m = ValidationError::FollowUpDue.message_vi();
                         if !problems.contains(&m) {
@@ -175,7 +178,7 @@ mod tests {
     fn two_taps_record_a_done_action_and_a_third_changes_its_mark() {
         let today = day("2026-11-20");
         let r = ResidentId::new();
-        let mut d = VisitDraft::new(HouseholdId::new(), today);
+        let mut d = VisitDraft::new(HouseholdId::new());
         d.apply(Msg::ToggleResident(r));
         d.apply(Msg::ToggleAction(r, code("vneid_l2")));
         d.apply(Msg::ToggleAction(r, code("bank_account")));
@@ -202,8 +205,8 @@ mod tests {
     fn a_follow_up_needs_a_date_not_before_today() {
         let today = day("2026-11-20");
         let r = ResidentId::new();
-        let mut d = VisitDraft::new(HouseholdId::new(), today);
-        assert_eq!(d.default_due, day("2026-11-27"));
+        let mut d = VisitDraft::new(HouseholdId::new());
+        assert_eq!(default_due(today), day("2026-11-27"));
         d.apply(Msg::ToggleAction(r, code("ehealth_book")));
         d.apply(Msg::SetMark(
             r,
@@ -218,10 +221,11 @@ mod tests {
             Mark::FollowUp(String::new()),
         ));
         assert!(d.to_entry(today).is_err());
+        // What the member types, day first, as on paper.
         d.apply(Msg::SetMark(
             r,
             code("ehealth_book"),
-            Mark::FollowUp("2026-12-01".into()),
+            Mark::FollowUp("1/12/2026".into()),
         ));
         let e = d.to_entry(today).unwrap();
         assert_eq!(
@@ -236,7 +240,7 @@ mod tests {
     fn nobody_at_home_clears_the_actions_and_keeps_the_note() {
         let today = day("2026-11-20");
         let r = ResidentId::new();
-        let mut d = VisitDraft::new(HouseholdId::new(), today);
+        let mut d = VisitDraft::new(HouseholdId::new());
         d.apply(Msg::ToggleAction(r, code("vneid_l2")));
         d.apply(Msg::SetNote("  Hẹn chiều mai  ".into()));
         d.apply(Msg::SetOutcome(VisitOutcome::NotAtHome));

@@ -8,7 +8,7 @@ use gocua_core::{
     ActionOutcome, Household, HouseholdId, HouseholdInput, Resident, ResidentId, ResidentInput,
     VillageId, VisitForm, VisitId, VisitOutcome,
 };
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 impl Batch<'_> {
@@ -120,7 +120,42 @@ pub struct SearchHit {
     pub matched_resident: Option<String>,
 }
 
+/// Whose record a change touched, as a leader reads a log line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordSubject {
+    pub household_id: HouseholdId,
+    /// The resident's name for a resident, else the household head's.
+    pub name: String,
+}
+
 impl Store {
+    /// The household (and resident) a household or resident id names, if
+    /// this device holds it. Visits and actions name no one here.
+    pub fn record_subject(
+        &self,
+        entity: &str,
+        id: &str,
+    ) -> Result<Option<RecordSubject>, StoreError> {
+        let sql = match entity {
+            "household" => "SELECT id, head_name FROM households WHERE id = ?1",
+            "resident" => "SELECT household_id, full_name FROM residents WHERE id = ?1",
+            _ => return Ok(None),
+        };
+        let row = self
+            .conn()
+            .prepare_cached(sql)?
+            .query_row(params![id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()?;
+        Ok(row.and_then(|(household, name)| {
+            Some(RecordSubject {
+                household_id: household.parse().ok()?,
+                name,
+            })
+        }))
+    }
+
     pub fn household(&self, id: HouseholdId) -> Result<HouseholdDetail, StoreError> {
         let conn = self.conn();
         let (household, village_name) = conn

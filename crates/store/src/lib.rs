@@ -25,7 +25,7 @@ mod visits;
 pub use batch::Batch;
 pub use error::StoreError;
 pub use gocua_core::OrgSnapshot;
-pub use households::{HouseholdDetail, ResidentDetail, SearchHit, VisitSummary};
+pub use households::{HouseholdDetail, RecordSubject, ResidentDetail, SearchHit, VisitSummary};
 pub use open::{DbKey, DeviceInfo};
 pub use queries::{FollowUpItem, Worklist, WorklistHousehold};
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};

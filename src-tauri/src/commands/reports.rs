@@ -44,14 +44,61 @@ pub struct TeamMonthView {
     pub meets_quota: bool,
     pub households_helped: usize,
     pub members: Vec<MemberLine>,
+    pub by_action: Vec<ActionCount>,
+    /// Every action recorded this month by how it ended.
+    pub by_outcome: Vec<ActionCount>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ConflictView {
     pub what: String,
+    /// Whose record: the household head's or the resident's name.
+    pub subject: String,
+    /// The household to open, when the record still exists here.
+    pub household_id: Option<gocua_core::HouseholdId>,
     pub field: String,
     pub kept_value: String,
     pub lost_value: String,
+    /// When the losing edit was made (RFC 3339).
+    pub lost_at: String,
+}
+
+/// How each action ended, in the order a leader reads them.
+fn outcome_counts(by_outcome: &BTreeMap<&'static str, usize>) -> Vec<ActionCount> {
+    [
+        ("done", "Đã xong"),
+        ("follow_up", "Hẹn quay lại"),
+        ("not_possible", "Không thực hiện được"),
+    ]
+    .iter()
+    .map(|(code, label)| ActionCount {
+        name_vi: (*label).to_string(),
+        count: by_outcome.get(code).copied().unwrap_or(0),
+    })
+    .collect()
+}
+
+/// A stored field value as a member reads it: text without quotes, yes/no
+/// for flags, a dash for nothing.
+fn value_vi(json: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(serde_json::Value::String(s)) if s.is_empty() => "(trống)".into(),
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Bool(true)) => "có".into(),
+        Ok(serde_json::Value::Bool(false)) => "không".into(),
+        Ok(serde_json::Value::Null) => "(trống)".into(),
+        Ok(v) => v.to_string(),
+        Err(_) => json.to_string(),
+    }
+}
+
+/// The wall-clock time of an HLC stamp, as RFC 3339.
+fn stamp_time(hlc: &str) -> String {
+    hlc.parse::<gocua_core::Hlc>()
+        .ok()
+        .and_then(|h| chrono::DateTime::from_timestamp_millis(i64::try_from(h.wall_ms).ok()?))
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
 }
 
 fn counts(
@@ -139,6 +186,8 @@ fn team_month_of(s: &Store) -> ApiResult<TeamMonthView> {
         meets_quota: t.meets_quota,
         households_helped: t.households_helped,
         members,
+        by_action: counts(&t.by_action, &s.catalogue()?),
+        by_outcome: outcome_counts(&t.by_outcome),
     })
 }
 
@@ -178,19 +227,54 @@ fn field_vi(field: &str) -> String {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_values_read_as_words() {
+        assert_eq!(value_vi("\"Nguyễn Văn An\""), "Nguyễn Văn An");
+        assert_eq!(value_vi("true"), "có");
+        assert_eq!(value_vi("false"), "không");
+        assert_eq!(value_vi("null"), "(trống)");
+        assert_eq!(value_vi("1956"), "1956");
+        assert_eq!(value_vi("not json"), "not json");
+    }
+
+    #[test]
+    fn a_stamp_reads_as_its_wall_time() {
+        let device = gocua_core::DeviceId::new();
+        let stamp = gocua_core::Hlc {
+            wall_ms: 1_795_000_000_000,
+            counter: 3,
+            device,
+        };
+        assert_eq!(stamp_time(&stamp.to_string()), "2026-11-18T11:06:40+00:00");
+        assert_eq!(stamp_time("garbage"), "");
+    }
+}
+
 #[tauri::command(rename_all = "snake_case")]
 pub async fn conflicts(state: State<'_, AppState>) -> ApiResult<Vec<ConflictView>> {
     blocking(&state, |inner| {
         inner.with_store(true, |s| {
-            Ok(s.conflicts(50)?
+            s.conflicts(50)?
                 .into_iter()
-                .map(|c| ConflictView {
-                    what: entity_vi(&c.entity).to_string(),
-                    field: field_vi(&c.field),
-                    kept_value: c.kept_value,
-                    lost_value: c.lost_value,
+                .map(|c| {
+                    let subject = s.record_subject(&c.entity, &c.entity_id)?;
+                    Ok(ConflictView {
+                        what: entity_vi(&c.entity).to_string(),
+                        subject: subject
+                            .as_ref()
+                            .map_or_else(String::new, |x| x.name.clone()),
+                        household_id: subject.map(|x| x.household_id),
+                        field: field_vi(&c.field),
+                        kept_value: value_vi(&c.kept_value),
+                        lost_value: value_vi(&c.lost_value),
+                        lost_at: stamp_time(&c.lost_hlc),
+                    })
                 })
-                .collect())
+                .collect()
         })
     })
     .await

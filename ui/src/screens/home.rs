@@ -3,6 +3,7 @@
 //! progress, and what the server refused (the quarantine), with why.
 
 use crate::api::{self, MyMonth, SyncStatus};
+use crate::chart::{Bar, BarChart};
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
 use crate::ipc::ApiError;
@@ -80,11 +81,8 @@ fn month_card(month: &Load<MyMonth>, ctx: &AppCtx) -> Html {
                         </button>
                     </div>
                     if !m.by_action.is_empty() {
-                        <ul class="by-action">
-                            { for m.by_action.iter().map(|a| html! {
-                                <li><span>{ &a.name_vi }</span><strong>{ a.count }</strong></li>
-                            }) }
-                        </ul>
+                        <BarChart caption="Lượt hỗ trợ theo nội dung" unit="lượt" testid="my-by-action"
+                            bars={m.by_action.iter().map(|a| Bar { label: a.name_vi.clone(), value: a.count }).collect::<Vec<_>>()} />
                     }
                 </section>
             }

@@ -2,8 +2,9 @@
 //! the team against 50 assists — and the log of edits that lost a
 //! concurrent change during sync.
 
-use crate::api::{self, ConflictView, TeamMonthView};
-use crate::ctx::{Load, use_api};
+use crate::api::{self, ActionCount, ConflictView, TeamMonthView};
+use crate::chart::{Bar, BarChart};
+use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
 use crate::widgets::{ErrorBanner, Loading, Meter, TopBar};
 use yew::prelude::*;
@@ -12,12 +13,13 @@ use yew::prelude::*;
 pub fn TeamScreen() -> Html {
     let month = use_api((), |_| api::team_month());
     let conflicts = use_api((), |_| api::conflicts());
+    let ctx = use_context::<AppCtx>().expect("inside the app");
     html! {
         <main class="screen" data-screen="team">
             <TopBar title="Kết quả của tổ" />
             { team(&month) }
             <h2>{ "Nhật ký xung đột khi đồng bộ" }</h2>
-            { conflict_list(&conflicts) }
+            { conflict_list(&conflicts, &ctx.go) }
         </main>
     }
 }
@@ -33,6 +35,12 @@ fn team(month: &Load<TeamMonthView>) -> Html {
                     <Meter label="Lượt hỗ trợ của tổ" value={t.assists} quota={t.quota} unit="lượt" />
                     <p class="muted">{ format!("{} hộ đã được hỗ trợ", t.households_helped) }</p>
                 </section>
+                <section class="card">
+                    <BarChart caption="Số hộ mỗi tổ viên đã hỗ trợ" unit="hộ" testid="members-chart"
+                        goal={t.members.first().map(|m| m.quota)}
+                        bars={t.members.iter().map(|m| Bar { label: m.name.clone(), value: m.households_helped }).collect::<Vec<_>>()} />
+                    <p class="muted">{ below_quota_vi(t) }</p>
+                </section>
                 <table class="members">
                     <thead><tr><th>{ "Tổ viên" }</th><th>{ "Hộ" }</th><th>{ "Lượt" }</th></tr></thead>
                     <tbody>
@@ -45,12 +53,70 @@ fn team(month: &Load<TeamMonthView>) -> Html {
                         }) }
                     </tbody>
                 </table>
+                if t.by_outcome.iter().any(|o| o.count > 0) {
+                    <section class="card">
+                        <BarChart caption="Kết quả các nội dung đã làm" unit="lượt" testid="outcome-chart"
+                            bars={bars(&t.by_outcome)} />
+                        if !t.by_action.is_empty() {
+                            <BarChart caption="Lượt hỗ trợ theo nội dung" unit="lượt" testid="team-by-action"
+                                bars={bars(&t.by_action)} />
+                        }
+                    </section>
+                }
             </>
         },
     }
 }
 
-fn conflict_list(list: &Load<Vec<ConflictView>>) -> Html {
+fn bars(counts: &[ActionCount]) -> Vec<Bar> {
+    counts
+        .iter()
+        .map(|c| Bar {
+            label: c.name_vi.clone(),
+            value: c.count,
+        })
+        .collect()
+}
+
+fn below_quota_vi(t: &TeamMonthView) -> String {
+    match t.members.iter().filter(|m| !m.meets_quota).count() {
+        0 => "Mọi tổ viên đã đạt chỉ tiêu hộ của tháng.".to_string(),
+        n => format!(
+            "{n}/{} tổ viên chưa đạt chỉ tiêu hộ của tháng.",
+            t.members.len()
+        ),
+    }
+}
+
+/// One lost edit: whose record, which field, what was kept and what was
+/// set aside, when; tapping it opens the household to check with the member.
+fn conflict_row(c: &ConflictView, go: &Callback<Route>) -> Html {
+    let title = if c.subject.is_empty() {
+        format!("{} – {}", c.what, c.field)
+    } else {
+        format!("{} {} – {}", c.what, c.subject, c.field)
+    };
+    let body = html! {
+        <>
+            <strong>{ title }</strong>
+            <small>{ format!("Đang dùng: {}", c.kept_value) }</small>
+            <small>{ format!("Bị thay: {}", c.lost_value) }</small>
+            if !c.lost_at.is_empty() {
+                <small class="muted">{ format!("Sửa lúc {}", format::datetime_vi(&c.lost_at)) }</small>
+            }
+        </>
+    };
+    match c.household_id {
+        Some(id) => {
+            let go = go.clone();
+            let onclick = Callback::from(move |_: MouseEvent| go.emit(Route::Household(id)));
+            html! { <li class="conflict"><button class="row" {onclick}>{ body }</button></li> }
+        }
+        None => html! { <li class="conflict"><div class="row">{ body }</div></li> },
+    }
+}
+
+fn conflict_list(list: &Load<Vec<ConflictView>>, go: &Callback<Route>) -> Html {
     match list {
         Load::Loading => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBanner error={Some(e.clone())} /> },
@@ -58,13 +124,8 @@ fn conflict_list(list: &Load<Vec<ConflictView>>) -> Html {
             html! { <p class="muted">{ "Không có xung đột nào." }</p> }
         }
         Load::Ready(l) => html! {
-            <ul class="rows">
-                { for l.iter().map(|c| html! {
-                    <li class="conflict">
-                        <strong>{ format!("{} – {}", c.what, c.field) }</strong>
-                        <small>{ format!("Giữ: {} · Bỏ: {}", c.kept_value, c.lost_value) }</small>
-                    </li>
-                }) }
+            <ul class="rows" data-testid="conflicts">
+                { for l.iter().map(|c| conflict_row(c, go)) }
             </ul>
         },
     }

@@ -5,7 +5,8 @@
 
 use crate::api::{self, ChecklistStatus, ResidentDetail};
 use crate::ctx::{AppCtx, Load, Route, use_api};
-use crate::visit_draft::{Mark, Msg, VisitDraft};
+use crate::format;
+use crate::visit_draft::{Mark, Msg, VisitDraft, default_due};
 use crate::widgets::{ErrorBanner, Loading, TopBar};
 use gocua_core::rules::is_eligible;
 use gocua_core::{CannotReason, CatalogueEntry, HouseholdId, VisitOutcome};
@@ -74,7 +75,7 @@ fn VisitForm(props: &FormProps) -> Html {
     let today = ctx.session.today;
     let draft = {
         let id = props.id;
-        use_reducer(move || Draft(VisitDraft::new(id, today)))
+        use_reducer(move || Draft(VisitDraft::new(id)))
     };
     let problems = use_state(Vec::<String>::new);
     let failure = use_state(|| None::<crate::ipc::ApiError>);
@@ -209,7 +210,7 @@ fn resident_block(
                 </div>
                 { for d.actions.iter().filter(|a| a.resident_id == rid).map(|a| {
                     let name = catalogue.iter().find(|c| c.code == a.action).map(|c| c.name_vi.clone()).unwrap_or_else(|| a.action.to_string());
-                    mark_row(rid, a.action.clone(), name, &a.mark, draft, d.default_due)
+                    mark_row(rid, a.action.clone(), name, &a.mark, draft, today)
                 }) }
             }
         </section>
@@ -222,7 +223,7 @@ fn mark_row(
     name: String,
     mark: &Mark,
     draft: &UseReducerHandle<Draft>,
-    default_due: chrono::NaiveDate,
+    today: chrono::NaiveDate,
 ) -> Html {
     let set = |m: Mark| {
         let (draft, code) = (draft.clone(), code.clone());
@@ -245,18 +246,43 @@ fn mark_row(
     let detail = match mark {
         Mark::Done => html! {},
         Mark::FollowUp(due) => {
-            let (draft, code) = (draft.clone(), code.clone());
-            let oninput = Callback::from(move |e: InputEvent| {
-                let v = e.target_unchecked_into::<HtmlInputElement>().value();
-                draft.dispatch(Msg::SetMark(rid, code.clone(), Mark::FollowUp(v)));
-            });
-            let read = chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d")
-                .map(|d| format!("Hẹn ngày {}", crate::format::date_vi(d)))
-                .unwrap_or_else(|_| "Chọn ngày hẹn".to_string());
+            let typed = {
+                let (draft, code) = (draft.clone(), code.clone());
+                Callback::from(move |e: InputEvent| {
+                    let v = e.target_unchecked_into::<HtmlInputElement>().value();
+                    draft.dispatch(Msg::SetMark(rid, code.clone(), Mark::FollowUp(v)));
+                })
+            };
+            let picked = format::parse_date_vi(due, today);
+            // A few taps cover nearly every follow-up; typing is the fallback.
+            let quick = |days: i64, label: &'static str| {
+                let day = today + chrono::Duration::days(days);
+                let on = picked == Some(day);
+                html! {
+                    <button type="button" class={classes!("choice", "small", on.then_some("on"))}
+                        aria-pressed={on.to_string()} onclick={set(Mark::FollowUp(format::date_vi(day)))}>{ label }</button>
+                }
+            };
+            let (read, bad) = match picked {
+                Some(d) if d >= today => (format!("Hẹn {}", format::day_vi(d)), false),
+                Some(_) => ("Ngày hẹn không được trước hôm nay".to_string(), true),
+                None if due.trim().is_empty() => ("Chọn hoặc nhập ngày hẹn".to_string(), true),
+                None => (
+                    "Ngày chưa đúng: nhập ngày/tháng/năm, ví dụ 30/11/2026".to_string(),
+                    true,
+                ),
+            };
             html! {
-                <label class="field inline"><span>{ "Ngày hẹn" }</span>
-                    <input type="date" value={due.clone()} {oninput} />
-                    <small class="muted">{ read }</small></label>
+                <div class={classes!("field", "follow-up", bad.then_some("bad"))}><span>{ "Ngày hẹn quay lại" }</span>
+                    <div class="choices">
+                        { quick(1, "Ngày mai") }
+                        { quick(3, "3 ngày") }
+                        { quick(7, "1 tuần") }
+                        { quick(14, "2 tuần") }
+                    </div>
+                    <input type="text" inputmode="numeric" autocomplete="off" placeholder="ngày/tháng/năm"
+                        aria-label="Ngày hẹn (ngày/tháng/năm)" value={due.clone()} oninput={typed} />
+                    <small class={if bad { "msg" } else { "muted" }} data-testid="due-read">{ read }</small></div>
             }
         }
         Mark::NotPossible(reason) => {
@@ -283,7 +309,7 @@ fn mark_row(
             <strong>{ name }</strong>
             <div class="choices">
                 { button(0, "Đã xong", Mark::Done) }
-                { button(1, "Hẹn quay lại", Mark::FollowUp(default_due.format("%Y-%m-%d").to_string())) }
+                { button(1, "Hẹn quay lại", Mark::FollowUp(format::date_vi(default_due(today)))) }
                 { button(2, "Không thực hiện được", Mark::NotPossible(CannotReason::NoSmartphone)) }
             </div>
             { detail }
