@@ -179,6 +179,7 @@ pub fn run(args: AdminArgs) -> Result<()> {
                 );
             }
         }
+        AdminCommand::Import(a) => crate::import::run(&db, a, json)?,
         AdminCommand::Demo { villages, target } => {
             let org = demo_org(villages as usize);
             db.import_org(&org)?;

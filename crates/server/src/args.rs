@@ -110,6 +110,9 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Import the commune's household and resident lists (.xlsx or .csv);
+    /// problems are reported in FILE.loi-nhap.csv beside it.
+    Import(crate::import::ImportArgs),
     /// Create a demo commune (villages, one team of three each, an officer)
     /// and an enrollment code for its first member.
     Demo {

@@ -9,6 +9,7 @@ mod app;
 mod args;
 mod error;
 mod extract;
+mod import;
 mod limit;
 mod qr;
 mod routes;

@@ -1,0 +1,383 @@
+//! `gocua-server admin import FILE`: the commune's household and resident
+//! lists (Excel `.xlsx` or `.csv`) into the server, for the village teams'
+//! devices to pull.
+//!
+//! The file is read (`sheet`), its columns recognised (`columns`), each row
+//! read (`rows`, `cells`) and grouped into households (`group`, which also
+//! states the decisions on errors, duplicates and consent); the households
+//! are written by `gocua_store::central` in one transaction, and a report of
+//! every problem is written beside the input (`report`). CCCD numbers are
+//! hashed with the commune's secret as the row is read and are never
+//! printed, logged or stored: the report shows them masked.
+
+mod cells;
+mod columns;
+mod group;
+mod report;
+mod rows;
+mod sheet;
+
+use anyhow::{Result, anyhow, bail};
+use chrono::Utc;
+use clap::Args;
+use columns::{Field, Layout};
+use gocua_core::CommuneId;
+use gocua_core::month::local_date;
+use gocua_store::central::{CentralDb, ImportCounts, ImportError};
+use indicatif::{ProgressBar, ProgressStyle};
+use report::{Level, Problem};
+use serde::Serialize;
+use sheet::{Sheet, SheetRow};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The registry file: .xlsx, or .csv in UTF-8 (with or without BOM;
+    /// comma, semicolon or tab).
+    pub file: PathBuf,
+    /// The village of every row (name or id). Without it, each row's
+    /// Thôn/Xóm column says (a whole commune in one file).
+    #[arg(long)]
+    pub village: Option<String>,
+    /// The commune (id); needed only when the server holds several and
+    /// no --village id says which.
+    #[arg(long)]
+    pub commune: Option<String>,
+    /// The worksheet to read (default: the first with a header row).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Check the file and write the report, but import nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    file: PathBuf,
+    sheet: String,
+    header_row: usize,
+    report: PathBuf,
+    dry_run: bool,
+    #[serde(flatten)]
+    stats: group::Stats,
+    /// What was written (None for a dry run).
+    imported: Option<ImportCounts>,
+    unknown_columns: Vec<String>,
+    problems: usize,
+    elapsed_ms: u128,
+}
+
+pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
+    let started = Instant::now();
+    let commune = args
+        .commune
+        .as_deref()
+        .map(|c| {
+            c.parse::<CommuneId>()
+                .map_err(|e| anyhow!("--commune '{c}': {e}"))
+        })
+        .transpose()?;
+    let village_id = args.village.as_deref().and_then(|v| v.parse().ok());
+    let target = db
+        .import_target(commune, village_id)
+        .map_err(import_error)?;
+    let village = match &args.village {
+        None => None,
+        Some(v) => Some(
+            rows::find_village(&target.villages, v)
+                .ok_or_else(|| {
+                    anyhow!(
+                        "Không có thôn/xóm \"{v}\" trong xã {} (no such village).",
+                        target.commune.name
+                    )
+                })?
+                .id,
+        ),
+    };
+
+    let sheets = sheet::read(&args.file)?;
+    let (sheet, layout) = pick(sheets, args.sheet.as_deref())?;
+    let persons = layout.has(Field::FullName);
+    let pair = layout.has(Field::BirthMale) && layout.has(Field::BirthFemale);
+    if village.is_none() && !layout.has(Field::Village) {
+        bail!(
+            "Tệp không có cột Thôn/Xóm: hãy chọn thôn/xóm bằng --village (the file has no \
+             village column: pass --village)."
+        );
+    }
+    if persons && !(layout.has(Field::Birth) || pair) {
+        bail!("Tệp thiếu cột Năm sinh (no birth year column).");
+    }
+    if persons && !(layout.has(Field::Sex) || pair) {
+        bail!("Tệp thiếu cột Giới tính (no sex column).");
+    }
+
+    let mut problems = column_notices(&layout);
+    let (data, skipped) = data_rows(&sheet, &layout);
+    problems.extend(skipped);
+    let ctx = rows::Context {
+        layout: &layout,
+        villages: &target.villages,
+        village,
+        secret: &target.secret,
+        today: local_date(Utc::now()),
+        persons,
+    };
+    let bar = progress(data.len(), "Đọc tệp");
+    let read: Vec<rows::RowData> = data
+        .iter()
+        .map(|r| {
+            bar.inc(1);
+            ctx.read(r)
+        })
+        .collect();
+    bar.finish_and_clear();
+    let plan = group::plan(&ctx, target.commune.id, read);
+    problems.extend(plan.problems);
+
+    let report_path = report::path_for(&args.file);
+    let imported = if args.dry_run {
+        None
+    } else {
+        let bar = progress(plan.households.len(), "Ghi vào máy chủ");
+        let result =
+            db.import_registry(target.commune.id, &plan.households, Utc::now(), &mut |n| {
+                bar.set_position(n as u64)
+            });
+        bar.finish_and_clear();
+        match result {
+            Ok(counts) => Some(counts),
+            Err(e) => {
+                // Nothing was written: say so in the report too.
+                problems.push(Problem {
+                    row: match &e {
+                        ImportError::Refused { tag, .. } => Some(*tag),
+                        _ => None,
+                    },
+                    column: String::new(),
+                    level: Level::Error,
+                    value: String::new(),
+                    message: e.message_vi(),
+                });
+                report::write(&report_path, &problems)?;
+                return Err(import_error(e));
+            }
+        }
+    };
+    report::write(&report_path, &problems)?;
+
+    let summary = Summary {
+        file: args.file.clone(),
+        sheet: sheet.name.clone(),
+        header_row: layout.header_row,
+        report: report_path,
+        dry_run: args.dry_run,
+        stats: plan.stats,
+        imported,
+        unknown_columns: layout
+            .columns
+            .iter()
+            .filter(|c| c.field.is_none() && !c.header.is_empty())
+            .map(|c| c.header.clone())
+            .collect(),
+        problems: problems.len(),
+        elapsed_ms: started.elapsed().as_millis(),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print_summary(&summary);
+    }
+    Ok(())
+}
+
+fn import_error(e: ImportError) -> anyhow::Error {
+    anyhow!("{}\nerror: {e}", e.message_vi())
+}
+
+/// The sheet asked for, or the first with a header row.
+fn pick(sheets: Vec<Sheet>, wanted: Option<&str>) -> Result<(Sheet, Layout)> {
+    let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
+    for s in sheets {
+        if wanted.is_some_and(|w| w != s.name) {
+            continue;
+        }
+        if let Some(layout) = columns::layout(&s) {
+            return Ok((s, layout));
+        }
+    }
+    match wanted {
+        Some(w) if !names.iter().any(|n| n == w) => bail!(
+            "Không có trang tính \"{w}\" (các trang: {}).",
+            names.join(", ")
+        ),
+        _ => bail!(
+            "Không tìm thấy dòng tiêu đề: cần ít nhất cột \"Họ và tên\" (hoặc \"Chủ hộ\") và \
+             một cột khác như \"Năm sinh\" (no header row found)."
+        ),
+    }
+}
+
+/// Notices about columns: those not used, those repeating another.
+fn column_notices(layout: &Layout) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut seen: Vec<(Field, String)> = Vec::new();
+    for c in &layout.columns {
+        match c.field {
+            None if !c.header.is_empty() => out.push(Problem::new(
+                layout.header_row,
+                c.label(),
+                Level::Notice,
+                "Cột không dùng đến: bỏ qua (chỉ nhập những thông tin công việc cần).".into(),
+            )),
+            Some(f) if f != Field::Address && f != Field::Skip => {
+                if let Some((_, first)) = seen.iter().find(|(s, _)| *s == f) {
+                    out.push(Problem::new(
+                        layout.header_row,
+                        c.label(),
+                        Level::Notice,
+                        format!("Cột trùng ý nghĩa với cột {first}: bỏ qua."),
+                    ));
+                } else {
+                    seen.push((f, c.label()));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The rows holding data: blank rows, rows with nothing to import, and the
+/// block under the table (signatures, totals) are left out; the last two
+/// with a notice.
+fn data_rows<'s>(sheet: &'s Sheet, layout: &Layout) -> (Vec<&'s SheetRow>, Vec<Problem>) {
+    let used = |row: &SheetRow, pred: &dyn Fn(Field) -> bool| {
+        layout
+            .columns
+            .iter()
+            .filter(|c| c.field.is_some_and(pred))
+            .filter(|c| !row.get(c.index).is_empty())
+            .count()
+    };
+    let mut notices = Vec::new();
+    let mut rows: Vec<&SheetRow> = Vec::new();
+    for row in sheet.rows.iter().skip(layout.first_data) {
+        if row.is_blank() {
+            continue;
+        }
+        if used(row, &|f| f != Field::Skip) == 0 {
+            // Numbered but empty lines of a form: nothing to say.
+            let other = row.cells.iter().enumerate().any(|(i, c)| {
+                !c.is_empty()
+                    && layout
+                        .columns
+                        .get(i)
+                        .is_none_or(|col| col.field != Some(Field::Skip))
+            });
+            if other {
+                notices.push(Problem::new(
+                    row.number,
+                    "",
+                    Level::Notice,
+                    "Dòng không có thông tin nào cần nhập: bỏ qua.".into(),
+                ));
+            }
+            continue;
+        }
+        rows.push(row);
+    }
+    // Signatures and totals under the table: a run of rows at the end with
+    // at most one value, or none in the columns only real rows fill.
+    let data_field = |f: Field| {
+        matches!(
+            f,
+            Field::Birth
+                | Field::BirthMale
+                | Field::BirthFemale
+                | Field::Sex
+                | Field::Village
+                | Field::Phone
+                | Field::CitizenId
+                | Field::Relation
+                | Field::HouseholdCode
+        )
+    };
+    let footer = |row: &SheetRow| {
+        row.cells.iter().filter(|c| !c.is_empty()).count() <= 1 || used(row, &data_field) == 0
+    };
+    let tail = rows.iter().rev().take_while(|r| footer(r)).count();
+    if tail > 0 && tail < rows.len() {
+        for row in rows.drain(rows.len() - tail..) {
+            notices.push(Problem::new(
+                row.number,
+                "",
+                Level::Notice,
+                "Dòng cuối bảng (chữ ký, tổng cộng…), không phải dữ liệu: bỏ qua.".into(),
+            ));
+        }
+    }
+    (rows, notices)
+}
+
+/// A progress bar on the terminal, for large files; nothing when stderr
+/// is not a terminal (scripts, logs, tests).
+fn progress(len: usize, what: &'static str) -> ProgressBar {
+    if len < 200 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg:16} [{bar:40}] {human_pos}/{human_len} ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what);
+    bar
+}
+
+fn print_summary(s: &Summary) {
+    let st = &s.stats;
+    println!(
+        "Tệp {} (trang tính \"{}\", dòng tiêu đề {}).",
+        s.file.display(),
+        s.sheet,
+        s.header_row
+    );
+    println!(
+        "Đọc {} dòng: {} hộ, {} nhân khẩu.",
+        st.rows, st.households_in_file, st.residents_in_file
+    );
+    match &s.imported {
+        None => println!(
+            "Chạy thử: chưa ghi gì. Sẵn sàng nhập {} hộ.",
+            st.households_ready
+        ),
+        Some(c) => println!(
+            "Đã nhập mới {} hộ, {} nhân khẩu; đã có từ trước {} hộ, {} nhân khẩu.",
+            c.households_added, c.residents_added, c.households_existing, c.residents_existing
+        ),
+    }
+    if st.households_held_back > 0 || st.rows_with_errors > 0 {
+        println!(
+            "Chưa nhập {} hộ: {} dòng lỗi, {} dòng thuộc hộ có lỗi.",
+            st.households_held_back, st.rows_with_errors, st.rows_held_back
+        );
+    }
+    if st.duplicate_rows > 0 {
+        println!("Bỏ qua {} dòng trùng.", st.duplicate_rows);
+    }
+    if st.citizen_ids_without_consent > 0 {
+        println!(
+            "{} số CCCD không được lưu vì chưa có sự đồng ý.",
+            st.citizen_ids_without_consent
+        );
+    }
+    if !s.unknown_columns.is_empty() {
+        println!("Cột không dùng đến: {}.", s.unknown_columns.join(", "));
+    }
+    println!("Báo cáo ({} mục): {}", s.problems, s.report.display());
+    println!("Thời gian: {:.1} giây.", s.elapsed_ms as f64 / 1000.0);
+}
