@@ -763,6 +763,33 @@ fn the_organisation_is_built_by_the_admin_calls(backend: Backend) {
     let snap = db.org_snapshot(c.id).unwrap();
     assert_eq!(snap.teams[0].village_ids.len(), 2);
     assert_eq!(snap.members, vec![m]);
+
+    // A team's villages change as a whole; the scope follows at once.
+    let t2 = db.set_team_villages(t.id, &[v2.id, v2.id]).unwrap();
+    assert_eq!(t2.village_ids, vec![v2.id]);
+    assert_eq!(
+        db.authenticate(&e.token).unwrap().scope.village_ids,
+        vec![v2.id]
+    );
+    assert_eq!(
+        db.org_snapshot(c.id).unwrap().teams[0].village_ids,
+        vec![v2.id]
+    );
+    let v3 = db.add_village(other.id, "Thôn Xã Khác").unwrap();
+    assert!(matches!(
+        db.set_team_villages(t.id, &[v1.id, v3.id]),
+        Err(CentralError::OtherCommune { .. })
+    ));
+    assert!(db.set_team_villages(t.id, &[]).is_err());
+    assert!(matches!(
+        db.set_team_villages(gocua_core::TeamId::new(), &[v1.id]),
+        Err(CentralError::NotFound { .. })
+    ));
+    assert_eq!(
+        db.authenticate(&e.token).unwrap().scope.village_ids,
+        vec![v2.id],
+        "a refused change leaves the team as it was"
+    );
 }
 
 /// Four phones push at once into one commune while an officer's phone

@@ -304,3 +304,88 @@ fn sync_commands_explain_themselves_before_enrollment() {
     assert!(out.contains("Không có thay đổi nào bị cách ly"), "{out}");
     assert_eq!(ok(&d.db, &["--json", "quarantine", "list"]).trim(), "[]");
 }
+
+#[test]
+fn a_quarantined_change_is_retried_or_discarded_from_the_command_line() {
+    let d = device();
+    let village = d.org.villages[0].id.to_string();
+    for head in ["Hà Văn Một", "Hà Văn Hai"] {
+        ok(
+            &d.db,
+            &[
+                "household",
+                "add",
+                "--village",
+                &village,
+                "--head",
+                head,
+                "--address",
+                "Bản Lác",
+            ],
+        );
+    }
+    // The server refused both (as a sync would have settled it).
+    let (first, second) = {
+        let mut store = Store::open(&d.db, &DbKey::Passphrase(KEY.into())).unwrap();
+        let pending = store.outbox_pending(10).unwrap();
+        let refuse = |i: usize| gocua_store::PushRejection {
+            change_id: pending[i].change.id,
+            code: "out_of_scope".into(),
+            message: "Bản ghi thuộc thôn ngoài phạm vi.".into(),
+        };
+        store.settle_push(&[], &[refuse(0), refuse(1)]).unwrap();
+        let q = store.quarantine(10).unwrap();
+        (q[1].id.to_string(), q[0].id.to_string())
+    };
+    let list = ok(&d.db, &["quarantine", "list"]);
+    assert!(list.contains(&format!("#{first} ")), "{list}");
+    assert!(
+        list.contains("«Hà Văn Một»") && list.contains("Máy chủ từ chối"),
+        "{list}"
+    );
+
+    let out = ok(&d.db, &["quarantine", "retry", &first]);
+    assert!(
+        out.contains("Đã đưa lại thay đổi hộ gia đình «Hà Văn Một»"),
+        "{out}"
+    );
+    assert!(out.contains("lần đồng bộ tới sẽ gửi lại"), "{out}");
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&d.db, &["--json", "status"])).unwrap();
+    assert_eq!(
+        (status["unsent"].as_i64(), status["quarantined"].as_i64()),
+        (Some(1), Some(1))
+    );
+
+    let out = ok(
+        &d.db,
+        &["quarantine", "discard", &second, "--note", "Hộ nhập trùng"],
+    );
+    assert!(
+        out.contains("Đã bỏ thay đổi hộ gia đình «Hà Văn Hai»"),
+        "{out}"
+    );
+    assert!(out.contains("máy chủ sẽ không nhận"), "{out}");
+    let out = ok(&d.db, &["quarantine", "discarded"]);
+    assert!(
+        out.contains("«Hà Văn Hai»") && out.contains("ghi chú: Hộ nhập trùng"),
+        "{out}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&d.db, &["--json", "quarantine", "discarded"])).unwrap();
+    assert_eq!(json[0]["note"], "Hộ nhập trùng");
+    assert_eq!(json[0]["code"], "out_of_scope");
+    assert_eq!(ok(&d.db, &["--json", "quarantine", "list"]).trim(), "[]");
+
+    // Already handled: refused in plain words, with a code.
+    for cmd in ["retry", "discard"] {
+        let out = fails(&d.db, &["quarantine", cmd, &first]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("Lỗi: Không tìm thấy") && err.contains("[not_found]"),
+            "{err}"
+        );
+    }
+    let out = fails(&d.db, &["quarantine", "retry", "abc"]);
+    assert!(!out.stderr.is_empty());
+}

@@ -22,7 +22,7 @@ use gocua_core::{
     ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId, OrgSnapshot,
     ResidentInput, Sex, VillageId, VisitForm, VisitInput, VisitOutcome,
 };
-use gocua_store::{DbKey, QuarantineDirection, Store};
+use gocua_store::{DbKey, QuarantineDirection, RetryOutcome, Store};
 use gocua_sync::client::{self, SyncError, SyncReport};
 use gocua_sync::wire::EnrollmentPayload;
 use proxy::{Direction, FaultyProxy};
@@ -389,6 +389,86 @@ fn a_change_the_server_rejects_is_quarantined_and_the_rest_go_through() {
         .collect();
     heads.sort();
     assert_eq!(heads, ["Hộ Sau", "Hộ Trước"]);
+}
+
+#[test]
+fn a_refused_change_is_retried_once_the_server_allows_it_or_discarded_on_purpose() {
+    let place = Place::new(Backend::Sqlite);
+    let server = start(&place);
+    let commune = Commune::create(&place, &server);
+    let team = commune.team_members();
+    let (ours, theirs) = commune.villages();
+    let dir = TempDir::new().unwrap();
+    let mut lan = open(&dir, "lan.db");
+    client::enroll(
+        &mut lan,
+        &commune.first_payload,
+        None,
+        "Máy của Lan",
+        &options(),
+    )
+    .expect("enroll");
+    let wanted = add_household(&mut lan, theirs, "Hộ Cần Gửi Lại");
+    add_household(&mut lan, theirs, "Hộ Nhập Nhầm");
+    let r = sync(&mut lan);
+    assert_eq!((r.pushed_applied, r.rejected, r.quarantined), (0, 2, 2));
+    let held = |s: &Store, head: &str| {
+        s.quarantine(10)
+            .unwrap()
+            .into_iter()
+            .find(|q| q.change.fields["head_name"] == head)
+            .expect("quarantined")
+    };
+
+    // Too early: the server still refuses it, and it is held again.
+    let q = held(&lan, "Hộ Cần Gửi Lại");
+    assert_eq!(lan.retry_quarantined(q.id).unwrap(), RetryOutcome::Requeued);
+    let r = sync(&mut lan);
+    assert_eq!((r.pushed_applied, r.rejected, r.quarantined), (0, 1, 2));
+
+    // The commune gives Lan's team that village too: now it goes through.
+    let team_id = commune.org.teams[0].id.to_string();
+    let out = commune.admin(&[
+        "team",
+        "set-villages",
+        "--team",
+        &team_id,
+        "--village",
+        &ours.to_string(),
+        "--village",
+        &theirs.to_string(),
+    ]);
+    assert_eq!(out["village_ids"].as_array().unwrap().len(), 2);
+    let q = held(&lan, "Hộ Cần Gửi Lại");
+    assert_eq!(q.change.entity_id, wanted.0);
+    lan.retry_quarantined(q.id).unwrap();
+    let r = sync(&mut lan);
+    assert_eq!((r.pushed_applied, r.rejected, r.quarantined), (1, 0, 1));
+
+    // The other one was a mistake: given up on, recorded, never sent.
+    let q = held(&lan, "Hộ Nhập Nhầm");
+    let d = lan
+        .discard_quarantined(q.id, Some("Nhập nhầm thôn"))
+        .unwrap();
+    let r = sync(&mut lan);
+    assert_eq!(
+        (r.pushed_applied, r.rejected, r.quarantined, r.unsent),
+        (0, 0, 0, 0)
+    );
+    assert_eq!(lan.discarded_changes(10).unwrap(), vec![d]);
+
+    // A teammate gets the one that went through, and only that one.
+    let code = commune.code_for(team[1], &server.url);
+    let mut minh = open(&dir, "minh.db");
+    client::enroll_with(&mut minh, &code, "Máy của Minh", &options()).unwrap();
+    sync(&mut minh);
+    let heads: Vec<String> = minh
+        .list_households(&[])
+        .unwrap()
+        .into_iter()
+        .map(|h| h.head_name)
+        .collect();
+    assert_eq!(heads, ["Hộ Cần Gửi Lại"]);
 }
 
 #[test]

@@ -219,4 +219,23 @@ pub enum QuarantineCommand {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+    /// Try one again (ID as listed): a change the server refused goes back
+    /// to the queue and is sent on the next sync (say, after the server's
+    /// catalogue or villages changed); one from the server is applied now
+    /// if it can be.
+    Retry { id: i64 },
+    /// Give one up (ID as listed). Recorded with the time and the note,
+    /// and listed by `quarantine discarded`; nothing on this device is
+    /// undone.
+    Discard {
+        id: i64,
+        /// Why it is given up.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Changes given up on, newest first.
+    Discarded {
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
 }

@@ -67,7 +67,7 @@ pub fn run(cli: Cli) -> Result<()> {
             device_name,
         } => sync_cmd::enroll(&mut store, &target, code.as_deref(), device_name, json)?,
         Command::Sync => sync_cmd::sync(&mut store, json)?,
-        Command::Quarantine(cmd) => sync_cmd::quarantine(&store, cmd, json)?,
+        Command::Quarantine(cmd) => sync_cmd::quarantine(&mut store, cmd, json)?,
         Command::Org(OrgCommand::Import { file }) => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;

@@ -1,11 +1,13 @@
-//! The sync commands: `enroll`, `sync`, `status` and `quarantine list`.
+//! The sync commands: `enroll`, `sync`, `status` and `quarantine list`,
+//! `retry`, `discard` and `discarded`.
 //! The work is `gocua_sync::client`'s and the state the store's; this
 //! module prints progress and results, in Vietnamese or as JSON.
 
 use crate::args::QuarantineCommand;
 use crate::print;
 use anyhow::{Result, anyhow};
-use gocua_store::{QuarantineDirection, QuarantinedChange, Store};
+use gocua_core::Change;
+use gocua_store::{QuarantineDirection, QuarantinedChange, RetryOutcome, Store};
 use gocua_sync::client::{self, ClientOptions, Progress};
 
 pub fn enroll(
@@ -171,7 +173,7 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn quarantine(store: &Store, cmd: QuarantineCommand, json: bool) -> Result<()> {
+pub fn quarantine(store: &mut Store, cmd: QuarantineCommand, json: bool) -> Result<()> {
     match cmd {
         QuarantineCommand::List { limit } => {
             let list = store.quarantine(limit)?;
@@ -185,17 +187,76 @@ pub fn quarantine(store: &Store, cmd: QuarantineCommand, json: bool) -> Result<(
                 println!("{}", quarantine_line(q));
             }
         }
+        QuarantineCommand::Retry { id } => {
+            let q = store.quarantined(id)?;
+            let outcome = store.retry_quarantined(id)?;
+            if json {
+                return print::json(&serde_json::json!({ "id": id, "outcome": outcome }));
+            }
+            let what = describe(&q.change);
+            match outcome {
+                RetryOutcome::Requeued => println!(
+                    "Đã đưa lại {what} vào hàng chờ gửi; lần đồng bộ tới sẽ gửi lại lên máy chủ."
+                ),
+                RetryOutcome::Applied => println!("Đã áp dụng {what} từ máy chủ."),
+                RetryOutcome::StillHeld { reason } => println!(
+                    "Vẫn chưa áp dụng được {what} từ máy chủ; máy sẽ thử lại khi đồng bộ: {reason}"
+                ),
+            }
+        }
+        QuarantineCommand::Discard { id, note } => {
+            let d = store.discard_quarantined(id, note.as_deref())?;
+            if json {
+                return print::json(&d);
+            }
+            let sent = match d.direction {
+                QuarantineDirection::Pushed => "máy chủ sẽ không nhận thay đổi này",
+                QuarantineDirection::Pulled => "máy này sẽ không áp dụng thay đổi này",
+            };
+            println!(
+                "Đã bỏ {} ({sent}). Việc bỏ đã được ghi lại, xem bằng lệnh: gocua quarantine discarded",
+                describe(&d.change)
+            );
+        }
+        QuarantineCommand::Discarded { limit } => {
+            let list = store.discarded_changes(limit)?;
+            if json {
+                return print::json(&list);
+            }
+            if list.is_empty() {
+                println!("Chưa bỏ thay đổi nào");
+            }
+            for d in &list {
+                let note = d
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" – ghi chú: {n}"))
+                    .unwrap_or_default();
+                println!(
+                    "{} – đã bỏ {}{note}\n    Lý do cách ly: {} [{}]",
+                    print::local_time(&d.discarded_at),
+                    describe(&d.change),
+                    d.message,
+                    d.code
+                );
+            }
+        }
     }
     Ok(())
 }
 
-fn quarantine_line(q: &QuarantinedChange) -> String {
-    let what = print::entity_vi(q.change.entity);
+/// "thay đổi hộ gia đình «Tên» [id]": what a change is about, in words.
+fn describe(c: &Change) -> String {
+    let what = print::entity_vi(c.entity);
     let name = ["head_name", "full_name"]
         .iter()
-        .find_map(|f| q.change.fields.get(*f).and_then(|v| v.as_str()))
+        .find_map(|f| c.fields.get(*f).and_then(|v| v.as_str()))
         .map(|n| format!(" «{n}»"))
         .unwrap_or_default();
+    format!("thay đổi {what}{name} [{}]", c.entity_id)
+}
+
+fn quarantine_line(q: &QuarantinedChange) -> String {
     let why = match q.direction {
         QuarantineDirection::Pushed => format!("Máy chủ từ chối: {}", q.message),
         QuarantineDirection::Pulled => format!(
@@ -204,9 +265,10 @@ fn quarantine_line(q: &QuarantinedChange) -> String {
         ),
     };
     format!(
-        "{} – {what}{name} [{}]\n    {why} [{}]",
+        "#{} {} – {}\n    {why} [{}]",
+        q.id,
         print::local_time(&q.quarantined_at),
-        q.change.entity_id,
+        describe(&q.change),
         q.code
     )
 }

@@ -80,6 +80,17 @@ pub fn run(args: AdminArgs) -> Result<()> {
                 t.id
             );
         }
+        AdminCommand::Team(TeamCommand::SetVillages { team, villages }) => {
+            let villages = villages
+                .iter()
+                .map(|v| parse::<VillageId>("village", v))
+                .collect::<Result<Vec<_>>>()?;
+            let t = db.set_team_villages(parse("team", &team)?, &villages)?;
+            if json {
+                return print_json(&t);
+            }
+            println!("{} nay phụ trách {} thôn/xóm", t.name, t.village_ids.len());
+        }
         AdminCommand::Member(MemberCommand::Add {
             commune,
             team,

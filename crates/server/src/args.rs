@@ -166,6 +166,14 @@ pub enum TeamCommand {
         #[arg(long = "village", num_args = 1.., required = true)]
         villages: Vec<String>,
     },
+    /// Change the villages a team covers (the whole new list). Its members'
+    /// devices fetch the history of villages they gain on their next sync.
+    SetVillages {
+        #[arg(long)]
+        team: String,
+        #[arg(long = "village", num_args = 1.., required = true)]
+        villages: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]

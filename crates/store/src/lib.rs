@@ -16,6 +16,7 @@ mod merge;
 mod migrate;
 mod open;
 mod org;
+mod quarantine;
 mod queries;
 mod remote;
 mod rows;
@@ -27,11 +28,11 @@ pub use error::StoreError;
 pub use gocua_core::OrgSnapshot;
 pub use households::{HouseholdDetail, RecordSubject, ResidentDetail, SearchHit, VisitSummary};
 pub use open::{DbKey, DeviceInfo};
+pub use quarantine::{DiscardedChange, QuarantineDirection, QuarantinedChange, RetryOutcome};
 pub use queries::{FollowUpItem, Worklist, WorklistHousehold};
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
 pub use sync_state::{
-    DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection,
-    QuarantineDirection, QuarantinedChange, SyncState,
+    DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection, SyncState,
 };
 
 use gocua_core::HlcClock;

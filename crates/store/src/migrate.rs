@@ -21,6 +21,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0002_sync",
         include_str!("../../../migrations/device/0002_sync.sql"),
     ),
+    (
+        3,
+        "0003_quarantine_discards",
+        include_str!("../../../migrations/device/0003_quarantine_discards.sql"),
+    ),
 ];
 
 /// The central server's schema.

@@ -89,35 +89,6 @@ pub struct SyncState {
     pub last_error_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QuarantineDirection {
-    /// The server refused this device's change.
-    Pushed,
-    /// This device could not apply a change from the server.
-    Pulled,
-}
-
-impl QuarantineDirection {
-    fn as_str(self) -> &'static str {
-        match self {
-            QuarantineDirection::Pushed => "pushed",
-            QuarantineDirection::Pulled => "pulled",
-        }
-    }
-}
-
-/// A change held aside, whole, with why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct QuarantinedChange {
-    pub id: i64,
-    pub direction: QuarantineDirection,
-    pub change: Change,
-    pub code: String,
-    pub message: String,
-    pub quarantined_at: String,
-}
-
 /// The server's final "no" to one pushed change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushRejection {
@@ -327,26 +298,6 @@ impl Store {
         Ok(outcomes)
     }
 
-    /// Try again the pulled changes this device could not apply before
-    /// (their record may have arrived since). Returns how many went in.
-    pub fn retry_pulled_quarantine(&mut self) -> Result<usize, StoreError> {
-        let held: Vec<Change> = self
-            .quarantine_rows(Some(QuarantineDirection::Pulled), i64::MAX, true)?
-            .into_iter()
-            .map(|q| q.change)
-            .collect();
-        if held.is_empty() {
-            return Ok(0);
-        }
-        let (outcomes, ()) = self.apply_then(&held, |tx, outcomes| {
-            record_pulled_outcomes(tx, &held, outcomes)
-        })?;
-        Ok(outcomes
-            .iter()
-            .filter(|o| !matches!(o, ApplyOutcome::Rejected { .. }))
-            .count())
-    }
-
     pub fn sync_state(&self) -> Result<SyncState, StoreError> {
         Ok(self.conn().query_row(
             "SELECT pull_cursor, last_success_at, last_error, last_error_at
@@ -382,53 +333,11 @@ impl Store {
         )?;
         Ok(())
     }
-
-    /// Quarantined changes, newest first.
-    pub fn quarantine(&self, limit: usize) -> Result<Vec<QuarantinedChange>, StoreError> {
-        self.quarantine_rows(None, i64::try_from(limit).unwrap_or(i64::MAX), false)
-    }
-
-    /// How many changes are quarantined, in both directions.
-    pub fn quarantine_count(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT count(*) FROM quarantine", [], |r| r.get(0))?)
-    }
-
-    fn quarantine_rows(
-        &self,
-        direction: Option<QuarantineDirection>,
-        limit: i64,
-        oldest_first: bool,
-    ) -> Result<Vec<QuarantinedChange>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(if oldest_first {
-            "SELECT id, direction, change, code, message, quarantined_at FROM quarantine
-             WHERE ?1 IS NULL OR direction = ?1 ORDER BY id LIMIT ?2"
-        } else {
-            "SELECT id, direction, change, code, message, quarantined_at FROM quarantine
-             WHERE ?1 IS NULL OR direction = ?1 ORDER BY id DESC LIMIT ?2"
-        })?;
-        let rows = stmt.query_map(params![direction.map(|d| d.as_str()), limit], |r| {
-            let direction = match r.get::<_, String>(1)?.as_str() {
-                "pulled" => QuarantineDirection::Pulled,
-                _ => QuarantineDirection::Pushed,
-            };
-            Ok(QuarantinedChange {
-                id: r.get(0)?,
-                direction,
-                change: rows::json_col(r, 2)?,
-                code: r.get(3)?,
-                message: r.get(4)?,
-                quarantined_at: r.get(5)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
 }
 
 /// Quarantine the pulled changes that were refused; release the ones that
 /// went in (they may have been held from an earlier pull).
-fn record_pulled_outcomes(
+pub(crate) fn record_pulled_outcomes(
     conn: &Connection,
     changes: &[Change],
     outcomes: &[ApplyOutcome],

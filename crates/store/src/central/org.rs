@@ -99,6 +99,44 @@ impl CentralDb {
         Ok(team)
     }
 
+    /// Change the villages a team covers (the whole list, replacing the old
+    /// one). Its members' devices see the new scope on their next sync and
+    /// fetch the history of the villages they gained.
+    pub fn set_team_villages(
+        &self,
+        team: TeamId,
+        villages: &[VillageId],
+    ) -> Result<Team, CentralError> {
+        let mut village_ids = villages.to_vec();
+        village_ids.sort();
+        village_ids.dedup();
+        if village_ids.is_empty() {
+            return Err(CentralError::Invalid(
+                validate::ValidationError::Empty { field: "village" }.into(),
+            ));
+        }
+        self.write(|tx| {
+            let row = tx
+                .query_opt(
+                    "SELECT commune_id, name FROM teams WHERE id = $1",
+                    vals![team.to_string()],
+                )?
+                .ok_or_else(|| CentralError::not_found("team", team))?;
+            let t = Team {
+                id: team,
+                commune_id: row.parse(0)?,
+                name: row.string(1)?,
+                village_ids,
+            };
+            tx.execute(
+                "DELETE FROM team_villages WHERE team_id = $1",
+                vals![team.to_string()],
+            )?;
+            insert_team_villages(tx, &t)?;
+            Ok(t)
+        })
+    }
+
     /// A member of the commune. Members and leaders belong to a team of the
     /// same commune; officers and admins to none.
     pub fn add_member(
@@ -229,7 +267,10 @@ impl CentralDb {
     }
 }
 
-fn org_snapshot(tx: &mut dyn Tx, commune: CommuneId) -> Result<OrgSnapshot, CentralError> {
+pub(crate) fn org_snapshot(
+    tx: &mut dyn Tx,
+    commune: CommuneId,
+) -> Result<OrgSnapshot, CentralError> {
     let c = commune.to_string();
     let commune = tx
         .query_opt(
@@ -294,7 +335,10 @@ fn org_snapshot(tx: &mut dyn Tx, commune: CommuneId) -> Result<OrgSnapshot, Cent
     })
 }
 
-fn catalogue(tx: &mut dyn Tx, commune: CommuneId) -> Result<Vec<CatalogueEntry>, CentralError> {
+pub(crate) fn catalogue(
+    tx: &mut dyn Tx,
+    commune: CommuneId,
+) -> Result<Vec<CatalogueEntry>, CentralError> {
     tx.query(
         "SELECT code, name_vi, eligibility, in_checklist, essential_platform, active,
                 sort_order
@@ -366,6 +410,11 @@ fn insert_team(tx: &mut dyn Tx, t: &Team) -> Result<(), CentralError> {
         "INSERT INTO teams (id, commune_id, name) VALUES ($1, $2, $3)",
         vals![t.id.to_string(), t.commune_id.to_string(), name],
     )?;
+    insert_team_villages(tx, t)
+}
+
+/// A team's villages, each checked to be of the team's commune.
+fn insert_team_villages(tx: &mut dyn Tx, t: &Team) -> Result<(), CentralError> {
     for v in &t.village_ids {
         if village_commune(tx, *v)? != Some(t.commune_id) {
             return Err(CentralError::OtherCommune {
