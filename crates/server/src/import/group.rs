@@ -551,7 +551,16 @@ fn resident(
         .or_else(|| layout.first(Field::BirthMale))
         .map(|c| c.label())
         .unwrap_or_default();
-    if r.birth_year.is_none() && !r.errors.iter().any(|p| p.column == birth_col) {
+    // A cell already reported as wrong is not reported again as empty.
+    let reported = |fields: &[Field]| {
+        r.errors.iter().any(|p| {
+            fields
+                .iter()
+                .any(|f| layout.all(*f).any(|c| c.label() == p.column))
+        })
+    };
+    let pair = [Field::BirthMale, Field::BirthFemale];
+    if r.birth_year.is_none() && !reported(&[Field::Birth, pair[0], pair[1]]) {
         missing.push((birth_col, "Năm sinh không được để trống.".into()));
     }
     let sex_col = layout
@@ -559,7 +568,7 @@ fn resident(
         .or_else(|| layout.first(Field::BirthMale))
         .map(|c| c.label())
         .unwrap_or_default();
-    if r.sex.is_none() && !r.errors.iter().any(|p| p.column == sex_col) {
+    if r.sex.is_none() && !reported(&[Field::Sex, pair[0], pair[1]]) {
         missing.push((sex_col, "Giới tính không được để trống.".into()));
     }
     if !missing.is_empty() {
