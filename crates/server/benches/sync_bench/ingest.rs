@@ -1,0 +1,159 @@
+//! Measure 1: changes pushed through HTTP in the client's batch size, against
+//! a plain rusqlite insert of the same rows (the server's `changes` and
+//! `records` tables, same columns and indexes, same journal settings) in one
+//! transaction.
+
+use crate::net::Device;
+use anyhow::{Context, Result};
+use gocua_core::{Change, CommuneId, EntityKind, VillageId};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+pub struct Pushed {
+    pub elapsed: Duration,
+    pub refused: usize,
+    pub requests: usize,
+}
+
+/// Push `changes` in order, `batch` at a time, as the device client does.
+pub fn push_all(device: &Device, changes: &[Change], batch: usize) -> Result<Pushed> {
+    let t = Instant::now();
+    let mut refused = 0;
+    let mut requests = 0;
+    for chunk in changes.chunks(batch) {
+        refused += device.push(chunk)?;
+        requests += 1;
+    }
+    Ok(Pushed {
+        elapsed: t.elapsed(),
+        refused,
+        requests,
+    })
+}
+
+/// The two rows the server keeps for a change, as text.
+struct Rows {
+    change: [Option<String>; 10],
+    record: [Option<String>; 7],
+}
+
+/// The server's rows for these changes (new records, as the dataset has):
+/// each record filed under its household's village, with its parent.
+fn rows(changes: &[Change], commune: CommuneId) -> Result<Vec<Rows>> {
+    let mut village: HashMap<Uuid, VillageId> = HashMap::new();
+    let received_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let id_field = |c: &Change, name: &str| -> Result<Uuid> {
+        let v = c.fields.get(name).context("parent field")?;
+        Ok(serde_json::from_value(v.clone())?)
+    };
+    let mut out = Vec::with_capacity(changes.len());
+    for c in changes {
+        let (v, parent, merged) = match c.entity {
+            EntityKind::Household => (id_field(c, "village_id")?, None, true),
+            EntityKind::Resident => (id_field(c, "household_id")?, Some("household_id"), true),
+            EntityKind::Visit => (id_field(c, "household_id")?, Some("household_id"), false),
+            EntityKind::AssistedAction => (id_field(c, "visit_id")?, Some("visit_id"), false),
+        };
+        let (v, parent) = match parent {
+            None => (VillageId(v), None),
+            Some(_) => (*village.get(&v).context("parent first")?, Some(v)),
+        };
+        village.insert(c.entity_id, v);
+        let clocks: Map<String, Value> = if merged {
+            let hlc = Value::String(c.hlc.to_string());
+            c.fields.keys().map(|k| (k.clone(), hlc.clone())).collect()
+        } else {
+            Map::new()
+        };
+        let fields = serde_json::to_string(&c.fields)?;
+        let s = |x: String| Some(x);
+        out.push(Rows {
+            change: [
+                s(c.id.to_string()),
+                s(commune.to_string()),
+                s(v.to_string()),
+                s(c.entity.as_str().into()),
+                s(c.entity_id.to_string()),
+                s(c.hlc.to_string()),
+                s(fields.clone()),
+                s(serde_json::to_string(&c.base)?),
+                s(c.hlc.device.to_string()),
+                s(received_at.clone()),
+            ],
+            record: [
+                s(c.entity_id.to_string()),
+                s(c.entity.as_str().into()),
+                s(commune.to_string()),
+                s(v.to_string()),
+                parent.map(|p| p.to_string()),
+                s(fields),
+                s(serde_json::to_string(&clocks)?),
+            ],
+        });
+    }
+    Ok(out)
+}
+
+/// The two tables as `migrations/server/0001_init.sql` makes them (without
+/// the foreign keys, which plain SQLite does not check anyway).
+const SCHEMA: &str = "
+CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, change_id TEXT NOT NULL UNIQUE,
+    commune_id TEXT NOT NULL, village_id TEXT NOT NULL, entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL, hlc TEXT NOT NULL, fields TEXT NOT NULL,
+    base TEXT NOT NULL DEFAULT '{}', device_id TEXT NOT NULL, received_at TEXT NOT NULL);
+CREATE INDEX changes_village_seq ON changes(village_id, seq);
+CREATE INDEX changes_commune_seq ON changes(commune_id, seq);
+CREATE TABLE records (
+    entity_id TEXT PRIMARY KEY, entity TEXT NOT NULL, commune_id TEXT NOT NULL,
+    village_id TEXT NOT NULL, parent_id TEXT, fields TEXT NOT NULL,
+    clocks TEXT NOT NULL DEFAULT '{}');
+CREATE INDEX records_village ON records(village_id, entity);
+CREATE INDEX records_parent ON records(parent_id) WHERE parent_id IS NOT NULL;";
+
+/// Insert the rows for `changes` into a fresh plain SQLite file in one
+/// transaction (WAL, synchronous=FULL, as the server), three times; the
+/// median time the insert and commit took (the machine is shared: one run
+/// alone swings by half).
+pub fn plain_insert(dir: &Path, changes: &[Change], commune: CommuneId) -> Result<Duration> {
+    let rows = rows(changes, commune)?;
+    let mut took = Vec::new();
+    for run in 0..3 {
+        let path = dir.join(format!("plain-{run}.db"));
+        took.push(insert_once(&path, &rows)?);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+    took.sort();
+    Ok(took[1])
+}
+
+fn insert_once(path: &Path, rows: &[Rows]) -> Result<Duration> {
+    let mut conn = rusqlite::Connection::open(path)?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
+    conn.execute_batch(SCHEMA)?;
+    let t = Instant::now();
+    let tx = conn.transaction()?;
+    {
+        let mut change = tx.prepare(
+            "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
+                                  fields, base, device_id, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        let mut record = tx.prepare(
+            "INSERT INTO records (entity_id, entity, commune_id, village_id, parent_id, fields,
+                                  clocks)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for r in rows {
+            record.execute(rusqlite::params_from_iter(&r.record))?;
+            change.execute(rusqlite::params_from_iter(&r.change))?;
+        }
+    }
+    tx.commit()?;
+    Ok(t.elapsed())
+}

@@ -1,0 +1,160 @@
+//! Measures 2 and 3: a village's first pull (time, bytes on the wire), and
+//! the incremental pull of a few new changes on a small and a big server.
+
+use crate::data::{Household, fresh_copy};
+use crate::net::{CountingRelay, Device};
+use anyhow::{Result, ensure};
+use gocua_store::central::{ApplyResult, CentralDb, DeviceAuth};
+use std::time::{Duration, Instant};
+
+pub struct FirstPull {
+    pub elapsed: Duration,
+    pub changes: usize,
+    pub pages: usize,
+    /// Response bodies as the client read them (decompressed).
+    pub body_bytes: usize,
+    /// Server → client bytes on the wire (TLS records: headers, bodies,
+    /// handshake).
+    pub wire_down: u64,
+    pub wire_up: u64,
+}
+
+/// Pull everything from cursor 0, `limit` a page, through `relay`.
+pub fn first_pull(device: &Device, relay: &CountingRelay, limit: u32) -> Result<FirstPull> {
+    relay.take();
+    let t = Instant::now();
+    let (mut after, mut changes, mut pages, mut body_bytes) = (0, 0, 0, 0);
+    loop {
+        let (page, bytes) = device.pull(after, limit)?;
+        changes += page.changes.len();
+        pages += 1;
+        body_bytes += bytes;
+        after = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    let elapsed = t.elapsed();
+    let (wire_down, wire_up) = relay.take();
+    Ok(FirstPull {
+        elapsed,
+        changes,
+        pages,
+        body_bytes,
+        wire_down,
+        wire_up,
+    })
+}
+
+/// Rows pushed for real on PostgreSQL before the rest are copied by SQL
+/// (its push path takes ~1 ms a change here: 1M would take too long).
+const PG_PUSHED: usize = 10_000;
+
+/// Fill a server's database with `rows` accepted changes, in process
+/// through `CentralDb::push` (the server's own write path, without HTTP):
+/// copies of `households` with fresh ids, 500 a transaction. On
+/// PostgreSQL (`pg_url`), only the first `PG_PUSHED` so; the rest are
+/// copies of those rows made in SQL; then the table is analysed (small and
+/// big alike), as autovacuum keeps it on a server in steady use.
+pub fn fill(
+    db: &CentralDb,
+    auth: &DeviceAuth,
+    households: &[Household],
+    rows: usize,
+    pg_url: Option<&str>,
+) -> Result<()> {
+    let pushed = if pg_url.is_some() {
+        rows.min(PG_PUSHED)
+    } else {
+        rows
+    };
+    push_copies(db, auth, households, pushed)?;
+    if let Some(url) = pg_url {
+        let config: postgres::Config = url.parse()?;
+        let mut client = config.connect(postgres::NoTls)?;
+        if rows > pushed {
+            copy_rows_pg(&mut client, pushed, rows - pushed)?;
+        }
+        client.batch_execute("ANALYZE changes")?;
+    }
+    Ok(())
+}
+
+/// Append `extra` copies of the first `base` change rows, round after
+/// round in seq order, with new change and record ids.
+fn copy_rows_pg(client: &mut postgres::Client, base: usize, extra: usize) -> Result<()> {
+    let rounds = extra.div_ceil(base) as i32;
+    let n = client.execute(
+        "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
+                              fields, base, device_id, received_at)
+         SELECT gen_random_uuid()::TEXT, c.commune_id, c.village_id, c.entity,
+                gen_random_uuid()::TEXT, c.hlc, c.fields, c.base, c.device_id, c.received_at
+         FROM generate_series(1, $1) g CROSS JOIN changes c
+         WHERE c.seq <= $2
+         ORDER BY g, c.seq
+         LIMIT $3",
+        &[&rounds, &(base as i64), &(extra as i64)],
+    )?;
+    ensure!(n as usize == extra, "copied {n} of {extra} rows");
+    Ok(())
+}
+
+fn push_copies(
+    db: &CentralDb,
+    auth: &DeviceAuth,
+    households: &[Household],
+    rows: usize,
+) -> Result<()> {
+    let mut done = 0;
+    while done < rows {
+        let copy = fresh_copy(households, auth.device_id);
+        for chunk in copy.chunks(500) {
+            let chunk = &chunk[..chunk.len().min(rows - done)];
+            if chunk.is_empty() {
+                break;
+            }
+            let results = db.push(auth, chunk)?;
+            let refused = results
+                .iter()
+                .filter(|(_, r)| !matches!(r, ApplyResult::Applied))
+                .count();
+            ensure!(refused == 0, "filling: {refused} changes not applied");
+            done += chunk.len();
+        }
+    }
+    Ok(())
+}
+
+/// Median milliseconds of `n` pulls after `after` on each server in turn
+/// (alternating, so a busy moment on the machine hits both alike); each
+/// pull must return `expect` changes.
+pub fn incremental(pullers: &[(&Device, i64)], n: usize, expect: usize) -> Result<Vec<f64>> {
+    let mut ms: Vec<Vec<f64>> = vec![Vec::with_capacity(n); pullers.len()];
+    for i in 0..n + 5 {
+        for (k, (device, after)) in pullers.iter().enumerate() {
+            let t = Instant::now();
+            let (page, _) = device.pull(*after, 1000)?;
+            let took = t.elapsed().as_secs_f64() * 1e3;
+            ensure!(
+                page.changes.len() == expect && !page.more,
+                "incremental pull returned {} changes",
+                page.changes.len()
+            );
+            // The first few warm the connection and caches.
+            if i >= 5 {
+                ms[k].push(took);
+            }
+        }
+    }
+    Ok(ms.iter_mut().map(|v| percentile(v, 0.5)).collect())
+}
+
+/// The `q` quantile (nearest rank) of `v`, sorted in place.
+pub fn percentile(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let rank = ((v.len() as f64 * q).ceil() as usize).clamp(1, v.len());
+    v[rank - 1]
+}
