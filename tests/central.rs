@@ -472,8 +472,10 @@ fn a_bad_change_is_refused_alone(backend: Backend) {
     let (_, mut blank) = a.household(v, "x");
     blank.fields.insert("head_name".into(), json!("   "));
     let (_, mut huge) = a.household(v, "x");
-    huge.fields
-        .insert("address".into(), json!("a".repeat(100_000)));
+    huge.fields.insert(
+        "address".into(),
+        json!("a".repeat(gocua_core::validate::MAX_TEXT_CHARS + 1)),
+    );
     let (_, mut extra) = a.household(v, "Hộ có trường lạ");
     extra.fields.insert("is_admin".into(), json!(true));
     let (_, mut wrong_type) = a.household(v, "Hộ sai kiểu");
@@ -497,6 +499,11 @@ fn a_bad_change_is_refused_alone(backend: Backend) {
     stranger_visit
         .fields
         .insert("members".into(), json!([MemberId::new()]));
+    // Each field is fine, the whole is not: pages must stay bounded.
+    let (_, mut crowded_visit) = a.visit(h, s.member(0, 1));
+    crowded_visit
+        .fields
+        .insert("members".into(), json!(vec![s.member(0, 1); 1000]));
 
     let results = s.push(
         &a,
@@ -516,6 +523,7 @@ fn a_bad_change_is_refused_alone(backend: Backend) {
             unknown_action,
             good_action,
             stranger_visit,
+            crowded_visit,
         ],
     );
     let codes: Vec<&str> = results
@@ -543,8 +551,12 @@ fn a_bad_change_is_refused_alone(backend: Backend) {
             "invalid",
             "applied",
             "unknown_member",
+            "too_large",
         ]
     );
+    if let ApplyResult::Rejected { message, .. } = &results[15] {
+        assert!(message.contains("quá lớn"), "{message}");
+    }
     // The message is Vietnamese and does not echo a huge value back.
     if let ApplyResult::Rejected { message, .. } = &results[2] {
         assert!(message.contains("Địa chỉ quá dài"), "{message}");

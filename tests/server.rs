@@ -558,7 +558,7 @@ fn bad_input_gets_a_4xx_and_loses_nothing(backend: Backend) {
     let (_, ok_resident) = d.resident(h, "Trần Thị Hoa");
     let r = s.push(&d, &[future, huge, ok_resident.clone()]);
     assert_eq!(rejected(&r[0]), "clock_ahead");
-    assert_eq!(rejected(&r[1]), "invalid");
+    assert_eq!(rejected(&r[1]), "too_large");
     assert_eq!(r[2], PushOutcome::Applied);
     let PushOutcome::Rejected { message, .. } = &r[1] else {
         unreachable!()

@@ -8,6 +8,12 @@ use crate::ids::ChangeId;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// Largest a change may be as JSON. A real one is well under a kilobyte
+/// (the longest, a visit with a 2,000-character note, about 9 KB); the
+/// server refuses bigger ones, so every page it hands out has a size known
+/// from its number of changes and a device can refuse a larger answer.
+pub const MAX_CHANGE_JSON_BYTES: usize = 16 * 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {

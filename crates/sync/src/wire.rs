@@ -19,6 +19,19 @@ pub const MAX_PUSH_CHANGES: usize = 500;
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Most changes one pull page returns.
 pub const MAX_PULL_LIMIT: u32 = 2000;
+/// Largest one change may be, as JSON (the server refuses bigger ones).
+pub const MAX_CHANGE_BYTES: usize = gocua_core::change::MAX_CHANGE_JSON_BYTES;
+/// Largest answer the client reads to anything but a pull page (the
+/// organisation, push results, enrollment): a commune's organisation is a
+/// few hundred kilobytes at most.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Largest answer the client reads to a pull of `limit` changes: each
+/// change at its largest with its sequence number and framing, plus the
+/// page's own fields.
+pub fn max_pull_response_bytes(limit: u32) -> usize {
+    limit.clamp(1, MAX_PULL_LIMIT) as usize * (MAX_CHANGE_BYTES + 256) + 64 * 1024
+}
 
 /// What a device may see and write, as the server decided at enrollment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,6 +194,45 @@ mod tests {
         };
         assert_eq!(EnrollmentPayload::parse(&p.to_text()), Some(p));
         assert_eq!(EnrollmentPayload::parse("hello"), None);
+    }
+
+    /// The largest change the server takes, at the largest sequence
+    /// number, fits the share of a page the client allows for it.
+    #[test]
+    fn a_page_of_the_largest_changes_fits_the_clients_cap() {
+        let mut change = Change {
+            id: ChangeId::new(),
+            entity: gocua_core::EntityKind::Visit,
+            entity_id: uuid::Uuid::now_v7(),
+            hlc: gocua_core::Hlc {
+                wall_ms: u64::MAX,
+                counter: u32::MAX,
+                device: DeviceId::new(),
+            },
+            fields: serde_json::Map::new(),
+            base: Default::default(),
+        };
+        let size = |c: &Change| serde_json::to_vec(c).unwrap().len();
+        change.fields.insert("note".into(), "".into());
+        // "ơ" is two bytes of UTF-8, written as is.
+        let room = (MAX_CHANGE_BYTES - size(&change)) / 2;
+        change.fields.insert("note".into(), "ơ".repeat(room).into());
+        assert!((MAX_CHANGE_BYTES - 1..=MAX_CHANGE_BYTES).contains(&size(&change)));
+        for n in [1usize, 7, MAX_PULL_LIMIT as usize] {
+            let page = PullResponse {
+                changes: vec![
+                    PulledChange {
+                        seq: i64::MAX,
+                        change: change.clone(),
+                    };
+                    n
+                ],
+                cursor: i64::MAX,
+                more: true,
+            };
+            let bytes = serde_json::to_vec(&page).unwrap().len();
+            assert!(bytes <= max_pull_response_bytes(n as u32), "{n}: {bytes}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError, DeviceAuth, Scope, stamp};
 use crate::merge::{from_fields, to_fields};
 use chrono::{DateTime, NaiveDate, Utc};
+use gocua_core::change::MAX_CHANGE_JSON_BYTES;
 use gocua_core::hlc::MAX_FUTURE_DRIFT_MS;
 use gocua_core::merge::{FactEffect, FieldClocks, FieldConflict, fact_effect, merge_fields};
 use gocua_core::month::local_date;
@@ -233,6 +234,18 @@ fn precheck(auth: &DeviceAuth, change: &Change, now_ms: u64) -> Result<(), Refus
             "clock_ahead",
             "Ngày giờ trên thiết bị nhanh hơn máy chủ quá một ngày; hãy chỉnh lại ngày giờ \
              của điện thoại. Thay đổi này không được nhận.",
+        ));
+    }
+    // Bounds every pulled page's size, which devices rely on.
+    let size = serde_json::to_vec(change).map_or(usize::MAX, |v| v.len());
+    if size > MAX_CHANGE_JSON_BYTES {
+        return Err(reject(
+            "too_large",
+            format!(
+                "Thay đổi quá lớn ({} KB, tối đa {} KB); máy chủ không nhận.",
+                size.div_ceil(1024),
+                MAX_CHANGE_JSON_BYTES / 1024
+            ),
         ));
     }
     if change.hlc.device != auth.device_id {

@@ -144,8 +144,13 @@ pub fn enroll_with(
         device_name: name.clone(),
     })
     .map_err(|e| SyncError::BadResponse(e.to_string()))?;
-    let resp: EnrollResponse =
-        transport.post(wire::ENROLL, &body, Repeat::OnlyIfNotSent, &mut |_| {})?;
+    let resp: EnrollResponse = transport.post(
+        wire::ENROLL,
+        &body,
+        Repeat::OnlyIfNotSent,
+        wire::MAX_RESPONSE_BYTES,
+        &mut |_| {},
+    )?;
     let seen = transport
         .seen_fingerprint()
         .ok_or_else(|| SyncError::BadResponse("no server certificate was seen".into()))?;

@@ -18,8 +18,9 @@ pub enum SyncError {
     #[error("server unreachable after {attempts} attempt(s): {source}")]
     Unreachable {
         attempts: u32,
+        /// The HTTP client's error, or the connection failing mid-answer.
         #[source]
-        source: reqwest::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     #[error("server error (HTTP {status}) after {attempts} attempt(s): {code}: {message}")]
     ServerFailed {
@@ -36,6 +37,10 @@ pub enum SyncError {
     },
     #[error("unexpected answer from the server: {0}")]
     BadResponse(String),
+    /// The answer is bigger than any the protocol allows: a broken or
+    /// hostile server. Not read further, and not asked again.
+    #[error("the server's answer to {path} is larger than {limit} bytes")]
+    ResponseTooLarge { path: String, limit: usize },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -55,6 +60,7 @@ impl SyncError {
             SyncError::Refused { code, .. } if !code.is_empty() => code,
             SyncError::Refused { .. } => "refused",
             SyncError::BadResponse(_) => "bad_response",
+            SyncError::ResponseTooLarge { .. } => "response_too_large",
             SyncError::Store(e) => e.code(),
             SyncError::Tls(_) => "tls_setup",
         }
@@ -98,6 +104,11 @@ impl SyncError {
             SyncError::BadResponse(_) => {
                 format!("Máy chủ trả lời không đúng định dạng. {KEPT}")
             }
+            SyncError::ResponseTooLarge { limit, .. } => format!(
+                "Máy chủ gửi về dữ liệu lớn bất thường (hơn {} MB) nên thiết bị đã dừng nhận \
+                 để tự bảo vệ. {KEPT} Hãy báo quản trị xã kiểm tra máy chủ.",
+                limit.div_ceil(1024 * 1024)
+            ),
             SyncError::Store(e) => e.message_vi(),
             SyncError::Tls(_) => "Không thiết lập được kết nối bảo mật trên thiết bị.".into(),
         }

@@ -124,7 +124,9 @@ impl Round<'_> {
             self.options.retry.clone(),
         )?;
 
-        let org: OrgResponse = transport.get(wire::ORG, &mut |n| self.retrying(n))?;
+        let org: OrgResponse = transport.get(wire::ORG, wire::MAX_RESPONSE_BYTES, &mut |n| {
+            self.retrying(n)
+        })?;
         let scope =
             serde_json::to_value(&org.scope).map_err(|e| SyncError::BadResponse(e.to_string()))?;
         store.refresh_org(org.member.id, &scope, &org.org, &org.catalogue)?;
@@ -192,8 +194,13 @@ impl Round<'_> {
                 ),
             })
         } else {
-            transport
-                .post::<PushResponse>(wire::PUSH, &body, Repeat::Safe, &mut |n| self.retrying(n))
+            transport.post::<PushResponse>(
+                wire::PUSH,
+                &body,
+                Repeat::Safe,
+                wire::MAX_RESPONSE_BYTES,
+                &mut |n| self.retrying(n),
+            )
         };
         let response = match answer {
             Ok(r) => r,
@@ -271,7 +278,10 @@ impl Round<'_> {
         let mut cursor = store.sync_state()?.pull_cursor;
         loop {
             let path = format!("{}?after={cursor}&limit={limit}", wire::PULL);
-            let page: PullResponse = transport.get(&path, &mut |n| self.retrying(n))?;
+            let page: PullResponse =
+                transport.get(&path, wire::max_pull_response_bytes(limit), &mut |n| {
+                    self.retrying(n)
+                })?;
             let changes: Vec<Change> = page.changes.into_iter().map(|p| p.change).collect();
             let outcomes = store.apply_pull_page(&changes, page.cursor)?;
             let (mut applied, mut already_had, mut rejected) = (0, 0, 0);

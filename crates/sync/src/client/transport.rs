@@ -7,6 +7,12 @@
 //! not match the pin, and a complete answer that does not parse. A request
 //! that is not safe to repeat (enrollment spends a one-time code) is retried
 //! only when it never reached the server.
+//!
+//! Every answer is read with a size cap given by the caller (a pull page's
+//! follows from its limit: `wire::max_pull_response_bytes`): a declared
+//! length over the cap is refused before reading, and a body without one
+//! (or compressed) is cut one byte past it, so a broken or hostile server
+//! cannot make the device hold more than the protocol allows.
 
 use super::error::SyncError;
 use super::retry::{RetryPolicy, jitter};
@@ -15,8 +21,9 @@ use crate::wire::ErrorBody;
 use gocua_store::DeviceToken;
 use reqwest::Method;
 use reqwest::StatusCode;
-use reqwest::blocking::Client;
+use reqwest::blocking::{Client, Response};
 use serde::de::DeserializeOwned;
+use std::io::Read;
 use std::time::Duration;
 
 /// Whether repeating a request can do harm.
@@ -44,6 +51,28 @@ pub(crate) struct Transport {
     seen: SeenFingerprint,
     token: Option<DeviceToken>,
     retry: RetryPolicy,
+}
+
+/// One request, as tried (perhaps several times).
+struct Request<'a> {
+    method: Method,
+    path: &'a str,
+    body: Option<&'a [u8]>,
+    repeat: Repeat,
+    /// The largest answer read.
+    max_bytes: usize,
+}
+
+/// The body, or None when it is longer than `max` bytes (by its declared
+/// length, or by what arrives: at most `max` + 1 bytes are read).
+fn read_capped(resp: Response, max: usize) -> std::io::Result<Option<Vec<u8>>> {
+    let max = u64::try_from(max).unwrap_or(u64::MAX);
+    if resp.content_length().is_some_and(|n| n > max) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    resp.take(max.saturating_add(1)).read_to_end(&mut body)?;
+    Ok((body.len() as u64 <= max).then_some(body))
 }
 
 /// The result of one try.
@@ -80,37 +109,52 @@ impl Transport {
             .map(|s| s.to_ascii_lowercase())
     }
 
+    /// GET `path`, reading at most `max_bytes` of the answer.
     pub(crate) fn get<T: DeserializeOwned>(
         &self,
         path: &str,
+        max_bytes: usize,
         on_retry: &mut dyn FnMut(RetryNotice),
     ) -> Result<T, SyncError> {
-        self.call(Method::GET, path, None, Repeat::Safe, on_retry)
+        let req = Request {
+            method: Method::GET,
+            path,
+            body: None,
+            repeat: Repeat::Safe,
+            max_bytes,
+        };
+        self.call(&req, on_retry)
     }
 
+    /// POST `body` to `path`, reading at most `max_bytes` of the answer.
     pub(crate) fn post<T: DeserializeOwned>(
         &self,
         path: &str,
         body: &[u8],
         repeat: Repeat,
+        max_bytes: usize,
         on_retry: &mut dyn FnMut(RetryNotice),
     ) -> Result<T, SyncError> {
-        self.call(Method::POST, path, Some(body), repeat, on_retry)
+        let req = Request {
+            method: Method::POST,
+            path,
+            body: Some(body),
+            repeat,
+            max_bytes,
+        };
+        self.call(&req, on_retry)
     }
 
     fn call<T: DeserializeOwned>(
         &self,
-        method: Method,
-        path: &str,
-        body: Option<&[u8]>,
-        repeat: Repeat,
+        req: &Request<'_>,
         on_retry: &mut dyn FnMut(RetryNotice),
     ) -> Result<T, SyncError> {
-        let url = format!("{}{}", self.base, path);
+        let url = format!("{}{}", self.base, req.path);
         let attempts = self.retry.attempts();
         let mut failed = 0;
         loop {
-            let err = match self.try_once(&method, &url, body, repeat, failed + 1) {
+            let err = match self.try_once(req, &url, failed + 1) {
                 Ok(Try::Done(v)) => return Ok(v),
                 Ok(Try::Again(e)) => e,
                 Err(e) => return Err(e),
@@ -133,46 +177,55 @@ impl Transport {
     /// One try: `Ok(Again)` when it may be tried again, `Err` when not.
     fn try_once<T: DeserializeOwned>(
         &self,
-        method: &Method,
+        r: &Request<'_>,
         url: &str,
-        body: Option<&[u8]>,
-        repeat: Repeat,
         attempt: u32,
     ) -> Result<Try<T>, SyncError> {
-        let mut req = self.http.request(method.clone(), url);
+        let repeat = r.repeat;
+        let mut req = self.http.request(r.method.clone(), url);
         if let Some(token) = &self.token {
             req = req.bearer_auth(token.expose());
         }
-        if let Some(body) = body {
+        if let Some(body) = r.body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.to_vec());
         }
-        let transport_failure = |e: reqwest::Error| -> Result<Try<T>, SyncError> {
-            if let Some(mismatch) = self.pin_mismatch() {
-                return Err(mismatch);
-            }
-            let retryable =
-                !e.is_builder() && !e.is_redirect() && (repeat == Repeat::Safe || e.is_connect());
-            let err = SyncError::Unreachable {
+        let unreachable =
+            |source: Box<dyn std::error::Error + Send + Sync>| SyncError::Unreachable {
                 attempts: attempt,
-                source: e,
+                source,
             };
-            if retryable {
-                Ok(Try::Again(err))
-            } else {
-                Err(err)
-            }
-        };
         let resp = match req.send() {
             Ok(r) => r,
-            Err(e) => return transport_failure(e),
+            Err(e) => {
+                if let Some(mismatch) = self.pin_mismatch() {
+                    return Err(mismatch);
+                }
+                let retryable = !e.is_builder()
+                    && !e.is_redirect()
+                    && (repeat == Repeat::Safe || e.is_connect());
+                let err = unreachable(Box::new(e));
+                return if retryable {
+                    Ok(Try::Again(err))
+                } else {
+                    Err(err)
+                };
+            }
         };
         let status = resp.status();
-        // Read the whole body first: a connection cut mid-response fails here.
-        let bytes = match resp.bytes() {
-            Ok(b) => b,
-            Err(e) => return transport_failure(e),
+        // Read the whole body first: a connection cut mid-response fails
+        // here. The request was sent, so only a safe one is tried again.
+        let bytes = match read_capped(resp, r.max_bytes) {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                return Err(SyncError::ResponseTooLarge {
+                    path: r.path.to_string(),
+                    limit: r.max_bytes,
+                });
+            }
+            Err(e) if repeat == Repeat::Safe => return Ok(Try::Again(unreachable(Box::new(e)))),
+            Err(e) => return Err(unreachable(Box::new(e))),
         };
         if status.is_success() {
             return serde_json::from_slice(&bytes)
