@@ -29,19 +29,33 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The central server's schema.
-pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[(
-    1,
-    "0001_init",
-    include_str!("../../../migrations/server/0001_init.sql"),
-)];
+pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
+    (
+        1,
+        "0001_init",
+        include_str!("../../../migrations/server/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_reports",
+        include_str!("../../../migrations/server/0002_reports.sql"),
+    ),
+];
 
 /// The same schema on PostgreSQL (applied by `central::pg`). Keep the two
 /// lists in step: a migration here for each one there.
-pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[(
-    1,
-    "0001_init",
-    include_str!("../../../migrations/server-pg/0001_init.sql"),
-)];
+pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
+    (
+        1,
+        "0001_init",
+        include_str!("../../../migrations/server-pg/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_reports",
+        include_str!("../../../migrations/server-pg/0002_reports.sql"),
+    ),
+];
 
 pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {
     conn.execute_batch(

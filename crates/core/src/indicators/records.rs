@@ -19,6 +19,12 @@ use crate::rules::{
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+/// A visit reached its household when someone came to the door: met, or
+/// refused (still a contact); nobody at home does not count.
+pub fn reaches_household(outcome: VisitOutcome) -> bool {
+    matches!(outcome, VisitOutcome::Met | VisitOutcome::Refused)
+}
+
 /// A commune's records as some holder has them.
 #[derive(Debug, Clone, Copy)]
 pub struct Records<'a> {
@@ -148,7 +154,7 @@ pub fn indicator_counts(
         .visits
         .iter()
         .filter(|v| v.voided.is_none())
-        .filter(|v| matches!(v.outcome, VisitOutcome::Met | VisitOutcome::Refused))
+        .filter(|v| reaches_household(v.outcome))
         .filter(|v| (year_start..=as_of).contains(&local_date(v.at)))
         .map(|v| v.household_id)
         .collect();

@@ -20,6 +20,10 @@ mod org;
 mod pg;
 mod pull;
 mod push;
+mod report;
+mod report_drill;
+mod report_project;
+mod report_sql;
 pub mod scratch;
 mod sql;
 mod sqlite;
@@ -33,6 +37,7 @@ pub use import::{
 pub use org::{OrgView, Target};
 pub use pull::PullPage;
 pub use push::{ApplyResult, StoredRecord};
+pub use report::MAX_PAGE as REPORT_MAX_PAGE;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use gocua_core::{CommuneId, DeviceId, Member, Role, VillageId};

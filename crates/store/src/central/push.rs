@@ -293,6 +293,14 @@ impl Judge<'_> {
         let c = self.change;
         let r = &a.record;
         save_record(self.tx, c.entity_id, r)?;
+        super::report_project::project(
+            self.tx,
+            c.entity,
+            c.entity_id,
+            r.commune_id,
+            r.village_id,
+            &r.fields,
+        )?;
         self.tx.execute(
             "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
                                   fields, base, device_id, received_at)
