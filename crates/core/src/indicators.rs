@@ -50,10 +50,10 @@ pub use dashboard::{
     CommuneDashboard, IndicatorTable, Place, PlaceIndicators, TeamView, VillageView, VillageWork,
     commune_dashboard, indicator_table, members_of, team_counts, team_view, village_view,
 };
+pub use defs::{Counts, Indicator, IndicatorValue, Population, Tally, Targets};
 pub use drill::{
     ActionRow, DrillPage, DrillQuery, DrillRow, Figure, HouseholdRow, Part, ResidentRow, Subject,
 };
-pub use defs::{Counts, Indicator, IndicatorValue, Population, Tally, Targets};
 pub use masks::{
     AgeBrackets, BRACKETS, ChecklistMasks, ELIGIBILITIES, NOT_BORN, TooManyChecklistEntries,
 };
@@ -62,9 +62,7 @@ pub use quarter::{
     Deadlines, MemberRank, QuarterReport, Recognition, TeamRank, TeamSync, VillageFamilies,
     VillageMark, quarter_report, recognition, team_sync,
 };
-pub use records::{
-    Attempt, Records, follow_ups, indicator_counts, reaches_household, work_facts,
-};
+pub use records::{Attempt, Records, follow_ups, indicator_counts, reaches_household, work_facts};
 pub use work::{
     FollowUps, MemberPeriod, MonthLine, TeamPeriod, Who, WorkFacts, WorkFigures, WorkTally,
     member_period, team_period, work_figures,
