@@ -38,6 +38,7 @@ ART = ROOT / "artifacts"
 PIN = "246810"
 HEAD = "Nguyễn Thị Đào"
 SEARCH = "nguyen thi dao"
+HELD = "Hà Thị Lan"
 
 
 def log(msg):
@@ -324,6 +325,33 @@ def main():
         app.wait_text("[data-testid=last-sync]", "lần cuối")
         app.shot("home-synced")
 
+        # A change the server refuses is held with its reason, not lost, and
+        # goes again once the leader fixed the cause: here the team lost its
+        # village on the server while the member was out in it.
+        admin = [str(BIN / "gocua-server"), "admin", "--data", str(tmp / "server"), "--json"]
+        team = next(t for t in demo["teams"] if t["id"] == me["team_id"])
+        other_village = next(v["id"] for v in demo["villages"] if v["id"] not in team["village_ids"])
+        run_json(admin + ["team", "set-villages", "--team", team["id"], "--village", other_village])
+        app.click("[data-testid=tab-worklist]")
+        app.click("[data-testid=add-household]")
+        app.wait("[data-screen=household-form]")
+        app.type("#head_name", HELD)
+        app.type("#address", "Số 9, xóm Đông")
+        app.click("[data-testid=save-household]")
+        app.wait_text("[data-testid=head-name]", HELD)
+        app.click("[data-testid=tab-home]")
+        app.click("[data-testid=sync-now]")
+        app.wait_text("[data-testid=quarantine]", HELD, timeout=90)
+        app.wait_text("[data-testid=quarantine]", "Máy chủ từ chối")
+        app.shot("home-held")
+        run_json(admin + ["team", "set-villages", "--team", team["id"],
+                          "--village", *team["village_ids"]])
+        app.click("[data-testid=retry-held]")
+        app.wait_text("[data-testid=unsent]", "chưa gửi")
+        app.click("[data-testid=sync-now]")
+        app.wait_text("[data-testid=unsent]", "Đã gửi hết dữ liệu", timeout=90)
+        assert not driver.find_elements(By.CSS_SELECTOR, "[data-testid=held-change]")
+
         if driver.find_elements(By.CSS_SELECTOR, "[data-testid=tab-team]"):
             app.click("[data-testid=tab-team]")
             app.wait("[data-testid=team-month]")
@@ -379,7 +407,10 @@ def main():
         assert statuses == ["done", "follow_up"], actions
         follow_up = next(a["outcome"] for a in actions if a["outcome"]["status"] == "follow_up")
         assert follow_up.get("due") == due.isoformat(), follow_up
-        log("the server has the household, both residents and the visit with its two actions")
+        held = run_json([gocua, "--json", "household", "search", "ha thi lan"], cli_env)
+        assert [h["head_name"] for h in held] == [HELD], held
+        log("the server has the household, both residents and the visit with its two actions,"
+            " and the household it refused once and took when sent again")
 
         (ART / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
         log(f"figures: {json.dumps(figures)}")

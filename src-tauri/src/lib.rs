@@ -81,6 +81,8 @@ pub fn run() {
             commands::reports::conflicts,
             commands::sync::sync_status,
             commands::sync::sync_now,
+            commands::sync::retry_quarantined,
+            commands::sync::discard_quarantined,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

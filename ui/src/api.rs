@@ -235,6 +235,9 @@ pub struct ConflictView {
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct QuarantineView {
+    pub id: i64,
+    /// The server refused it (`true`) or this device could not apply it.
+    pub refused_by_server: bool,
     pub what: String,
     pub message: String,
     pub at: String,
@@ -338,6 +341,16 @@ pub async fn team_month() -> ApiResult<TeamMonthView> {
 
 pub async fn conflicts() -> ApiResult<Vec<ConflictView>> {
     invoke("conflicts", &json!({})).await
+}
+
+/// Put a held change back in play; the answer says what happened.
+pub async fn retry_quarantined(id: i64) -> ApiResult<String> {
+    invoke("retry_quarantined", &json!({ "id": id })).await
+}
+
+/// Give up a held change on purpose (kept in the discard log).
+pub async fn discard_quarantined(id: i64, note: Option<String>) -> ApiResult<()> {
+    invoke("discard_quarantined", &json!({ "id": id, "note": note })).await
 }
 
 pub async fn sync_status() -> ApiResult<SyncStatus> {

@@ -4,7 +4,7 @@
 use super::reports::entity_vi;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Inner, blocking};
-use gocua_store::QuarantineDirection;
+use gocua_store::{QuarantineDirection, RetryOutcome};
 use gocua_sync::client::{self, ClientOptions, Progress, RetryPolicy};
 use serde::Serialize;
 use std::sync::atomic::Ordering;
@@ -19,6 +19,9 @@ const AUTO_EVERY_SECS: i64 = 15 * 60;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct QuarantineView {
+    pub id: i64,
+    /// The server refused it (`true`) or this device could not apply it.
+    pub refused_by_server: bool,
     pub what: String,
     pub message: String,
     pub at: String,
@@ -71,6 +74,8 @@ pub async fn sync_status(state: State<'_, AppState>) -> ApiResult<SyncStatus> {
                         ),
                     };
                     QuarantineView {
+                        id: q.id,
+                        refused_by_server: q.direction == QuarantineDirection::Pushed,
                         what: format!("{}{name}", entity_vi(q.change.entity.as_str())),
                         message,
                         at: q.quarantined_at,
@@ -85,6 +90,45 @@ pub async fn sync_status(state: State<'_, AppState>) -> ApiResult<SyncStatus> {
                 syncing,
                 quarantined,
             })
+        })
+    })
+    .await
+}
+
+/// What retrying a held change did, in a sentence.
+fn retried_vi(outcome: &RetryOutcome) -> String {
+    match outcome {
+        RetryOutcome::Requeued => "Đã đưa lại vào hàng chờ, sẽ gửi ở lần đồng bộ tới.".into(),
+        RetryOutcome::Applied => "Đã áp dụng thay đổi từ máy chủ.".into(),
+        RetryOutcome::StillHeld { reason } => {
+            format!("Vẫn chưa áp dụng được: {reason}. Thay đổi vẫn được giữ lại.")
+        }
+    }
+}
+
+/// Put a held change back in play: a refused one goes back in the outbox
+/// (after the leader fixed the cause on the server), a held pulled one is
+/// applied now if it can be.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn retry_quarantined(state: State<'_, AppState>, id: i64) -> ApiResult<String> {
+    blocking(&state, move |inner| {
+        inner.with_store(true, |s| Ok(retried_vi(&s.retry_quarantined(id)?)))
+    })
+    .await
+}
+
+/// Give up a held change on purpose. It is kept in the discard log with the
+/// time and the member's note, never silently lost.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn discard_quarantined(
+    state: State<'_, AppState>,
+    id: i64,
+    note: Option<String>,
+) -> ApiResult<()> {
+    blocking(&state, move |inner| {
+        inner.with_store(true, |s| {
+            s.discard_quarantined(id, note.as_deref())?;
+            Ok(())
         })
     })
     .await

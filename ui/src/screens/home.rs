@@ -2,7 +2,7 @@
 //! and the sync card — unsent changes, last sync, a sync button with
 //! progress, and what the server refused (the quarantine), with why.
 
-use crate::api::{self, MyMonth, SyncStatus};
+use crate::api::{self, MyMonth, QuarantineView, SyncStatus};
 use crate::chart::{Bar, BarChart};
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
@@ -57,7 +57,10 @@ pub fn HomeScreen() -> Html {
             <TopBar title="Tháng của tôi" />
             <p class="hello">{ format!("Xin chào, {}", s.member.full_name) }<br/><small class="muted">{ who }</small></p>
             { month_card(&month, &ctx) }
-            { sync_card(&sync, *running, &ctx.progress, sync_now) }
+            { sync_card(&sync, *running, &ctx.progress, sync_now, {
+                let refresh = refresh.clone();
+                Callback::from(move |()| refresh.set(*refresh + 1))
+            }) }
             <ErrorBanner error={(*sync_error).clone()} />
         </main>
     }
@@ -95,6 +98,7 @@ fn sync_card(
     running: bool,
     progress: &[String],
     onclick: Callback<MouseEvent>,
+    on_changed: Callback<()>,
 ) -> Html {
     let status = match sync {
         Load::Loading => html! { <Loading /> },
@@ -114,8 +118,7 @@ fn sync_card(
                         <h3>{ format!("{} thay đổi bị giữ lại", s.quarantined.len()) }</h3>
                         <ul>
                             { for s.quarantined.iter().map(|q| html! {
-                                <li><strong>{ &q.what }</strong><br/><small>{ &q.message }</small><br/>
-                                    <small class="muted">{ format::datetime_vi(&q.at) }</small></li>
+                                <HeldChange key={q.id} change={q.clone()} on_done={on_changed.clone()} />
                             }) }
                         </ul>
                     </div>
@@ -137,5 +140,79 @@ fn sync_card(
                 </ul>
             }
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct HeldChangeProps {
+    change: QuarantineView,
+    /// Called after a retry or a discard, to reload the sync card.
+    on_done: Callback<()>,
+}
+
+/// One held change with what the member can do about it: send it again
+/// (after the leader fixed the cause) or, after a second tap that says what
+/// it means, give it up — kept in the discard log, never silently lost.
+#[function_component]
+fn HeldChange(props: &HeldChangeProps) -> Html {
+    let q = &props.change;
+    let confirming = use_state(|| false);
+    let answer = use_state(|| None::<Result<String, ApiError>>);
+    let retry = {
+        let (id, answer, done) = (q.id, answer.clone(), props.on_done.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (answer, done) = (answer.clone(), done.clone());
+            spawn_local(async move {
+                let r = api::retry_quarantined(id).await;
+                let ok = r.is_ok();
+                answer.set(Some(r));
+                if ok {
+                    done.emit(());
+                }
+            });
+        })
+    };
+    let ask = {
+        let confirming = confirming.clone();
+        Callback::from(move |_: MouseEvent| confirming.set(!*confirming))
+    };
+    let discard = {
+        let (id, answer, done) = (q.id, answer.clone(), props.on_done.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (answer, done) = (answer.clone(), done.clone());
+            spawn_local(async move {
+                match api::discard_quarantined(id, None).await {
+                    Ok(()) => done.emit(()),
+                    Err(e) => answer.set(Some(Err(e))),
+                }
+            });
+        })
+    };
+    let retry_label = if q.refused_by_server {
+        "Gửi lại"
+    } else {
+        "Áp dụng lại"
+    };
+    html! {
+        <li data-testid="held-change">
+            <strong>{ &q.what }</strong><br/><small>{ &q.message }</small><br/>
+            <small class="muted">{ format::datetime_vi(&q.at) }</small>
+            <div class="choices">
+                <button type="button" class="choice small" data-testid="retry-held" onclick={retry}>{ retry_label }</button>
+                <button type="button" class={classes!("choice", "small", confirming.then_some("on"))}
+                    data-testid="discard-held" onclick={ask}>{ "Bỏ thay đổi này" }</button>
+            </div>
+            if *confirming {
+                <div class="confirm">
+                    <p class="small">{ "Thay đổi này sẽ không được gửi lên máy chủ. Nó vẫn được ghi lại trong nhật ký trên máy. Chắc chắn bỏ?" }</p>
+                    <button type="button" class="danger" data-testid="confirm-discard" onclick={discard}>{ "Bỏ thay đổi" }</button>
+                </div>
+            }
+            { match &*answer {
+                Some(Ok(text)) => html! { <p class="ok small">{ text }</p> },
+                Some(Err(e)) => html! { <ErrorBanner error={Some(e.clone())} /> },
+                None => html! {},
+            } }
+        </li>
     }
 }
