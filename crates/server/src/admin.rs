@@ -191,6 +191,7 @@ pub fn run(args: AdminArgs) -> Result<()> {
             }
         }
         AdminCommand::Import(a) => crate::import::run(&db, a, json)?,
+        AdminCommand::Report(a) => crate::report::run(&db, a, json)?,
         AdminCommand::Demo { villages, target } => {
             let org = demo_org(villages as usize);
             db.import_org(&org)?;

@@ -113,6 +113,9 @@ pub enum AdminCommand {
     /// Import the commune's household and resident lists (.xlsx or .csv);
     /// problems are reported in FILE.loi-nhap.csv beside it.
     Import(crate::import::ImportArgs),
+    /// The commune's figures for a quarter or a month: the quarterly report
+    /// as .xlsx and CSV, a summary, or --json.
+    Report(crate::report::ReportArgs),
     /// Create a demo commune (villages, one team of three each, an officer)
     /// and an enrollment code for its first member.
     Demo {

@@ -12,6 +12,7 @@ mod extract;
 mod import;
 mod limit;
 mod qr;
+mod report;
 mod routes;
 mod serve;
 mod tls;

@@ -22,7 +22,8 @@ use gocua_core::indicators::{
     Subject, Targets, TeamView, VillageView, WorkFacts, commune_dashboard, member_period,
     quarter_report, team_view, village_view,
 };
-use gocua_core::{CatalogueEntry, CommuneId, MemberId, OrgSnapshot, TeamId, VillageId};
+use gocua_core::text::vietnamese_cmp;
+use gocua_core::{CatalogueEntry, Commune, CommuneId, MemberId, OrgSnapshot, TeamId, VillageId};
 use std::collections::BTreeMap;
 
 pub use super::report_drill::MAX_PAGE;
@@ -90,6 +91,24 @@ impl CentralDb {
             }
             Ok(())
         })
+    }
+
+    /// Every commune on this server, in Vietnamese order.
+    pub fn communes(&self) -> Result<Vec<Commune>, CentralError> {
+        let mut out = self.read(|tx| {
+            tx.query("SELECT id, name, province FROM communes", &[])?
+                .iter()
+                .map(|r| {
+                    Ok(Commune {
+                        id: r.parse(0)?,
+                        name: r.string(1)?,
+                        province: r.string(2)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, CentralError>>()
+        })?;
+        out.sort_by(|a, b| vietnamese_cmp(&a.name, &b.name));
+        Ok(out)
     }
 
     /// Rebuild a commune's report tables from its records now.
