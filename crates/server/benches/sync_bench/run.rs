@@ -138,10 +138,16 @@ fn backend(
         data::mix(&changes),
         options.push_batch
     );
+    let cpu_before = server.cpu_seconds();
     let pushed = ingest::push_all(&officer, &changes, options.push_batch)?;
+    // How much of the wall time the server had a core (the machine is shared).
+    let server_cpu = match (cpu_before, server.cpu_seconds()) {
+        (Some(a), Some(b)) => format!(", server CPU {:.1} s", b - a),
+        _ => String::new(),
+    };
     let rate = n as f64 / pushed.elapsed.as_secs_f64();
     let pushed_figure = format!(
-        "{:.0} rows/s = {rate:.0} changes/s ({n} in {:.1} s, {} pushes, {} refused)",
+        "{:.0} rows/s = {rate:.0} changes/s ({n} in {:.1} s{server_cpu}, {} pushes, {} refused)",
         2.0 * rate,
         pushed.elapsed.as_secs_f64(),
         pushed.requests,

@@ -13,7 +13,6 @@
 mod cells;
 mod columns;
 mod group;
-mod people;
 mod report;
 mod rows;
 mod sheet;
