@@ -6,37 +6,42 @@
 //! CCCD numbers nowhere on disk, and an enrolled device pulling what was
 //! imported for its village.
 
+#[macro_use]
+#[path = "support/backend.rs"]
+mod backend;
 #[path = "support/device.rs"]
 mod device;
 #[path = "support/server.rs"]
 mod server;
 
+use backend::{Backend, Place};
 use chrono::Datelike;
 use gocua_core::{DeviceId, OrgSnapshot, Role, Sex};
 use gocua_store::central::{CentralDb, DeviceAuth, Scope};
 use gocua_store::{DbKey, Store};
 use gocua_sync::client;
 use serde_json::{Map, Value};
-use server::{RunningServer, admin, admin_command, data_args, server_bin};
+use server::{RunningServer, admin_command, admin_with, server_bin};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tempfile::TempDir;
 use unicode_normalization::UnicodeNormalization;
 
 /// A commune of two villages (Thôn Đông, Thôn Tây), a team each.
-fn demo(data: &Path, url: Option<&str>) -> (OrgSnapshot, Value) {
+fn demo(db: &[OsString], url: Option<&str>) -> (OrgSnapshot, Value) {
     let mut args = vec!["demo", "--villages", "2"];
     if let Some(u) = url {
         args.extend(["--url", u]);
     }
-    let out = admin(&server_bin(), data, &args);
+    let out = admin_with(&server_bin(), db, &args);
     (serde_json::from_value(out.clone()).expect("org"), out)
 }
 
 /// `admin import FILE ARGS… --json`: the summary, and what was printed
 /// on both streams (to look for CCCD numbers in).
-fn import(data: &Path, file: &Path, args: &[&str]) -> (Value, String) {
-    let out = admin_command(&server_bin(), &data_args(data))
+fn import(db: &[OsString], file: &Path, args: &[&str]) -> (Value, String) {
+    let out = admin_command(&server_bin(), db)
         .arg("--json")
         .arg("import")
         .arg(file)
@@ -69,10 +74,14 @@ fn report_lines(path: &Path) -> Vec<String> {
     lines
 }
 
-/// Every byte the server keeps in its data folder (database, WAL, …).
-fn everything_on_disk(dir: &Path) -> Vec<u8> {
-    let mut all = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
+/// Every byte the server keeps: its data folder (database, WAL, …) and,
+/// on PostgreSQL, every value in its schema.
+fn everything_stored(place: &Place) -> Vec<u8> {
+    let mut all = match &place.schema {
+        Some(s) => s.all_text().expect("schema text").into_bytes(),
+        None => Vec::new(),
+    };
+    for e in std::fs::read_dir(place.data()).unwrap() {
         let p = e.unwrap().path();
         if p.is_file() {
             all.extend(std::fs::read(&p).unwrap());
@@ -89,8 +98,11 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 /// Everything the server holds, as an officer's device would pull it:
 /// the last fields of each record, by entity.
-fn server_records(data: &Path, org: &OrgSnapshot) -> Vec<(String, Map<String, Value>)> {
-    let db = CentralDb::open(&data.join("central.db")).expect("open central db");
+fn server_records(place: &Place, org: &OrgSnapshot) -> Vec<(String, Map<String, Value>)> {
+    let db = match place.pg() {
+        Some(url) => CentralDb::connect(url, 1).expect("connect"),
+        None => CentralDb::open(&place.data().join("central.db")).expect("open central db"),
+    };
     let officer = org
         .members
         .iter()
@@ -127,12 +139,14 @@ fn nfd(s: &str) -> String {
     s.nfd().collect()
 }
 
-#[test]
-fn csv_rows_checked_reported_line_by_line_and_pulled_by_the_village_team() {
+on_each_backend!(csv_rows_checked_reported_line_by_line_and_pulled_by_the_village_team);
+
+fn csv_rows_checked_reported_line_by_line_and_pulled_by_the_village_team(backend: Backend) {
+    let place = Place::new(backend);
     let dir = TempDir::new().unwrap();
-    let data = dir.path().join("server");
-    let server = RunningServer::start(&server_bin(), &data);
-    let (org, demo_out) = demo(&data, Some(&server.url));
+    let db = place.server_args();
+    let server = RunningServer::start_with(&server_bin(), &db);
+    let (org, demo_out) = demo(&db, Some(&server.url));
     let year = chrono::Utc::now().year();
 
     // Excel on a Vietnamese system: UTF-8 with a BOM, semicolons. Row 5
@@ -157,7 +171,7 @@ fn csv_rows_checked_reported_line_by_line_and_pulled_by_the_village_team() {
     let file = dir.path().join("danh-sach.csv");
     std::fs::write(&file, csv).unwrap();
 
-    let (first, printed) = import(&data, &file, &[]);
+    let (first, printed) = import(&db, &file, &[]);
     let report = dir.path().join("danh-sach.loi-nhap.csv");
     assert_eq!(first["report"], report.to_str().unwrap());
     let expected = vec![
@@ -187,7 +201,7 @@ fn csv_rows_checked_reported_line_by_line_and_pulled_by_the_village_team() {
 
     // What the server holds: NFC names, the phone's digits, the flag, a
     // CCCD hash only where the resident consented.
-    let records = server_records(&data, &org);
+    let records = server_records(&place, &org);
     let households: Vec<&Map<String, Value>> = records
         .iter()
         .filter(|(e, _)| e == "household")
@@ -219,7 +233,7 @@ fn csv_rows_checked_reported_line_by_line_and_pulled_by_the_village_team() {
     );
 
     // The numbers themselves: nowhere on disk, in the report or the output.
-    let disk = everything_on_disk(&data);
+    let disk = everything_stored(&place);
     let report_bytes = std::fs::read(&report).unwrap();
     for raw in ["038058001234", "038161005678", "03808000123"] {
         assert!(!contains(&disk, raw), "{raw} in the data folder");
@@ -228,14 +242,14 @@ fn csv_rows_checked_reported_line_by_line_and_pulled_by_the_village_team() {
     }
 
     // Again: nothing new, the same report.
-    let (again, _) = import(&data, &file, &[]);
+    let (again, _) = import(&db, &file, &[]);
     let imported = &again["imported"];
     assert_eq!(imported["households_added"], 0);
     assert_eq!(imported["residents_added"], 0);
     assert_eq!(imported["households_existing"], 2);
     assert_eq!(imported["residents_existing"], 5);
     assert_eq!(report_lines(&report), expected);
-    assert_eq!(server_records(&data, &org).len(), records.len());
+    assert_eq!(server_records(&place, &org).len(), records.len());
 
     // The Thôn Đông team's device pulls An's household, not Thôn Tây's.
     let mut store = Store::open(&dir.path().join("lan.db"), &DbKey::Raw([3; 32])).unwrap();
@@ -262,7 +276,7 @@ fn csv_rows_checked_reported_line_by_line_and_pulled_by_the_village_team() {
     );
 
     // A re-import after the sync leaves the device nothing to pull.
-    import(&data, &file, &[]);
+    import(&db, &file, &[]);
     let report = client::sync(&mut store, &device::options(), &mut |_| {}).unwrap();
     assert_eq!(report.pulled_applied, 0);
     drop(server);
@@ -271,9 +285,10 @@ fn csv_rows_checked_reported_line_by_line_and_pulled_by_the_village_team() {
 #[test]
 fn xlsx_with_title_merged_cells_and_nam_nu_columns() {
     use rust_xlsxwriter::{Format, Workbook};
+    let place = Place::new(Backend::Sqlite);
     let dir = TempDir::new().unwrap();
-    let data = dir.path().join("server");
-    let (org, _) = demo(&data, None);
+    let db = place.server_args();
+    let (org, _) = demo(&db, None);
     let year = chrono::Utc::now().year();
     let file = dir.path().join("thon-dong.xlsx");
     let mut book = Workbook::new();
@@ -330,7 +345,7 @@ fn xlsx_with_title_merged_cells_and_nam_nu_columns() {
     ws.write_string(12, 5, "Trưởng thôn").unwrap();
     book.save(&file).unwrap();
 
-    let (out, printed) = import(&data, &file, &["--village", "thôn đông"]);
+    let (out, printed) = import(&db, &file, &["--village", "thôn đông"]);
     assert_eq!(out["header_row"], 3);
     assert_eq!(
         report_lines(&dir.path().join("thon-dong.loi-nhap.csv")),
@@ -351,7 +366,7 @@ fn xlsx_with_title_merged_cells_and_nam_nu_columns() {
     assert_eq!(out["imported"]["households_added"], 1, "{out}");
     assert_eq!(out["imported"]["residents_added"], 3, "{out}");
 
-    let records = server_records(&data, &org);
+    let records = server_records(&place, &org);
     let household = records
         .iter()
         .find(|(e, _)| e == "household")
@@ -368,13 +383,13 @@ fn xlsx_with_title_merged_cells_and_nam_nu_columns() {
     assert_eq!(thu["sex"], "female");
     assert_eq!(thu["birth_year"], 1957);
 
-    let disk = everything_on_disk(&data);
+    let disk = everything_stored(&place);
     for raw in ["038055001111", "38055001111", "038040002222"] {
         assert!(!contains(&disk, raw), "{raw} on disk");
         assert!(!printed.contains(raw), "{raw} printed");
     }
 
-    let (again, _) = import(&data, &file, &["--village", "Thôn Đông"]);
+    let (again, _) = import(&db, &file, &["--village", "Thôn Đông"]);
     assert_eq!(again["imported"]["households_added"], 0);
     assert_eq!(again["imported"]["residents_added"], 0);
     assert_eq!(again["imported"]["residents_existing"], 3);
@@ -382,11 +397,12 @@ fn xlsx_with_title_merged_cells_and_nam_nu_columns() {
 
 #[test]
 fn a_file_with_no_header_row_or_village_imports_nothing() {
+    let place = Place::new(Backend::Sqlite);
     let dir = TempDir::new().unwrap();
-    let data = dir.path().join("server");
-    demo(&data, None);
+    let db = place.server_args();
+    demo(&db, None);
     let run = |file: &PathBuf, args: &[&str]| {
-        admin_command(&server_bin(), &data_args(&data))
+        admin_command(&server_bin(), &db)
             .arg("import")
             .arg(file)
             .args(args)
@@ -409,15 +425,58 @@ fn a_file_with_no_header_row_or_village_imports_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("Không có thôn/xóm"));
 }
 
+#[test]
+fn household_codes_conflicting_duplicates_a_shared_cccd_and_two_heads() {
+    let place = Place::new(Backend::Sqlite);
+    let dir = TempDir::new().unwrap();
+    let db = place.server_args();
+    demo(&db, None);
+    let file = dir.path().join("ma-ho.csv");
+    std::fs::write(
+        &file,
+        "Mã hộ,Họ và tên,Năm sinh,Giới tính,Quan hệ với chủ hộ,Thôn,CCCD,Đồng ý\n\
+         H01,Trịnh Văn Long,1966,Nam,Chủ hộ,Thôn Đông,038066007777,x\n\
+         H01,Trịnh Thị Mai,1968,Nữ,Vợ,Thôn Đông,038066007777,x\n\
+         H02,Ngô Văn Nam,1970,Nam,Chủ hộ,Thôn Tây,,\n\
+         ,Ngô Văn Phúc,2000,Nam,Con,,,\n\
+         H02,Ngô Văn Phúc,2000,Nữ,Con,Thôn Tây,,\n\
+         H03,Lý Thị Quế,1950,Nữ,Chủ hộ,Thôn Tây,,\n\
+         H03,Lý Văn Sáng,1948,Nam,Chủ hộ,Thôn Tây,,\n",
+    )
+    .unwrap();
+    let (out, printed) = import(&db, &file, &[]);
+    let held = |rows: &str| {
+        format!("Hộ của dòng này chưa được nhập vì có dòng lỗi ({rows}); sửa rồi nhập lại tệp.")
+    };
+    assert_eq!(
+        report_lines(&dir.path().join("ma-ho.loi-nhap.csv")),
+        vec![
+            format!("2,,Chưa nhập,,{}", held("3")),
+            "3,CCCD (G),Lỗi,**********77 (12 ký tự),Số CCCD trùng với người ở dòng 2.".into(),
+            format!("4,,Chưa nhập,,{}", held("6")),
+            format!("5,,Chưa nhập,,{}", held("6")),
+            "6,,Lỗi,,\"Trùng người với dòng 5 (cùng hộ, họ tên, năm sinh) nhưng khác thông tin: \
+             hãy giữ một dòng đúng.\""
+                .into(),
+            format!("7,,Chưa nhập,,{}", held("8")),
+            "8,Quan hệ với chủ hộ (E),Lỗi,,Hộ có hai chủ hộ (dòng 7 và dòng 8).".into(),
+        ]
+    );
+    assert_eq!(out["households_in_file"], 3);
+    assert_eq!(out["imported"]["households_added"], 0);
+    assert!(!printed.contains("038066007777"));
+}
+
 /// The figure: a commune's file of 25,000 residents (6,250 households of
 /// four, two villages), imported and imported again. Run with
 /// `cargo test -p gocua-server --test import -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn figure_import_of_25k_residents() {
+    let place = Place::new(Backend::Sqlite);
     let dir = TempDir::new().unwrap();
-    let data = dir.path().join("server");
-    demo(&data, None);
+    let db = place.server_args();
+    demo(&db, None);
     let households = 6_250;
     let mut csv = String::from(
         "STT,Họ và tên,Năm sinh,Giới tính,Quan hệ với chủ hộ,Số nhà,Thôn/Xóm,Số điện thoại\n",
@@ -452,11 +511,11 @@ fn figure_import_of_25k_residents() {
     let file = dir.path().join("xa.csv");
     std::fs::write(&file, csv).unwrap();
     let t = Instant::now();
-    let (out, _) = import(&data, &file, &[]);
+    let (out, _) = import(&db, &file, &[]);
     let first = t.elapsed();
     assert_eq!(out["imported"]["residents_added"], 25_000, "{out}");
     let t = Instant::now();
-    let (again, _) = import(&data, &file, &[]);
+    let (again, _) = import(&db, &file, &[]);
     let second = t.elapsed();
     assert_eq!(again["imported"]["residents_added"], 0);
     println!(

@@ -13,6 +13,7 @@
 mod cells;
 mod columns;
 mod group;
+mod people;
 mod report;
 mod rows;
 mod sheet;

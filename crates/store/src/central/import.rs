@@ -15,7 +15,7 @@
 
 use super::org::village_commune;
 use super::push::push_in;
-use super::sql::{Tx, vals};
+use super::sql::{Tx, Val, vals};
 use super::{ApplyResult, CentralDb, CentralError, DeviceAuth, Scope};
 use crate::merge::to_fields;
 use chrono::{DateTime, Utc};
@@ -25,7 +25,7 @@ use gocua_core::{
     MemberId, Resident, Role, Village, VillageId,
 };
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -37,6 +37,9 @@ const NAMESPACE: Uuid = Uuid::from_u128(0x6f6e_6b63_7561_4e88_9a2b_676f_6375_613
 pub fn registry_id(commune: CommuneId, key: &str) -> Uuid {
     Uuid::new_v5(&NAMESPACE, format!("{commune}/{key}").as_bytes())
 }
+
+/// Households written per call of the push judge.
+const BATCH: usize = 100;
 
 /// The device id the server's imports stamp their changes with.
 pub fn import_device(commune: CommuneId) -> DeviceId {
@@ -168,41 +171,50 @@ impl CentralDb {
             let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
             let mut clock = HlcClock::new(auth.device_id);
             let mut counts = ImportCounts::default();
-            for (done, h) in households.iter().enumerate() {
+            // Households a batch at a time: few round trips to PostgreSQL,
+            // and the progress bar still moves.
+            for (first, batch) in households.chunks(BATCH).enumerate() {
+                let ids = batch.iter().flat_map(|h| {
+                    std::iter::once(h.household.id.0).chain(h.residents.iter().map(|(_, r)| r.id.0))
+                });
+                let known = existing(tx, ids.collect())?;
                 // Change id → the row it came from, to name it if refused.
                 let mut rows = BTreeMap::new();
                 let mut changes = Vec::new();
-                if exists(tx, h.household.id.0)? {
-                    counts.households_existing += 1;
-                } else {
-                    let hlc = clock.tick(now_ms);
-                    let c = create(
-                        commune,
-                        EntityKind::Household,
-                        h.household.id.0,
-                        &h.household,
-                        hlc,
-                    )?;
-                    rows.insert(c.id, h.tag);
-                    changes.push(c);
-                    counts.households_added += 1;
-                }
-                for (row, r) in &h.residents {
-                    if exists(tx, r.id.0)? {
-                        counts.residents_existing += 1;
-                        continue;
+                for h in batch {
+                    if known.contains(&h.household.id.0) {
+                        counts.households_existing += 1;
+                    } else {
+                        let hlc = clock.tick(now_ms);
+                        let c = create(
+                            commune,
+                            EntityKind::Household,
+                            h.household.id.0,
+                            &h.household,
+                            hlc,
+                        )?;
+                        rows.insert(c.id, h.tag);
+                        changes.push(c);
+                        counts.households_added += 1;
                     }
-                    let c = create(commune, EntityKind::Resident, r.id.0, r, clock.tick(now_ms))?;
-                    rows.insert(c.id, *row);
-                    changes.push(c);
-                    counts.residents_added += 1;
+                    for (row, r) in &h.residents {
+                        if known.contains(&r.id.0) {
+                            counts.residents_existing += 1;
+                            continue;
+                        }
+                        let c =
+                            create(commune, EntityKind::Resident, r.id.0, r, clock.tick(now_ms))?;
+                        rows.insert(c.id, *row);
+                        changes.push(c);
+                        counts.residents_added += 1;
+                    }
                 }
                 if !changes.is_empty() {
                     let results = push_in(tx, &auth, &changes, now)?;
                     for ((id, result), change) in results.into_iter().zip(&changes) {
                         if let ApplyResult::Rejected { code, message } = result {
                             refused = Some(ImportError::Refused {
-                                tag: rows.get(&id).copied().unwrap_or(h.tag),
+                                tag: rows.get(&id).copied().unwrap_or_default(),
                                 entity_id: change.entity_id,
                                 code,
                                 message,
@@ -212,7 +224,7 @@ impl CentralDb {
                         }
                     }
                 }
-                progress(done + 1);
+                progress(first * BATCH + batch.len());
             }
             Ok(counts)
         });
@@ -252,11 +264,21 @@ fn import_auth(tx: &mut dyn Tx, commune: CommuneId) -> Result<DeviceAuth, Centra
     })
 }
 
-fn exists(tx: &mut dyn Tx, id: Uuid) -> Result<bool, CentralError> {
-    tx.exists(
-        "SELECT 1 FROM records WHERE entity_id = $1",
-        vals![id.to_string()],
-    )
+/// Which of `ids` the server has a record of: one query per batch.
+fn existing(tx: &mut dyn Tx, ids: Vec<Uuid>) -> Result<HashSet<Uuid>, CentralError> {
+    let mut found = HashSet::new();
+    for part in ids.chunks(500) {
+        let marks: Vec<String> = (1..=part.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT entity_id FROM records WHERE entity_id IN ({})",
+            marks.join(", ")
+        );
+        let params: Vec<Val> = part.iter().map(|id| Val::from(id.to_string())).collect();
+        for row in tx.query(&sql, &params)? {
+            found.insert(row.parse(0)?);
+        }
+    }
+    Ok(found)
 }
 
 /// The change creating a record: every field, and an id fixed by the
