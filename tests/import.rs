@@ -171,6 +171,12 @@ fn csv_rows_checked_reported_line_by_line_and_pulled_by_the_village_team(backend
     let file = dir.path().join("danh-sach.csv");
     std::fs::write(&file, csv).unwrap();
 
+    // A dry run checks and reports, and writes nothing.
+    let (dry, _) = import(&db, &file, &["--dry-run"]);
+    assert!(dry["imported"].is_null());
+    assert_eq!(dry["households_ready"], 2);
+    assert!(server_records(&place, &org).is_empty());
+
     let (first, printed) = import(&db, &file, &[]);
     let report = dir.path().join("danh-sach.loi-nhap.csv");
     assert_eq!(first["report"], report.to_str().unwrap());
@@ -318,7 +324,7 @@ fn xlsx_with_title_merged_cells_and_nam_nu_columns() {
     ws.write_number(5, 6, 38055001111.0).unwrap();
     ws.write_string(5, 7, "x").unwrap();
     ws.write_number(6, 0, 2).unwrap();
-    ws.write_string(6, 1, &nfd("Đinh Thị Thu")).unwrap();
+    ws.write_string(6, 1, nfd("Đinh Thị Thu")).unwrap();
     ws.write_number(6, 3, 1957).unwrap();
     ws.write_string(6, 4, "Vợ").unwrap();
     ws.write_number(7, 0, 3).unwrap();
