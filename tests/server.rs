@@ -397,6 +397,42 @@ fn scope_is_enforced_on_every_endpoint(backend: Backend) {
     assert!(s.pull_all(&b).is_empty());
     assert!(s.pull_all(&c).is_empty());
     assert_eq!(s.pull_all(&a).len(), 1);
+    // Nor fetch its history, by village or by household: an empty page.
+    let history = |d: &Device, filter: String| -> PullResponse {
+        s.get(
+            &format!("{}?after=0&{filter}", wire::PULL),
+            Some(&d.e.token),
+        )
+        .ok()
+    };
+    for (d, filter) in [
+        (&b, format!("village={}", org.villages[0].id)),
+        (&b, format!("household={h}")),
+        (&c, format!("household={h}")),
+        (&c, format!("village={}", org.villages[0].id)),
+    ] {
+        let page = history(d, filter);
+        assert!(page.changes.is_empty() && !page.more);
+    }
+    assert_eq!(
+        history(&a, format!("household={h}&until=999"))
+            .changes
+            .len(),
+        1
+    );
+    assert!(
+        history(&a, format!("household={h}&until=0"))
+            .changes
+            .is_empty()
+    );
+    for q in [
+        format!("village={}&household={h}", org.villages[0].id),
+        "village=x".into(),
+        "until=later".into(),
+    ] {
+        s.get(&format!("{}?after=0&{q}", wire::PULL), Some(&a.e.token))
+            .refused(StatusCode::BAD_REQUEST, "bad_query");
+    }
     let officer = org.members.last().unwrap();
     let officer = s.device(&new_code(&p, officer.id));
     assert_eq!(

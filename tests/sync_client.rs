@@ -531,6 +531,7 @@ fn a_round_refreshes_pushes_with_per_change_results_and_pulls_every_page() {
                 .map(|i| PulledChange {
                     seq: i as i64 + 1,
                     change: theirs[i].clone(),
+                    moved_from: None,
                 })
                 .collect();
             let cursor = changes.last().map(|c| c.seq).unwrap_or(after);
@@ -796,7 +797,11 @@ fn page(changes: Vec<(i64, gocua_core::Change)>, more: bool) -> String {
     serde_json::to_string(&PullResponse {
         changes: changes
             .into_iter()
-            .map(|(seq, change)| PulledChange { seq, change })
+            .map(|(seq, change)| PulledChange {
+                seq,
+                change,
+                moved_from: None,
+            })
             .collect(),
         cursor,
         more,

@@ -6,6 +6,7 @@
 //! the rest; connections cut at many points and a server killed with
 //! SIGKILL cost nothing.
 
+#[macro_use]
 #[path = "support/backend.rs"]
 mod backend;
 #[path = "support/device.rs"]
@@ -20,7 +21,7 @@ use chrono::Utc;
 use device::options;
 use gocua_core::{
     ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId, OrgSnapshot,
-    ResidentInput, Sex, VillageId, VisitForm, VisitInput, VisitOutcome,
+    ResidentInput, Role, Sex, VillageId, VisitForm, VisitInput, VisitOutcome,
 };
 use gocua_store::{DbKey, QuarantineDirection, RetryOutcome, Store};
 use gocua_sync::client::{self, SyncError, SyncReport};
@@ -83,6 +84,54 @@ impl Commune {
         let ours = self.org.teams[0].village_ids[0];
         let other = self.org.teams[1].village_ids[0];
         (ours, other)
+    }
+
+    /// The members of team `i` (its leader first).
+    fn members_of(&self, i: usize) -> Vec<MemberId> {
+        let team = self.org.teams[i].id;
+        self.org
+            .members
+            .iter()
+            .filter(|m| m.team_id == Some(team))
+            .map(|m| m.id)
+            .collect()
+    }
+
+    fn officer(&self) -> MemberId {
+        let officer = self
+            .org
+            .members
+            .iter()
+            .find(|m| m.role == Role::CommuneOfficer);
+        officer.expect("the demo has an officer").id
+    }
+
+    /// Team `i` covers exactly `villages` from now on.
+    fn set_team_villages(&self, i: usize, villages: &[VillageId]) {
+        let team = self.org.teams[i].id.to_string();
+        let mut args = vec![
+            "team".to_string(),
+            "set-villages".into(),
+            "--team".into(),
+            team,
+        ];
+        for v in villages {
+            args.extend(["--village".to_string(), v.to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = self.admin(&args);
+        assert_eq!(
+            out["village_ids"].as_array().map(Vec::len),
+            Some(villages.len())
+        );
+    }
+
+    /// A new device of `member`, enrolled with a code by address.
+    fn device(&self, dir: &TempDir, name: &str, member: MemberId, url: &str) -> Store {
+        let mut store = open(dir, &format!("{name}.db"));
+        let code = self.code_for(member, url);
+        client::enroll_with(&mut store, &code, name, &options()).expect("enroll");
+        store
     }
 
     fn admin(&self, args: &[&str]) -> Value {
@@ -167,8 +216,13 @@ fn a_morning_of_work(store: &mut Store, village: VillageId, member: MemberId, he
 
 /// Everything a device shows about its households, for comparing devices.
 fn snapshot(store: &Store) -> Vec<Value> {
+    snapshot_of(store, &[])
+}
+
+/// The same for the households of `villages` (all when empty).
+fn snapshot_of(store: &Store, villages: &[VillageId]) -> Vec<Value> {
     let mut ids: Vec<HouseholdId> = store
-        .list_households(&[])
+        .list_households(villages)
         .expect("list")
         .into_iter()
         .map(|h| h.id)
@@ -530,3 +584,200 @@ fn cut_connections_and_a_killed_server_lose_nothing_and_duplicate_nothing() {
     assert_eq!(snapshot(&minh), snapshot(&lan));
     drop(server);
 }
+
+// ---------------------------------------------------------------------------
+// Scope changes, on SQLite and PostgreSQL.
+
+/// The household headed `head` on this device.
+fn find(store: &Store, head: &str) -> HouseholdId {
+    let all = store.list_households(&[]).expect("list");
+    all.into_iter()
+        .find(|h| h.head_name == head)
+        .unwrap_or_else(|| panic!("{head} is not on this device"))
+        .id
+}
+
+/// Move a household to `village`, keeping everything else.
+fn move_household(store: &mut Store, id: HouseholdId, village: VillageId) {
+    let h = store.household(id).expect("household").household;
+    let input = HouseholdInput {
+        village_id: Some(village),
+        address: h.address,
+        head_name: h.head_name,
+        phone: h.phone,
+        flags: h.flags,
+    };
+    store
+        .write(|b| b.update_household(id, input))
+        .expect("move household");
+}
+
+fn heads(store: &Store, villages: &[VillageId]) -> Vec<String> {
+    let mut heads: Vec<String> = store
+        .list_households(villages)
+        .expect("list")
+        .into_iter()
+        .map(|h| h.head_name)
+        .collect();
+    heads.sort();
+    heads
+}
+
+fn household_json(store: &Store, id: HouseholdId) -> Value {
+    serde_json::to_value(store.household(id).expect("household")).expect("json")
+}
+
+/// A household moves from Lan's village to Bình's and back: each time the
+/// village it left learns of the move, and the village it reaches gets its
+/// whole history (residents, visits, actions) — nothing else, and without
+/// anything held in the quarantine at the end.
+fn a_household_moving_to_another_village_takes_its_history_along(backend: Backend) {
+    let place = Place::new(backend);
+    let server = start(&place);
+    let commune = Commune::create(&place, &server);
+    let (west, east) = commune.villages();
+    let dir = TempDir::new().unwrap();
+    let url = server.url.as_str();
+    let lan_id = commune.members_of(0)[0];
+    let mut lan = commune.device(&dir, "Máy của Lan", lan_id, url);
+    let binh_id = commune.members_of(1)[1];
+    let mut binh = commune.device(&dir, "Máy của Bình", binh_id, url);
+    let mut officer = commune.device(&dir, "Máy của cán bộ xã", commune.officer(), url);
+
+    a_morning_of_work(&mut lan, west, lan_id, "Hộ Sắp Chuyển");
+    add_household(&mut lan, west, "Hộ Ở Lại");
+    sync(&mut lan);
+    assert_eq!(sync(&mut binh).pulled_applied, 0);
+    sync(&mut officer);
+    let h = find(&officer, "Hộ Sắp Chuyển");
+    move_household(&mut officer, h, east);
+    sync(&mut officer);
+
+    // Lan's village hears of the move: the household leaves her lists.
+    let r = sync(&mut lan);
+    assert_eq!((r.pulled_applied, r.history_applied), (1, 0));
+    assert_eq!(heads(&lan, &[west]), ["Hộ Ở Lại"]);
+    assert_eq!(household_json(&lan, h), household_json(&officer, h));
+    // Bình's village gets it with all its history, and only that.
+    let r = sync(&mut binh);
+    assert_eq!(
+        r.history_applied, 6,
+        "household, resident, visit, 2 actions, the move"
+    );
+    assert_eq!((r.quarantined, r.unsent), (0, 0));
+    assert_eq!(heads(&binh, &[]), ["Hộ Sắp Chuyển"]);
+    assert_eq!(household_json(&binh, h), household_json(&officer, h));
+    assert_eq!(binh.household(h).unwrap().visits.len(), 1);
+
+    // Bình works on it; Lan's village no longer hears of it.
+    a_visit_without_actions(&mut binh, h, binh_id);
+    sync(&mut binh);
+    assert_eq!(sync(&mut lan).pulled_applied, 0);
+    sync(&mut officer);
+    assert_eq!(household_json(&officer, h), household_json(&binh, h));
+
+    // Back to Lan's village: she gets what happened while it was away.
+    move_household(&mut officer, h, west);
+    sync(&mut officer);
+    let r = sync(&mut lan);
+    assert!(r.history_applied >= 1, "{r:?}");
+    assert_eq!(heads(&lan, &[west]), ["Hộ Sắp Chuyển", "Hộ Ở Lại"]);
+    assert_eq!(lan.household(h).unwrap().visits.len(), 2);
+    sync(&mut binh);
+    assert!(heads(&binh, &[east]).is_empty());
+    for d in [&lan, &binh, &officer] {
+        assert_eq!(household_json(d, h), household_json(&officer, h));
+        assert_eq!(
+            (d.quarantine_count().unwrap(), d.unsent_count().unwrap()),
+            (0, 0)
+        );
+    }
+}
+
+/// Lan's team is given Bình's village: Lan's next sync fetches that
+/// village's history (exactly its changes), and its later work comes with
+/// the cursor; taken away and given back, the village is fetched again.
+fn a_team_gaining_a_village_fetches_that_villages_history(backend: Backend) {
+    let place = Place::new(backend);
+    let server = start(&place);
+    let commune = Commune::create(&place, &server);
+    let (west, east) = commune.villages();
+    let dir = TempDir::new().unwrap();
+    let url = server.url.as_str();
+    let lan_id = commune.members_of(0)[0];
+    let mut lan = commune.device(&dir, "Máy của Lan", lan_id, url);
+    let binh_id = commune.members_of(1)[1];
+    let mut binh = commune.device(&dir, "Máy của Bình", binh_id, url);
+
+    for i in 0..2 {
+        a_morning_of_work(&mut binh, east, binh_id, &format!("Hộ Thôn Đông {i}"));
+    }
+    sync(&mut binh);
+    a_morning_of_work(&mut lan, west, lan_id, "Hộ Thôn Tây");
+    let r = sync(&mut lan);
+    assert_eq!(r.pulled_applied, 0);
+
+    commune.set_team_villages(0, &[west, east]);
+    let r = sync(&mut lan);
+    assert_eq!(
+        r.history_applied, 10,
+        "two households of five changes each: {r:?}"
+    );
+    assert_eq!(r.pulled_applied, 10);
+    assert_eq!(snapshot_of(&lan, &[east]), snapshot_of(&binh, &[east]));
+    // From now on the cursor brings the village.
+    add_household(&mut binh, east, "Hộ Thôn Đông Mới");
+    sync(&mut binh);
+    let r = sync(&mut lan);
+    assert_eq!((r.pulled_applied, r.history_applied), (1, 0));
+    // A teammate enrolled now gets everything from the cursor alone.
+    let mut minh = commune.device(&dir, "Máy của Minh", commune.members_of(0)[1], url);
+    let r = sync(&mut minh);
+    assert_eq!((r.pulled_applied, r.history_applied), (16, 0));
+    assert_eq!(snapshot(&minh), snapshot(&lan));
+
+    // Taken away: nothing more of it. Given back: what was missed comes.
+    commune.set_team_villages(0, &[west]);
+    sync(&mut lan);
+    add_household(&mut binh, east, "Hộ Thôn Đông Sau Cùng");
+    sync(&mut binh);
+    // Lan's own work moves her cursor past Bình's new household.
+    add_household(&mut lan, west, "Hộ Thôn Tây Mới");
+    let r = sync(&mut lan);
+    assert_eq!((r.pushed_applied, r.pulled_applied), (1, 0));
+    assert_eq!(
+        heads(&lan, &[east]).len(),
+        3,
+        "the copies stay on the device"
+    );
+    commune.set_team_villages(0, &[west, east]);
+    let r = sync(&mut lan);
+    assert_eq!((r.pulled_applied, r.history_applied), (1, 1));
+    assert_eq!(snapshot_of(&lan, &[east]), snapshot_of(&binh, &[east]));
+    assert_eq!(
+        (lan.quarantine_count().unwrap(), lan.unsent_count().unwrap()),
+        (0, 0)
+    );
+}
+
+/// A short visit: met, nothing done.
+fn a_visit_without_actions(store: &mut Store, h: HouseholdId, member: MemberId) {
+    store
+        .write(|b| {
+            b.log_visit(VisitInput {
+                household_id: h,
+                members: vec![member],
+                at: Utc::now(),
+                form: VisitForm::DoorToDoor,
+                outcome: VisitOutcome::Met,
+                note: Some("Đã chuyển về thôn mới".into()),
+                actions: vec![],
+            })
+        })
+        .expect("log visit");
+}
+
+on_each_backend!(
+    a_household_moving_to_another_village_takes_its_history_along,
+    a_team_gaining_a_village_fetches_that_villages_history,
+);

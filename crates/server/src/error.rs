@@ -18,6 +18,8 @@ pub enum ApiError {
     /// No `Authorization: Bearer …` header.
     NoToken,
     TooManyChanges(usize),
+    /// A pull naming both a village and a household.
+    OneFilter,
     TooManyAttempts,
     RouteNotFound,
     MethodNotAllowed,
@@ -95,6 +97,11 @@ impl ApiError {
                 format!(
                     "Mỗi lần gửi tối đa {MAX_PUSH_CHANGES} thay đổi (lần này có {n}); hãy chia nhỏ."
                 ),
+            ),
+            OneFilter => (
+                StatusCode::BAD_REQUEST,
+                "bad_query",
+                "Chỉ lấy lịch sử của một thôn hoặc một hộ mỗi lần.".into(),
             ),
             TooManyAttempts => (
                 StatusCode::TOO_MANY_REQUESTS,

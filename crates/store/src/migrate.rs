@@ -26,6 +26,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0003_quarantine_discards",
         include_str!("../../../migrations/device/0003_quarantine_discards.sql"),
     ),
+    (
+        4,
+        "0004_scope_history",
+        include_str!("../../../migrations/device/0004_scope_history.sql"),
+    ),
 ];
 
 /// The central server's schema.
@@ -39,6 +44,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         2,
         "0002_reports",
         include_str!("../../../migrations/server/0002_reports.sql"),
+    ),
+    (
+        3,
+        "0003_scope_history",
+        include_str!("../../../migrations/server/0003_scope_history.sql"),
     ),
 ];
 
@@ -54,6 +64,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         2,
         "0002_reports",
         include_str!("../../../migrations/server-pg/0002_reports.sql"),
+    ),
+    (
+        3,
+        "0003_scope_history",
+        include_str!("../../../migrations/server-pg/0003_scope_history.sql"),
     ),
 ];
 

@@ -179,12 +179,14 @@ impl Store {
                 record.enrolled_at,
             ],
         )?;
-        // A new enrollment pulls from the start: applying is idempotent.
+        // A new enrollment pulls from the start: applying is idempotent. So
+        // the cursor will bring every village's history (`history.rs`).
         tx.execute(
             "UPDATE sync_state SET pull_cursor = 0, last_error = NULL, last_error_at = NULL
              WHERE singleton = 1",
             [],
         )?;
+        tx.execute_batch("DELETE FROM pull_villages; DELETE FROM pull_history;")?;
         write_org(&tx, &e.org)?;
         write_catalogue(&tx, &e.catalogue)?;
         tx.commit()?;

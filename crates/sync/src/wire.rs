@@ -3,7 +3,8 @@
 //! loudly instead of silently losing data.
 
 use gocua_core::{
-    CatalogueEntry, Change, ChangeId, CommuneId, DeviceId, Member, OrgSnapshot, Role, VillageId,
+    CatalogueEntry, Change, ChangeId, CommuneId, DeviceId, HouseholdId, Member, OrgSnapshot, Role,
+    VillageId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +104,10 @@ pub struct PushResponse {
     pub results: Vec<PushResult>,
 }
 
-/// `GET /api/v1/pull?after=CURSOR&limit=N`
+/// `GET /api/v1/pull?after=CURSOR&limit=N`: the device's scope after its
+/// cursor. With `village=ID` or `household=ID` (and `until=SEQ`): that
+/// village's or household's history in (after, until], fetched when the
+/// device's scope gained it (see `gocua_store::central`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PullQuery {
@@ -111,6 +115,12 @@ pub struct PullQuery {
     pub after: i64,
     #[serde(default = "default_pull_limit")]
     pub limit: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village: Option<VillageId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub household: Option<HouseholdId>,
 }
 
 fn default_pull_limit() -> u32 {
@@ -122,6 +132,11 @@ pub struct PulledChange {
     /// The server's order; the device's next cursor.
     pub seq: i64,
     pub change: Change,
+    /// Set when this change moved a household to another village: the
+    /// village it left. A device without that village's history fetches
+    /// the household's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<VillageId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -224,6 +239,7 @@ mod tests {
                     PulledChange {
                         seq: i64::MAX,
                         change: change.clone(),
+                        moved_from: Some(VillageId::new()),
                     };
                     n
                 ],

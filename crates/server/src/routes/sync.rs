@@ -1,12 +1,13 @@
 //! `POST /api/v1/push` and `GET /api/v1/pull`: changes in, one result each;
-//! changes out from a cursor, a page at a time, within the device's scope.
+//! changes out from a cursor, a page at a time, within the device's scope
+//! (or one village's or household's history, when the scope changed).
 
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Device};
 use axum::Json;
 use axum::extract::State;
-use gocua_store::central::ApplyResult;
+use gocua_store::central::{ApplyResult, PullFilter};
 use gocua_sync::wire::{
     MAX_PULL_LIMIT, MAX_PUSH_CHANGES, PullQuery, PullResponse, PulledChange, PushOutcome,
     PushRequest, PushResponse, PushResult,
@@ -52,12 +53,26 @@ pub async fn pull(
 ) -> Result<Json<PullResponse>, ApiError> {
     let limit = q.limit.clamp(1, MAX_PULL_LIMIT);
     let after = q.after.max(0);
-    let page = state.db(move |db| db.pull(&auth, after, limit)).await?;
+    let until = q.until.unwrap_or(i64::MAX);
+    let filter = match (q.village, q.household) {
+        (None, None) => PullFilter::Scope,
+        (Some(v), None) => PullFilter::Village(v),
+        (None, Some(h)) => PullFilter::Household(h),
+        (Some(_), Some(_)) => return Err(ApiError::OneFilter),
+    };
+    let page = state
+        .db(move |db| db.pull_filtered(&auth, filter, after, until, limit))
+        .await?;
+    let moved_from = page.moved_from;
     Ok(Json(PullResponse {
         changes: page
             .changes
             .into_iter()
-            .map(|(seq, change)| PulledChange { seq, change })
+            .map(|(seq, change)| PulledChange {
+                seq,
+                change,
+                moved_from: moved_from.get(&seq).copied(),
+            })
             .collect(),
         cursor: page.cursor,
         more: page.more,

@@ -11,6 +11,34 @@
 //! (`gocua-server`) only calls these methods. Merge rules are
 //! `gocua_core::merge`'s, the same functions the device store applies, so
 //! both reach the same state.
+//!
+//! Scope changes. A device pulls its scope with one cursor over the change
+//! log (`seq`), each change logged under the village its record is in. Two
+//! things move records relative to that cursor, and both are handled
+//! without ever reading more than what is returned:
+//! - A household moving to another village is logged under the new village
+//!   with `moved_from` naming the old one, and a pull of a village walks
+//!   (village_id, seq) and (moved_from, seq): the old village's devices get
+//!   the move (the household leaves their lists; no later change of it
+//!   reaches them) and the new village's get it marked as a move. Every
+//!   change also names its `household_id`, so a device that does not hold
+//!   the old village fetches that household's history, up to the move, by
+//!   (household_id, seq): residents, visits and actions, wherever they were
+//!   logged. The server hands a household's history only to devices whose
+//!   scope holds it now.
+//! - A device's scope growing (its team gains a village, its member changes
+//!   team or role): the device compares the scope sent on each sync with
+//!   the villages it holds and fetches, once, each new village's changes up
+//!   to its cursor, by (village_id, seq) with an upper bound (`until`);
+//!   what comes after is the cursor's. A village lost is forgotten, so
+//!   gaining it again fetches it again. The device keeps track of this
+//!   (`gocua_store`'s `history.rs`), each page applied with its progress in
+//!   one transaction; the wire is `pull?village=…|household=…&until=…`.
+//!
+//! Not covered: a resident moving to a household of another village
+//! carries no history (its earlier changes stay keyed to its old
+//! household); a device that held a village keeps its copies of that
+//! village's records after losing it (out of its lists, no longer updated).
 
 mod conflicts;
 mod enroll;
@@ -35,7 +63,7 @@ pub use import::{
     ImportCounts, ImportError, ImportTarget, RegistryHousehold, import_device, registry_id,
 };
 pub use org::{OrgView, Target};
-pub use pull::PullPage;
+pub use pull::{PullFilter, PullPage};
 pub use push::{ApplyResult, StoredRecord};
 pub use report::MAX_PAGE as REPORT_MAX_PAGE;
 

@@ -1,11 +1,13 @@
 //! Handing changes to a device: those after its cursor, in its scope, in
-//! server order, a page at a time. Each query seeks an index on
-//! (village, seq) or (commune, seq) and stops at the page size, so the cost
-//! follows what is returned, not how much the server holds.
+//! server order, a page at a time; or, when its scope changed, one village's
+//! or one household's history up to a given seq (see `mod.rs`). Each query
+//! seeks an index on (village, seq), (moved_from, seq), (commune, seq) or
+//! (household, seq) and stops at the page size, so the cost follows what is
+//! returned, not how much the server holds.
 
 use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError, DeviceAuth};
-use gocua_core::{Change, ChangeId, EntityKind, Hlc};
+use gocua_core::{Change, ChangeId, EntityKind, Hlc, HouseholdId, VillageId};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -14,16 +16,41 @@ use std::collections::BTreeMap;
 pub struct PullPage {
     /// (seq, change), in seq order.
     pub changes: Vec<(i64, Change)>,
+    /// For the changes that moved a household to another village: seq →
+    /// the village it left.
+    pub moved_from: BTreeMap<i64, VillageId>,
     /// The device's next `after`.
     pub cursor: i64,
     /// More changes wait after this page.
     pub more: bool,
 }
 
-const BY_COMMUNE: &str = "SELECT seq, change_id, entity, entity_id, hlc, fields, base
-    FROM changes WHERE commune_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-const BY_VILLAGE: &str = "SELECT seq, change_id, entity, entity_id, hlc, fields, base
-    FROM changes WHERE village_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+/// Which changes a pull walks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullFilter {
+    /// Everything in the device's scope: the device's cursor.
+    Scope,
+    /// One village of the scope: its history, for a device that gained it.
+    Village(VillageId),
+    /// One household now in the scope: its history (wherever it lived), for
+    /// a device of the village it moved to.
+    Household(HouseholdId),
+}
+
+const COLUMNS: &str = "SELECT seq, change_id, entity, entity_id, hlc, fields, base, moved_from
+    FROM changes";
+const BY_COMMUNE: &str = "commune_id = $1";
+const BY_VILLAGE: &str = "village_id = $1";
+/// A household moving away is logged under its new village and also
+/// reaches the devices of the one it left.
+const BY_MOVED_FROM: &str = "moved_from = $1";
+const BY_HOUSEHOLD: &str = "household_id = $1";
+
+/// `COLUMNS WHERE key AND seq in (after, until] ORDER BY seq LIMIT n`: a
+/// seek on the index (key, seq) that stops at the page size.
+fn sql(key: &str) -> String {
+    format!("{COLUMNS} WHERE {key} AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4")
+}
 
 impl CentralDb {
     /// Changes with seq > `after` in the device's scope (commune-wide for
@@ -34,55 +61,105 @@ impl CentralDb {
         after: i64,
         limit: u32,
     ) -> Result<PullPage, CentralError> {
+        self.pull_filtered(auth, PullFilter::Scope, after, i64::MAX, limit)
+    }
+
+    /// Changes with `after` < seq <= `until` that `filter` selects, at most
+    /// `limit`. A village outside the device's scope, or a household not
+    /// in it now, gives an empty page: nothing is said about either.
+    pub fn pull_filtered(
+        &self,
+        auth: &DeviceAuth,
+        filter: PullFilter,
+        after: i64,
+        until: i64,
+        limit: u32,
+    ) -> Result<PullPage, CentralError> {
         let limit = limit.max(1) as usize;
         // One more than asked tells whether another page waits.
         let probe = limit as i64 + 1;
+        let scope = &auth.scope;
         let mut found = self.read(|tx| {
-            if auth.scope.is_commune_wide() {
-                query(
-                    tx,
-                    BY_COMMUNE,
-                    &auth.scope.commune_id.to_string(),
-                    after,
-                    probe,
-                )
-            } else {
-                // One index range per village, merged by seq.
-                let mut all = Vec::new();
-                for v in &auth.scope.village_ids {
-                    all.extend(query(tx, BY_VILLAGE, &v.to_string(), after, probe)?);
+            let range = (after, until, probe);
+            match filter {
+                PullFilter::Scope if scope.is_commune_wide() => {
+                    query(tx, BY_COMMUNE, &scope.commune_id.to_string(), range)
                 }
-                all.sort_by_key(|(seq, _)| *seq);
-                Ok(all)
+                PullFilter::Scope => {
+                    // Index ranges per village, merged by seq.
+                    let mut all = Vec::new();
+                    for v in &scope.village_ids {
+                        all.extend(query(tx, BY_VILLAGE, &v.to_string(), range)?);
+                        all.extend(query(tx, BY_MOVED_FROM, &v.to_string(), range)?);
+                    }
+                    Ok(all)
+                }
+                PullFilter::Village(v) if scope.covers(v) => {
+                    let mut all = query(tx, BY_VILLAGE, &v.to_string(), range)?;
+                    all.extend(query(tx, BY_MOVED_FROM, &v.to_string(), range)?);
+                    Ok(all)
+                }
+                PullFilter::Household(h) => {
+                    let home = tx.query_opt(
+                        "SELECT village_id FROM records
+                         WHERE entity_id = $1 AND entity = 'household' AND commune_id = $2",
+                        vals![h.to_string(), scope.commune_id.to_string()],
+                    )?;
+                    let visible = match home {
+                        Some(row) => scope.covers(row.parse::<VillageId>(0)?),
+                        None => false,
+                    };
+                    if visible {
+                        query(tx, BY_HOUSEHOLD, &h.to_string(), range)
+                    } else {
+                        Ok(Vec::new())
+                    }
+                }
+                PullFilter::Village(_) => Ok(Vec::new()),
             }
         })?;
+        // A move between two villages of the scope is found twice.
+        found.sort_by_key(|f| f.seq);
+        found.dedup_by_key(|f| f.seq);
         let more = found.len() > limit;
         found.truncate(limit);
-        let cursor = found.last().map_or(after, |(seq, _)| *seq);
+        let cursor = found.last().map_or(after, |f| f.seq);
+        let moved_from = found
+            .iter()
+            .filter_map(|f| f.moved_from.map(|v| (f.seq, v)))
+            .collect();
         Ok(PullPage {
-            changes: found,
+            changes: found.into_iter().map(|f| (f.seq, f.change)).collect(),
+            moved_from,
             cursor,
             more,
         })
     }
 }
 
+/// A change as stored, with where it was logged from.
+struct Found {
+    seq: i64,
+    change: Change,
+    moved_from: Option<VillageId>,
+}
+
+/// The changes `key` = `id` with seq in (after, until], the first `limit`.
 fn query(
     tx: &mut dyn Tx,
-    sql: &str,
     key: &str,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<(i64, Change)>, CentralError> {
-    tx.query(sql, vals![key, after, limit])?
+    id: &str,
+    (after, until, limit): (i64, i64, i64),
+) -> Result<Vec<Found>, CentralError> {
+    tx.query(&sql(key), vals![id, after, until, limit])?
         .iter()
         .map(|r| {
             let entity = r.text(2)?;
             let entity = EntityKind::parse(entity)
                 .ok_or_else(|| CentralError::Corrupt(format!("unknown entity {entity}")))?;
-            Ok((
-                r.int(0)?,
-                Change {
+            Ok(Found {
+                seq: r.int(0)?,
+                change: Change {
                     id: r.parse::<ChangeId>(1)?,
                     entity,
                     entity_id: r.parse::<uuid::Uuid>(3)?,
@@ -90,7 +167,8 @@ fn query(
                     fields: r.json::<Map<String, Value>>(5)?,
                     base: r.json::<BTreeMap<String, Hlc>>(6)?,
                 },
-            ))
+                moved_from: r.opt_parse::<VillageId>(7)?,
+            })
         })
         .collect()
 }
@@ -104,12 +182,14 @@ mod tests {
     fn pull_seeks_an_index_in_seq_order_without_sorting() {
         let dir = tempfile::TempDir::new().unwrap();
         let db = CentralDb::open(&dir.path().join("central.db")).unwrap();
-        for (sql, index) in [
+        for (key, index) in [
             (BY_VILLAGE, "changes_village_seq"),
             (BY_COMMUNE, "changes_commune_seq"),
+            (BY_MOVED_FROM, "changes_moved_from_seq"),
+            (BY_HOUSEHOLD, "changes_household_seq"),
         ] {
             let plan = db
-                .read(|tx| tx.explain(sql, vals!["x", 0i64, 10i64]))
+                .read(|tx| tx.explain(&sql(key), vals!["x", 0i64, i64::MAX, 10i64]))
                 .unwrap();
             assert!(plan.contains(index), "{plan}");
             assert!(!plan.contains("TEMP B-TREE"), "{plan}");
@@ -117,8 +197,9 @@ mod tests {
     }
 
     /// On an analysed table of 40,000 changes over two communes of 20
-    /// villages each, PostgreSQL seeks (village, seq) or (commune, seq)
-    /// from the cursor, whether the cursor is far behind or at the end.
+    /// villages each, PostgreSQL seeks (village, seq), (commune, seq),
+    /// (moved_from, seq) or (household, seq) from the cursor, whether the
+    /// cursor is far behind or at the end.
     #[test]
     fn pull_seeks_an_index_on_postgres_too() {
         let Ok(url) = std::env::var("GOCUA_TEST_PG_URL") else {
@@ -140,23 +221,27 @@ mod tests {
             )?;
             tx.execute(
                 "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
-                                      fields, device_id, received_at)
+                                      fields, device_id, received_at, household_id, moved_from)
                  SELECT 'ch' || i, 'c' || (i % 40 / 20 + 1), 'v' || (i % 40), 'household',
-                        'e' || i, 'h', '{}', 'd', 't'
+                        'e' || i, 'h', '{}', 'd', 't', 'h' || (i / 8),
+                        CASE WHEN i % 100 = 0 THEN 'v' || ((i + 1) % 40) END
                  FROM generate_series(1, 40000) i",
                 &[],
             )?;
             tx.execute("ANALYZE changes", &[])
         })
         .unwrap();
-        for (sql, key, after, index) in [
+        for (key, id, after, index) in [
             (BY_VILLAGE, "v3", 0i64, "changes_village_seq"),
             (BY_VILLAGE, "v3", 39_990, "changes_village_seq"),
             (BY_COMMUNE, "c1", 0, "changes_commune_seq"),
             (BY_COMMUNE, "c2", 39_000, "changes_commune_seq"),
+            (BY_MOVED_FROM, "v3", 0, "changes_moved_from_seq"),
+            (BY_MOVED_FROM, "v3", 39_000, "changes_moved_from_seq"),
+            (BY_HOUSEHOLD, "h77", 0, "changes_household_seq"),
         ] {
             let plan = db
-                .read(|tx| tx.explain(sql, vals![key, after, 501i64]))
+                .read(|tx| tx.explain(&sql(key), vals![id, after, i64::MAX, 501i64]))
                 .unwrap();
             assert!(plan.contains(index), "{plan}");
             assert!(!plan.contains("Seq Scan"), "{plan}");

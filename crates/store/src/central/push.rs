@@ -6,7 +6,9 @@
 //! stamped by another device → refused; the record's village (through its
 //! household, visit) must be in the device's scope; then it is merged with
 //! `gocua_core::merge`, rebuilt as the domain record and validated. Accepted
-//! changes are appended to the change log under the record's village.
+//! changes are appended to the change log under the record's village, with
+//! the household they belong to and, for a household moving between
+//! villages, the village it left (see `mod.rs` on scope changes).
 
 use super::org::{catalogue_active, member_in_commune};
 use super::sql::{Tx, vals};
@@ -111,6 +113,10 @@ struct Record {
 struct Accepted {
     record: Record,
     conflicts: Vec<FieldConflict>,
+    /// The household the change belongs to (its history is fetched by it).
+    household: Uuid,
+    /// For a household moving to another village: the village it left.
+    moved_from: Option<VillageId>,
 }
 
 /// Everything judging one change needs.
@@ -303,8 +309,8 @@ impl Judge<'_> {
         )?;
         self.tx.execute(
             "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
-                                  fields, base, device_id, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                  fields, base, device_id, received_at, household_id, moved_from)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             vals![
                 c.id.to_string(),
                 r.commune_id.to_string(),
@@ -316,6 +322,8 @@ impl Judge<'_> {
                 to_json(&c.base)?,
                 auth.device_id.to_string(),
                 received_at,
+                a.household.to_string(),
+                a.moved_from.map(|v| v.to_string()),
             ],
         )?;
         for f in &a.conflicts {
@@ -403,6 +411,8 @@ impl Judge<'_> {
                 clocks: merged.clocks,
             },
             conflicts: merged.conflicts,
+            household: household.id.0,
+            moved_from: old_village.filter(|v| *v != household.village_id),
         })
     }
 
@@ -439,6 +449,8 @@ impl Judge<'_> {
                 clocks: merged.clocks,
             },
             conflicts: merged.conflicts,
+            household: resident.household_id.0,
+            moved_from: None,
         })
     }
 
@@ -449,7 +461,7 @@ impl Judge<'_> {
             })?;
             let v = self.household_village(home)?;
             self.in_scope(v)?;
-            return self.void(rec, v);
+            return self.void(rec, v, home);
         }
         let home: HouseholdId = self
             .field_id("household_id")?
@@ -477,7 +489,7 @@ impl Judge<'_> {
         if let Some(v) = &visit.voided {
             self.check_void(v)?;
         }
-        Ok(self.new_fact(village, home.0))
+        Ok(self.new_fact(village, home.0, home))
     }
 
     fn action(&mut self, existing: Option<Record>) -> Result<Accepted, Refusal> {
@@ -501,7 +513,7 @@ impl Judge<'_> {
         let village = self.household_village(home)?;
         self.in_scope(village)?;
         if let Some(rec) = existing {
-            return self.void(rec, village);
+            return self.void(rec, village, home);
         }
         let action: AssistedAction = self.rebuild(&self.change.fields)?;
         self.only_known_fields(&action)?;
@@ -538,10 +550,10 @@ impl Judge<'_> {
         if let Some(v) = &action.voided {
             self.check_void(v)?;
         }
-        Ok(self.new_fact(village, visit_id.0))
+        Ok(self.new_fact(village, visit_id.0, home))
     }
 
-    fn new_fact(&self, village: VillageId, parent: Uuid) -> Accepted {
+    fn new_fact(&self, village: VillageId, parent: Uuid, household: HouseholdId) -> Accepted {
         Accepted {
             record: Record {
                 entity: self.change.entity,
@@ -552,11 +564,18 @@ impl Judge<'_> {
                 clocks: FieldClocks::new(),
             },
             conflicts: Vec::new(),
+            household: household.0,
+            moved_from: None,
         }
     }
 
     /// A later change to a fact: only a void is taken, and the first stands.
-    fn void(&mut self, mut rec: Record, village: VillageId) -> Result<Accepted, Refusal> {
+    fn void(
+        &mut self,
+        mut rec: Record,
+        village: VillageId,
+        household: HouseholdId,
+    ) -> Result<Accepted, Refusal> {
         let FactEffect::Void(value) = fact_effect(true, self.change) else {
             return Err(immutable());
         };
@@ -573,6 +592,8 @@ impl Judge<'_> {
         Ok(Accepted {
             record: rec,
             conflicts: Vec::new(),
+            household: household.0,
+            moved_from: None,
         })
     }
 

@@ -1,12 +1,17 @@
 //! One sync round, in this order:
-//! 1. refresh the organisation, catalogue, member and scope (`GET org`);
+//! 1. refresh the organisation, catalogue, member and scope (`GET org`); a
+//!    village the scope gained gets a history fetch (`gocua_store` history);
 //! 2. push the outbox, oldest first, in batches; per change the server says
 //!    applied or already had (→ it leaves the outbox) or rejected (→ it moves
 //!    to the quarantine, with the reason, in the same transaction) — one bad
 //!    change never holds back the others;
-//! 3. pull pages after the stored cursor until the server has no more, each
-//!    page applied together with its new cursor in one transaction;
-//! 4. retry pulled changes held in the quarantine.
+//! 3. fetch pending history (villages gained, households moved in), page by
+//!    page, each applied with its progress in one transaction;
+//! 4. pull pages after the stored cursor until the server has no more, each
+//!    page applied together with its new cursor in one transaction (a
+//!    household moving in from a village not held gets a history fetch),
+//!    then fetch that history;
+//! 5. retry pulled changes held in the quarantine.
 //!
 //! Any step may stop the round with an error; what was settled before stays
 //! settled, and the rest is simply done again next round (a push is taken
@@ -18,7 +23,7 @@ use super::transport::{Repeat, RetryNotice, Transport};
 use crate::tls::Pin;
 use crate::wire::{self, OrgResponse, PullResponse, PushOutcome, PushRequest, PushResponse};
 use gocua_core::{Change, ChangeId};
-use gocua_store::{ApplyOutcome, PushRejection, Store};
+use gocua_store::{ApplyOutcome, HistoryTarget, Pulled, PushRejection, Store};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -63,6 +68,9 @@ pub struct SyncReport {
     pub rejected: usize,
     pub pulled_applied: usize,
     pub pulled_already_had: usize,
+    /// Of the pulled changes applied, those fetched as history (a village
+    /// the scope gained, a household that moved in).
+    pub history_applied: usize,
     /// Pulled changes this device could not apply: held in the quarantine.
     pub pulled_rejected: usize,
     /// Held pulled changes that went in on this round's retry.
@@ -130,10 +138,13 @@ impl Round<'_> {
         let scope =
             serde_json::to_value(&org.scope).map_err(|e| SyncError::BadResponse(e.to_string()))?;
         store.refresh_org(org.member.id, &scope, &org.org, &org.catalogue)?;
+        store.set_scope_villages(&org.scope.village_ids)?;
         (self.progress)(&Progress::OrgRefreshed);
 
         self.push_outbox(store, &transport)?;
+        self.fetch_history(store, &transport)?;
         self.pull(store, &transport)?;
+        self.fetch_history(store, &transport)?;
         self.report.released_from_quarantine = store.retry_pulled_quarantine()?;
         Ok(())
     }
@@ -278,38 +289,122 @@ impl Round<'_> {
         let mut cursor = store.sync_state()?.pull_cursor;
         loop {
             let path = format!("{}?after={cursor}&limit={limit}", wire::PULL);
-            let page: PullResponse =
-                transport.get(&path, wire::max_pull_response_bytes(limit), &mut |n| {
-                    self.retrying(n)
-                })?;
-            let changes: Vec<Change> = page.changes.into_iter().map(|p| p.change).collect();
-            let outcomes = store.apply_pull_page(&changes, page.cursor)?;
-            let (mut applied, mut already_had, mut rejected) = (0, 0, 0);
-            for o in &outcomes {
-                match o {
-                    ApplyOutcome::Applied => applied += 1,
-                    ApplyOutcome::AlreadyHad => already_had += 1,
-                    ApplyOutcome::Rejected { .. } => rejected += 1,
-                }
-            }
-            self.report.pulled_applied += applied;
-            self.report.pulled_already_had += already_had;
-            self.report.pulled_rejected += rejected;
-            (self.progress)(&Progress::Pulled {
-                applied,
-                already_had,
-                rejected,
-                cursor: page.cursor,
-            });
+            let page = self.get_page(transport, &path, limit)?;
+            let outcomes = store.apply_pulled(&page.changes, page.cursor)?;
+            self.count_pulled(&outcomes, page.cursor, false);
             if !page.more {
                 return Ok(());
             }
-            if changes.is_empty() && page.cursor == cursor {
-                return Err(SyncError::BadResponse(
-                    "the server announced more changes but sent none".into(),
-                ));
-            }
+            check_progress(&page, cursor)?;
             cursor = page.cursor;
         }
     }
+
+    /// Fetch every pending history (see the module comment), page by page.
+    /// A fetch may reveal more (a household that moved in); each ends, and
+    /// a server that never lets one end stops the round.
+    fn fetch_history(&mut self, store: &mut Store, transport: &Transport) -> Result<(), SyncError> {
+        let limit = self.options.pull_limit.clamp(1, wire::MAX_PULL_LIMIT);
+        let main_cursor = store.sync_state()?.pull_cursor;
+        for _ in 0..MAX_HISTORY_FETCHES {
+            let Some(fetch) = store.history_fetches()?.into_iter().next() else {
+                return Ok(());
+            };
+            let target = match fetch.target {
+                HistoryTarget::Village(v) => format!("village={v}"),
+                HistoryTarget::Household(h) => format!("household={h}"),
+            };
+            let mut after = fetch.after;
+            loop {
+                let path = format!(
+                    "{}?after={after}&until={}&limit={limit}&{target}",
+                    wire::PULL,
+                    fetch.until
+                );
+                let page = self.get_page(transport, &path, limit)?;
+                let done = !page.more;
+                let outcomes =
+                    store.apply_history_page(fetch.id, &page.changes, page.cursor, done)?;
+                self.count_pulled(&outcomes, main_cursor, true);
+                if done {
+                    break;
+                }
+                check_progress(&page, after)?;
+                after = page.cursor;
+            }
+        }
+        Err(SyncError::BadResponse(
+            "history to fetch does not come to an end".into(),
+        ))
+    }
+
+    fn get_page(
+        &mut self,
+        transport: &Transport,
+        path: &str,
+        limit: u32,
+    ) -> Result<Page, SyncError> {
+        let page: PullResponse =
+            transport.get(path, wire::max_pull_response_bytes(limit), &mut |n| {
+                self.retrying(n)
+            })?;
+        Ok(Page {
+            changes: page
+                .changes
+                .into_iter()
+                .map(|p| Pulled {
+                    seq: p.seq,
+                    change: p.change,
+                    moved_from: p.moved_from,
+                })
+                .collect(),
+            cursor: page.cursor,
+            more: page.more,
+        })
+    }
+
+    /// Add a page's outcomes to the report and tell the caller.
+    fn count_pulled(&mut self, outcomes: &[ApplyOutcome], cursor: i64, history: bool) {
+        let (mut applied, mut already_had, mut rejected) = (0, 0, 0);
+        for o in outcomes {
+            match o {
+                ApplyOutcome::Applied => applied += 1,
+                ApplyOutcome::AlreadyHad => already_had += 1,
+                ApplyOutcome::Rejected { .. } => rejected += 1,
+            }
+        }
+        self.report.pulled_applied += applied;
+        if history {
+            self.report.history_applied += applied;
+        }
+        self.report.pulled_already_had += already_had;
+        self.report.pulled_rejected += rejected;
+        (self.progress)(&Progress::Pulled {
+            applied,
+            already_had,
+            rejected,
+            cursor,
+        });
+    }
+}
+
+/// Most history fetches one round runs (each a village gained or a
+/// household moved in): far more than any real round needs.
+const MAX_HISTORY_FETCHES: usize = 100_000;
+
+/// A pulled page, as the store takes it.
+struct Page {
+    changes: Vec<Pulled>,
+    cursor: i64,
+    more: bool,
+}
+
+/// A page that announces more must move on.
+fn check_progress(page: &Page, before: i64) -> Result<(), SyncError> {
+    if page.changes.is_empty() && page.cursor == before {
+        return Err(SyncError::BadResponse(
+            "the server announced more changes but sent none".into(),
+        ));
+    }
+    Ok(())
 }
