@@ -110,6 +110,15 @@ pub fn run(args: AdminArgs) -> Result<()> {
                 m.id
             );
         }
+        AdminCommand::Member(MemberCommand::SetPassword { member, login }) => {
+            crate::web::password::run(
+                &db,
+                &args.data,
+                parse("member", &member)?,
+                login.as_deref(),
+                json,
+            )?;
+        }
         AdminCommand::EnrollCode {
             member,
             ttl_hours,

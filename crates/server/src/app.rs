@@ -36,6 +36,8 @@ pub struct AppState {
     /// SHA-256 of our certificate, handed to devices at enrollment.
     pub fingerprint: Arc<str>,
     pub enroll_failures: Arc<FailureLimiter>,
+    /// Wrong passwords at the web sign-in.
+    pub sign_in_limits: Arc<crate::web::SignInLimits>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             gate,
             fingerprint: fingerprint.into(),
             enroll_failures: Arc::new(FailureLimiter::new(ENROLL_MAX_FAILURES, ENROLL_WINDOW)),
+            sign_in_limits: Arc::new(crate::web::SignInLimits::new()),
         }
     }
 
@@ -85,6 +88,8 @@ pub fn router(state: AppState) -> Router {
         .route(wire::PUSH, post(routes::sync::push))
         .route(wire::PULL, get(routes::sync::pull))
         .route(wire::ORG, get(routes::org::org))
+        // The commune office's pages (HTML, signed-in officers).
+        .merge(crate::web::router())
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(wire::MAX_BODY_BYTES))

@@ -193,6 +193,17 @@ pub enum MemberCommand {
         #[arg(long)]
         role: String,
     },
+    /// Give a commune officer or admin a password for the web pages (read
+    /// from the terminal, or the first line of standard input). Ends their
+    /// sessions.
+    SetPassword {
+        #[arg(long)]
+        member: String,
+        /// What they type to sign in (default: the one they have, else made
+        /// from their name, e.g. nguyen.thi.lan).
+        #[arg(long)]
+        login: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use gocua_store::central::CentralError;
+use gocua_store::central::{AccountError, CentralError};
 use gocua_sync::wire::{ErrorBody, MAX_PUSH_CHANGES};
 
 #[derive(Debug)]
@@ -47,7 +47,8 @@ fn detail(s: &str) -> String {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str, String) {
+    /// Status, code and Vietnamese message (the web pages show the same).
+    pub(crate) fn parts(&self) -> (StatusCode, &'static str, String) {
         use ApiError::*;
         match self {
             Central(e) => (central_status(e), e.code(), e.message_vi()),
@@ -148,6 +149,14 @@ fn central_status(e: &CentralError) -> StatusCode {
         CentralError::CodeUnknown | CentralError::MemberInactive(_) => StatusCode::FORBIDDEN,
         CentralError::CodeUsed | CentralError::CodeExpired => StatusCode::GONE,
         CentralError::Unauthorized => StatusCode::UNAUTHORIZED,
+        CentralError::Account(a) => match a {
+            AccountError::SignInFailed | AccountError::SessionExpired => StatusCode::UNAUTHORIZED,
+            AccountError::LoginTaken(_) => StatusCode::CONFLICT,
+            AccountError::NoWebRole => StatusCode::FORBIDDEN,
+            AccountError::PasswordLength | AccountError::BadLogin => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+        },
         CentralError::Corrupt(_)
         | CentralError::Store(_)
         | CentralError::Sqlite(_)

@@ -1,9 +1,11 @@
-//! Brute-force protection for enrollment: a client address that gives too
-//! many wrong codes in a window is refused for the rest of it. In memory:
+//! Brute-force protection for enrollment codes and web passwords: a client
+//! address (or a login) that gives too many wrong ones in a window is
+//! refused for the rest of it. In memory:
 //! a restart forgets, which only costs an attacker a restart they cannot
 //! cause.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -11,13 +13,13 @@ use std::time::{Duration, Instant};
 /// Addresses tracked at most; beyond it, the stalest are forgotten first.
 const MAX_TRACKED: usize = 10_000;
 
-pub struct FailureLimiter {
+pub struct FailureLimiter<K = IpAddr> {
     window: Duration,
     max_failures: usize,
-    failures: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    failures: Mutex<HashMap<K, VecDeque<Instant>>>,
 }
 
-impl FailureLimiter {
+impl<K: Eq + Hash + Clone> FailureLimiter<K> {
     pub fn new(max_failures: usize, window: Duration) -> Self {
         FailureLimiter {
             window,
@@ -26,8 +28,8 @@ impl FailureLimiter {
         }
     }
 
-    /// Whether this address may try again now.
-    pub fn allows(&self, ip: IpAddr) -> bool {
+    /// Whether this address (or key) may try again now.
+    pub fn allows(&self, ip: K) -> bool {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         match map.get_mut(&ip) {
@@ -39,7 +41,7 @@ impl FailureLimiter {
         }
     }
 
-    pub fn record_failure(&self, ip: IpAddr) {
+    pub fn record_failure(&self, ip: K) {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= MAX_TRACKED && !map.contains_key(&ip) {
@@ -53,7 +55,7 @@ impl FailureLimiter {
                 let stalest = map
                     .iter()
                     .min_by_key(|(_, times)| times.back().copied())
-                    .map(|(ip, _)| *ip);
+                    .map(|(ip, _)| ip.clone());
                 if let Some(old) = stalest {
                     map.remove(&old);
                 }

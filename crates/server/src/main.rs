@@ -16,6 +16,7 @@ mod report;
 mod routes;
 mod serve;
 mod tls;
+mod web;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -50,6 +50,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0003_scope_history",
         include_str!("../../../migrations/server/0003_scope_history.sql"),
     ),
+    (
+        4,
+        "0004_web_sessions",
+        include_str!("../../../migrations/server/0004_web_sessions.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `central::pg`). Keep the two
@@ -69,6 +74,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         3,
         "0003_scope_history",
         include_str!("../../../migrations/server-pg/0003_scope_history.sql"),
+    ),
+    (
+        4,
+        "0004_web_sessions",
+        include_str!("../../../migrations/server-pg/0004_web_sessions.sql"),
     ),
 ];
 

@@ -27,6 +27,9 @@ pub enum CentralError {
     MemberInactive(String),
     #[error("unknown or revoked device token")]
     Unauthorized,
+    /// Officers' web accounts and sessions.
+    #[error(transparent)]
+    Account(#[from] super::AccountError),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -62,6 +65,7 @@ impl CentralError {
             CentralError::CodeExpired => "code_expired",
             CentralError::MemberInactive(_) => "member_inactive",
             CentralError::Unauthorized => "unauthorized",
+            CentralError::Account(e) => e.code(),
             CentralError::Corrupt(_) => "corrupt",
             CentralError::Store(e) => e.code(),
             CentralError::Sqlite(_) | CentralError::Postgres(_) | CentralError::Backend(_) => {
@@ -93,6 +97,7 @@ impl CentralError {
             CentralError::Unauthorized => {
                 "Thiết bị chưa đăng ký hoặc đã bị thu hồi quyền truy cập.".into()
             }
+            CentralError::Account(e) => e.message_vi(),
             CentralError::Store(e) => e.message_vi(),
             CentralError::Corrupt(_)
             | CentralError::Sqlite(_)

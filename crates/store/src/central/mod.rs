@@ -40,6 +40,7 @@
 //! household); a device that held a village keeps its copies of that
 //! village's records after losing it (out of its lists, no longer updated).
 
+mod accounts;
 mod conflicts;
 mod enroll;
 mod error;
@@ -53,9 +54,14 @@ mod report_drill;
 mod report_project;
 mod report_sql;
 pub mod scratch;
+mod sessions;
 mod sql;
 mod sqlite;
 
+pub use accounts::{
+    AccountError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordCheck, WebAccount,
+    normalize_login,
+};
 pub use conflicts::ConflictEntry;
 pub use enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
 pub use error::CentralError;
@@ -66,6 +72,7 @@ pub use org::{OrgView, Target};
 pub use pull::{PullFilter, PullPage};
 pub use push::{ApplyResult, StoredRecord};
 pub use report::MAX_PAGE as REPORT_MAX_PAGE;
+pub use sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use gocua_core::{CommuneId, DeviceId, Member, Role, VillageId};

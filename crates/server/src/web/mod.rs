@@ -1,0 +1,101 @@
+//! The commune office's web pages, served by the same HTTPS server as the
+//! sync API: a commune officer (or admin) signs in with the password an
+//! admin set (`gocua-server admin member set-password`) and sees the
+//! commune's dashboard, the teams' quarter, recognition and the records
+//! behind every figure, changes the commune's targets and downloads the
+//! quarterly report.
+//!
+//! Server-rendered HTML (maud), a small hand-written stylesheet, bar charts
+//! drawn as inline SVG; no script at all, so the Content-Security-Policy
+//! allows none. Handlers are thin: extract (a signed-in `Officer`, a form
+//! with its CSRF token checked), call `CentralDb`'s report API or
+//! `crate::report`'s generators, render. Every failure becomes a page in
+//! `error.rs`.
+//!
+//! Security: sessions live on the server (`gocua_store::central`
+//! sessions: random id in a `__Host-` cookie, only its hash stored, idle
+//! and absolute expiry); cookies are `Secure; HttpOnly; SameSite=Strict;
+//! Path=/`; every POST carries the session's synchronizer token (masked
+//! afresh in each page, so compression cannot leak it); wrong passwords are
+//! limited per address and per login; ids in addresses are opaque UUIDs,
+//! never names or ID numbers; personal pages are `no-store`.
+
+mod auth;
+mod charts;
+mod csrf;
+mod error;
+mod headers;
+mod layout;
+mod links;
+mod pages;
+pub mod password;
+
+use crate::app::AppState;
+use crate::limit::FailureLimiter;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// Wrong passwords allowed per client address, and per login, per window.
+const SIGN_IN_MAX_FAILURES_PER_ADDRESS: usize = 10;
+const SIGN_IN_MAX_FAILURES_PER_LOGIN: usize = 20;
+pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Forms are small: a targets form is well under 2 KB.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+/// Wrong passwords, counted per client address and per login (a login
+/// limit stops a slow attack from many addresses; it is higher so that
+/// someone else's mistakes lock the officer out less easily).
+pub struct SignInLimits {
+    by_address: FailureLimiter<IpAddr>,
+    by_login: FailureLimiter<String>,
+}
+
+impl SignInLimits {
+    pub fn new() -> Self {
+        SignInLimits {
+            by_address: FailureLimiter::new(SIGN_IN_MAX_FAILURES_PER_ADDRESS, SIGN_IN_WINDOW),
+            by_login: FailureLimiter::new(SIGN_IN_MAX_FAILURES_PER_LOGIN, SIGN_IN_WINDOW),
+        }
+    }
+
+    fn allows(&self, ip: IpAddr, login: &str) -> bool {
+        self.by_address.allows(ip) && self.by_login.allows(login.to_string())
+    }
+
+    fn record_failure(&self, ip: IpAddr, login: &str) {
+        self.by_address.record_failure(ip);
+        self.by_login.record_failure(login.to_string());
+    }
+}
+
+impl Default for SignInLimits {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The pages, to merge into the server's router.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::dashboard::show))
+        .route(
+            "/sign-in",
+            get(pages::sign_in::form).post(pages::sign_in::submit),
+        )
+        .route("/sign-out", post(pages::sign_in::sign_out))
+        .route("/teams", get(pages::teams::show))
+        .route("/recognition", get(pages::recognition::show))
+        .route("/records", get(pages::records::show))
+        .route(
+            "/targets",
+            get(pages::targets::form_page).post(pages::targets::save),
+        )
+        .route("/report.xlsx", get(pages::download::xlsx))
+        .route("/report.csv", get(pages::download::csv))
+        .route(layout::STYLESHEET, get(layout::stylesheet))
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::map_response(headers::secure))
+}
