@@ -59,6 +59,7 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
 
 /// The same schema on PostgreSQL (applied by `central::pg`). Keep the two
 /// lists in step: a migration here for each one there.
+#[cfg(feature = "postgres")]
 pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
     (
         1,

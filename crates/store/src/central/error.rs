@@ -36,6 +36,7 @@ pub enum CentralError {
     Store(#[from] StoreError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[cfg(feature = "postgres")]
     #[error("database error: {0}")]
     Postgres(#[from] postgres::Error),
     /// The backend failed otherwise (no connection from the pool, a
@@ -68,9 +69,9 @@ impl CentralError {
             CentralError::Account(e) => e.code(),
             CentralError::Corrupt(_) => "corrupt",
             CentralError::Store(e) => e.code(),
-            CentralError::Sqlite(_) | CentralError::Postgres(_) | CentralError::Backend(_) => {
-                "database"
-            }
+            CentralError::Sqlite(_) | CentralError::Backend(_) => "database",
+            #[cfg(feature = "postgres")]
+            CentralError::Postgres(_) => "database",
         }
     }
 
@@ -99,13 +100,16 @@ impl CentralError {
             }
             CentralError::Account(e) => e.message_vi(),
             CentralError::Store(e) => e.message_vi(),
-            CentralError::Corrupt(_)
-            | CentralError::Sqlite(_)
-            | CentralError::Postgres(_)
-            | CentralError::Backend(_) => "Lỗi cơ sở dữ liệu trên máy chủ; xin thử lại sau.".into(),
+            CentralError::Corrupt(_) | CentralError::Sqlite(_) | CentralError::Backend(_) => {
+                DATABASE_FAILED.into()
+            }
+            #[cfg(feature = "postgres")]
+            CentralError::Postgres(_) => DATABASE_FAILED.into(),
         }
     }
 }
+
+const DATABASE_FAILED: &str = "Lỗi cơ sở dữ liệu trên máy chủ; xin thử lại sau.";
 
 fn what_vi(what: &str) -> &'static str {
     match what {

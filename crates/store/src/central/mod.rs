@@ -1,6 +1,8 @@
 //! The central server's database: one plain SQLite file in the server's
 //! data folder by default (schema in `migrations/server/`), or PostgreSQL
-//! for a province that outgrows one machine (`migrations/server-pg/`). It
+//! for a province that outgrows one machine (`migrations/server-pg/`; the
+//! `postgres` feature, which only `gocua-server` turns on, so devices never
+//! build the PostgreSQL client). It
 //! owns the communes' organisation and catalogues, enrollment codes and
 //! devices, the log of every accepted change with the current state built
 //! from it, and the conflict log. It decides scope: every read and write
@@ -46,6 +48,7 @@ mod enroll;
 mod error;
 mod import;
 mod org;
+#[cfg(feature = "postgres")]
 mod pg;
 mod pull;
 mod push;
@@ -53,6 +56,7 @@ mod report;
 mod report_drill;
 mod report_project;
 mod report_sql;
+#[cfg(feature = "postgres")]
 pub mod scratch;
 mod sessions;
 mod sql;
@@ -121,6 +125,7 @@ pub struct CentralDb {
 
 enum Backend {
     Sqlite(sqlite::SqliteDb),
+    #[cfg(feature = "postgres")]
     Postgres(pg::PgDb),
 }
 
@@ -136,7 +141,9 @@ impl CentralDb {
 
     /// Connect to PostgreSQL (`postgres://user:password@host:port/db`;
     /// `?options=-csearch_path%3Dname` picks a schema) and bring its schema
-    /// up to date, with a pool of at most `pool_size` connections.
+    /// up to date, with a pool of at most `pool_size` connections. Only with
+    /// the `postgres` feature (the server's; devices do without).
+    #[cfg(feature = "postgres")]
     pub fn connect(url: &str, pool_size: u32) -> Result<CentralDb, CentralError> {
         Ok(CentralDb {
             backend: Backend::Postgres(pg::PgDb::connect(url, pool_size.max(1))?),
@@ -147,6 +154,7 @@ impl CentralDb {
     pub fn backend_name(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite(_) => "sqlite",
+            #[cfg(feature = "postgres")]
             Backend::Postgres(_) => "postgres",
         }
     }
@@ -156,6 +164,7 @@ impl CentralDb {
     pub fn integrity_check(&self) -> Result<String, CentralError> {
         match &self.backend {
             Backend::Sqlite(db) => db.integrity_check(),
+            #[cfg(feature = "postgres")]
             Backend::Postgres(_) => self.read(|tx| {
                 tx.query("SELECT count(*) FROM schema_migrations", &[])?;
                 Ok("ok".to_string())
@@ -170,6 +179,7 @@ impl CentralDb {
     ) -> Result<T, CentralError> {
         match &self.backend {
             Backend::Sqlite(db) => db.transaction(false, f),
+            #[cfg(feature = "postgres")]
             Backend::Postgres(db) => db.transaction(f),
         }
     }
@@ -182,6 +192,7 @@ impl CentralDb {
     ) -> Result<T, CentralError> {
         match &self.backend {
             Backend::Sqlite(db) => db.transaction(true, f),
+            #[cfg(feature = "postgres")]
             Backend::Postgres(db) => db.transaction(f),
         }
     }

@@ -176,7 +176,6 @@ fn query(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::central::scratch::ScratchSchema;
 
     #[test]
     fn pull_seeks_an_index_in_seq_order_without_sorting() {
@@ -200,8 +199,10 @@ mod tests {
     /// villages each, PostgreSQL seeks (village, seq), (commune, seq),
     /// (moved_from, seq) or (household, seq) from the cursor, whether the
     /// cursor is far behind or at the end.
+    #[cfg(feature = "postgres")]
     #[test]
     fn pull_seeks_an_index_on_postgres_too() {
+        use crate::central::scratch::ScratchSchema;
         let Ok(url) = std::env::var("GOCUA_TEST_PG_URL") else {
             eprintln!("GOCUA_TEST_PG_URL is not set: PostgreSQL not tested");
             return;
