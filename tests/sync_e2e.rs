@@ -1,10 +1,13 @@
 //! Devices and the real `gocua-server` end to end: real encrypted device
 //! stores driven through `gocua_sync::client`, the server binary on
-//! 127.0.0.1 with a fresh data folder, TLS pinned. Two members of a team
+//! 127.0.0.1 with a fresh data folder, TLS pinned; every scenario on SQLite
+//! (`sqlite::…`) and, when GOCUA_TEST_PG_URL names a database, on
+//! PostgreSQL (`postgres::…`, a schema of its own each). Two members of a team
 //! work offline and converge; a revoked device is refused and keeps its
 //! work; a change the server rejects is quarantined without holding back
-//! the rest; connections cut at many points and a server killed with
-//! SIGKILL cost nothing.
+//! the rest, and can be sent again or given up; connections cut at many
+//! points and a server killed with SIGKILL cost nothing; a household moving
+//! to another village, and a team gaining a village, bring their history.
 
 #[macro_use]
 #[path = "support/backend.rs"]
@@ -235,9 +238,8 @@ fn snapshot_of(store: &Store, villages: &[VillageId]) -> Vec<Value> {
 
 // ---------------------------------------------------------------------------
 
-#[test]
-fn two_members_work_offline_sync_and_end_up_agreeing() {
-    let place = Place::new(Backend::Sqlite);
+fn two_members_work_offline_sync_and_end_up_agreeing(backend: Backend) {
+    let place = Place::new(backend);
     let server = start(&place);
     let commune = Commune::create(&place, &server);
     let team = commune.team_members();
@@ -356,9 +358,8 @@ fn two_members_work_offline_sync_and_end_up_agreeing() {
     assert!(third.sync_state().unwrap().last_success_at.is_some());
 }
 
-#[test]
-fn a_revoked_device_is_refused_and_keeps_its_unsent_work() {
-    let place = Place::new(Backend::Sqlite);
+fn a_revoked_device_is_refused_and_keeps_its_unsent_work(backend: Backend) {
+    let place = Place::new(backend);
     let server = start(&place);
     let commune = Commune::create(&place, &server);
     let (village, _) = commune.villages();
@@ -395,9 +396,8 @@ fn a_revoked_device_is_refused_and_keeps_its_unsent_work() {
     client::enroll_with(&mut fresh, &code, "Máy mới", &options()).expect("the code is unspent");
 }
 
-#[test]
-fn a_change_the_server_rejects_is_quarantined_and_the_rest_go_through() {
-    let place = Place::new(Backend::Sqlite);
+fn a_change_the_server_rejects_is_quarantined_and_the_rest_go_through(backend: Backend) {
+    let place = Place::new(backend);
     let server = start(&place);
     let commune = Commune::create(&place, &server);
     let team = commune.team_members();
@@ -445,9 +445,8 @@ fn a_change_the_server_rejects_is_quarantined_and_the_rest_go_through() {
     assert_eq!(heads, ["Hộ Sau", "Hộ Trước"]);
 }
 
-#[test]
-fn a_refused_change_is_retried_once_the_server_allows_it_or_discarded_on_purpose() {
-    let place = Place::new(Backend::Sqlite);
+fn a_refused_change_is_retried_once_the_server_allows_it_or_discarded_on_purpose(backend: Backend) {
+    let place = Place::new(backend);
     let server = start(&place);
     let commune = Commune::create(&place, &server);
     let team = commune.team_members();
@@ -525,9 +524,8 @@ fn a_refused_change_is_retried_once_the_server_allows_it_or_discarded_on_purpose
     assert_eq!(heads, ["Hộ Cần Gửi Lại"]);
 }
 
-#[test]
-fn cut_connections_and_a_killed_server_lose_nothing_and_duplicate_nothing() {
-    let place = Place::new(Backend::Sqlite);
+fn cut_connections_and_a_killed_server_lose_nothing_and_duplicate_nothing(backend: Backend) {
+    let place = Place::new(backend);
     let mut server = start(&place);
     let commune = Commune::create(&place, &server);
     let team = commune.team_members();
@@ -586,7 +584,7 @@ fn cut_connections_and_a_killed_server_lose_nothing_and_duplicate_nothing() {
 }
 
 // ---------------------------------------------------------------------------
-// Scope changes, on SQLite and PostgreSQL.
+// Scope changes.
 
 /// The household headed `head` on this device.
 fn find(store: &Store, head: &str) -> HouseholdId {
@@ -778,6 +776,11 @@ fn a_visit_without_actions(store: &mut Store, h: HouseholdId, member: MemberId) 
 }
 
 on_each_backend!(
+    two_members_work_offline_sync_and_end_up_agreeing,
+    a_revoked_device_is_refused_and_keeps_its_unsent_work,
+    a_change_the_server_rejects_is_quarantined_and_the_rest_go_through,
+    a_refused_change_is_retried_once_the_server_allows_it_or_discarded_on_purpose,
+    cut_connections_and_a_killed_server_lose_nothing_and_duplicate_nothing,
     a_household_moving_to_another_village_takes_its_history_along,
     a_team_gaining_a_village_fetches_that_villages_history,
 );
