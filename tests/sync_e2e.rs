@@ -27,7 +27,7 @@ use gocua_core::{
     ResidentInput, Role, Sex, VillageId, VisitForm, VisitInput, VisitOutcome,
 };
 use gocua_store::{DbKey, QuarantineDirection, RetryOutcome, Store};
-use gocua_sync::client::{self, SyncError, SyncReport};
+use gocua_sync::client::{self, EnrollOutcome, SyncError, SyncReport};
 use gocua_sync::wire::EnrollmentPayload;
 use proxy::{Direction, FaultyProxy};
 use serde_json::Value;
@@ -40,6 +40,44 @@ use tempfile::TempDir;
 
 fn start(place: &Place) -> RunningServer {
     RunningServer::start_with(&server_bin(), &place.server_args())
+}
+
+/// A server on a fresh database with a demo commune, and a folder for the
+/// devices' files. Dropped in this order: the server, then its database.
+struct World {
+    server: RunningServer,
+    commune: Commune,
+    dir: TempDir,
+    _place: Place,
+}
+
+fn world(backend: Backend) -> World {
+    let place = Place::new(backend);
+    let server = start(&place);
+    let commune = Commune::create(&place, &server);
+    World {
+        server,
+        commune,
+        dir: TempDir::new().unwrap(),
+        _place: place,
+    }
+}
+
+impl World {
+    /// Lan, the first team's leader, enrolled from the QR code `demo` made
+    /// (the fingerprint pinned from the start).
+    fn lan(&self) -> (Store, EnrollOutcome) {
+        let mut lan = open(&self.dir, "lan.db");
+        let payload = &self.commune.first_payload;
+        let out = client::enroll(&mut lan, payload, None, "Máy của Lan", &options());
+        (lan, out.expect("enroll Lan"))
+    }
+
+    /// A new device of `member`, enrolled with a code by address.
+    fn device(&self, name: &str, member: MemberId) -> Store {
+        self.commune
+            .device(&self.dir, name, member, &self.server.url)
+    }
 }
 
 /// A demo commune on the server, and a way to hand out codes.
@@ -73,13 +111,7 @@ impl Commune {
 
     /// The members of the first team (its leader first).
     fn team_members(&self) -> Vec<MemberId> {
-        let team = self.org.teams[0].id;
-        self.org
-            .members
-            .iter()
-            .filter(|m| m.team_id == Some(team))
-            .map(|m| m.id)
-            .collect()
+        self.members_of(0)
     }
 
     /// The first team's village, and one outside its scope.
@@ -189,6 +221,31 @@ fn a_morning_of_work(store: &mut Store, village: VillageId, member: MemberId, he
             })
         })
         .expect("add resident");
+    let actions = vec![
+        ActionInput {
+            resident_id: r.id,
+            action: "vneid_l2".parse().expect("code"),
+            outcome: ActionOutcome::Done,
+        },
+        ActionInput {
+            resident_id: r.id,
+            action: "ehealth_book".parse().expect("code"),
+            outcome: ActionOutcome::FollowUp {
+                due: Utc::now().date_naive() + chrono::Days::new(7),
+            },
+        },
+    ];
+    log_visit(store, h, member, "Bà cần con cháu hỗ trợ thêm", actions);
+}
+
+/// A door-to-door visit today where the household was met.
+fn log_visit(
+    store: &mut Store,
+    h: HouseholdId,
+    member: MemberId,
+    note: &str,
+    actions: Vec<ActionInput>,
+) {
     store
         .write(|b| {
             b.log_visit(VisitInput {
@@ -197,21 +254,8 @@ fn a_morning_of_work(store: &mut Store, village: VillageId, member: MemberId, he
                 at: Utc::now(),
                 form: VisitForm::DoorToDoor,
                 outcome: VisitOutcome::Met,
-                note: Some("Bà cần con cháu hỗ trợ thêm".into()),
-                actions: vec![
-                    ActionInput {
-                        resident_id: r.id,
-                        action: "vneid_l2".parse().expect("code"),
-                        outcome: ActionOutcome::Done,
-                    },
-                    ActionInput {
-                        resident_id: r.id,
-                        action: "ehealth_book".parse().expect("code"),
-                        outcome: ActionOutcome::FollowUp {
-                            due: Utc::now().date_naive() + chrono::Days::new(7),
-                        },
-                    },
-                ],
+                note: Some(note.into()),
+                actions,
             })
         })
         .expect("log visit");
@@ -227,42 +271,33 @@ fn snapshot_of(store: &Store, villages: &[VillageId]) -> Vec<Value> {
     let mut ids: Vec<HouseholdId> = store
         .list_households(villages)
         .expect("list")
-        .into_iter()
+        .iter()
         .map(|h| h.id)
         .collect();
     ids.sort();
     ids.into_iter()
-        .map(|id| serde_json::to_value(store.household(id).expect("household")).expect("json"))
+        .map(|id| household_json(store, id))
         .collect()
 }
 
 // ---------------------------------------------------------------------------
 
 fn two_members_work_offline_sync_and_end_up_agreeing(backend: Backend) {
-    let place = Place::new(backend);
-    let server = start(&place);
-    let commune = Commune::create(&place, &server);
+    let w = world(backend);
+    let (server, commune) = (&w.server, &w.commune);
     let team = commune.team_members();
     let (village, _) = commune.villages();
-    let dir = TempDir::new().unwrap();
+    let dir = &w.dir;
 
     // Lan scans the QR code (fingerprint pinned from the start); Minh types
     // the address and the code (trust on first use).
-    let mut lan = open(&dir, "lan.db");
-    let out = client::enroll(
-        &mut lan,
-        &commune.first_payload,
-        None,
-        "Máy của Lan",
-        &options(),
-    )
-    .expect("enroll Lan");
+    let (mut lan, out) = w.lan();
     assert!(out.pinned_from_payload);
     assert_eq!(out.member.id, team[0]);
     assert_eq!(out.server_fingerprint, server.fingerprint);
     assert_eq!(lan.device().unwrap().unwrap().device_id, out.device_id);
     let code = commune.code_for(team[1], &server.url);
-    let mut minh = open(&dir, "minh.db");
+    let mut minh = open(dir, "minh.db");
     minh.init_device("Điện thoại cũ").unwrap();
     let out = client::enroll(
         &mut minh,
@@ -350,7 +385,7 @@ fn two_members_work_offline_sync_and_end_up_agreeing(backend: Backend) {
 
     // A third device enrolling later gets the same picture from scratch.
     let code = commune.code_for(team[2], &server.url);
-    let mut third = open(&dir, "third.db");
+    let mut third = open(dir, "third.db");
     client::enroll_with(&mut third, &code, "Máy thứ ba", &options()).unwrap();
     let r = sync(&mut third);
     assert_eq!(r.pushed_applied, 0);
@@ -359,20 +394,11 @@ fn two_members_work_offline_sync_and_end_up_agreeing(backend: Backend) {
 }
 
 fn a_revoked_device_is_refused_and_keeps_its_unsent_work(backend: Backend) {
-    let place = Place::new(backend);
-    let server = start(&place);
-    let commune = Commune::create(&place, &server);
+    let w = world(backend);
+    let (server, commune) = (&w.server, &w.commune);
     let (village, _) = commune.villages();
-    let dir = TempDir::new().unwrap();
-    let mut lan = open(&dir, "lan.db");
-    let out = client::enroll(
-        &mut lan,
-        &commune.first_payload,
-        None,
-        "Máy của Lan",
-        &options(),
-    )
-    .expect("enroll");
+    let dir = &w.dir;
+    let (mut lan, out) = w.lan();
     add_household(&mut lan, village, "Hộ Đã Gửi");
     sync(&mut lan);
 
@@ -392,26 +418,15 @@ fn a_revoked_device_is_refused_and_keeps_its_unsent_work(backend: Backend) {
     let code = commune.code_for(commune.team_members()[0], &server.url);
     let err = client::enroll_with(&mut lan, &code, "Máy của Lan", &options()).unwrap_err();
     assert_eq!(err.code(), "unsent_from_other_device", "{err:?}");
-    let mut fresh = open(&dir, "fresh.db");
+    let mut fresh = open(dir, "fresh.db");
     client::enroll_with(&mut fresh, &code, "Máy mới", &options()).expect("the code is unspent");
 }
 
 fn a_change_the_server_rejects_is_quarantined_and_the_rest_go_through(backend: Backend) {
-    let place = Place::new(backend);
-    let server = start(&place);
-    let commune = Commune::create(&place, &server);
-    let team = commune.team_members();
-    let (ours, theirs) = commune.villages();
-    let dir = TempDir::new().unwrap();
-    let mut lan = open(&dir, "lan.db");
-    client::enroll(
-        &mut lan,
-        &commune.first_payload,
-        None,
-        "Máy của Lan",
-        &options(),
-    )
-    .expect("enroll");
+    let w = world(backend);
+    let team = w.commune.team_members();
+    let (ours, theirs) = w.commune.villages();
+    let (mut lan, _) = w.lan();
 
     add_household(&mut lan, ours, "Hộ Trước");
     let outside = add_household(&mut lan, theirs, "Hộ Thôn Khác");
@@ -431,36 +446,16 @@ fn a_change_the_server_rejects_is_quarantined_and_the_rest_go_through(backend: B
     assert_eq!((r.pushed_applied, r.rejected, r.quarantined), (0, 0, 1));
 
     // A teammate sees the two that went through, not the rejected one.
-    let code = commune.code_for(team[1], &server.url);
-    let mut minh = open(&dir, "minh.db");
-    client::enroll_with(&mut minh, &code, "Máy của Minh", &options()).unwrap();
+    let mut minh = w.device("Máy của Minh", team[1]);
     sync(&mut minh);
-    let mut heads: Vec<String> = minh
-        .list_households(&[])
-        .unwrap()
-        .into_iter()
-        .map(|h| h.head_name)
-        .collect();
-    heads.sort();
-    assert_eq!(heads, ["Hộ Sau", "Hộ Trước"]);
+    assert_eq!(heads(&minh, &[]), ["Hộ Sau", "Hộ Trước"]);
 }
 
 fn a_refused_change_is_retried_once_the_server_allows_it_or_discarded_on_purpose(backend: Backend) {
-    let place = Place::new(backend);
-    let server = start(&place);
-    let commune = Commune::create(&place, &server);
-    let team = commune.team_members();
-    let (ours, theirs) = commune.villages();
-    let dir = TempDir::new().unwrap();
-    let mut lan = open(&dir, "lan.db");
-    client::enroll(
-        &mut lan,
-        &commune.first_payload,
-        None,
-        "Máy của Lan",
-        &options(),
-    )
-    .expect("enroll");
+    let w = world(backend);
+    let team = w.commune.team_members();
+    let (ours, theirs) = w.commune.villages();
+    let (mut lan, _) = w.lan();
     let wanted = add_household(&mut lan, theirs, "Hộ Cần Gửi Lại");
     add_household(&mut lan, theirs, "Hộ Nhập Nhầm");
     let r = sync(&mut lan);
@@ -480,18 +475,7 @@ fn a_refused_change_is_retried_once_the_server_allows_it_or_discarded_on_purpose
     assert_eq!((r.pushed_applied, r.rejected, r.quarantined), (0, 1, 2));
 
     // The commune gives Lan's team that village too: now it goes through.
-    let team_id = commune.org.teams[0].id.to_string();
-    let out = commune.admin(&[
-        "team",
-        "set-villages",
-        "--team",
-        &team_id,
-        "--village",
-        &ours.to_string(),
-        "--village",
-        &theirs.to_string(),
-    ]);
-    assert_eq!(out["village_ids"].as_array().unwrap().len(), 2);
+    w.commune.set_team_villages(0, &[ours, theirs]);
     let q = held(&lan, "Hộ Cần Gửi Lại");
     assert_eq!(q.change.entity_id, wanted.0);
     lan.retry_quarantined(q.id).unwrap();
@@ -511,17 +495,9 @@ fn a_refused_change_is_retried_once_the_server_allows_it_or_discarded_on_purpose
     assert_eq!(lan.discarded_changes(10).unwrap(), vec![d]);
 
     // A teammate gets the one that went through, and only that one.
-    let code = commune.code_for(team[1], &server.url);
-    let mut minh = open(&dir, "minh.db");
-    client::enroll_with(&mut minh, &code, "Máy của Minh", &options()).unwrap();
+    let mut minh = w.device("Máy của Minh", team[1]);
     sync(&mut minh);
-    let heads: Vec<String> = minh
-        .list_households(&[])
-        .unwrap()
-        .into_iter()
-        .map(|h| h.head_name)
-        .collect();
-    assert_eq!(heads, ["Hộ Cần Gửi Lại"]);
+    assert_eq!(heads(&minh, &[]), ["Hộ Cần Gửi Lại"]);
 }
 
 fn cut_connections_and_a_killed_server_lose_nothing_and_duplicate_nothing(backend: Backend) {
@@ -610,13 +586,11 @@ fn move_household(store: &mut Store, id: HouseholdId, village: VillageId) {
         .expect("move household");
 }
 
+/// The heads' names of the households of `villages` (all when empty),
+/// sorted.
 fn heads(store: &Store, villages: &[VillageId]) -> Vec<String> {
-    let mut heads: Vec<String> = store
-        .list_households(villages)
-        .expect("list")
-        .into_iter()
-        .map(|h| h.head_name)
-        .collect();
+    let list = store.list_households(villages).expect("list");
+    let mut heads: Vec<String> = list.into_iter().map(|h| h.head_name).collect();
     heads.sort();
     heads
 }
@@ -630,17 +604,13 @@ fn household_json(store: &Store, id: HouseholdId) -> Value {
 /// whole history (residents, visits, actions) — nothing else, and without
 /// anything held in the quarantine at the end.
 fn a_household_moving_to_another_village_takes_its_history_along(backend: Backend) {
-    let place = Place::new(backend);
-    let server = start(&place);
-    let commune = Commune::create(&place, &server);
-    let (west, east) = commune.villages();
-    let dir = TempDir::new().unwrap();
-    let url = server.url.as_str();
-    let lan_id = commune.members_of(0)[0];
-    let mut lan = commune.device(&dir, "Máy của Lan", lan_id, url);
-    let binh_id = commune.members_of(1)[1];
-    let mut binh = commune.device(&dir, "Máy của Bình", binh_id, url);
-    let mut officer = commune.device(&dir, "Máy của cán bộ xã", commune.officer(), url);
+    let w = world(backend);
+    let (west, east) = w.commune.villages();
+    let lan_id = w.commune.members_of(0)[0];
+    let (mut lan, _) = w.lan();
+    let binh_id = w.commune.members_of(1)[1];
+    let mut binh = w.device("Máy của Bình", binh_id);
+    let mut officer = w.device("Máy của cán bộ xã", w.commune.officer());
 
     a_morning_of_work(&mut lan, west, lan_id, "Hộ Sắp Chuyển");
     add_household(&mut lan, west, "Hộ Ở Lại");
@@ -696,16 +666,13 @@ fn a_household_moving_to_another_village_takes_its_history_along(backend: Backen
 /// village's history (exactly its changes), and its later work comes with
 /// the cursor; taken away and given back, the village is fetched again.
 fn a_team_gaining_a_village_fetches_that_villages_history(backend: Backend) {
-    let place = Place::new(backend);
-    let server = start(&place);
-    let commune = Commune::create(&place, &server);
+    let w = world(backend);
+    let commune = &w.commune;
     let (west, east) = commune.villages();
-    let dir = TempDir::new().unwrap();
-    let url = server.url.as_str();
     let lan_id = commune.members_of(0)[0];
-    let mut lan = commune.device(&dir, "Máy của Lan", lan_id, url);
+    let (mut lan, _) = w.lan();
     let binh_id = commune.members_of(1)[1];
-    let mut binh = commune.device(&dir, "Máy của Bình", binh_id, url);
+    let mut binh = w.device("Máy của Bình", binh_id);
 
     for i in 0..2 {
         a_morning_of_work(&mut binh, east, binh_id, &format!("Hộ Thôn Đông {i}"));
@@ -729,7 +696,7 @@ fn a_team_gaining_a_village_fetches_that_villages_history(backend: Backend) {
     let r = sync(&mut lan);
     assert_eq!((r.pulled_applied, r.history_applied), (1, 0));
     // A teammate enrolled now gets everything from the cursor alone.
-    let mut minh = commune.device(&dir, "Máy của Minh", commune.members_of(0)[1], url);
+    let mut minh = w.device("Máy của Minh", commune.members_of(0)[1]);
     let r = sync(&mut minh);
     assert_eq!((r.pulled_applied, r.history_applied), (16, 0));
     assert_eq!(snapshot(&minh), snapshot(&lan));
@@ -760,19 +727,7 @@ fn a_team_gaining_a_village_fetches_that_villages_history(backend: Backend) {
 
 /// A short visit: met, nothing done.
 fn a_visit_without_actions(store: &mut Store, h: HouseholdId, member: MemberId) {
-    store
-        .write(|b| {
-            b.log_visit(VisitInput {
-                household_id: h,
-                members: vec![member],
-                at: Utc::now(),
-                form: VisitForm::DoorToDoor,
-                outcome: VisitOutcome::Met,
-                note: Some("Đã chuyển về thôn mới".into()),
-                actions: vec![],
-            })
-        })
-        .expect("log visit");
+    log_visit(store, h, member, "Đã chuyển về thôn mới", vec![]);
 }
 
 on_each_backend!(
