@@ -55,6 +55,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0004_web_sessions",
         include_str!("../../../migrations/server/0004_web_sessions.sql"),
     ),
+    (
+        5,
+        "0005_report_summary",
+        include_str!("../../../migrations/server/0005_report_summary.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `central::pg`). Keep the two
@@ -80,6 +85,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         4,
         "0004_web_sessions",
         include_str!("../../../migrations/server-pg/0004_web_sessions.sql"),
+    ),
+    (
+        5,
+        "0005_report_summary",
+        include_str!("../../../migrations/server-pg/0005_report_summary.sql"),
     ),
 ];
 

@@ -56,6 +56,7 @@ mod report;
 mod report_drill;
 mod report_project;
 mod report_sql;
+mod report_stock;
 #[cfg(feature = "postgres")]
 pub mod scratch;
 mod sessions;

@@ -13,7 +13,8 @@
 use super::org::{catalogue, org_snapshot};
 use super::report_drill::Drill;
 use super::report_project::{PROJECTION_VERSION, rebuild};
-use super::report_sql::{indicator_counts, work_facts};
+use super::report_sql::work_facts;
+use super::report_stock::indicator_counts;
 use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError};
 use chrono::{DateTime, NaiveDate, Utc};

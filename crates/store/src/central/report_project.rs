@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 /// Bump when what `project` writes changes: every commune is then rebuilt
 /// from its records before its next report.
-pub(crate) const PROJECTION_VERSION: i64 = 1;
+pub(crate) const PROJECTION_VERSION: i64 = 2;
 
 fn rebuild_record<R: DeserializeOwned>(
     id: Uuid,
@@ -88,6 +88,10 @@ fn household(
         tx.execute(
             "UPDATE rpt_actions SET village_id = $1
              WHERE visit_id IN (SELECT visit_id FROM rpt_visits WHERE household_id = $2)",
+            vals![v.as_str(), id.as_str()],
+        )?;
+        tx.execute(
+            "UPDATE rpt_reached SET village_id = $1 WHERE household_id = $2",
             vals![v.as_str(), id.as_str()],
         )?;
     }
@@ -197,7 +201,43 @@ fn visit(tx: &mut dyn Tx, commune: CommuneId, v: &Visit) -> Result<(), CentralEr
             pair(tx, p.text(0)?, p.text(1)?)?;
         }
     }
+    reached(tx, &home, &day)?;
     helped(tx, &id)
+}
+
+/// Recompute a household's first day reached in the year of `day`.
+fn reached(tx: &mut dyn Tx, household: &str, day: &str) -> Result<(), CentralError> {
+    let year: i64 = day
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(|| CentralError::Corrupt(format!("bad day {day}")))?;
+    let first = tx
+        .query_opt(
+            "SELECT min(day) FROM rpt_visits
+             WHERE household_id = $1 AND live = 1 AND reached = 1 AND day >= $2 AND day <= $3",
+            vals![
+                household,
+                format!("{year:04}-01-01"),
+                format!("{year:04}-12-31")
+            ],
+        )?
+        .map(|r| r.opt_string(0))
+        .transpose()?
+        .flatten();
+    match first {
+        None => tx.execute(
+            "DELETE FROM rpt_reached WHERE household_id = $1 AND year = $2",
+            vals![household, year],
+        )?,
+        Some(first) => tx.execute(
+            "INSERT INTO rpt_reached (household_id, year, commune_id, village_id, first_on)
+             SELECT household_id, $1, commune_id, village_id, $2 FROM rpt_households
+             WHERE household_id = $3
+             ON CONFLICT (household_id, year) DO UPDATE SET first_on = excluded.first_on",
+            vals![year, first, household],
+        )?,
+    };
+    Ok(())
 }
 
 fn action(tx: &mut dyn Tx, commune: CommuneId, a: &AssistedAction) -> Result<(), CentralError> {
@@ -325,6 +365,64 @@ pub(crate) fn pair(tx: &mut dyn Tx, resident: &str, code: &str) -> Result<(), Ce
             )?;
         }
     }
+    resident_masks(tx, resident)
+}
+
+/// The bit of an action code in its commune's masks, given on first use.
+fn code_bit(tx: &mut dyn Tx, commune: &str, code: &str) -> Result<i64, CentralError> {
+    if let Some(r) = tx.query_opt(
+        "SELECT bit FROM rpt_codes WHERE commune_id = $1 AND code = $2",
+        vals![commune, code],
+    )? {
+        return r.int(0);
+    }
+    let taken = tx
+        .query_opt(
+            "SELECT count(*) FROM rpt_codes WHERE commune_id = $1",
+            vals![commune],
+        )?
+        .map(|r| r.int(0))
+        .transpose()?
+        .unwrap_or(0);
+    if taken >= MAX_CODE_BITS {
+        return Err(CentralError::Backend(format!(
+            "more than {MAX_CODE_BITS} action codes in one commune's reports"
+        )));
+    }
+    tx.execute(
+        "INSERT INTO rpt_codes (commune_id, code, bit) VALUES ($1, $2, $3)",
+        vals![commune, code, taken],
+    )?;
+    Ok(taken)
+}
+
+/// Codes a commune's masks hold at most (bits of a signed 64-bit integer,
+/// with room to spare).
+pub(crate) const MAX_CODE_BITS: i64 = 62;
+
+/// A resident's masks from their standing rows.
+fn resident_masks(tx: &mut dyn Tx, resident: &str) -> Result<(), CentralError> {
+    let rows = tx.query(
+        "SELECT commune_id, code, first_on, done_on FROM rpt_status WHERE resident_id = $1",
+        vals![resident],
+    )?;
+    let (mut done, mut att) = (0i64, 0i64);
+    let mut changed: Option<String> = None;
+    for r in &rows {
+        let bit = 1i64 << code_bit(tx, r.text(0)?, r.text(1)?)?;
+        att |= bit;
+        let mut latest = r.string(2)?;
+        if let Some(d) = r.opt_string(3)? {
+            done |= bit;
+            latest = latest.max(d);
+        }
+        changed = changed.max(Some(latest));
+    }
+    tx.execute(
+        "UPDATE rpt_residents SET done_mask = $1, att_mask = $2, changed_on = $3
+         WHERE resident_id = $4",
+        vals![done, att, changed, resident],
+    )?;
     Ok(())
 }
 
@@ -333,6 +431,8 @@ pub(crate) fn pair(tx: &mut dyn Tx, resident: &str, code: &str) -> Result<(), Ce
 pub(crate) fn rebuild(tx: &mut dyn Tx, commune: CommuneId) -> Result<(), CentralError> {
     let c = commune.to_string();
     for table in [
+        "rpt_codes",
+        "rpt_reached",
         "rpt_status",
         "rpt_actions",
         "rpt_visit_members",

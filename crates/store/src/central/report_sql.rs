@@ -1,21 +1,19 @@
-//! Counting a commune's figures from the report tables, in SQL that only
-//! adds up: what counts (an assist, a helped or reached household, done by
-//! a day, a digital citizen) was decided by `gocua_core` when the rows were
-//! projected, or comes in as constants computed by `gocua_core` (age
-//! brackets, checklist masks). The result is the same `Counts` and
+//! Counting a commune's work from the report tables, in SQL that only adds
+//! up: what counts (an assist, a helped household) was decided by
+//! `gocua_core` when the rows were projected. The result is the same
 //! `WorkFacts` that `gocua_core::indicators` computes from records, and the
-//! tests hold the two equal.
+//! tests hold the two equal. Also the shared pieces: a query builder, the
+//! age-bracket expression and residents' checklist masks at a day (for
+//! drill-downs; `report_stock` counts the indicators).
 
 use super::CentralError;
 use super::sql::{Row, Tx, Val};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use gocua_core::indicators::{
-    AgeBrackets, BRACKETS, ChecklistMasks, Counts, FollowUps, Indicator, Period, Population, Who,
-    WorkFacts, WorkTally,
+    AgeBrackets, BRACKETS, ChecklistMasks, FollowUps, Period, Who, WorkFacts, WorkTally,
 };
 use gocua_core::month::Month;
 use gocua_core::{ActionCode, CatalogueEntry, CommuneId, MemberId, TeamId, VillageId};
-use std::collections::BTreeMap;
 
 /// SQL text with its parameters, numbered in the order they are written
 /// (SQLite binds `$N` by first appearance; see sql.rs).
@@ -80,135 +78,8 @@ pub(crate) fn code_literal(c: &ActionCode) -> String {
     format!("'{}'", c.as_str())
 }
 
-fn bracket_index(r: &Row, idx: usize) -> Result<usize, CentralError> {
-    usize::try_from(r.int(idx)?)
-        .ok()
-        .filter(|b| *b < BRACKETS)
-        .ok_or_else(|| CentralError::Corrupt("age bracket out of range".into()))
-}
-
 pub(crate) fn count(r: &Row, idx: usize) -> Result<u64, CentralError> {
     u64::try_from(r.int(idx)?).map_err(|_| CentralError::Corrupt("negative count".into()))
-}
-
-/// The commune's indicators per village at `as_of`.
-pub(crate) fn indicator_counts(
-    tx: &mut dyn Tx,
-    commune: CommuneId,
-    catalogue: &[CatalogueEntry],
-    as_of: NaiveDate,
-) -> Result<BTreeMap<VillageId, Counts>, CentralError> {
-    let c = commune.to_string();
-    let day = as_of.to_string();
-    let mut out: BTreeMap<VillageId, Counts> = BTreeMap::new();
-
-    // Residents by village and age bracket: the action indicators'
-    // denominators, and everyone for digital citizens.
-    let mut q = Query::new();
-    q.text("SELECT village_id, ");
-    bracket(&mut q, "birth_year", as_of);
-    q.text(" AS b, count(*) FROM rpt_residents WHERE commune_id = ")
-        .bind(c.as_str())
-        .text(" GROUP BY village_id, b");
-    let mut people: BTreeMap<VillageId, [u64; BRACKETS]> = BTreeMap::new();
-    for r in q.run(tx)? {
-        people.entry(r.parse(0)?).or_default()[bracket_index(&r, 1)?] += count(&r, 2)?;
-    }
-    // Residents with each action done by the day, by village and bracket.
-    let mut q = Query::new();
-    q.text("SELECT village_id, code, ");
-    bracket(&mut q, "birth_year", as_of);
-    q.text(" AS b, count(*) FROM rpt_status WHERE commune_id = ")
-        .bind(c.as_str())
-        .text(" AND done_on <= ")
-        .bind(day.as_str())
-        .text(" GROUP BY village_id, code, b");
-    let mut done: BTreeMap<(VillageId, String), [u64; BRACKETS]> = BTreeMap::new();
-    for r in q.run(tx)? {
-        done.entry((r.parse(0)?, r.string(1)?)).or_default()[bracket_index(&r, 2)?] +=
-            count(&r, 3)?;
-    }
-    for (village, by_bracket) in &people {
-        let counts = out.entry(*village).or_default();
-        for ind in Indicator::ALL {
-            let (Population::ActionDone { action, .. }, Some(elig)) =
-                (ind.population(), ind.eligibility(catalogue))
-            else {
-                continue;
-            };
-            let done_here = done.get(&(*village, action.to_string()));
-            let t = counts.entry(ind);
-            for b in (0..BRACKETS).filter(|b| AgeBrackets::eligible(*b, elig)) {
-                t.denominator += by_bracket[b];
-                t.achieved += done_here.map_or(0, |d| d[b]);
-            }
-        }
-        counts.entry(Indicator::DigitalCitizens).denominator = by_bracket.iter().sum();
-    }
-
-    let per_village =
-        |tx: &mut dyn Tx, q: &Query| -> Result<BTreeMap<VillageId, u64>, CentralError> {
-            q.run(tx)?
-                .iter()
-                .map(|r| Ok((r.parse(0)?, count(r, 1)?)))
-                .collect()
-        };
-    let mut q = Query::new();
-    q.text("SELECT village_id, count(*) FROM rpt_households WHERE commune_id = ")
-        .bind(c.as_str())
-        .text(" GROUP BY village_id");
-    let households = per_village(tx, &q)?;
-
-    let essential: Vec<String> = catalogue
-        .iter()
-        .filter(|e| e.essential_platform)
-        .map(|e| code_literal(&e.code))
-        .collect();
-    let with_platform = if essential.is_empty() {
-        BTreeMap::new()
-    } else {
-        let mut q = Query::new();
-        q.text(
-            "SELECT village_id, count(DISTINCT household_id) FROM rpt_status WHERE commune_id = ",
-        )
-        .bind(c.as_str())
-        .text(" AND done_on <= ")
-        .bind(day.as_str())
-        .text(&format!(
-            " AND code IN ({}) GROUP BY village_id",
-            essential.join(", ")
-        ));
-        per_village(tx, &q)?
-    };
-    let mut q = Query::new();
-    q.text("SELECT village_id, count(DISTINCT household_id) FROM rpt_visits WHERE commune_id = ")
-        .bind(c.as_str())
-        .text(" AND day >= ")
-        .bind(as_of.with_ordinal(1).unwrap_or(as_of).to_string())
-        .text(" AND day <= ")
-        .bind(day.as_str())
-        .text(" AND live = 1 AND reached = 1 GROUP BY village_id");
-    let reached = per_village(tx, &q)?;
-    let (citizens, families) = citizens_and_families(tx, &c, catalogue, as_of)?;
-    for (village, n) in &households {
-        let counts = out.entry(*village).or_default();
-        for (ind, achieved) in [
-            (Indicator::EssentialPlatformHouseholds, &with_platform),
-            (Indicator::HouseholdsReached, &reached),
-            (Indicator::DigitalFamilies, &families),
-        ] {
-            let t = counts.entry(ind);
-            t.denominator = *n;
-            t.achieved = achieved.get(village).copied().unwrap_or(0);
-        }
-    }
-    for (village, n) in citizens {
-        out.entry(village)
-            .or_default()
-            .entry(Indicator::DigitalCitizens)
-            .achieved = n;
-    }
-    Ok(out)
 }
 
 /// Appends `WITH m AS (…), p AS (…)`: `p` has one row per resident of the
@@ -272,39 +143,6 @@ pub(crate) fn resident_masks(
     .bind(commune)
     .text(")");
     Ok((duty, citizen))
-}
-
-type PerVillage = BTreeMap<VillageId, u64>;
-
-/// Digital citizens and digital families per village at `as_of`; a
-/// household is a digital family when everyone in it with duties is a
-/// citizen, and someone is (`rules::is_digital_family`).
-fn citizens_and_families(
-    tx: &mut dyn Tx,
-    commune: &str,
-    catalogue: &[CatalogueEntry],
-    as_of: NaiveDate,
-) -> Result<(PerVillage, PerVillage), CentralError> {
-    // PostgreSQL sums a BIGINT into NUMERIC: the outer sum is cast back.
-    let mut q = Query::new();
-    let (duty, citizen) = resident_masks(&mut q, commune, catalogue, as_of)?;
-    q.text(&format!(
-        ", h AS (SELECT village_id, household_id,
-                        sum(CASE WHEN {duty} THEN 1 ELSE 0 END) AS duties,
-                        sum(CASE WHEN {citizen} THEN 1 ELSE 0 END) AS citizens
-                 FROM p GROUP BY village_id, household_id)
-         SELECT village_id, CAST(sum(citizens) AS BIGINT),
-                sum(CASE WHEN duties > 0 AND duties = citizens THEN 1 ELSE 0 END)
-         FROM h GROUP BY village_id"
-    ));
-    let mut citizens = BTreeMap::new();
-    let mut families = BTreeMap::new();
-    for r in q.run(tx)? {
-        let v: VillageId = r.parse(0)?;
-        citizens.insert(v, count(&r, 1)?);
-        families.insert(v, count(&r, 2)?);
-    }
-    Ok((citizens, families))
 }
 
 /// Who a work row's first column names.
