@@ -16,8 +16,9 @@
 //!    actions, ~9k visits) in the client's page size: time, and the bytes
 //!    that cross the wire (counted by a TCP relay). Goal: < 2 s, < 2 MB.
 //! 3. Incremental pull of 10 new changes with 10k and with 1M rows on the
-//!    server (filled in process through the server's own push): median
-//!    over many pulls, alternating between the two servers. Goal: ≤ 1.2×.
+//!    server (10k pushed in process through the server's own push, the
+//!    rest copies of those rows): median over many pulls, alternating
+//!    between the two servers. Goal: ≤ 1.2×.
 //! 4. 200 enrolled devices syncing at once (each: a few rounds of a small
 //!    push then pulls): p50/p99 per request, errors. Goal: p99 < 1 s, no
 //!    errors; on SQLite and on PostgreSQL.

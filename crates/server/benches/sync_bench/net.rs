@@ -57,6 +57,11 @@ impl Place {
         }
     }
 
+    /// The SQLite file (when there is no PostgreSQL schema).
+    pub fn sqlite_file(&self) -> PathBuf {
+        self.data.join("central.db")
+    }
+
     /// The PostgreSQL URL of this place's schema.
     pub fn pg_url(&self) -> Option<&str> {
         self.schema.as_ref().map(|s| s.url())

@@ -348,9 +348,9 @@ fn incremental(knobs: &Knobs, plan: &Plan, pg: Option<&str>, table: &mut Table) 
         )?;
         let filler = db.redeem_code(&c[0], "Máy nạp dữ liệu")?.auth;
         let t = Instant::now();
-        pulls::fill(&db, &filler, &plan.ingest, rows, place.pg_url())?;
+        pulls::fill(&db, &filler, &plan.ingest, rows, &place)?;
         let secs = t.elapsed().as_secs_f64();
-        println!("filled {rows} changes in process in {secs:.1} s");
+        println!("filled {rows} changes in {secs:.1} s");
         drop(db);
         let server = Server::start(&place)?;
         let fp = server.fingerprint.as_str();
