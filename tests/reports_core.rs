@@ -267,3 +267,36 @@ fn checklist_done_is_what_the_indicators_count() {
     assert_eq!(status("ehealth_book"), ChecklistStatus::Done);
     assert_eq!(status("provincial_app"), ChecklistStatus::Pending);
 }
+
+#[test]
+fn one_pass_counting_equals_the_rules_one_member_at_a_time() {
+    // The server counts with `count_work`; the reference is `work_facts`,
+    // built on `rules::team_month`. Both must give the same dashboard.
+    let f = fixture();
+    let records = f.records();
+    let village_of: BTreeMap<gocua_core::HouseholdId, gocua_core::VillageId> =
+        f.households.iter().map(|h| (h.id, h.village_id)).collect();
+    let visits = records.visit_work();
+    let targets = Targets::defaults();
+    for (period, today) in [
+        (Period::Month(NOV), d(2026, 11, 30)),
+        (Period::Quarter(Q4), d(2026, 12, 10)),
+        ("2026-10".parse().unwrap(), d(2026, 12, 10)),
+    ] {
+        let as_of = period.as_of(today);
+        let counts = indicator_counts(&seed_catalogue(), &records, as_of);
+        let reference = work_facts(&f.org, &records, period, as_of);
+        let mut fast = count_work(
+            &f.org,
+            &visits,
+            |v| village_of.get(&v.household_id).copied(),
+            period,
+        );
+        fast.follow_ups = reference.follow_ups.clone();
+        assert_eq!(
+            commune_dashboard(&f.org, &targets, period, as_of, &counts, &fast),
+            commune_dashboard(&f.org, &targets, period, as_of, &counts, &reference),
+            "{period}"
+        );
+    }
+}

@@ -45,6 +45,7 @@ mod period;
 mod quarter;
 mod records;
 mod work;
+mod work_count;
 
 pub use dashboard::{
     CommuneDashboard, IndicatorTable, Place, PlaceIndicators, TeamView, VillageView, VillageWork,
@@ -67,6 +68,7 @@ pub use work::{
     FollowUps, MemberPeriod, MonthLine, TeamPeriod, Who, WorkFacts, WorkFigures, WorkTally,
     member_period, team_period, work_figures,
 };
+pub use work_count::count_work;
 
 #[cfg(test)]
 mod tests;

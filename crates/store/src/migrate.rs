@@ -60,6 +60,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0005_report_summary",
         include_str!("../../../migrations/server/0005_report_summary.sql"),
     ),
+    (
+        6,
+        "0006_report_period",
+        include_str!("../../../migrations/server/0006_report_period.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `central::pg`). Keep the two
@@ -90,6 +95,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         5,
         "0005_report_summary",
         include_str!("../../../migrations/server-pg/0005_report_summary.sql"),
+    ),
+    (
+        6,
+        "0006_report_period",
+        include_str!("../../../migrations/server-pg/0006_report_period.sql"),
     ),
 ];
 

@@ -152,7 +152,7 @@ impl CentralDb {
             Ok(Facts {
                 targets: targets(tx, commune)?,
                 counts: indicator_counts(tx, commune, &cat, as_of)?,
-                work: work_facts(tx, commune, period, as_of)?,
+                work: work_facts(tx, &org, period, as_of)?,
                 org,
                 as_of,
             })

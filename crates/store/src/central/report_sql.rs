@@ -1,8 +1,8 @@
-//! Counting a commune's work from the report tables, in SQL that only adds
-//! up: what counts (an assist, a helped household) was decided by
-//! `gocua_core` when the rows were projected. The result is the same
-//! `WorkFacts` that `gocua_core::indicators` computes from records, and the
-//! tests hold the two equal. Also the shared pieces: a query builder, the
+//! A period's work from the report tables: its visits and actions are
+//! loaded and `gocua_core::indicators::count_work` counts them, so the
+//! result is the same `WorkFacts` the core computes from records (the tests
+//! hold the two equal); open follow-ups are one query over the rows the
+//! projection marked. Also the shared pieces: a query builder, the
 //! age-bracket expression and residents' checklist masks at a day (for
 //! drill-downs; `report_stock` counts the indicators).
 
@@ -10,10 +10,19 @@ use super::CentralError;
 use super::sql::{Row, Tx, Val};
 use chrono::NaiveDate;
 use gocua_core::indicators::{
-    AgeBrackets, BRACKETS, ChecklistMasks, FollowUps, Period, Who, WorkFacts, WorkTally,
+    AgeBrackets, BRACKETS, ChecklistMasks, FollowUps, Period, WorkFacts, count_work,
 };
-use gocua_core::month::Month;
-use gocua_core::{ActionCode, CatalogueEntry, CommuneId, MemberId, TeamId, VillageId};
+use gocua_core::rules::{ActionWork, VisitWork};
+use gocua_core::{
+    ActionCode, ActionOutcome, CannotReason, CatalogueEntry, OrgSnapshot, VillageId, VisitId,
+    VisitOutcome,
+};
+use std::collections::HashMap;
+
+fn parse_uuid(s: &str) -> Result<uuid::Uuid, CentralError> {
+    s.parse()
+        .map_err(|e| CentralError::Corrupt(format!("bad id {s}: {e}")))
+}
 
 /// SQL text with its parameters, numbered in the order they are written
 /// (SQLite binds `$N` by first appearance; see sql.rs).
@@ -145,131 +154,96 @@ pub(crate) fn resident_masks(
     Ok((duty, citizen))
 }
 
-/// Who a work row's first column names.
-fn who(kind: &str, id: &str) -> Result<Who, CentralError> {
-    let bad = |e: uuid::Error| CentralError::Corrupt(format!("bad id {id}: {e}"));
-    Ok(match kind {
-        "m" => Who::Member(MemberId(id.parse().map_err(bad)?)),
-        "t" => Who::Team(TeamId(id.parse().map_err(bad)?)),
-        _ => Who::Village(VillageId(id.parse().map_err(bad)?)),
-    })
-}
-
-/// Every member's, team's, village's and the commune's work in `period`,
-/// and members' open follow-ups at `as_of`.
+/// Every member's, team's, village's and the commune's work in `period`
+/// (the period's visits and actions loaded, counted by
+/// `gocua_core::indicators::count_work`), and members' open follow-ups at
+/// `as_of`.
 pub(crate) fn work_facts(
     tx: &mut dyn Tx,
-    commune: CommuneId,
+    org: &OrgSnapshot,
     period: Period,
     as_of: NaiveDate,
 ) -> Result<WorkFacts, CentralError> {
-    let c = commune.to_string();
+    let c = org.commune.id.to_string();
     let from = period.first_day().to_string();
     let until = period.end_exclusive().to_string();
-    let mut facts = WorkFacts::default();
-
-    // Actions by (who, month, code, status); a team counts each of its
-    // visits once however many of its members it credits.
-    let action_queries = [
-        "SELECT 'm', vm.member_id, substr(vm.day, 1, 7), a.code, a.status, a.assist, count(*)
-         FROM rpt_visit_members vm JOIN rpt_actions a ON a.visit_id = vm.visit_id
-         WHERE vm.commune_id = $1 AND vm.day >= $2 AND vm.day < $3 AND a.live = 1
-         GROUP BY vm.member_id, substr(vm.day, 1, 7), a.code, a.status, a.assist",
-        "SELECT 't', t.team_id, substr(t.day, 1, 7), a.code, a.status, a.assist, count(*)
-         FROM (SELECT DISTINCT vm.visit_id, vm.day, m.team_id
-               FROM rpt_visit_members vm JOIN members m ON m.id = vm.member_id
-               WHERE vm.commune_id = $1 AND vm.day >= $2 AND vm.day < $3
-                 AND m.team_id IS NOT NULL) t
-         JOIN rpt_actions a ON a.visit_id = t.visit_id
-         WHERE a.live = 1
-         GROUP BY t.team_id, substr(t.day, 1, 7), a.code, a.status, a.assist",
-        "SELECT 'v', village_id, substr(day, 1, 7), code, status, assist, count(*)
-         FROM rpt_actions
-         WHERE commune_id = $1 AND day >= $2 AND day < $3 AND live = 1
-         GROUP BY village_id, substr(day, 1, 7), code, status, assist",
-    ];
     let params = [
         Val::from(c.as_str()),
         Val::from(from.as_str()),
         Val::from(until.as_str()),
     ];
-    for sql in action_queries {
-        for r in tx.query(sql, &params)? {
-            let w = who(r.text(0)?, r.text(1)?)?;
-            let month: Month = r.parse(2)?;
-            let code: ActionCode = r.parse(3)?;
-            let status = r.string(4)?;
-            let n = count(&r, 6)?;
-            // The commune is the sum of its villages: each visit's
-            // household is in exactly one.
-            let mut keys = vec![w];
-            if matches!(w, Who::Village(_)) {
-                keys.push(Who::Commune);
-            }
-            for key in keys {
-                let t: &mut WorkTally = facts.monthly.entry((key, month)).or_default();
-                *t.actions_by_outcome.entry(status.clone()).or_default() += n;
-                if r.bool(5)? {
-                    *t.assists_by_action.entry(code.clone()).or_default() += n;
-                }
-            }
+    let mut visits: Vec<VisitWork> = Vec::new();
+    let mut villages: Vec<VillageId> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for r in tx.query(
+        "SELECT visit_id, village_id, household_id, day, met, reached FROM rpt_visits
+         WHERE commune_id = $1 AND day >= $2 AND day < $3 AND live = 1",
+        &params,
+    )? {
+        let id = r.string(0)?;
+        // The report tables keep whether someone was met or came to the
+        // door: enough to tell the three outcomes apart.
+        let outcome = match (r.bool(4)?, r.bool(5)?) {
+            (true, _) => VisitOutcome::Met,
+            (false, true) => VisitOutcome::Refused,
+            (false, false) => VisitOutcome::NotAtHome,
+        };
+        index.insert(id.clone(), visits.len());
+        villages.push(r.parse(1)?);
+        visits.push(VisitWork {
+            visit_id: VisitId(parse_uuid(&id)?),
+            household_id: r.parse(2)?,
+            members: Vec::new(),
+            day: r.parse(3)?,
+            outcome,
+            voided: false,
+            actions: Vec::new(),
+        });
+    }
+    for r in tx.query(
+        "SELECT visit_id, member_id FROM rpt_visit_members
+         WHERE commune_id = $1 AND day >= $2 AND day < $3",
+        &params,
+    )? {
+        if let Some(i) = index.get(r.text(0)?) {
+            visits[*i].members.push(r.parse(1)?);
         }
     }
-
-    // Distinct households helped, per month and over the whole period.
-    let household_queries = [
-        "SELECT 'm', member_id, substr(day, 1, 7), count(DISTINCT household_id)
-         FROM rpt_visit_members
-         WHERE commune_id = $1 AND day >= $2 AND day < $3 AND helped = 1
-         GROUP BY member_id, substr(day, 1, 7)",
-        "SELECT 'm', member_id, '', count(DISTINCT household_id)
-         FROM rpt_visit_members
-         WHERE commune_id = $1 AND day >= $2 AND day < $3 AND helped = 1
-         GROUP BY member_id",
-        "SELECT 't', m.team_id, substr(vm.day, 1, 7), count(DISTINCT vm.household_id)
-         FROM rpt_visit_members vm JOIN members m ON m.id = vm.member_id
-         WHERE vm.commune_id = $1 AND vm.day >= $2 AND vm.day < $3 AND vm.helped = 1
-           AND m.team_id IS NOT NULL
-         GROUP BY m.team_id, substr(vm.day, 1, 7)",
-        "SELECT 't', m.team_id, '', count(DISTINCT vm.household_id)
-         FROM rpt_visit_members vm JOIN members m ON m.id = vm.member_id
-         WHERE vm.commune_id = $1 AND vm.day >= $2 AND vm.day < $3 AND vm.helped = 1
-           AND m.team_id IS NOT NULL
-         GROUP BY m.team_id",
-        "SELECT 'v', village_id, substr(day, 1, 7), count(DISTINCT household_id)
-         FROM rpt_visits
-         WHERE commune_id = $1 AND day >= $2 AND day < $3 AND helped = 1
-         GROUP BY village_id, substr(day, 1, 7)",
-        "SELECT 'v', village_id, '', count(DISTINCT household_id)
-         FROM rpt_visits
-         WHERE commune_id = $1 AND day >= $2 AND day < $3 AND helped = 1
-         GROUP BY village_id",
-    ];
-    for sql in household_queries {
-        for r in tx.query(sql, &params)? {
-            let w = who(r.text(0)?, r.text(1)?)?;
-            let n = count(&r, 3)?;
-            let mut keys = vec![w];
-            if matches!(w, Who::Village(_)) {
-                keys.push(Who::Commune);
-            }
-            for key in keys {
-                match r.text(2)? {
-                    "" => *facts.households_over_period.entry(key).or_default() += n,
-                    m => {
-                        let month: Month = m
-                            .parse()
-                            .map_err(|e| CentralError::Corrupt(format!("bad month {m}: {e}")))?;
-                        facts
-                            .monthly
-                            .entry((key, month))
-                            .or_default()
-                            .households_helped += n;
-                    }
-                }
-            }
-        }
+    for r in tx.query(
+        "SELECT visit_id, code, status, due FROM rpt_actions
+         WHERE commune_id = $1 AND day >= $2 AND day < $3 AND live = 1",
+        &params,
+    )? {
+        let Some(i) = index.get(r.text(0)?) else {
+            continue;
+        };
+        // What counting needs of an outcome is its kind (and a follow-up's
+        // day); a reason is not kept in the report tables.
+        let outcome = match r.text(2)? {
+            "done" => ActionOutcome::Done,
+            "follow_up" => ActionOutcome::FollowUp { due: r.parse(3)? },
+            _ => ActionOutcome::NotPossible {
+                reason: CannotReason::Other,
+                note: None,
+            },
+        };
+        visits[*i].actions.push(ActionWork {
+            action: r.parse(1)?,
+            outcome,
+            voided: false,
+        });
     }
+    let village_of: HashMap<VisitId, VillageId> = visits
+        .iter()
+        .zip(&villages)
+        .map(|(v, village)| (v.visit_id, *village))
+        .collect();
+    let mut facts = count_work(
+        org,
+        &visits,
+        |v| village_of.get(&v.visit_id).copied(),
+        period,
+    );
 
     // Open follow-ups at `as_of`, per member their visit credits.
     let day = as_of.to_string();
