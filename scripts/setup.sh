@@ -23,9 +23,11 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
 }
 
-# Native build; the Tauri shell (WebKitGTK); running it headless and driving it.
+# Native build; the Tauri shell (WebKitGTK); running it headless and driving it;
+# headless Chromium and its WebDriver for the commune office's pages (tests/dashboard.rs).
 apt_install pkg-config libssl-dev gcc make perl \
     libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver \
+    chromium chromium-driver \
     rustc-web cargo-web rust-web-src
 # The central server's tests run on PostgreSQL too (scripts/postgres.sh
 # starts it on 127.0.0.1 for them).
