@@ -30,7 +30,8 @@ impl Dataset {
     /// `households` households with ~20 actions each, in a fresh store
     /// under `dir`.
     pub fn generate(households: usize, dir: &Path) -> Result<Dataset> {
-        let mut store = Store::open(&dir.join("demo-device.db"), &DbKey::Raw([5u8; 32]))?;
+        let path = dir.join("demo-device.db");
+        let mut store = Store::open(&path, &DbKey::Raw([5u8; 32]))?;
         store.init_device("Máy tạo dữ liệu")?;
         let spec = DemoSpec {
             households,
@@ -52,6 +53,11 @@ impl Dataset {
             group.push(change);
         }
         ensure!(groups.len() == households, "one group per household");
+        // Everything needed is in memory now; the disk is better kept free.
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
         Ok(Dataset {
             org,
             households: groups,

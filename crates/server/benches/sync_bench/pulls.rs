@@ -83,12 +83,11 @@ pub fn fill(
 }
 
 /// As `copy_rows_pg`, on the SQLite file (ids made here: SQLite has no
-/// UUID function), in one transaction.
+/// UUID function), 50,000 rows a transaction so the WAL stays small.
 fn copy_rows_sqlite(path: &Path, base: usize, extra: usize) -> Result<()> {
     let mut conn = rusqlite::Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    let tx = conn.transaction()?;
-    let rows: Vec<Vec<String>> = tx
+    let rows: Vec<Vec<String>> = conn
         .prepare(
             "SELECT commune_id, village_id, entity, hlc, fields, base, device_id, received_at
              FROM changes WHERE seq <= ?1 ORDER BY seq",
@@ -96,20 +95,24 @@ fn copy_rows_sqlite(path: &Path, base: usize, extra: usize) -> Result<()> {
         .query_map([base as i64], |r| (0..8).map(|i| r.get(i)).collect())?
         .collect::<Result<_, _>>()?;
     ensure!(!rows.is_empty(), "nothing to copy");
-    {
-        let mut insert = tx.prepare(
-            "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
-                                  fields, base, device_id, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
-        for r in rows.iter().cycle().take(extra) {
-            let (change_id, entity_id) = (Uuid::now_v7().to_string(), Uuid::now_v7().to_string());
-            insert.execute(rusqlite::params![
-                change_id, r[0], r[1], r[2], entity_id, r[3], r[4], r[5], r[6], r[7]
-            ])?;
+    let mut copies = rows.iter().cycle().take(extra).peekable();
+    while copies.peek().is_some() {
+        let tx = conn.transaction()?;
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
+                                      fields, base, device_id, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for r in copies.by_ref().take(50_000) {
+                let ids = (Uuid::now_v7().to_string(), Uuid::now_v7().to_string());
+                insert.execute(rusqlite::params![
+                    ids.0, r[0], r[1], r[2], ids.1, r[3], r[4], r[5], r[6], r[7]
+                ])?;
+            }
         }
+        tx.commit()?;
     }
-    tx.commit()?;
     Ok(())
 }
 
