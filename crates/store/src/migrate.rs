@@ -65,6 +65,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0006_report_period",
         include_str!("../../../migrations/server/0006_report_period.sql"),
     ),
+    (
+        7,
+        "0007_report_follow_ups",
+        include_str!("../../../migrations/server/0007_report_follow_ups.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `central::pg`). Keep the two
@@ -100,6 +105,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         6,
         "0006_report_period",
         include_str!("../../../migrations/server-pg/0006_report_period.sql"),
+    ),
+    (
+        7,
+        "0007_report_follow_ups",
+        include_str!("../../../migrations/server-pg/0007_report_follow_ups.sql"),
     ),
 ];
 

@@ -54,6 +54,8 @@ mod pull;
 mod push;
 mod report;
 mod report_drill;
+#[cfg(feature = "postgres")]
+mod report_gen;
 mod report_project;
 mod report_sql;
 mod report_stock;
@@ -77,6 +79,8 @@ pub use org::{OrgView, Target};
 pub use pull::{PullFilter, PullPage};
 pub use push::{ApplyResult, StoredRecord};
 pub use report::MAX_PAGE as REPORT_MAX_PAGE;
+#[cfg(feature = "postgres")]
+pub use report_gen::{SyntheticProvince, synthetic_id, synthetic_province};
 pub use sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};
 
 use chrono::{DateTime, SecondsFormat, Utc};

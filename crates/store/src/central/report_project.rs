@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 /// Bump when what `project` writes changes: every commune is then rebuilt
 /// from its records before its next report.
-pub(crate) const PROJECTION_VERSION: i64 = 2;
+pub(crate) const PROJECTION_VERSION: i64 = 3;
 
 fn rebuild_record<R: DeserializeOwned>(
     id: Uuid,
@@ -32,8 +32,44 @@ fn rebuild_record<R: DeserializeOwned>(
         .map_err(|e| CentralError::Corrupt(format!("stored record {id}: {e}")))
 }
 
-/// Bring the report tables up to date with one record as just saved.
+/// Bring the report tables up to date with one record as just saved (the
+/// push path: called before the change is logged).
 pub(crate) fn project(
+    tx: &mut dyn Tx,
+    entity: EntityKind,
+    id: Uuid,
+    commune: CommuneId,
+    village: VillageId,
+    fields: &Map<String, Value>,
+) -> Result<(), CentralError> {
+    mark_new_commune(tx, commune)?;
+    apply(tx, entity, id, commune, village, fields)
+}
+
+/// A commune whose first change this is has nothing older to rebuild from:
+/// its report tables are current from the start. (A commune with changes
+/// from before the report tables existed has no row, and is rebuilt once.)
+fn mark_new_commune(tx: &mut dyn Tx, commune: CommuneId) -> Result<(), CentralError> {
+    let c = commune.to_string();
+    if tx.exists(
+        "SELECT 1 FROM report_state WHERE commune_id = $1",
+        vals![c.as_str()],
+    )? {
+        return Ok(());
+    }
+    if !tx.exists(
+        "SELECT 1 FROM changes WHERE commune_id = $1 LIMIT 1",
+        vals![c.as_str()],
+    )? {
+        tx.execute(
+            "INSERT INTO report_state (commune_id, version) VALUES ($1, $2)",
+            vals![c.as_str(), PROJECTION_VERSION],
+        )?;
+    }
+    Ok(())
+}
+
+fn apply(
     tx: &mut dyn Tx,
     entity: EntityKind,
     id: Uuid,
@@ -308,7 +344,7 @@ fn helped(tx: &mut dyn Tx, visit: &str) -> Result<(), CentralError> {
 /// `next_on`, and the resident's standing row.
 pub(crate) fn pair(tx: &mut dyn Tx, resident: &str, code: &str) -> Result<(), CentralError> {
     let rows = tx.query(
-        "SELECT action_id, day, live, status, done_on, next_on FROM rpt_actions
+        "SELECT action_id, day, live, status, done_on, next_on, visit_id, due FROM rpt_actions
          WHERE resident_id = $1 AND code = $2 ORDER BY day, action_id",
         vals![resident, code],
     )?;
@@ -317,8 +353,11 @@ pub(crate) fn pair(tx: &mut dyn Tx, resident: &str, code: &str) -> Result<(), Ce
         day: String,
         live: bool,
         done: bool,
+        follow_up: bool,
         done_on: Option<String>,
         next_on: Option<String>,
+        visit: String,
+        due: Option<String>,
     }
     let all: Vec<A> = rows
         .iter()
@@ -328,8 +367,11 @@ pub(crate) fn pair(tx: &mut dyn Tx, resident: &str, code: &str) -> Result<(), Ce
                 day: r.string(1)?,
                 live: r.bool(2)?,
                 done: r.text(3)? == "done",
+                follow_up: r.text(3)? == "follow_up",
                 done_on: r.opt_string(4)?,
                 next_on: r.opt_string(5)?,
+                visit: r.string(6)?,
+                due: r.opt_string(7)?,
             })
         })
         .collect::<Result<_, CentralError>>()?;
@@ -342,7 +384,33 @@ pub(crate) fn pair(tx: &mut dyn Tx, resident: &str, code: &str) -> Result<(), Ce
         if a.done_on != done_on || a.next_on != next_on {
             tx.execute(
                 "UPDATE rpt_actions SET done_on = $1, next_on = $2 WHERE action_id = $3",
-                vals![done_on.clone(), next_on, a.id.as_str()],
+                vals![done_on.clone(), next_on.clone(), a.id.as_str()],
+            )?;
+        }
+        if a.follow_up && a.live {
+            // Open until the next attempt or the first done day, whichever
+            // comes first.
+            let closed_on = match (&next_on, &done_on) {
+                (Some(n), Some(d)) => Some(n.min(d).clone()),
+                (n, d) => n.clone().or_else(|| d.clone()),
+            };
+            tx.execute(
+                "INSERT INTO rpt_follow_ups (action_id, member_id, commune_id, day, due, closed_on)
+                 SELECT $1, member_id, commune_id, $2, $3, $4 FROM rpt_visit_members
+                 WHERE visit_id = $5
+                 ON CONFLICT (action_id, member_id) DO UPDATE SET closed_on = excluded.closed_on",
+                vals![
+                    a.id.as_str(),
+                    a.day.as_str(),
+                    a.due.clone().unwrap_or_else(|| a.day.clone()),
+                    closed_on,
+                    a.visit.as_str()
+                ],
+            )?;
+        } else if a.follow_up {
+            tx.execute(
+                "DELETE FROM rpt_follow_ups WHERE action_id = $1",
+                vals![a.id.as_str()],
             )?;
         }
     }
@@ -431,6 +499,7 @@ fn resident_masks(tx: &mut dyn Tx, resident: &str) -> Result<(), CentralError> {
 pub(crate) fn rebuild(tx: &mut dyn Tx, commune: CommuneId) -> Result<(), CentralError> {
     let c = commune.to_string();
     for table in [
+        "rpt_follow_ups",
         "rpt_codes",
         "rpt_reached",
         "rpt_status",
@@ -460,7 +529,7 @@ pub(crate) fn rebuild(tx: &mut dyn Tx, commune: CommuneId) -> Result<(), Central
             let id: Uuid = r.parse(0)?;
             let village: VillageId = r.parse(1)?;
             let fields: Map<String, Value> = r.json(2)?;
-            project(tx, entity, id, commune, village, &fields)?;
+            apply(tx, entity, id, commune, village, &fields)?;
         }
     }
     tx.execute(

@@ -10,7 +10,7 @@ use super::CentralError;
 use super::sql::{Row, Tx, Val};
 use chrono::NaiveDate;
 use gocua_core::indicators::{
-    AgeBrackets, BRACKETS, ChecklistMasks, FollowUps, Period, WorkFacts, count_work,
+    AgeBrackets, BRACKETS, ChecklistMasks, Period, WorkFacts, count_work,
 };
 use gocua_core::rules::{ActionWork, VisitWork};
 use gocua_core::{
@@ -245,25 +245,25 @@ pub(crate) fn work_facts(
         period,
     );
 
-    // Open follow-ups at `as_of`, per member their visit credits.
+    // Open follow-ups at `as_of`, per member their visit credits: still
+    // open now, or closed only after the day.
     let day = as_of.to_string();
-    let rows = tx.query(
-        "SELECT vm.member_id, count(*), sum(CASE WHEN a.due < $1 THEN 1 ELSE 0 END)
-         FROM rpt_actions a JOIN rpt_visit_members vm ON vm.visit_id = a.visit_id
-         WHERE a.commune_id = $2 AND a.status = 'follow_up' AND a.live = 1 AND a.day <= $1
-           AND (a.next_on IS NULL OR a.next_on > $1)
-           AND (a.done_on IS NULL OR a.done_on > $1)
-         GROUP BY vm.member_id",
-        &[Val::from(day.as_str()), Val::from(c.as_str())],
-    )?;
-    for r in rows {
-        facts.follow_ups.insert(
-            r.parse(0)?,
-            FollowUps {
-                open: count(&r, 1)?,
-                overdue: count(&r, 2)?,
-            },
+    for closed in ["closed_on IS NULL", "closed_on > $3"] {
+        let sql = format!(
+            "SELECT member_id, count(*), sum(CASE WHEN due < $1 THEN 1 ELSE 0 END)
+             FROM rpt_follow_ups
+             WHERE commune_id = $2 AND {closed} AND day <= $1
+             GROUP BY member_id"
         );
+        let mut params = vec![Val::from(day.as_str()), Val::from(c.as_str())];
+        if closed.contains("$3") {
+            params.push(Val::from(day.as_str()));
+        }
+        for r in tx.query(&sql, &params)? {
+            let f = facts.follow_ups.entry(r.parse(0)?).or_default();
+            f.open += count(&r, 1)?;
+            f.overdue += count(&r, 2)?;
+        }
     }
     Ok(facts)
 }
