@@ -39,14 +39,20 @@ pub fn all(knobs: &Knobs) -> Result<Table> {
         backend(knobs, &plan, None, dir.path(), &mut table)?;
         match pg {
             Some(url) => backend(knobs, &plan, Some(url), dir.path(), &mut table)?,
-            None => table.skipped("PostgreSQL, measures 1, 2, 4", "GOCUA_TEST_PG_URL not set"),
+            None => table.skipped(
+                "PostgreSQL, measures 1, 2, 4",
+                "GOCUA_TEST_PG_URL unset or GOCUA_BENCH_PG=0",
+            ),
         }
     }
     if knobs.runs(3) {
         incremental(knobs, &plan, None, &mut table)?;
         match pg {
             Some(url) => incremental(knobs, &plan, Some(url), &mut table)?,
-            None => table.skipped("PostgreSQL, measure 3", "GOCUA_TEST_PG_URL not set"),
+            None => table.skipped(
+                "PostgreSQL, measure 3",
+                "GOCUA_TEST_PG_URL unset or GOCUA_BENCH_PG=0",
+            ),
         }
     }
     Ok(table)
