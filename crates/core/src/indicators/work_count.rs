@@ -48,13 +48,24 @@ pub fn count_work(
         let helped = v.helped_household();
         for who in whos {
             let t = facts.monthly.entry((who, month)).or_default();
+            // Looked up before inserting: most keys are there already, and
+            // a key is an allocation.
             for a in v.actions.iter().filter(|a| !a.voided) {
-                *t.actions_by_outcome
-                    .entry(a.outcome.status_code().to_string())
-                    .or_default() += 1;
+                let status = a.outcome.status_code();
+                match t.actions_by_outcome.get_mut(status) {
+                    Some(n) => *n += 1,
+                    None => {
+                        t.actions_by_outcome.insert(status.to_string(), 1);
+                    }
+                }
             }
             for a in v.assists() {
-                *t.assists_by_action.entry(a.action.clone()).or_default() += 1;
+                match t.assists_by_action.get_mut(&a.action) {
+                    Some(n) => *n += 1,
+                    None => {
+                        t.assists_by_action.insert(a.action.clone(), 1);
+                    }
+                }
             }
             if helped {
                 helped_month

@@ -59,10 +59,12 @@ pub fn synthetic_province(
 ) -> Result<Vec<CommuneId>, CentralError> {
     let config: Config = url.parse()?;
     let mut client = config.connect(NoTls)?;
+    // Commits flushed before VACUUM: it cannot mark pages all-visible (which
+    // index-only scans need) over commits not yet durable.
+    client.batch_execute("SET synchronous_commit = on")?;
     let mut out = Vec::new();
     for c in 0..spec.communes {
         let mut tx = client.transaction()?;
-        tx.batch_execute("SET LOCAL synchronous_commit = off")?;
         for sql in commune_sql(spec, c as u64) {
             tx.batch_execute(&sql)?;
         }
@@ -79,6 +81,7 @@ pub fn synthetic_province(
         "rpt_actions",
         "rpt_status",
         "rpt_reached",
+        "rpt_follow_ups",
         "rpt_codes",
         "members",
         "villages",
@@ -87,7 +90,7 @@ pub fn synthetic_province(
         "action_catalogue",
     ] {
         // Outside a transaction: index-only scans need the visibility map.
-        client.batch_execute(&format!("VACUUM (ANALYZE) {t}"))?;
+        client.batch_execute(&format!("VACUUM (FREEZE, ANALYZE) {t}"))?;
     }
     Ok(out)
 }
@@ -166,7 +169,7 @@ fn commune_sql(s: &SyntheticProvince, c: u64) -> Vec<String> {
     let n = codes.len();
     let codes = format!("(ARRAY[{}])", codes.join(", "));
 
-    // Households: village by turn. Residents: `per_home` to a household.
+    // Households: village by turn.
     let hid = sql_id(HOUSEHOLD, &format!("{c} * {h} + k"));
     let hv = sql_id(VILLAGE, &format!("{c} * {v} + k % {v}"));
     sql.push(format!(
@@ -180,70 +183,122 @@ fn commune_sql(s: &SyntheticProvince, c: u64) -> Vec<String> {
                     'no_smartphone', false)::TEXT
          FROM generate_series(0, {h} - 1) k;"
     ));
-    let rid = sql_id(RESIDENT, &format!("{c} * {r} + k"));
-    let rh = sql_id(HOUSEHOLD, &format!("{c} * {h} + k % {h}"));
-    let rv = sql_id(VILLAGE, &format!("{c} * {v} + (k % {h}) % {v}"));
-    sql.push(format!(
-        "INSERT INTO rpt_residents (resident_id, commune_id, village_id, household_id, birth_year)
-         SELECT {rid}, '{cid}', {rv}, {rh}, 1930 + (k * 37) % 97
-         FROM generate_series(0, {r} - 1) k;
-         INSERT INTO records (entity_id, entity, commune_id, village_id, parent_id, fields)
-         SELECT {rid}, 'resident', '{cid}', {rv}, {rh},
-                json_build_object('household_id', {rh}, 'full_name', 'Người ' || (k + 1),
-                    'birth_year', 1930 + (k * 37) % 97, 'sex', 'female',
-                    'has_smartphone', true, 'consent_on', NULL,
-                    'citizen_id_hash', NULL)::TEXT
-         FROM generate_series(0, {r} - 1) k;"
-    ));
 
     // Visits: household spread by a prime, day by turn; one member of the
-    // village's team each; every one met.
+    // village's team each; every one met. Actions: three a visit, for the
+    // household's residents in turn (resident k lives in household k % h).
     let vid = sql_id(VISIT, &format!("{c} * {visits} + k"));
     let home = format!("((k * 7919) % {h})");
     let vh = sql_id(HOUSEHOLD, &format!("{c} * {h} + {home}"));
     let vv = sql_id(VILLAGE, &format!("{c} * {v} + {home} % {v}"));
     let vm = sql_id(MEMBER, &format!("({c} * {v} + {home} % {v}) * 3 + k % 3"));
     let day = format!("(make_date({year}, 1, 1) + (k % {days})::INT)");
+    let aid = sql_id(ACTION, &format!("{c} * {a} + x"));
+    let res_k = format!("((v.k * 7919) % {h} + {h} * ((x * 13) % {per_home}))");
+    let rid_of = |k: &str| sql_id(RESIDENT, &format!("{c} * {r} + {k}"));
+    let res = rid_of("res_k");
     sql.push(format!(
         "CREATE TEMP TABLE gen_visits ON COMMIT DROP AS
          SELECT k, {vid} AS visit_id, {vh} AS household_id, {vv} AS village_id,
                 {vm} AS member_id, to_char({day}, 'YYYY-MM-DD') AS day
          FROM generate_series(0, {visits} - 1) k;
-         INSERT INTO rpt_visit_members (visit_id, member_id, commune_id, day, household_id, helped)
-         SELECT visit_id, member_id, '{cid}', day, household_id, 0 FROM gen_visits;
-         INSERT INTO records (entity_id, entity, commune_id, village_id, parent_id, fields)
-         SELECT visit_id, 'visit', '{cid}', village_id, household_id,
-                json_build_object('household_id', household_id, 'members',
-                    json_build_array(member_id), 'at', day || 'T03:00:00Z',
-                    'form', 'door_to_door', 'outcome', 'met', 'note', NULL,
-                    'voided', NULL)::TEXT
-         FROM gen_visits;"
-    ));
-
-    // Actions: three a visit, for the household's residents in turn.
-    let aid = sql_id(ACTION, &format!("{c} * {a} + x"));
-    let res = sql_id(
-        RESIDENT,
-        &format!("{c} * {r} + (v.k * 7919) % {h} + {h} * ((x * 13) % {per_home})"),
-    );
-    sql.push(format!(
-        "CREATE TEMP TABLE gen_actions ON COMMIT DROP AS
-         SELECT {aid} AS action_id, v.visit_id, v.village_id, v.day, {res} AS resident_id,
+         ANALYZE gen_visits;
+         CREATE TEMP TABLE gen_actions ON COMMIT DROP AS
+         SELECT {aid} AS action_id, v.visit_id, v.village_id, v.day, {res_k} AS res_k,
                 {codes}[1 + (x * 7 + v.k) % {n}] AS code,
                 CASE WHEN (x * 13 + v.k) % 20 < 12 THEN 'done'
                      WHEN (x * 13 + v.k) % 20 < 17 THEN 'follow_up'
                      ELSE 'not_possible' END AS status,
                 to_char(v.day::DATE + (x % 30)::INT, 'YYYY-MM-DD') AS due_day
          FROM generate_series(0, {a} - 1) x JOIN gen_visits v ON v.k = x / 3;
+         ALTER TABLE gen_actions ADD COLUMN resident_id TEXT COLLATE \"C\";
+         UPDATE gen_actions SET resident_id = {res};
+         ANALYZE gen_actions;
+         CREATE TEMP TABLE gen_helped ON COMMIT DROP AS
+         SELECT visit_id, max(CASE WHEN status <> 'not_possible' THEN 1 ELSE 0 END) AS helped
+         FROM gen_actions GROUP BY visit_id;
+         ANALYZE gen_helped;
+         CREATE TEMP TABLE gen_status ON COMMIT DROP AS
+         SELECT res_k, resident_id, code, min(day) AS first_on,
+                min(day) FILTER (WHERE status = 'done') AS done_on
+         FROM gen_actions GROUP BY res_k, resident_id, code;
+         ANALYZE gen_status;
+         CREATE TEMP TABLE gen_masks ON COMMIT DROP AS
+         SELECT s.res_k,
+                coalesce(bit_or(1::BIGINT << b.bit) FILTER (WHERE s.done_on IS NOT NULL), 0)
+                    AS done,
+                bit_or(1::BIGINT << b.bit) AS att,
+                max(greatest(s.first_on, coalesce(s.done_on, s.first_on))) AS changed
+         FROM gen_status s JOIN rpt_codes b ON b.commune_id = '{cid}' AND b.code = s.code
+         GROUP BY s.res_k;
+         ANALYZE gen_masks;"
+    ));
+    // Residents with their masks, as the projection keeps them.
+    let rid = rid_of("k");
+    let rh = sql_id(HOUSEHOLD, &format!("{c} * {h} + k % {h}"));
+    let rv = sql_id(VILLAGE, &format!("{c} * {v} + (k % {h}) % {v}"));
+    sql.push(format!(
+        "INSERT INTO rpt_residents (resident_id, commune_id, village_id, household_id, birth_year,
+             done_mask, att_mask, changed_on)
+         SELECT {rid}, '{cid}', {rv}, {rh}, 1930 + (k * 37) % 97,
+                coalesce(m.done, 0), coalesce(m.att, 0), m.changed
+         FROM generate_series(0, {r} - 1) k LEFT JOIN gen_masks m ON m.res_k = k;
+         INSERT INTO records (entity_id, entity, commune_id, village_id, parent_id, fields)
+         SELECT {rid}, 'resident', '{cid}', {rv}, {rh},
+                json_build_object('household_id', {rh}, 'full_name', 'Người ' || (k + 1),
+                    'birth_year', 1930 + (k * 37) % 97, 'sex', 'female',
+                    'has_smartphone', true, 'consent_on', NULL,
+                    'citizen_id_hash', NULL)::TEXT
+         FROM generate_series(0, {r} - 1) k;
+         INSERT INTO rpt_status (resident_id, code, commune_id, village_id, household_id,
+             birth_year, first_on, done_on)
+         SELECT resident_id, code, '{cid}',
+                {sv}, {sh}, 1930 + (res_k * 37) % 97, first_on, done_on
+         FROM gen_status;",
+        sv = sql_id(VILLAGE, &format!("{c} * {v} + (res_k % {h}) % {v}")),
+        sh = sql_id(HOUSEHOLD, &format!("{c} * {h} + res_k % {h}")),
+    ));
+    sql.push(format!(
+        "INSERT INTO rpt_visits (visit_id, commune_id, village_id, household_id, day, live, met,
+             reached, helped)
+         SELECT v.visit_id, '{cid}', v.village_id, v.household_id, v.day, 1, 1, 1,
+                coalesce(x.helped, 0)
+         FROM gen_visits v LEFT JOIN gen_helped x ON x.visit_id = v.visit_id;
+         INSERT INTO rpt_visit_members (visit_id, member_id, commune_id, day, household_id, helped)
+         SELECT v.visit_id, v.member_id, '{cid}', v.day, v.household_id, coalesce(x.helped, 0)
+         FROM gen_visits v LEFT JOIN gen_helped x ON x.visit_id = v.visit_id;
+         INSERT INTO records (entity_id, entity, commune_id, village_id, parent_id, fields)
+         SELECT visit_id, 'visit', '{cid}', village_id, household_id,
+                json_build_object('household_id', household_id, 'members',
+                    json_build_array(member_id), 'at', day || 'T03:00:00Z',
+                    'form', 'door_to_door', 'outcome', 'met', 'note', NULL,
+                    'voided', NULL)::TEXT
+         FROM gen_visits;
+         INSERT INTO rpt_reached (household_id, year, commune_id, village_id, first_on)
+         SELECT household_id, {year}, '{cid}', min(village_id), min(day)
+         FROM gen_visits GROUP BY household_id;"
+    ));
+    sql.push(format!(
+        "CREATE TEMP TABLE gen_pairs ON COMMIT DROP AS
+         SELECT action_id, village_id, visit_id, resident_id, code, status, due_day, day,
+                min(day) FILTER (WHERE status = 'done')
+                    OVER (PARTITION BY resident_id, code) AS done_on,
+                lead(day) OVER (PARTITION BY resident_id, code ORDER BY day, action_id)
+                    AS next_on
+         FROM gen_actions;
          INSERT INTO rpt_actions (action_id, commune_id, village_id, visit_id, resident_id, code,
              status, due, day, live, assist, done_on, next_on)
          SELECT action_id, '{cid}', village_id, visit_id, resident_id, code, status,
                 CASE WHEN status = 'follow_up' THEN due_day END, day, 1,
-                CASE WHEN status = 'not_possible' THEN 0 ELSE 1 END,
-                min(day) FILTER (WHERE status = 'done')
-                    OVER (PARTITION BY resident_id, code),
-                lead(day) OVER (PARTITION BY resident_id, code ORDER BY day, action_id)
-         FROM gen_actions;
+                CASE WHEN status = 'not_possible' THEN 0 ELSE 1 END, done_on, next_on
+         FROM gen_pairs;
+         INSERT INTO rpt_follow_ups (action_id, member_id, commune_id, day, due, closed_on)
+         SELECT p.action_id, v.member_id, '{cid}', p.day, p.due_day,
+                CASE WHEN p.next_on IS NULL THEN p.done_on
+                     WHEN p.done_on IS NULL THEN p.next_on
+                     ELSE least(p.next_on, p.done_on) END
+         FROM gen_pairs p JOIN gen_visits v ON v.visit_id = p.visit_id
+         WHERE p.status = 'follow_up';
          INSERT INTO records (entity_id, entity, commune_id, village_id, parent_id, fields)
          SELECT action_id, 'assisted_action', '{cid}', village_id, visit_id,
                 json_build_object('visit_id', visit_id, 'resident_id', resident_id,
@@ -255,39 +310,6 @@ fn commune_sql(s: &SyntheticProvince, c: u64) -> Vec<String> {
                             'reason', 'no_smartphone', 'note', NULL) END,
                     'voided', NULL)::TEXT
          FROM gen_actions;"
-    ));
-    // What the projection derives: visits helped and reached, standing,
-    // masks.
-    sql.push(format!(
-        "INSERT INTO rpt_visits (visit_id, commune_id, village_id, household_id, day, live, met,
-             reached, helped)
-         SELECT v.visit_id, '{cid}', v.village_id, v.household_id, v.day, 1, 1, 1,
-                coalesce(x.helped, 0)
-         FROM gen_visits v LEFT JOIN (
-             SELECT visit_id, max(CASE WHEN status <> 'not_possible' THEN 1 ELSE 0 END) AS helped
-             FROM gen_actions GROUP BY visit_id) x ON x.visit_id = v.visit_id;
-         UPDATE rpt_visit_members m SET helped = 1 FROM rpt_visits v
-         WHERE v.visit_id = m.visit_id AND v.commune_id = '{cid}' AND v.helped = 1
-           AND m.commune_id = '{cid}';
-         INSERT INTO rpt_reached (household_id, year, commune_id, village_id, first_on)
-         SELECT household_id, {year}, '{cid}', min(village_id), min(day)
-         FROM gen_visits GROUP BY household_id;
-         INSERT INTO rpt_status (resident_id, code, commune_id, village_id, household_id,
-             birth_year, first_on, done_on)
-         SELECT a.resident_id, a.code, '{cid}', r.village_id, r.household_id, r.birth_year,
-                min(a.day), min(a.day) FILTER (WHERE a.status = 'done')
-         FROM gen_actions a JOIN rpt_residents r ON r.resident_id = a.resident_id
-         GROUP BY a.resident_id, a.code, r.village_id, r.household_id, r.birth_year;
-         UPDATE rpt_residents r SET done_mask = m.done, att_mask = m.att, changed_on = m.changed
-         FROM (SELECT s.resident_id,
-                      coalesce(bit_or((1::BIGINT << k.bit))
-                          FILTER (WHERE s.done_on IS NOT NULL), 0) AS done,
-                      bit_or(1::BIGINT << k.bit) AS att,
-                      max(greatest(s.first_on, coalesce(s.done_on, s.first_on))) AS changed
-               FROM rpt_status s JOIN rpt_codes k
-                 ON k.commune_id = s.commune_id AND k.code = s.code
-               WHERE s.commune_id = '{cid}' GROUP BY s.resident_id) m
-         WHERE r.resident_id = m.resident_id;"
     ));
     sql
 }

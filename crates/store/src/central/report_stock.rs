@@ -94,7 +94,14 @@ impl Tally<'_> {
         let r = self.rules;
         let year = i32::try_from(birth_year).unwrap_or(i32::MAX);
         let b = r.brackets.of(year);
-        let counts = self.villages.entry(village.to_string()).or_default();
+        // Looked up before inserting: a key is an allocation, and nearly
+        // every resident's village and household are there already.
+        if !self.villages.contains_key(village) {
+            self.villages.insert(village.to_string(), Counts::default());
+        }
+        let Some(counts) = self.villages.get_mut(village) else {
+            return;
+        };
         for (ind, eligible, bit) in &r.actions {
             if eligible[b] {
                 let t = counts.entry(*ind);
@@ -107,13 +114,16 @@ impl Tally<'_> {
         let t = counts.entry(Indicator::DigitalCitizens);
         t.denominator += 1;
         t.achieved += u64::from(citizen);
-        let home = self
-            .homes
-            .entry(household.to_string())
-            .or_insert_with(|| Home {
+        if !self.homes.contains_key(household) {
+            let home = Home {
                 village: village.to_string(),
                 ..Home::default()
-            });
+            };
+            self.homes.insert(household.to_string(), home);
+        }
+        let Some(home) = self.homes.get_mut(household) else {
+            return;
+        };
         home.with_duties += u32::from(r.checklist.has_duties(b, d, a));
         home.citizens += u32::from(citizen);
         home.platform |= done & r.essential != 0;

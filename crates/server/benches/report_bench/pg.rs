@@ -1,0 +1,47 @@
+//! The province on PostgreSQL: generated in the database (a scratch schema,
+//! dropped after), then one commune's reports timed the same way as on
+//! SQLite.
+
+use super::{Knobs, Timing, sqlite};
+use anyhow::Result;
+use chrono::{Datelike, NaiveDate};
+use gocua_store::central::scratch::ScratchSchema;
+use gocua_store::central::{CentralDb, SyntheticProvince, synthetic_province};
+use std::io::Write;
+use std::time::Instant;
+
+pub fn run(url: &str, k: &Knobs, today: NaiveDate) -> Result<Vec<Timing>> {
+    let schema = ScratchSchema::create(url)?;
+    let db = CentralDb::connect(schema.url(), 4)?;
+    let spec = SyntheticProvince {
+        communes: k.pg_communes,
+        villages: 15,
+        households: 6_250,
+        residents: 25_000,
+        actions: 125_000,
+        year: today.year(),
+        days: today.ordinal(),
+    };
+    let started = Instant::now();
+    let communes = synthetic_province(schema.url(), &spec, |n| {
+        print!("\rPostgreSQL: generating commune {n}/{}", spec.communes);
+        let _ = std::io::stdout().flush();
+    })?;
+    println!(
+        "\rPostgreSQL: a province of {} communes — {} residents, {} actions, {} households — \
+         generated in {:.0} s",
+        spec.communes,
+        spec.communes * spec.residents,
+        spec.communes * spec.actions,
+        spec.communes * spec.households,
+        started.elapsed().as_secs_f64()
+    );
+    let commune = communes[communes.len() / 2];
+    let rows = sqlite::measure(&db, commune, today, k, 200.0)?;
+    drop(db);
+    if std::env::var("GOCUA_REPORT_BENCH_KEEP").is_ok() {
+        println!("PostgreSQL: kept schema {}", schema.name());
+        std::mem::forget(schema);
+    }
+    Ok(rows)
+}
