@@ -15,6 +15,8 @@ fi
 DEMO=${GOCUA_DEMO_DIR:-demo}
 PORT=${GOCUA_DEMO_PORT:-8443}
 PIN=123456
+OFFICER_LOGIN=canbo.xa
+OFFICER_PASSWORD=demo-thuong-ninh-2026
 bash scripts/build-ui.sh
 cargo build --locked -p gocua-app -p gocua-server -p gocua-cli
 bin=target/debug
@@ -58,6 +60,10 @@ Lò Văn Páo|Đầu cầu treo|--ethnic-minority --no-smartphone|Lò Thị Mai|
 HOUSEHOLDS
     "$bin/gocua" sync >/dev/null
     unset GOCUA_DB GOCUA_DB_KEY
+    # The commune officer signs in to the web pages with a demo password.
+    officer=$(json '[m["id"] for m in d["members"] if m["role"] == "commune_officer"][0]' <"$DEMO/org.json")
+    echo "$OFFICER_PASSWORD" | "$bin/gocua-server" admin --data "$server_data" \
+        member set-password --member "$officer" --login "$OFFICER_LOGIN" >/dev/null
 fi
 
 export GOCUA_APP_DATA="$DEMO/app"
@@ -71,6 +77,8 @@ cat <<EOF2
 
   Gõ Cửa is starting: the demo team leader's app, enrolled to $url.
   PIN: $PIN
+  The commune office's pages: $url/ in a browser (self-signed certificate),
+  sign in as $OFFICER_LOGIN with the password $OFFICER_PASSWORD.
   Close the window to stop the server too. Data: $DEMO/ (delete it to start over).
 
 EOF2
