@@ -10,6 +10,11 @@ use std::collections::BTreeMap;
 /// Field name → message, for every field that is wrong.
 pub type FieldErrors = BTreeMap<&'static str, String>;
 
+/// A check that lists its messages, as a result: no message is Ok.
+pub fn no_errors(found: FieldErrors) -> Result<(), FieldErrors> {
+    if found.is_empty() { Ok(()) } else { Err(found) }
+}
+
 fn note(errors: &mut FieldErrors, field: &'static str, r: Result<(), ValidationError>) {
     if let Err(e) = r {
         errors.entry(field).or_insert_with(|| e.message_vi());
@@ -199,6 +204,14 @@ impl ResidentFields {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_errors_is_ok_only_without_a_message() {
+        assert_eq!(no_errors(FieldErrors::new()), Ok(()));
+        let found = check_new_pin("12", "12");
+        assert!(!found.is_empty());
+        assert_eq!(no_errors(found.clone()), Err(found));
+    }
 
     #[test]
     fn enrollment_needs_https_and_a_code_unless_a_payload_is_pasted() {

@@ -2,10 +2,9 @@
 //! text pasted whole), a name for this device, then a PIN chosen twice.
 
 use crate::api::{self, SessionInfo};
-use crate::forms::{EnrollFields, FieldErrors, check_new_pin};
-use crate::ipc::ApiError;
+use crate::form_state::use_form;
+use crate::forms::{EnrollFields, check_new_pin, no_errors};
 use crate::widgets::{ErrorBanner, Field};
-use yew::platform::spawn_local;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -15,97 +14,63 @@ pub struct Props {
 
 #[function_component]
 pub fn EnrollScreen(props: &Props) -> Html {
-    let fields = use_state(EnrollFields::default);
+    let form = use_form(EnrollFields::default);
     let pin = use_state(String::new);
     let pin_again = use_state(String::new);
     let step_pin = use_state(|| false);
-    let errors = use_state(FieldErrors::new);
-    let failure = use_state(|| None::<ApiError>);
-    let busy = use_state(|| false);
-
-    let set = |f: fn(&mut EnrollFields, String)| {
-        let fields = fields.clone();
-        Callback::from(move |v: String| {
-            let mut next = (*fields).clone();
-            f(&mut next, v);
-            fields.set(next);
-        })
-    };
 
     let next = {
-        let (fields, errors, step_pin) = (fields.clone(), errors.clone(), step_pin.clone());
+        let (form, step_pin) = (form.clone(), step_pin.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let found = fields.check();
-            let ok = found.is_empty();
-            errors.set(found);
-            if ok {
+            if form.checked(|f| no_errors(f.check())).is_some() {
                 step_pin.set(true);
             }
         })
     };
 
     let submit = {
-        let (fields, pin, pin_again, errors) = (
-            fields.clone(),
-            pin.clone(),
-            pin_again.clone(),
-            errors.clone(),
-        );
-        let (failure, busy, step_pin, done) = (
-            failure.clone(),
-            busy.clone(),
-            step_pin.clone(),
-            props.done.clone(),
-        );
+        let (form, pin, pin_again) = (form.clone(), pin.clone(), pin_again.clone());
+        let (step_pin, done) = (step_pin.clone(), props.done.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let found = check_new_pin(&pin, &pin_again);
-            if !found.is_empty() {
-                errors.set(found);
+            if form
+                .checked(|_| no_errors(check_new_pin(&pin, &pin_again)))
+                .is_none()
+            {
                 return;
             }
-            errors.set(FieldErrors::new());
-            busy.set(true);
-            failure.set(None);
-            let f = (*fields).clone();
+            let f = (*form.fields).clone();
             let p = (*pin).clone();
-            let (failure, busy, step_pin, done) = (
-                failure.clone(),
-                busy.clone(),
-                step_pin.clone(),
-                done.clone(),
-            );
-            spawn_local(async move {
-                match api::enroll(&f.target, &f.code, &f.device_name, &p).await {
-                    Ok(info) => done.emit(info),
-                    Err(e) => {
-                        // A problem with the server or code: back to those fields.
-                        if e.code != "bad_pin" {
-                            step_pin.set(false);
-                        }
-                        failure.set(Some(e));
-                        busy.set(false);
+            let (step_pin, done) = (step_pin.clone(), done.clone());
+            form.save(
+                async move { api::enroll(&f.target, &f.code, &f.device_name, &p).await },
+                move |info| done.emit(info),
+                // A problem with the server or code: back to those fields.
+                move |e| {
+                    if e.code != "bad_pin" {
+                        step_pin.set(false);
                     }
-                }
-            });
+                },
+            );
         })
     };
 
-    let err = |k: &str| errors.get(k).cloned();
+    let err = |k: &str| form.error(k);
+    let fields = &*form.fields;
     let body = if !*step_pin {
         html! {
             <form onsubmit={next} novalidate=true>
                 <p class="lead">{ "Nhập địa chỉ máy chủ của xã và mã đăng ký do tổ trưởng cấp, hoặc dán nguyên văn nội dung mã QR." }</p>
                 <Field id="target" label="Máy chủ hoặc mã QR" value={fields.target.clone()}
-                    oninput={set(|f, v| f.target = v)} error={err("target")}
+                    oninput={form.setter(|f, v| f.target = v)} error={err("target")}
                     placeholder="https://192.168.1.10:8443" autocomplete="off" />
                 if !fields.is_payload() {
                     <Field id="code" label="Mã đăng ký" value={fields.code.clone()}
-                        oninput={set(|f, v| f.code = v)} error={err("code")} autocomplete="off" />
+                        oninput={form.setter(|f, v| f.code = v)} error={err("code")} autocomplete="off" />
                 }
                 <Field id="device_name" label="Tên thiết bị" value={fields.device_name.clone()}
-                    oninput={set(|f, v| f.device_name = v)} error={err("device_name")}
+                    oninput={form.setter(|f, v| f.device_name = v)} error={err("device_name")}
                     placeholder="Điện thoại của Lan" />
                 <button class="primary" type="submit" data-testid="enroll-next">{ "Tiếp tục" }</button>
             </form>
@@ -131,17 +96,17 @@ pub fn EnrollScreen(props: &Props) -> Html {
                 <Field id="pin_again" label="Nhập lại mã PIN" kind="password" inputmode="numeric"
                     value={(*pin_again).clone()} oninput={on_again} error={err("pin_again")}
                     autocomplete="new-password" />
-                <button class="primary" type="submit" disabled={*busy} data-testid="enroll-submit">
-                    { if *busy { "Đang đăng ký với máy chủ…" } else { "Đăng ký thiết bị" } }
+                <button class="primary" type="submit" disabled={*form.busy} data-testid="enroll-submit">
+                    { if *form.busy { "Đang đăng ký với máy chủ…" } else { "Đăng ký thiết bị" } }
                 </button>
-                <button class="plain" type="button" onclick={back} disabled={*busy}>{ "Quay lại" }</button>
+                <button class="plain" type="button" onclick={back} disabled={*form.busy}>{ "Quay lại" }</button>
             </form>
         }
     };
     html! {
         <main class="screen narrow" data-screen="enroll">
             <div class="brand"><h1>{ "Gõ Cửa" }</h1><p>{ "Sổ tay Tổ công nghệ số cộng đồng" }</p></div>
-            <ErrorBanner error={(*failure).clone()} />
+            <ErrorBanner error={(*form.failure).clone()} />
             { body }
         </main>
     }

@@ -3,12 +3,11 @@
 
 use crate::api::{self, HouseholdDetail};
 use crate::ctx::{AppCtx, Load, Route, use_api};
-use crate::forms::{FieldErrors, HouseholdFields};
-use crate::ipc::ApiError;
+use crate::form_state::use_form;
+use crate::forms::HouseholdFields;
 use crate::widgets::{Check, ErrorBanner, Field, Loading, TopBar};
-use gocua_core::{HouseholdFlags, HouseholdId, VillageId};
+use gocua_core::{HouseholdId, VillageId};
 use web_sys::HtmlSelectElement;
-use yew::platform::spawn_local;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -62,89 +61,46 @@ struct FormProps {
 fn HouseholdForm(props: &FormProps) -> Html {
     let ctx = use_context::<AppCtx>().expect("inside the app");
     let villages = ctx.session.villages.clone();
-    let fields = {
+    let form = {
         let first = villages.first().map(|v| v.id);
         let initial = props.initial.clone();
-        use_state(move || {
+        use_form(move || {
             initial.unwrap_or(HouseholdFields {
                 village_id: first,
                 ..Default::default()
             })
         })
     };
-    let errors = use_state(FieldErrors::new);
-    let failure = use_state(|| None::<ApiError>);
-    let busy = use_state(|| false);
-
-    let edit = |f: fn(&mut HouseholdFields, String)| {
-        let fields = fields.clone();
-        Callback::from(move |v: String| {
-            let mut next = (*fields).clone();
-            f(&mut next, v);
-            fields.set(next);
-        })
-    };
-    let flag = |f: fn(&mut HouseholdFlags, bool)| {
-        let fields = fields.clone();
-        Callback::from(move |v: bool| {
-            let mut next = (*fields).clone();
-            f(&mut next.flags, v);
-            fields.set(next);
-        })
-    };
-    let on_village = {
-        let fields = fields.clone();
-        Callback::from(move |e: Event| {
-            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-            let mut next = (*fields).clone();
-            next.village_id = v.parse::<VillageId>().ok();
-            fields.set(next);
-        })
-    };
     let onsubmit = {
-        let (fields, errors, failure, busy, ctx) = (
-            fields.clone(),
-            errors.clone(),
-            failure.clone(),
-            busy.clone(),
-            ctx.clone(),
-        );
-        let id = props.id;
+        let (form, ctx, id) = (form.clone(), ctx.clone(), props.id);
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let input = match fields.to_input() {
-                Ok(i) => i,
-                Err(found) => {
-                    errors.set(found);
-                    return;
-                }
+            let Some(input) = form.checked(HouseholdFields::to_input) else {
+                return;
             };
-            errors.set(FieldErrors::new());
-            busy.set(true);
-            let (failure, busy, ctx) = (failure.clone(), busy.clone(), ctx.clone());
-            spawn_local(async move {
-                match api::save_household(id, &input).await {
-                    Ok(h) => ctx.go.emit(Route::Household(h.id)),
-                    Err(e) => {
-                        ctx.report(&e);
-                        failure.set(Some(e));
-                        busy.set(false);
-                    }
-                }
-            });
+            let (go, failed) = (ctx.go.clone(), ctx.clone());
+            form.save(
+                async move { api::save_household(id, &input).await },
+                move |h| go.emit(Route::Household(h.id)),
+                move |e| failed.report(e),
+            );
         })
     };
-    let err = |k: &str| errors.get(k).cloned();
-    let f = &*fields;
+    let on_village = form.setter(|f, e: Event| {
+        let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+        f.village_id = v.parse::<VillageId>().ok();
+    });
+    let err = |k: &str| form.error(k);
+    let f = &*form.fields;
     html! {
         <form {onsubmit} novalidate=true>
-            <ErrorBanner error={(*failure).clone()} />
+            <ErrorBanner error={(*form.failure).clone()} />
             <Field id="head_name" label="Tên chủ hộ" value={f.head_name.clone()}
-                oninput={edit(|f, v| f.head_name = v)} error={err("head_name")} />
+                oninput={form.setter(|f, v| f.head_name = v)} error={err("head_name")} />
             <Field id="address" label="Địa chỉ (số nhà, ngõ, xóm)" value={f.address.clone()}
-                oninput={edit(|f, v| f.address = v)} error={err("address")} />
+                oninput={form.setter(|f, v| f.address = v)} error={err("address")} />
             <Field id="phone" label="Số điện thoại (không bắt buộc)" kind="tel" inputmode="tel"
-                value={f.phone.clone()} oninput={edit(|f, v| f.phone = v)} error={err("phone")} />
+                value={f.phone.clone()} oninput={form.setter(|f, v| f.phone = v)} error={err("phone")} />
             <label class={if err("village").is_some() { "field bad" } else { "field" }} for="village">
                 <span>{ "Thôn/xóm" }</span>
                 <select id="village" onchange={on_village}>
@@ -156,13 +112,13 @@ fn HouseholdForm(props: &FormProps) -> Html {
             </label>
             <fieldset>
                 <legend>{ "Nhóm ưu tiên" }</legend>
-                <Check id="elderly_only" label="Người cao tuổi (sống một mình hoặc chỉ người cao tuổi)" checked={f.flags.elderly_only} onchange={flag(|f, v| f.elderly_only = v)} />
-                <Check id="no_smartphone" label="Không có điện thoại thông minh" checked={f.flags.no_smartphone} onchange={flag(|f, v| f.no_smartphone = v)} />
-                <Check id="poor" label="Hộ nghèo" checked={f.flags.poor} onchange={flag(|f, v| f.poor = v)} />
-                <Check id="near_poor" label="Hộ cận nghèo" checked={f.flags.near_poor} onchange={flag(|f, v| f.near_poor = v)} />
-                <Check id="ethnic_minority" label="Dân tộc thiểu số" checked={f.flags.ethnic_minority} onchange={flag(|f, v| f.ethnic_minority = v)} />
+                <Check id="elderly_only" label="Người cao tuổi (sống một mình hoặc chỉ người cao tuổi)" checked={f.flags.elderly_only} onchange={form.setter(|f, v| f.flags.elderly_only = v)} />
+                <Check id="no_smartphone" label="Không có điện thoại thông minh" checked={f.flags.no_smartphone} onchange={form.setter(|f, v| f.flags.no_smartphone = v)} />
+                <Check id="poor" label="Hộ nghèo" checked={f.flags.poor} onchange={form.setter(|f, v| f.flags.poor = v)} />
+                <Check id="near_poor" label="Hộ cận nghèo" checked={f.flags.near_poor} onchange={form.setter(|f, v| f.flags.near_poor = v)} />
+                <Check id="ethnic_minority" label="Dân tộc thiểu số" checked={f.flags.ethnic_minority} onchange={form.setter(|f, v| f.flags.ethnic_minority = v)} />
             </fieldset>
-            <button class="primary" type="submit" disabled={*busy} data-testid="save-household">{ "Lưu" }</button>
+            <button class="primary" type="submit" disabled={*form.busy} data-testid="save-household">{ "Lưu" }</button>
         </form>
     }
 }
