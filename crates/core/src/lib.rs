@@ -17,6 +17,7 @@ pub mod model;
 pub mod month;
 pub mod rules;
 pub mod text;
+pub mod training;
 pub mod validate;
 
 pub use catalogue::{ActionCode, CatalogueEntry, Eligibility};

@@ -60,7 +60,7 @@ pub fn percent_text(achieved: u64, of: u64) -> String {
     }
 }
 
-fn commune(db: &CentralDb, given: Option<&str>) -> Result<CommuneId> {
+pub(crate) fn commune(db: &CentralDb, given: Option<&str>) -> Result<CommuneId> {
     if let Some(c) = given {
         return c.parse().map_err(|e| anyhow!("commune '{c}': {e}"));
     }

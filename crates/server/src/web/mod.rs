@@ -2,8 +2,8 @@
 //! sync API: a commune officer (or admin) signs in with the password an
 //! admin set (`gocua-server admin member set-password`) and sees the
 //! commune's dashboard, the teams' quarter, recognition and the records
-//! behind every figure, changes the commune's targets and downloads the
-//! quarterly report.
+//! behind every figure, changes the commune's targets, records members'
+//! training and downloads the quarterly report.
 //!
 //! Server-rendered HTML (maud), a small hand-written stylesheet, bar charts
 //! drawn as inline SVG; no script at all, so the Content-Security-Policy
@@ -92,6 +92,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/targets",
             get(pages::targets::form_page).post(pages::targets::save),
+        )
+        .route(
+            "/training",
+            get(pages::training::show).post(pages::training::save),
         )
         .route("/report.xlsx", get(pages::download::xlsx))
         .route("/report.csv", get(pages::download::csv))

@@ -64,6 +64,7 @@ pub mod scratch;
 mod sessions;
 mod sql;
 mod sqlite;
+mod training;
 
 pub use accounts::{
     AccountError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordCheck, WebAccount,
@@ -82,6 +83,7 @@ pub use report::MAX_PAGE as REPORT_MAX_PAGE;
 #[cfg(feature = "postgres")]
 pub use report_gen::{SyntheticProvince, synthetic_id, synthetic_province};
 pub use sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};
+pub use training::TrainingSession;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use gocua_core::{CommuneId, DeviceId, Member, Role, VillageId};

@@ -8,6 +8,7 @@ pub mod records;
 pub mod sign_in;
 pub mod targets;
 pub mod teams;
+pub mod training;
 
 use super::error::PageError;
 use super::layout;
