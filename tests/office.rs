@@ -1,7 +1,8 @@
 //! The officers' review pages over HTTP against the real `gocua-server` on
 //! 127.0.0.1, in the dashboard test's hand-made commune (organisation and
 //! password by `admin`): members' training (the form, its refusals, each
-//! team against the goal, who is not yet trained).
+//! team against the goal, who is not yet trained); likely duplicate
+//! residents with their cards.
 //!
 //! Commune: Tổ 1 (An leader, Bình), Tổ 2 (Cường), Tổ 3 (Dũng); officer Lan.
 
@@ -168,4 +169,76 @@ fn an_officer_records_training_and_sees_each_team_against_the_goal() {
         "names in Vietnamese order: {sessions}"
     );
     assert!(sessions.contains("Nguyễn Thị Lan"), "who recorded it");
+}
+
+/// The dashboard's quarter of work, then two residents entered again on
+/// other phones: "nguyễn văn một" born the year R1 "Nguyễn Văn Một" was, in
+/// Thôn Tây (R1 is in Thôn Đông: possible), and "Tran Van Ba" born with R3
+/// "Trần Văn Ba", in Thôn Đông with him (likely). No ID numbers: no strong.
+#[test]
+fn an_officer_reviews_likely_duplicates_and_opens_each_card() {
+    let c = Commune::create();
+    let server = RunningServer::start(&server_bin(), &c.data());
+    c.record_work(&server);
+    let y = c.quarter.year;
+    let v = |i: usize| -> gocua_core::VillageId { c.villages[i].parse().unwrap() };
+    let mut phone = c.phone(&server, &c.cuong, "Máy mới của Cường");
+    let h = commune::household(&mut phone, v(1), "Nguyễn Văn Một");
+    let again = commune::resident(&mut phone, h, "nguyễn văn một", y - 70);
+    commune::sync(&mut phone);
+    let mut phone = c.phone(&server, &c.an, "Máy mới của An");
+    let h = commune::household(&mut phone, v(0), "Trần Văn Ba");
+    commune::resident(&mut phone, h, "Tran Van Ba", y - 40);
+    commune::sync(&mut phone);
+
+    let http = http(&server);
+    let url = |p: &str| format!("{}{p}", server.url);
+    let r = get(&http, &url("/duplicates"), None);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let session = sign_in(&http, &server.url);
+    let r = get(&http, &url("/duplicates"), Some(&session));
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let page = r.text().unwrap();
+    assert!(
+        element(&page, "duplicate-counts", "</p>")
+            .contains("0 chắc chắn trùng, 1 có thể trùng, 1 cần xem lại."),
+        "{page}"
+    );
+    let likely = element(&page, "duplicates", "</table>");
+    let likely = &likely[likely.find(r#"class="likely""#).expect("a likely pair")..];
+    let likely = &likely[..likely.find("</tr>").unwrap()];
+    assert!(
+        likely.contains("Trần Văn Ba") && likely.contains("Tran Van Ba"),
+        "{likely}"
+    );
+    assert!(likely.contains("cùng họ tên và năm sinh, cùng thôn/xóm"));
+    let possible = &page[page.find(r#"class="possible""#).expect("a possible pair")..];
+    let possible = &possible[..possible.find("</tr>").unwrap()];
+    assert!(
+        possible.contains("Nguyễn Văn Một") && possible.contains("nguyễn văn một"),
+        "{possible}"
+    );
+    assert!(possible.contains("Thôn Đông") && possible.contains("Thôn Tây"));
+    let link = format!("/resident?id={again}");
+    assert!(possible.contains(&link), "{possible}");
+
+    // The card: the resident, the household's address and residents.
+    let card = get(&http, &url(&link), Some(&session)).text().unwrap();
+    assert!(card.contains("<h1>nguyễn văn một</h1>"), "{card}");
+    let facts = element(&card, "resident", "</dl>");
+    assert!(
+        facts.contains("Thôn Tây") && facts.contains("Nhà Nguyễn Văn Một"),
+        "{facts}"
+    );
+    assert!(facts.contains("chưa có"), "no ID number on file: {facts}");
+    // Another commune's id, or none at all: not found; not an id: a sentence.
+    let r = get(
+        &http,
+        &url(&format!("/resident?id={}", uuid::Uuid::now_v7())),
+        Some(&session),
+    );
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = get(&http, &url("/resident?id=Nguyen"), Some(&session));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }

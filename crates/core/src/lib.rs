@@ -9,6 +9,7 @@
 pub mod catalogue;
 pub mod change;
 pub mod citizen_id;
+pub mod duplicates;
 pub mod hlc;
 pub mod ids;
 pub mod indicators;

@@ -30,6 +30,7 @@ pub enum Nav {
     Recognition,
     Targets,
     Training,
+    Duplicates,
     /// A drill-down: no entry of its own.
     Records,
 }
@@ -40,6 +41,7 @@ const MENU: &[(Nav, &str, &str)] = &[
     (Nav::Recognition, "/recognition", "Khen thưởng"),
     (Nav::Targets, "/targets", "Chỉ tiêu"),
     (Nav::Training, "/training", "Tập huấn"),
+    (Nav::Duplicates, "/duplicates", "Nhân khẩu trùng"),
 ];
 
 fn head(title: &str) -> Markup {

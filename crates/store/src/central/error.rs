@@ -122,6 +122,7 @@ fn what_vi(what: &str) -> &'static str {
         "team" => "tổ",
         "member" => "thành viên",
         "device" => "thiết bị",
+        "resident" => "nhân khẩu",
         _ => "bản ghi",
     }
 }

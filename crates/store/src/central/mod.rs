@@ -44,6 +44,7 @@
 
 mod accounts;
 mod conflicts;
+mod duplicates;
 mod enroll;
 mod error;
 mod import;
@@ -71,6 +72,7 @@ pub use accounts::{
     normalize_login,
 };
 pub use conflicts::ConflictEntry;
+pub use duplicates::{DuplicateCandidate, ResidentBrief, ResidentCard};
 pub use enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
 pub use error::CentralError;
 pub use import::{

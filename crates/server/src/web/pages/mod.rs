@@ -3,6 +3,7 @@
 
 pub mod dashboard;
 pub mod download;
+pub mod duplicates;
 pub mod recognition;
 pub mod records;
 pub mod sign_in;
