@@ -2,7 +2,8 @@
 //! 127.0.0.1, in the dashboard test's hand-made commune (organisation and
 //! password by `admin`): members' training (the form, its refusals, each
 //! team against the goal, who is not yet trained); likely duplicate
-//! residents with their cards.
+//! residents with their cards; the audit of exports (web downloads and
+//! `admin report`).
 //!
 //! Commune: Tổ 1 (An leader, Bình), Tổ 2 (Cường), Tổ 3 (Dũng); officer Lan.
 
@@ -22,7 +23,7 @@ use gocua_core::month::local_date;
 use http_client::{csrf_of, get, http, post, sign_in};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
-use server::{RunningServer, server_bin};
+use server::{RunningServer, admin, server_bin};
 
 /// The table row (or other element) with this id, up to its end tag.
 fn element<'a>(page: &'a str, id: &str, end: &str) -> &'a str {
@@ -241,4 +242,73 @@ fn an_officer_reviews_likely_duplicates_and_opens_each_card() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let r = get(&http, &url("/resident?id=Nguyen"), Some(&session));
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+/// Two downloads on the web and one `admin report`: the audit page lists
+/// all three, newest first, with who, how, what and which period.
+#[test]
+fn every_export_is_audited_and_officers_see_the_list() {
+    let c = Commune::create();
+    let server = RunningServer::start(&server_bin(), &c.data());
+    let http = http(&server);
+    let url = |p: &str| format!("{}{p}", server.url);
+    let session = sign_in(&http, &server.url);
+    let page = get(&http, &url("/audit"), Some(&session)).text().unwrap();
+    assert!(page.contains(r#"id="no-exports""#));
+
+    let q = c.quarter.to_string();
+    let r = get(
+        &http,
+        &url(&format!("/report.xlsx?period={q}")),
+        Some(&session),
+    );
+    assert_eq!(r.status(), StatusCode::OK);
+    let month = c.quarter.months()[0].to_string();
+    let r = get(
+        &http,
+        &url(&format!("/report.csv?period={month}")),
+        Some(&session),
+    );
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = c.dir.path().join("q.csv");
+    admin(
+        &server_bin(),
+        &c.data(),
+        &["report", "--quarter", &q, "--csv", csv.to_str().unwrap()],
+    );
+    // A period that cannot be read exports nothing, and is not listed.
+    let r = get(&http, &url("/report.csv?period=hôm-nay"), Some(&session));
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+
+    let r = get(&http, &url("/audit"), None);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = get(&http, &url("/audit"), Some(&session)).text().unwrap();
+    let table = element(&page, "audit", "</table>");
+    let rows: Vec<&str> = table.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    assert!(
+        rows[0].contains("admin:") && rows[0].contains("Lệnh quản trị"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[0].contains("Số liệu (.csv), Số liệu (JSON)") && rows[0].contains(&q),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains("Nguyễn Thị Lan") && rows[1].contains("Trang web"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[1].contains("Số liệu (.csv)") && rows[1].contains(&month),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[2].contains("Báo cáo quý (.xlsx)") && rows[2].contains(&q),
+        "{}",
+        rows[2]
+    );
 }

@@ -1,6 +1,7 @@
 //! The officer's review in the central database, on SQLite and (with
 //! GOCUA_TEST_PG_URL) PostgreSQL: likely duplicate residents found among
-//! pushed records, and the resident card the review links to.
+//! pushed records, the resident card the review links to, and the audit of
+//! exports.
 //!
 //! Hand-worked, in the demo commune's two villages V0 and V1 (an officer
 //! pushes; hashes are 64 hex digits, written a…, b…, c…):
@@ -201,4 +202,62 @@ fn likely_duplicates_are_graded_and_each_resident_has_a_card(backend: Backend) {
     ));
 }
 
-on_each_backend!(likely_duplicates_are_graded_and_each_resident_has_a_card);
+/// Exports are listed newest first, per commune, at most `limit`.
+fn exports_are_audited_per_commune_newest_first(backend: Backend) {
+    use gocua_store::central::{ExportChannel, ExportEvent};
+    let place = Place::new(backend);
+    let db = open(&place);
+    let org = demo_org(1);
+    db.import_org(&org).unwrap();
+    let other = demo_org(1);
+    db.import_org(&other).unwrap();
+    let lan = org.members.iter().find(|m| m.team_id.is_none()).unwrap();
+    let event = |commune, what, period| ExportEvent {
+        commune,
+        member: Some(lan.id),
+        actor: &lan.full_name,
+        channel: ExportChannel::Web,
+        what,
+        period,
+    };
+    db.record_export(&event(org.commune.id, "xlsx", "2026-Q3"))
+        .unwrap();
+    db.record_export(&ExportEvent {
+        member: None,
+        actor: "admin:root",
+        channel: ExportChannel::Admin,
+        ..event(org.commune.id, "xlsx+csv+summary", "2026-Q4")
+    })
+    .unwrap();
+    db.record_export(&event(other.commune.id, "csv", "2026-11"))
+        .unwrap();
+    db.record_export(&event(org.commune.id, "csv", "2026-11"))
+        .unwrap();
+    let list = db.export_audit(org.commune.id, 10).unwrap();
+    let seen: Vec<(&str, &str, ExportChannel)> = list
+        .iter()
+        .map(|e| (e.what.as_str(), e.period.as_str(), e.channel))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("csv", "2026-11", ExportChannel::Web),
+            ("xlsx+csv+summary", "2026-Q4", ExportChannel::Admin),
+            ("xlsx", "2026-Q3", ExportChannel::Web),
+        ]
+    );
+    assert_eq!(list[0].member_id, Some(lan.id));
+    assert_eq!(list[0].actor, lan.full_name);
+    assert_eq!(
+        (list[1].member_id, list[1].actor.as_str()),
+        (None, "admin:root")
+    );
+    assert!(list[2].at <= list[0].at, "times in order");
+    assert_eq!(db.export_audit(org.commune.id, 1).unwrap().len(), 1);
+    assert_eq!(db.export_audit(other.commune.id, 10).unwrap().len(), 1);
+}
+
+on_each_backend!(
+    likely_duplicates_are_graded_and_each_resident_has_a_card,
+    exports_are_audited_per_commune_newest_first,
+);

@@ -81,6 +81,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0009_training",
         include_str!("../../../migrations/server/0009_training.sql"),
     ),
+    (
+        10,
+        "0010_export_audit",
+        include_str!("../../../migrations/server/0010_export_audit.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `central::pg`). Keep the two
@@ -127,6 +132,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         9,
         "0009_training",
         include_str!("../../../migrations/server-pg/0009_training.sql"),
+    ),
+    (
+        10,
+        "0010_export_audit",
+        include_str!("../../../migrations/server-pg/0010_export_audit.sql"),
     ),
 ];
 

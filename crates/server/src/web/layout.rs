@@ -31,6 +31,7 @@ pub enum Nav {
     Targets,
     Training,
     Duplicates,
+    Audit,
     /// A drill-down: no entry of its own.
     Records,
 }
@@ -42,6 +43,7 @@ const MENU: &[(Nav, &str, &str)] = &[
     (Nav::Targets, "/targets", "Chỉ tiêu"),
     (Nav::Training, "/training", "Tập huấn"),
     (Nav::Duplicates, "/duplicates", "Nhân khẩu trùng"),
+    (Nav::Audit, "/audit", "Nhật ký tải"),
 ];
 
 fn head(title: &str) -> Markup {

@@ -3,8 +3,8 @@
 //! admin set (`gocua-server admin member set-password`) and sees the
 //! commune's dashboard, the teams' quarter, recognition and the records
 //! behind every figure, changes the commune's targets, records members'
-//! training, reviews likely duplicate residents and downloads the quarterly
-//! report.
+//! training, reviews likely duplicate residents, downloads the quarterly
+//! report and sees who downloaded what (every export is audited).
 //!
 //! Server-rendered HTML (maud), a small hand-written stylesheet, bar charts
 //! drawn as inline SVG; no script at all, so the Content-Security-Policy
@@ -100,6 +100,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/duplicates", get(pages::duplicates::show))
         .route("/resident", get(pages::duplicates::resident))
+        .route("/audit", get(pages::audit::show))
         .route("/report.xlsx", get(pages::download::xlsx))
         .route("/report.csv", get(pages::download::csv))
         .route(layout::STYLESHEET, get(layout::stylesheet))

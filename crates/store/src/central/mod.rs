@@ -43,6 +43,7 @@
 //! village's records after losing it (out of its lists, no longer updated).
 
 mod accounts;
+mod audit;
 mod conflicts;
 mod duplicates;
 mod enroll;
@@ -71,6 +72,7 @@ pub use accounts::{
     AccountError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordCheck, WebAccount,
     normalize_login,
 };
+pub use audit::{ExportChannel, ExportEntry, ExportEvent, MAX_AUDIT_PAGE};
 pub use conflicts::ConflictEntry;
 pub use duplicates::{DuplicateCandidate, ResidentBrief, ResidentCard};
 pub use enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};

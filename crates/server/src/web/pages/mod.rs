@@ -1,6 +1,7 @@
 //! One module per page. Each handler extracts, calls the store's report API
 //! (or `crate::report`'s generators), and renders; none counts anything.
 
+pub mod audit;
 pub mod dashboard;
 pub mod download;
 pub mod duplicates;
