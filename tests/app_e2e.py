@@ -346,6 +346,12 @@ def main():
         app.shot("home-held")
         run_json(admin + ["team", "set-villages", "--team", team["id"],
                           "--village", *team["village_ids"]])
+        # The leader was trained today: the next sync brings it with the
+        # organisation, and the team screen counts 1 of the team's 3.
+        trained_on = subprocess.run(["date", "-u", "-d", "+7 hours", "+%d/%m/%Y"],
+                                    capture_output=True, text=True, check=True).stdout.strip()
+        run_json(admin + ["training", "add", "--member", me["id"],
+                          "--topic", "Kích hoạt VNeID mức độ 2", "--date", trained_on])
         app.click("[data-testid=retry-held]")
         app.wait_text("[data-testid=unsent]", "chưa gửi")
         app.click("[data-testid=sync-now]")
@@ -357,6 +363,9 @@ def main():
             app.wait("[data-testid=team-month]")
             app.wait("[data-testid=members-chart] .bar-row")
             app.wait("[data-testid=outcome-chart] .bar-row")
+            app.wait_text("[data-testid=team-training]", "1/3 người")
+            app.wait_text("[data-testid=team-training] li.trained",
+                          f"gần nhất {trained_on}: Kích hoạt VNeID mức độ 2")
             app.shot("team")
 
         # Lock, a wrong PIN, then the right one.

@@ -16,32 +16,19 @@ mod browser;
 mod commune;
 #[path = "support/device.rs"]
 mod device;
+#[path = "dashboard/http_client.rs"]
+mod http_client;
 #[path = "support/server.rs"]
 mod server;
 
 use browser::{Browser, spki_hash};
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use commune::{COMMUNE, Commune, LOGIN, PASSWORD};
-use gocua_sync::tls::{Pin, pinned_client_config};
+use http_client::{SESSION, get, http, post, try_password};
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, Response};
-use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, LOCATION};
 use server::{RunningServer, server_bin};
 use std::path::Path;
-
-const SESSION: &str = "__Host-gocua_session";
-
-/// An HTTP client that trusts only this server's certificate and shows
-/// redirects instead of following them.
-fn http(server: &RunningServer) -> Client {
-    let (config, _) = pinned_client_config(Pin::Fingerprint(server.fingerprint.clone())).unwrap();
-    Client::builder()
-        .tls_backend_preconfigured(config)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
 
 fn cell(d: &Data) -> String {
     match d {
@@ -352,45 +339,6 @@ async fn browse(b: &Browser, c: &Commune) -> String {
     cookie.value().to_string()
 }
 
-fn get(http: &Client, url: &str, session: Option<&str>) -> Response {
-    let mut r = http.get(url);
-    if let Some(s) = session {
-        r = r.header(COOKIE, format!("{SESSION}={s}"));
-    }
-    r.send().unwrap()
-}
-
-/// `application/x-www-form-urlencoded`, as a browser sends a form.
-fn form_body(pairs: &[(&str, &str)]) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                    char::from(b).to_string()
-                }
-                b' ' => "+".into(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn post(http: &Client, url: &str, session: Option<&str>, form: &[(&str, &str)]) -> Response {
-    let mut r = http
-        .post(url)
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(form_body(form));
-    if let Some(s) = session {
-        r = r.header(COOKIE, format!("{SESSION}={s}"));
-    }
-    r.send().unwrap()
-}
-
 /// Over HTTP, with the browser's session.
 fn check_http(server: &RunningServer, c: &Commune, session: &str) {
     let http = http(server);
@@ -522,39 +470,6 @@ fn check_http(server: &RunningServer, c: &Commune, session: &str) {
         page.contains("Nguyễn Văn Một") && page.contains("Trần Văn Ba"),
         "H1 and H2"
     );
-}
-
-/// The sign-in form's cookie and (masked) token.
-fn sign_in_form(http: &Client, base: &str) -> (String, String) {
-    let r = get(http, &format!("{base}/sign-in"), None);
-    let cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_string();
-    assert!(cookie.starts_with("__Host-gocua_signin="), "{cookie}");
-    for part in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
-        assert!(cookie.contains(part), "{cookie}");
-    }
-    let cookie = cookie.split(';').next().unwrap().to_string();
-    let body = r.text().unwrap();
-    let token = body
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
-    (cookie, token)
-}
-
-fn try_password(http: &Client, base: &str, password: &str) -> Response {
-    let (cookie, token) = sign_in_form(http, base);
-    http.post(format!("{base}/sign-in"))
-        .header(COOKIE, cookie)
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(form_body(&[
-            ("csrf", token.as_str()),
-            ("login", LOGIN),
-            ("password", password),
-        ]))
-        .send()
-        .unwrap()
 }
 
 #[test]

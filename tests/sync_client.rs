@@ -255,6 +255,7 @@ fn org_json(c: &Commune1) -> String {
         scope: scope(c),
         org: c.org.clone(),
         catalogue: Vec::new(),
+        training: None,
     })
     .unwrap()
 }

@@ -345,13 +345,13 @@ fn refreshing_the_org_needs_an_enrollment() {
     let mut s = open(dir.path(), "a.db");
     s.init_device("máy").unwrap();
     let err = s
-        .refresh_org(f.member, &serde_json::Value::Null, &f.org, &[])
+        .refresh_org(f.member, &serde_json::Value::Null, &f.org, &[], None)
         .unwrap_err();
     assert!(matches!(err, StoreError::NotEnrolled), "{err:?}");
     let (mut s, _) = enrolled(dir.path(), "b.db", &f);
     let mut org = f.org.clone();
     org.villages[0].name = "Thôn Xuân Thượng Mới".into();
-    s.refresh_org(f.member, &serde_json::json!({"v": 2}), &org, &[])
+    s.refresh_org(f.member, &serde_json::json!({"v": 2}), &org, &[], None)
         .unwrap();
     assert_eq!(
         s.org().unwrap().unwrap().villages[0].name,
@@ -361,6 +361,39 @@ fn refreshing_the_org_needs_an_enrollment() {
         s.enrollment().unwrap().unwrap().scope,
         serde_json::json!({"v": 2})
     );
+}
+
+/// Training records come with the organisation: a list replaces what is
+/// held (kept across reopening), no list (an older server) keeps it.
+#[test]
+fn training_records_are_replaced_by_each_refresh_that_carries_them() {
+    use gocua_core::training::TrainingRecord;
+    let dir = TempDir::new().unwrap();
+    let f = org();
+    let (mut s, _) = enrolled(dir.path(), "t.db", &f);
+    assert!(s.training().unwrap().is_empty());
+    let day = |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let rec = |topic: &str, d| TrainingRecord {
+        member_id: f.member,
+        topic: topic.into(),
+        day: d,
+    };
+    let first = [
+        rec("Chữ ký số", day(4, 2)),
+        rec("VNeID mức độ 2", day(3, 12)),
+    ];
+    let null = serde_json::Value::Null;
+    s.refresh_org(f.member, &null, &f.org, &[], Some(&first))
+        .unwrap();
+    assert_eq!(s.training().unwrap(), [first[1].clone(), first[0].clone()]);
+    s.refresh_org(f.member, &null, &f.org, &[], None).unwrap();
+    assert_eq!(s.training().unwrap().len(), 2, "no list: kept");
+    let second = [rec("An toàn thông tin", day(5, 6))];
+    s.refresh_org(f.member, &null, &f.org, &[], Some(&second))
+        .unwrap();
+    drop(s);
+    let s = Store::open(&dir.path().join("t.db"), &key()).unwrap();
+    assert_eq!(s.training().unwrap(), second, "replaced, and durable");
 }
 
 /// Refuse `changes[i]` for each i in `refused`, accept the rest.

@@ -79,6 +79,7 @@ pub fn run() {
             commands::reports::my_month,
             commands::reports::team_month,
             commands::reports::conflicts,
+            commands::training::team_training,
             commands::sync::sync_status,
             commands::sync::sync_now,
             commands::sync::retry_quarantined,

@@ -173,3 +173,53 @@ fn session_and_status_read_into_the_ui_types() {
     let back = gocua_ui::ipc::ApiError::from_json(&serde_json::to_string(&err).unwrap());
     assert!(back.is_locked());
 }
+
+/// The leader's training view, from the organisation and the records a
+/// sync brought, read into the UI's type. Team 0 of the demo (leader and
+/// two members) as of 20/05/2026: the leader trained twice this year, one
+/// member last year only, one never: 1/3, untrained first.
+#[test]
+fn the_team_training_view_reads_into_the_ui_type() {
+    use gocua_app_lib::commands::training::team_training_view;
+    use gocua_core::training::TrainingRecord;
+    let org = gocua_store::demo::demo_org(2);
+    let team: Vec<_> = org
+        .members
+        .iter()
+        .filter(|m| m.team_id == Some(org.teams[0].id))
+        .collect();
+    let (leader, a, b) = (team[0], team[1], team[2]);
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let rec = |m: &gocua_core::Member, topic: &str, d| TrainingRecord {
+        member_id: m.id,
+        topic: topic.into(),
+        day: d,
+    };
+    let records = [
+        rec(leader, "VNeID mức độ 2", day(2026, 3, 12)),
+        rec(leader, "An toàn thông tin", day(2026, 4, 2)),
+        rec(a, "Chữ ký số", day(2025, 11, 5)),
+    ];
+    let view = team_training_view(&org, leader, &records, day(2026, 5, 20)).unwrap();
+    let back: ui::TeamTrainingView = round_trip(&view);
+    assert_eq!((back.trained, back.total, back.met), (1, 3, false));
+    assert_eq!(back.team_name, org.teams[0].name);
+    assert_eq!(back.goal_day, day(2026, 6, 30));
+    assert_eq!(back.status_vi, "Còn 42 ngày đến hạn 30/06/2026");
+    let trained: Vec<bool> = back.members.iter().map(|m| m.trained).collect();
+    assert_eq!(trained, [false, false, true], "untrained first");
+    let last = back.members.last().unwrap();
+    assert_eq!(last.name, leader.full_name);
+    assert_eq!(last.sessions_this_year, 2);
+    assert_eq!(last.last_day, Some(day(2026, 4, 2)));
+    assert_eq!(last.last_topic.as_deref(), Some("An toàn thông tin"));
+    let a_line = back.members.iter().find(|m| m.name == a.full_name).unwrap();
+    assert_eq!(a_line.last_day, Some(day(2025, 11, 5)));
+    assert!(
+        back.members
+            .iter()
+            .any(|m| m.name == b.full_name && m.last_day.is_none())
+    );
+    let officer = org.members.iter().find(|m| m.team_id.is_none()).unwrap();
+    assert!(team_training_view(&org, officer, &records, day(2026, 5, 20)).is_err());
+}

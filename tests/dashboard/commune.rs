@@ -230,7 +230,7 @@ impl Commune {
     }
 
     /// A phone for a member, enrolled to the running server.
-    fn phone(&self, server: &RunningServer, member: &str, name: &str) -> Store {
+    pub fn phone(&self, server: &RunningServer, member: &str, name: &str) -> Store {
         let mut store = Store::open(
             &self.dir.path().join(format!("{name}.db")),
             &DbKey::Raw([7; 32]),
@@ -353,7 +353,7 @@ impl Commune {
     }
 }
 
-fn household(store: &mut Store, village: VillageId, head: &str) -> HouseholdId {
+pub fn household(store: &mut Store, village: VillageId, head: &str) -> HouseholdId {
     store
         .write(|b| {
             b.add_household(HouseholdInput {
@@ -368,7 +368,7 @@ fn household(store: &mut Store, village: VillageId, head: &str) -> HouseholdId {
         .id
 }
 
-fn resident(store: &mut Store, household: HouseholdId, name: &str, born: i32) -> ResidentId {
+pub fn resident(store: &mut Store, household: HouseholdId, name: &str, born: i32) -> ResidentId {
     store
         .write(|b| {
             b.add_resident(ResidentInput {
@@ -416,7 +416,7 @@ fn visit(
         .expect("a visit");
 }
 
-fn sync(store: &mut Store) {
+pub fn sync(store: &mut Store) {
     let report = client::sync(store, &options(), &mut |_| {}).expect("sync");
     assert_eq!(report.rejected, 0, "{report:?}");
     assert_eq!(report.quarantined, 0, "{report:?}");

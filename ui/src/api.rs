@@ -219,6 +219,33 @@ pub struct TeamMonthView {
     pub by_outcome: Vec<ActionCount>,
 }
 
+/// One member of the team and their training.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct MemberTrainingLine {
+    pub name: String,
+    /// Trained this year (a session in it, up to today).
+    pub trained: bool,
+    pub sessions_this_year: usize,
+    /// The latest session, any year.
+    pub last_day: Option<NaiveDate>,
+    pub last_topic: Option<String>,
+}
+
+/// The team's training against the goal (everyone by 30 June), for its
+/// leader.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct TeamTrainingView {
+    pub team_name: String,
+    pub as_of: NaiveDate,
+    pub goal_day: NaiveDate,
+    pub trained: usize,
+    pub total: usize,
+    pub met: bool,
+    pub status_vi: String,
+    /// Untrained first.
+    pub members: Vec<MemberTrainingLine>,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct ConflictView {
     pub what: String,
@@ -337,6 +364,10 @@ pub async fn my_month() -> ApiResult<MyMonth> {
 
 pub async fn team_month() -> ApiResult<TeamMonthView> {
     invoke("team_month", &json!({})).await
+}
+
+pub async fn team_training() -> ApiResult<TeamTrainingView> {
+    invoke("team_training", &json!({})).await
 }
 
 pub async fn conflicts() -> ApiResult<Vec<ConflictView>> {

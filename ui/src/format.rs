@@ -116,8 +116,48 @@ pub fn age_vi(age: i32, birth_year: i32) -> String {
     format!("{age} tuổi ({birth_year})")
 }
 
+/// A member's training in one line: "Đã tập huấn 2 buổi năm 2026 · gần
+/// nhất 02/04/2026: An toàn thông tin", or "Chưa tập huấn năm 2026", with
+/// the last session when there is one from before.
+pub fn training_line_vi(
+    trained: bool,
+    sessions: usize,
+    year: i32,
+    last_day: Option<NaiveDate>,
+    last_topic: Option<&str>,
+) -> String {
+    let head = if trained {
+        format!("Đã tập huấn {sessions} buổi năm {year}")
+    } else {
+        format!("Chưa tập huấn năm {year}")
+    };
+    match (last_day, last_topic) {
+        (Some(d), Some(t)) => format!("{head} · gần nhất {}: {t}", date_vi(d)),
+        (Some(d), None) => format!("{head} · gần nhất {}", date_vi(d)),
+        _ => head,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_members_training_reads_in_one_line() {
+        let d = NaiveDate::from_ymd_opt(2026, 4, 2);
+        assert_eq!(
+            training_line_vi(true, 2, 2026, d, Some("An toàn thông tin")),
+            "Đã tập huấn 2 buổi năm 2026 · gần nhất 02/04/2026: An toàn thông tin"
+        );
+        let last_year = NaiveDate::from_ymd_opt(2025, 11, 5);
+        assert_eq!(
+            training_line_vi(false, 0, 2026, last_year, Some("Chữ ký số")),
+            "Chưa tập huấn năm 2026 · gần nhất 05/11/2025: Chữ ký số"
+        );
+        assert_eq!(
+            training_line_vi(false, 0, 2026, None, None),
+            "Chưa tập huấn năm 2026"
+        );
+    }
+
     #[test]
     fn typed_dates_read_day_first() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();

@@ -9,6 +9,7 @@
 pub mod catalogue;
 pub mod change;
 pub mod citizen_id;
+pub mod duplicates;
 pub mod hlc;
 pub mod ids;
 pub mod indicators;
@@ -17,6 +18,7 @@ pub mod model;
 pub mod month;
 pub mod rules;
 pub mod text;
+pub mod training;
 pub mod validate;
 
 pub use catalogue::{ActionCode, CatalogueEntry, Eligibility};

@@ -201,6 +201,7 @@ pub fn run(args: AdminArgs) -> Result<()> {
         }
         AdminCommand::Import(a) => crate::import::run(&db, a, json)?,
         AdminCommand::Report(a) => crate::report::run(&db, a, json)?,
+        AdminCommand::Training(c) => crate::training::run(&db, c, json)?,
         AdminCommand::Demo { villages, target } => {
             let org = demo_org(villages as usize);
             db.import_org(&org)?;

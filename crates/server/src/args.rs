@@ -116,6 +116,10 @@ pub enum AdminCommand {
     /// The commune's figures for a quarter or a month: the quarterly report
     /// as .xlsx and CSV, a summary, or --json.
     Report(crate::report::ReportArgs),
+    /// Members' training sessions: record one, or list them with each
+    /// team against the goal (everyone trained by 30 June).
+    #[command(subcommand)]
+    Training(crate::training::TrainingCommand),
     /// Create a demo commune (villages, one team of three each, an officer)
     /// and an enrollment code for its first member.
     Demo {

@@ -144,7 +144,8 @@ fn central_status(e: &CentralError) -> StatusCode {
         CentralError::Invalid(_)
         | CentralError::OtherCommune { .. }
         | CentralError::TeamRequired
-        | CentralError::Percent => StatusCode::UNPROCESSABLE_ENTITY,
+        | CentralError::Percent
+        | CentralError::Training(_) => StatusCode::UNPROCESSABLE_ENTITY,
         CentralError::NotFound { .. } => StatusCode::NOT_FOUND,
         CentralError::CodeUnknown | CentralError::MemberInactive(_) => StatusCode::FORBIDDEN,
         CentralError::CodeUsed | CentralError::CodeExpired => StatusCode::GONE,

@@ -16,6 +16,7 @@ mod report;
 mod routes;
 mod serve;
 mod tls;
+mod training;
 mod web;
 
 use clap::Parser;

@@ -22,6 +22,7 @@ mod queries;
 mod remote;
 mod rows;
 mod sync_state;
+mod training;
 mod visits;
 
 pub use batch::Batch;

@@ -219,13 +219,16 @@ impl Store {
     }
 
     /// Take the organisation, catalogue, member and scope the server sent
-    /// on this sync, in one transaction.
+    /// on this sync, in one transaction; with `training`, the members'
+    /// training records replace those held (None: the server sent none,
+    /// keep them).
     pub fn refresh_org(
         &mut self,
         member_id: MemberId,
         scope: &Value,
         org: &gocua_core::OrgSnapshot,
         catalogue: &[CatalogueEntry],
+        training: Option<&[gocua_core::training::TrainingRecord]>,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         let other_commune = tx
@@ -243,6 +246,9 @@ impl Store {
         }
         write_org(&tx, org)?;
         write_catalogue(&tx, catalogue)?;
+        if let Some(records) = training {
+            crate::training::write_training(&tx, records)?;
+        }
         tx.commit()?;
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! `ErrorBody`. Requests refuse unknown fields so a mistyped client fails
 //! loudly instead of silently losing data.
 
+use gocua_core::training::TrainingRecord;
 use gocua_core::{
     CatalogueEntry, Change, ChangeId, CommuneId, DeviceId, HouseholdId, Member, OrgSnapshot, Role,
     VillageId,
@@ -72,6 +73,13 @@ pub struct OrgResponse {
     pub scope: Scope,
     pub org: OrgSnapshot,
     pub catalogue: Vec<CatalogueEntry>,
+    /// Members' training records the device may hold (its member's own, a
+    /// leader's team's, an officer's commune's), replacing what it has.
+    /// Absent from servers before training was kept: the device then keeps
+    /// what it has (`None`), rather than reading "nobody trained". Devices
+    /// before it ignore the field (this struct takes unknown fields).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<Vec<TrainingRecord>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -249,6 +257,61 @@ mod tests {
             let bytes = serde_json::to_vec(&page).unwrap().len();
             assert!(bytes <= max_pull_response_bytes(n as u32), "{n}: {bytes}");
         }
+    }
+
+    /// An organisation from a server that predates training reads as "no
+    /// news" (None), and the device's old reader takes a newer answer.
+    #[test]
+    fn training_in_the_organisation_is_optional_both_ways() {
+        #[derive(Deserialize)]
+        struct Before {
+            member: Member,
+            catalogue: Vec<CatalogueEntry>,
+        }
+        let commune = CommuneId::new();
+        let member = Member {
+            id: gocua_core::MemberId::new(),
+            commune_id: commune,
+            team_id: None,
+            full_name: "Nguyễn Thị Lan".into(),
+            role: Role::CommuneOfficer,
+        };
+        let mut org = OrgResponse {
+            member: member.clone(),
+            scope: Scope {
+                commune_id: commune,
+                role: Role::CommuneOfficer,
+                village_ids: vec![],
+            },
+            org: OrgSnapshot {
+                commune: gocua_core::Commune {
+                    id: commune,
+                    name: "Xã A".into(),
+                    province: "Thanh Hóa".into(),
+                },
+                villages: vec![],
+                teams: vec![],
+                members: vec![member.clone()],
+            },
+            catalogue: vec![],
+            training: None,
+        };
+        let old = serde_json::to_value(&org).unwrap();
+        assert!(old.get("training").is_none());
+        let back: OrgResponse = serde_json::from_value(old).unwrap();
+        assert_eq!(back.training, None);
+        org.training = Some(vec![TrainingRecord {
+            member_id: member.id,
+            topic: "Chữ ký số".into(),
+            day: chrono::NaiveDate::from_ymd_opt(2026, 3, 12).unwrap(),
+        }]);
+        let new = serde_json::to_string(&org).unwrap();
+        assert!(new.contains(r#""day":"2026-03-12""#), "{new}");
+        let before: Before = serde_json::from_str(&new).unwrap();
+        assert_eq!(before.member, member);
+        assert!(before.catalogue.is_empty());
+        let again: OrgResponse = serde_json::from_str(&new).unwrap();
+        assert_eq!(again, org);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod households;
 pub mod reports;
 pub mod session;
 pub mod sync;
+pub mod training;
 pub mod visits;
 
 use gocua_core::month::local_date;

@@ -1,23 +1,28 @@
 //! The leader's view: the team's month — each member against 10 households,
-//! the team against 50 assists — and the log of edits that lost a
-//! concurrent change during sync.
+//! the team against 50 assists — the members' training against the goal of
+//! everyone trained by 30 June, and the log of edits that lost a concurrent
+//! change during sync.
 
-use crate::api::{self, ActionCount, ConflictView, TeamMonthView};
+use crate::api::{self, ActionCount, ConflictView, TeamMonthView, TeamTrainingView};
 use crate::chart::{Bar, BarChart};
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
 use crate::widgets::{ErrorBanner, Loading, Meter, TopBar};
+use chrono::Datelike;
 use yew::prelude::*;
 
 #[function_component]
 pub fn TeamScreen() -> Html {
     let month = use_api((), |_| api::team_month());
+    let training = use_api((), |_| api::team_training());
     let conflicts = use_api((), |_| api::conflicts());
     let ctx = use_context::<AppCtx>().expect("inside the app");
     html! {
         <main class="screen" data-screen="team">
             <TopBar title="Kết quả của tổ" />
             { team(&month) }
+            <h2>{ "Tập huấn tổ viên" }</h2>
+            { training_section(&training) }
             <h2>{ "Nhật ký xung đột khi đồng bộ" }</h2>
             { conflict_list(&conflicts, &ctx.go) }
         </main>
@@ -65,6 +70,34 @@ fn team(month: &Load<TeamMonthView>) -> Html {
                 }
             </>
         },
+    }
+}
+
+/// The team's share trained this year against everyone by 30 June, and
+/// each member's line (untrained first).
+fn training_section(training: &Load<TeamTrainingView>) -> Html {
+    match training {
+        Load::Loading => html! { <Loading /> },
+        Load::Failed(e) => html! { <ErrorBanner error={Some(e.clone())} /> },
+        Load::Ready(t) => {
+            let year = t.as_of.year();
+            html! {
+                <section class="card" data-testid="team-training">
+                    <Meter label={format!("Tổ viên đã tập huấn năm {year}")} value={t.trained}
+                        quota={t.total} unit="người" />
+                    <p class={if t.met { "ok" } else { "warn" }}>{ &t.status_vi }</p>
+                    <ul class="rows training">
+                        { for t.members.iter().map(|m| html! {
+                            <li class={if m.trained { "trained" } else { "untrained" }}>
+                                <strong>{ &m.name }</strong>
+                                <small>{ format::training_line_vi(m.trained, m.sessions_this_year,
+                                    year, m.last_day, m.last_topic.as_deref()) }</small>
+                            </li>
+                        }) }
+                    </ul>
+                </section>
+            }
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use clap::Args;
 use gocua_core::CommuneId;
 use gocua_core::indicators::{CommuneDashboard, Period, QuarterReport};
 use gocua_core::month::{local_date, vietnam};
-use gocua_store::central::CentralDb;
+use gocua_store::central::{CentralDb, ExportChannel, ExportEvent};
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]
@@ -60,7 +60,7 @@ pub fn percent_text(achieved: u64, of: u64) -> String {
     }
 }
 
-fn commune(db: &CentralDb, given: Option<&str>) -> Result<CommuneId> {
+pub(crate) fn commune(db: &CentralDb, given: Option<&str>) -> Result<CommuneId> {
     if let Some(c) = given {
         return c.parse().map_err(|e| anyhow!("commune '{c}': {e}"));
     }
@@ -90,6 +90,7 @@ pub fn run(db: &CentralDb, args: ReportArgs, json: bool) -> Result<()> {
         (None, None) => bail!("--quarter or --month"),
     }
     .map_err(|e| anyhow!("{e}"))?;
+    record_export(db, commune, period, &args, json)?;
     if let Period::Quarter(q) = period {
         let report = db.quarter_report(commune, q, today)?;
         if let Some(p) = &args.xlsx {
@@ -120,6 +121,38 @@ pub fn run(db: &CentralDb, args: ReportArgs, json: bool) -> Result<()> {
             print_dashboard(&dash);
         }
     }
+    Ok(())
+}
+
+/// Note the run in the export audit before anything is written or printed
+/// (an export that cannot be recorded does not happen). Who: the machine's
+/// user, as `admin:USER`.
+fn record_export(
+    db: &CentralDb,
+    commune: CommuneId,
+    period: Period,
+    args: &ReportArgs,
+    json: bool,
+) -> Result<()> {
+    let mut what = Vec::new();
+    if args.xlsx.is_some() {
+        what.push("xlsx");
+    }
+    if args.csv.is_some() {
+        what.push("csv");
+    }
+    what.push(if json { "json" } else { "summary" });
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "?".into());
+    db.record_export(&ExportEvent {
+        commune,
+        member: None,
+        actor: &format!("admin:{user}"),
+        channel: ExportChannel::Admin,
+        what: &what.join("+"),
+        period: &period.to_string(),
+    })?;
     Ok(())
 }
 

@@ -19,5 +19,6 @@ pub async fn org(
         scope: wire_scope(view.scope),
         org: view.org,
         catalogue: view.catalogue,
+        training: Some(view.training),
     }))
 }

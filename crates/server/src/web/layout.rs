@@ -29,15 +29,21 @@ pub enum Nav {
     Teams,
     Recognition,
     Targets,
+    Training,
+    Duplicates,
+    Audit,
     /// A drill-down: no entry of its own.
     Records,
 }
 
-const MENU: [(Nav, &str, &str); 4] = [
+const MENU: &[(Nav, &str, &str)] = &[
     (Nav::Dashboard, "/", "Tổng quan"),
     (Nav::Teams, "/teams", "Các tổ trong quý"),
     (Nav::Recognition, "/recognition", "Khen thưởng"),
     (Nav::Targets, "/targets", "Chỉ tiêu"),
+    (Nav::Training, "/training", "Tập huấn"),
+    (Nav::Duplicates, "/duplicates", "Nhân khẩu trùng"),
+    (Nav::Audit, "/audit", "Nhật ký tải"),
 ];
 
 fn head(title: &str) -> Markup {
@@ -63,7 +69,7 @@ pub fn page(title: &str, officer: &Officer, nav: Nav, body: Markup) -> Markup {
                 header.top {
                     a.brand href="/" { "Gõ Cửa" }
                     nav aria-label="Trang" {
-                        @for (n, href, label) in MENU {
+                        @for &(n, href, label) in MENU {
                             @if n == nav {
                                 a.current href=(href) aria-current="page" { (label) }
                             } @else {

@@ -2,8 +2,9 @@
 //! sync API: a commune officer (or admin) signs in with the password an
 //! admin set (`gocua-server admin member set-password`) and sees the
 //! commune's dashboard, the teams' quarter, recognition and the records
-//! behind every figure, changes the commune's targets and downloads the
-//! quarterly report.
+//! behind every figure, changes the commune's targets, records members'
+//! training, reviews likely duplicate residents, downloads the quarterly
+//! report and sees who downloaded what (every export is audited).
 //!
 //! Server-rendered HTML (maud), a small hand-written stylesheet, bar charts
 //! drawn as inline SVG; no script at all, so the Content-Security-Policy
@@ -93,6 +94,13 @@ pub fn router() -> Router<AppState> {
             "/targets",
             get(pages::targets::form_page).post(pages::targets::save),
         )
+        .route(
+            "/training",
+            get(pages::training::show).post(pages::training::save),
+        )
+        .route("/duplicates", get(pages::duplicates::show))
+        .route("/resident", get(pages::duplicates::resident))
+        .route("/audit", get(pages::audit::show))
         .route("/report.xlsx", get(pages::download::xlsx))
         .route("/report.csv", get(pages::download::csv))
         .route(layout::STYLESHEET, get(layout::stylesheet))

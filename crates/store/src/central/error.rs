@@ -17,6 +17,8 @@ pub enum CentralError {
     TeamRequired,
     #[error("percent must be between 0 and 100")]
     Percent,
+    #[error("training: {0}")]
+    Training(#[from] gocua_core::training::TrainingError),
     #[error("unknown enrollment code")]
     CodeUnknown,
     #[error("enrollment code already used")]
@@ -61,6 +63,7 @@ impl CentralError {
             CentralError::OtherCommune { .. } => "other_commune",
             CentralError::TeamRequired => "team_required",
             CentralError::Percent => "percent",
+            CentralError::Training(e) => e.code(),
             CentralError::CodeUnknown => "code_unknown",
             CentralError::CodeUsed => "code_used",
             CentralError::CodeExpired => "code_expired",
@@ -85,6 +88,7 @@ impl CentralError {
             }
             CentralError::TeamRequired => "Tổ viên và tổ trưởng phải thuộc một tổ.".into(),
             CentralError::Percent => "Chỉ tiêu phải từ 0 đến 100 phần trăm.".into(),
+            CentralError::Training(e) => e.message_vi(),
             CentralError::CodeUnknown => {
                 "Mã đăng ký không đúng. Hãy kiểm tra lại hoặc xin mã mới.".into()
             }
@@ -118,6 +122,7 @@ fn what_vi(what: &str) -> &'static str {
         "team" => "tổ",
         "member" => "thành viên",
         "device" => "thiết bị",
+        "resident" => "nhân khẩu",
         _ => "bản ghi",
     }
 }

@@ -43,7 +43,9 @@
 //! village's records after losing it (out of its lists, no longer updated).
 
 mod accounts;
+mod audit;
 mod conflicts;
+mod duplicates;
 mod enroll;
 mod error;
 mod import;
@@ -64,12 +66,15 @@ pub mod scratch;
 mod sessions;
 mod sql;
 mod sqlite;
+mod training;
 
 pub use accounts::{
     AccountError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordCheck, WebAccount,
     normalize_login,
 };
+pub use audit::{ExportChannel, ExportEntry, ExportEvent, MAX_AUDIT_PAGE};
 pub use conflicts::ConflictEntry;
+pub use duplicates::{DuplicateCandidate, ResidentBrief, ResidentCard};
 pub use enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
 pub use error::CentralError;
 pub use import::{
@@ -82,6 +87,7 @@ pub use report::MAX_PAGE as REPORT_MAX_PAGE;
 #[cfg(feature = "postgres")]
 pub use report_gen::{SyntheticProvince, synthetic_id, synthetic_province};
 pub use sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};
+pub use training::TrainingSession;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use gocua_core::{CommuneId, DeviceId, Member, Role, VillageId};

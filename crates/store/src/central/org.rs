@@ -20,6 +20,9 @@ pub struct OrgView {
     pub scope: Scope,
     pub org: OrgSnapshot,
     pub catalogue: Vec<CatalogueEntry>,
+    /// The members' training records this device may hold
+    /// (`training::records_for`).
+    pub training: Vec<gocua_core::training::TrainingRecord>,
 }
 
 /// A commune's target for one indicator.
@@ -260,6 +263,7 @@ impl CentralDb {
             Ok(OrgView {
                 org: org_snapshot(tx, scope.commune_id)?,
                 catalogue: catalogue(tx, scope.commune_id)?,
+                training: super::training::records_for(tx, &member)?,
                 member,
                 scope,
             })

@@ -137,7 +137,13 @@ impl Round<'_> {
         })?;
         let scope =
             serde_json::to_value(&org.scope).map_err(|e| SyncError::BadResponse(e.to_string()))?;
-        store.refresh_org(org.member.id, &scope, &org.org, &org.catalogue)?;
+        store.refresh_org(
+            org.member.id,
+            &scope,
+            &org.org,
+            &org.catalogue,
+            org.training.as_deref(),
+        )?;
         store.set_scope_villages(&org.scope.village_ids)?;
         (self.progress)(&Progress::OrgRefreshed);
 

@@ -1,13 +1,16 @@
 //! One module per page. Each handler extracts, calls the store's report API
 //! (or `crate::report`'s generators), and renders; none counts anything.
 
+pub mod audit;
 pub mod dashboard;
 pub mod download;
+pub mod duplicates;
 pub mod recognition;
 pub mod records;
 pub mod sign_in;
 pub mod targets;
 pub mod teams;
+pub mod training;
 
 use super::error::PageError;
 use super::layout;

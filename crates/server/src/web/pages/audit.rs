@@ -1,0 +1,93 @@
+//! `GET /audit`: who took which report out of the server, and when — the
+//! web downloads and `admin report`, newest first (`central::audit`).
+
+use crate::app::AppState;
+use crate::web::auth::Officer;
+use crate::web::error::PageError;
+use crate::web::layout::{self, Nav};
+use axum::extract::State;
+use gocua_store::central::{ExportChannel, ExportEntry};
+use maud::{Markup, html};
+
+/// Rows shown.
+const SHOWN: u32 = 200;
+
+pub async fn show(State(state): State<AppState>, officer: Officer) -> Result<Markup, PageError> {
+    let commune = officer.commune();
+    let entries = state.db(move |db| db.export_audit(commune, SHOWN)).await?;
+    Ok(layout::page(
+        "Nhật ký tải báo cáo",
+        &officer,
+        Nav::Audit,
+        body(&entries),
+    ))
+}
+
+/// `xlsx+csv` → "Báo cáo quý (.xlsx), Số liệu (.csv)".
+pub fn what_vi(what: &str) -> String {
+    what.split('+')
+        .map(|w| match w {
+            "xlsx" => "Báo cáo quý (.xlsx)",
+            "csv" => "Số liệu (.csv)",
+            "json" => "Số liệu (JSON)",
+            "summary" => "Bản tóm tắt",
+            _ => "Khác",
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn when(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| layout::time(t.with_timezone(&chrono::Utc)))
+        .unwrap_or_else(|_| at.to_string())
+}
+
+fn body(entries: &[ExportEntry]) -> Markup {
+    html! {
+        h1 { "Nhật ký tải báo cáo" }
+        p.sub {
+            "Mỗi lần tải báo cáo quý hoặc số liệu (trên trang này hay bằng lệnh quản trị trên máy chủ) "
+            "đều được ghi lại: ai, tải gì, kỳ nào, lúc nào. Hiện " (SHOWN) " lần gần nhất."
+        }
+        @if entries.is_empty() {
+            p.muted #no-exports { "Chưa có lần tải nào." }
+        } @else {
+            table #audit {
+                thead { tr {
+                    th scope="col" { "Thời gian" } th scope="col" { "Người tải" }
+                    th scope="col" { "Cách tải" } th scope="col" { "Nội dung" } th scope="col" { "Kỳ" }
+                } }
+                tbody {
+                    @for e in entries {
+                        tr {
+                            td { (when(&e.at)) }
+                            th scope="row" { (e.actor) }
+                            td { @match e.channel {
+                                ExportChannel::Web => "Trang web",
+                                ExportChannel::Admin => "Lệnh quản trị",
+                            } }
+                            td { (what_vi(&e.what)) }
+                            td { (e.period) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_was_taken_reads_in_words() {
+        assert_eq!(what_vi("xlsx"), "Báo cáo quý (.xlsx)");
+        assert_eq!(
+            what_vi("xlsx+csv+summary"),
+            "Báo cáo quý (.xlsx), Số liệu (.csv), Bản tóm tắt"
+        );
+        assert_eq!(what_vi("???"), "Khác");
+    }
+}

@@ -1,0 +1,169 @@
+//! `GET /duplicates`: residents who may have been entered twice, for the
+//! officer to review — each pair with how sure it is and why (rules in
+//! `gocua_core::duplicates`), linking to each resident's card. `GET
+//! /resident?id=…`: that card (the resident, their household's address and
+//! other residents). Read only: merging is not done here.
+//!
+//! Shown: names, birth years, villages, household heads, and whether an ID
+//! number is on file — never the number or its hash, never a phone.
+
+use super::village_name;
+use crate::app::AppState;
+use crate::web::auth::Officer;
+use crate::web::error::PageError;
+use crate::web::layout::{self, Nav};
+use axum::extract::{Query, State};
+use gocua_core::duplicates::Strength;
+use gocua_core::{OrgSnapshot, ResidentId};
+use gocua_store::central::{DuplicateCandidate, ResidentBrief, ResidentCard};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+/// Pairs shown at most: a longer list is a sign of a bad import, which the
+/// first ones already show.
+const MAX_SHOWN: usize = 500;
+
+pub async fn show(State(state): State<AppState>, officer: Officer) -> Result<Markup, PageError> {
+    let commune = officer.commune();
+    let (pairs, org) = state
+        .db(move |db| Ok((db.duplicate_candidates(commune)?, db.org_snapshot(commune)?)))
+        .await?;
+    Ok(layout::page(
+        "Nhân khẩu có thể trùng",
+        &officer,
+        Nav::Duplicates,
+        body(&pairs, &org),
+    ))
+}
+
+fn resident_link(r: &ResidentBrief) -> Markup {
+    html! { a href={ "/resident?id=" (r.resident_id) } { (r.full_name) } }
+}
+
+fn who(r: &ResidentBrief, org: &OrgSnapshot) -> Markup {
+    html! {
+        (resident_link(r)) " (" (r.birth_year) ")"
+        br;
+        span.muted.small {
+            (village_name(org, r.village_id))
+            @if !r.head_name.is_empty() { " — hộ " (r.head_name) }
+            @if r.has_citizen_id { " — đã có CCCD" }
+        }
+    }
+}
+
+fn body(pairs: &[DuplicateCandidate], org: &OrgSnapshot) -> Markup {
+    let count = |s: Strength| pairs.iter().filter(|p| p.pair.strength == s).count();
+    html! {
+        h1 { "Nhân khẩu có thể bị nhập trùng" }
+        p.sub {
+            "Máy chủ không có dữ liệu thôn/xóm nào liền kề nhau, nên chia theo mức chắc chắn: "
+            strong { "chắc chắn trùng" } " — cùng số CCCD (so bằng mã đã mã hóa); "
+            strong { "có thể trùng" } " — cùng họ tên (không kể dấu, hoa thường) và năm sinh, cùng thôn/xóm; "
+            strong { "cần xem lại" } " — cùng họ tên và năm sinh ở thôn/xóm khác trong xã. "
+            "Trang này chỉ để xem; chưa gộp được hai bản ghi."
+        }
+        @if pairs.is_empty() {
+            p.ok #no-duplicates { "Không thấy nhân khẩu nào có thể trùng." }
+        } @else {
+            p #duplicate-counts {
+                (count(Strength::Strong)) " chắc chắn trùng, "
+                (count(Strength::Likely)) " có thể trùng, "
+                (count(Strength::Possible)) " cần xem lại."
+            }
+            @if pairs.len() > MAX_SHOWN {
+                p.warn { "Chỉ hiện " (MAX_SHOWN) " cặp đầu tiên trong " (pairs.len()) " cặp." }
+            }
+            table #duplicates {
+                thead { tr {
+                    th scope="col" { "Mức" } th scope="col" { "Lý do" }
+                    th scope="col" { "Người thứ nhất" } th scope="col" { "Người thứ hai" }
+                } }
+                tbody {
+                    @for p in pairs.iter().take(MAX_SHOWN) {
+                        tr class=(match p.pair.strength {
+                            Strength::Strong => "strong",
+                            Strength::Likely => "likely",
+                            Strength::Possible => "possible",
+                        }) {
+                            td { @match p.pair.strength {
+                                Strength::Strong => span.badge.short { (p.pair.strength.label_vi()) },
+                                Strength::Likely => span.badge.plain { (p.pair.strength.label_vi()) },
+                                Strength::Possible => span.muted { (p.pair.strength.label_vi()) },
+                            } }
+                            td.reason { (p.pair.strength.reason_vi()) }
+                            td { (who(&p.a, org)) }
+                            td { (who(&p.b, org)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResidentQuery {
+    id: String,
+}
+
+/// `GET /resident?id=…`.
+pub async fn resident(
+    State(state): State<AppState>,
+    officer: Officer,
+    Query(q): Query<ResidentQuery>,
+) -> Result<Markup, PageError> {
+    let id: ResidentId =
+        q.id.parse()
+            .map_err(|_| PageError::BadQuery("mã nhân khẩu không đúng.".into()))?;
+    let commune = officer.commune();
+    let (card, org) = state
+        .db(move |db| Ok((db.resident_card(commune, id)?, db.org_snapshot(commune)?)))
+        .await?;
+    let title = card.resident.full_name.clone();
+    Ok(layout::page(
+        &title,
+        &officer,
+        Nav::Records,
+        card_body(&card, &org),
+    ))
+}
+
+fn sex_vi(sex: &str) -> &'static str {
+    match sex {
+        "female" => "Nữ",
+        "male" => "Nam",
+        _ => "—",
+    }
+}
+
+fn card_body(c: &ResidentCard, org: &OrgSnapshot) -> Markup {
+    let r = &c.resident;
+    html! {
+        h1 { (r.full_name) }
+        p.sub { a href="/duplicates" { "Về danh sách nhân khẩu có thể trùng" } }
+        dl.figures #resident {
+            dt { "Năm sinh" } dd { (r.birth_year) }
+            dt { "Giới tính" } dd { (sex_vi(&c.sex)) }
+            dt { "Thôn, xóm" } dd { (village_name(org, r.village_id)) }
+            dt { "Chủ hộ" } dd { (r.head_name) }
+            dt { "Địa chỉ" } dd { (c.address) }
+            dt { "CCCD" } dd { @if r.has_citizen_id { "đã có (không hiển thị)" } @else { "chưa có" } }
+        }
+        h2 { "Các nhân khẩu trong hộ" }
+        table #household {
+            thead { tr { th scope="col" { "Họ tên" } th scope="col" { "Năm sinh" } } }
+            tbody {
+                @for m in &c.household {
+                    tr {
+                        th scope="row" {
+                            @if m.resident_id == r.resident_id { strong { (m.full_name) } }
+                            @else { (resident_link(m)) }
+                        }
+                        td.num { (m.birth_year) }
+                    }
+                }
+            }
+        }
+    }
+}

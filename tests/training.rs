@@ -1,0 +1,328 @@
+//! Members' training end to end, on SQLite and (with GOCUA_TEST_PG_URL)
+//! PostgreSQL: the central database keeps sessions, checks them, and hands
+//! each device the records its role may hold; `admin training add|list`
+//! on the real binary; a leader's phone (a real encrypted store) receiving
+//! its team's training on the organisation refresh of a sync.
+//!
+//! Hand-worked, in the demo commune of two teams (each a leader L and two
+//! members M1 M2) and an officer, as of 20/05/2026:
+//!   S1 12/03/2026 "Kích hoạt VNeID mức độ 2": L0, M01
+//!   S2 02/04/2026 "An toàn thông tin": L0, L1
+//!   S3 05/11/2025 "Chữ ký số": M02 (last year: not trained for 2026)
+//!   Team 0: L0 M01 trained = 2/3; team 1: L1 = 1/3; goal 30/06/2026,
+//!   20/05 → 30/06 both included = 42 days left.
+//!   Devices: L0 gets team 0's 4 records, M01 only its own 1, L1 1,
+//!   the officer all 5.
+
+#[macro_use]
+#[path = "support/backend.rs"]
+mod backend;
+#[path = "support/device.rs"]
+mod device;
+#[path = "support/server.rs"]
+mod server;
+
+use backend::{Backend, Place};
+use chrono::{Duration, NaiveDate};
+use device::options;
+use gocua_core::training::{GoalStatus, TrainingError, TrainingRecord, commune_training};
+use gocua_core::{MemberId, OrgSnapshot, Role};
+use gocua_store::central::{CentralDb, CentralError};
+use gocua_store::demo::demo_org;
+use gocua_store::{DbKey, Store};
+use gocua_sync::client;
+use gocua_sync::wire::EnrollmentPayload;
+use server::{RunningServer, admin_command, admin_with, server_bin};
+use tempfile::TempDir;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn open(place: &Place) -> CentralDb {
+    match place.pg() {
+        Some(url) => CentralDb::connect(url, 4).unwrap(),
+        None => CentralDb::open(&place.path().join("central.db")).unwrap(),
+    }
+}
+
+/// The i-th member of team `team` in the demo's order (0 is the leader).
+fn member(org: &OrgSnapshot, team: usize, i: usize) -> MemberId {
+    let t = org.teams[team].id;
+    org.members
+        .iter()
+        .filter(|m| m.team_id == Some(t))
+        .nth(i)
+        .unwrap()
+        .id
+}
+
+fn officer(org: &OrgSnapshot) -> MemberId {
+    org.members
+        .iter()
+        .find(|m| m.role == Role::CommuneOfficer)
+        .unwrap()
+        .id
+}
+
+/// Records as (member, day), sorted, for comparing.
+fn pairs(records: &[TrainingRecord]) -> Vec<(MemberId, NaiveDate)> {
+    let mut v: Vec<_> = records.iter().map(|r| (r.member_id, r.day)).collect();
+    v.sort();
+    v
+}
+
+fn sessions_are_checked_kept_and_handed_out_by_role(backend: Backend) {
+    let place = Place::new(backend);
+    let db = open(&place);
+    let org = demo_org(2);
+    db.import_org(&org).unwrap();
+    let elsewhere = demo_org(1);
+    db.import_org(&elsewhere).unwrap();
+    let c = org.commune.id;
+    let today = d(2026, 5, 20);
+    let (l0, m01, m02) = (member(&org, 0, 0), member(&org, 0, 1), member(&org, 0, 2));
+    let l1 = member(&org, 1, 0);
+    let lan = officer(&org);
+
+    let s1 = db
+        .record_training(
+            c,
+            "  Kích hoạt   VNeID mức độ 2 ",
+            d(2026, 3, 12),
+            &[l0, m01, l0],
+            Some(lan),
+            today,
+        )
+        .unwrap();
+    assert_eq!(s1.topic, "Kích hoạt VNeID mức độ 2", "spaces folded");
+    assert_eq!(s1.member_ids, [l0, m01], "L0 once");
+    db.record_training(
+        c,
+        "An toàn thông tin",
+        d(2026, 4, 2),
+        &[l0, l1],
+        None,
+        today,
+    )
+    .unwrap();
+    db.record_training(c, "Chữ ký số", d(2025, 11, 5), &[m02], None, today)
+        .unwrap();
+
+    // Refused, each with its reason, and nothing kept.
+    let refused = |topic: &str, day: NaiveDate, members: &[MemberId]| {
+        db.record_training(c, topic, day, members, None, today)
+            .unwrap_err()
+    };
+    assert!(matches!(
+        refused("Chữ ký số", d(2026, 5, 21), &[l0]),
+        CentralError::Training(TrainingError::FutureDay)
+    ));
+    let empty = refused(" \u{7} ", today, &[l0]);
+    assert_eq!(empty.message_vi(), "Cần ghi nội dung tập huấn.");
+    assert!(matches!(
+        refused("Chữ ký số", today, &[]),
+        CentralError::Training(TrainingError::NoMember)
+    ));
+    assert!(matches!(
+        refused("Chữ ký số", today, &[l0, MemberId::new()]),
+        CentralError::NotFound { .. }
+    ));
+    let outsider = elsewhere.members[0].id;
+    assert!(matches!(
+        refused("Chữ ký số", today, &[l0, outsider]),
+        CentralError::OtherCommune { .. }
+    ));
+
+    // Kept, the latest day first, across reopening.
+    drop(db);
+    let db = open(&place);
+    let sessions = db.training_sessions(c).unwrap();
+    let days: Vec<NaiveDate> = sessions.iter().map(|s| s.day).collect();
+    assert_eq!(days, [d(2026, 4, 2), d(2026, 3, 12), d(2025, 11, 5)]);
+    assert_eq!(sessions[1].recorded_by, Some(lan));
+    assert_eq!(sessions[0].recorded_by, None);
+    let mut attended = sessions[0].member_ids.clone();
+    attended.sort();
+    let mut expected = vec![l0, l1];
+    expected.sort();
+    assert_eq!(attended, expected);
+    assert!(
+        db.training_sessions(elsewhere.commune.id)
+            .unwrap()
+            .is_empty()
+    );
+
+    let records = db.training_records(c).unwrap();
+    assert_eq!(records.len(), 5);
+    let teams = commune_training(&db.org_snapshot(c).unwrap(), &records, today);
+    let team0 = teams.iter().find(|t| t.team_id == org.teams[0].id).unwrap();
+    let team1 = teams.iter().find(|t| t.team_id == org.teams[1].id).unwrap();
+    assert_eq!((team0.trained(), team0.total()), (2, 3));
+    assert_eq!((team1.trained(), team1.total()), (1, 3));
+    assert_eq!(team0.status(), GoalStatus::Due { days_left: 42 });
+
+    // Each device gets what its role may hold.
+    let view = |m: MemberId| {
+        let code = db.issue_code(m, Duration::hours(1)).unwrap();
+        let e = db.redeem_code(&code.code, "Điện thoại thử").unwrap();
+        pairs(&db.org_for(&e.auth).unwrap().training)
+    };
+    let s1d = d(2026, 3, 12);
+    let s2d = d(2026, 4, 2);
+    let mut team0_records = vec![(l0, s1d), (l0, s2d), (m01, s1d), (m02, d(2025, 11, 5))];
+    team0_records.sort();
+    assert_eq!(view(l0), team0_records, "the leader: the team's");
+    assert_eq!(view(m01), [(m01, s1d)], "a member: their own");
+    assert_eq!(view(l1), [(l1, s2d)]);
+    assert_eq!(view(lan), pairs(&records), "the officer: the commune's");
+}
+
+on_each_backend!(
+    sessions_are_checked_kept_and_handed_out_by_role,
+    a_leaders_phone_gets_its_teams_training_when_it_syncs,
+);
+
+// ---------------------------------------------------------------------------
+// The real server, admin commands and devices.
+
+fn device_store(dir: &TempDir, name: &str) -> Store {
+    Store::open(&dir.path().join(name), &DbKey::Raw([5; 32])).expect("open device store")
+}
+
+fn sync(store: &mut Store) {
+    client::sync(store, &options(), &mut |_| {}).expect("sync");
+}
+
+fn a_leaders_phone_gets_its_teams_training_when_it_syncs(backend: Backend) {
+    let place = Place::new(backend);
+    let server = RunningServer::start_with(&server_bin(), &place.server_args());
+    let db_args = place.server_args();
+    let admin = |args: &[&str]| admin_with(&server_bin(), &db_args, args);
+    let demo = admin(&["demo", "--villages", "2", "--url", &server.url]);
+    let org: OrgSnapshot = serde_json::from_value(demo.clone()).unwrap();
+    let payload = demo["enrollment"]["payload"].as_str().unwrap();
+    let dir = TempDir::new().unwrap();
+    let (l0, m01, m02) = (member(&org, 0, 0), member(&org, 0, 1), member(&org, 0, 2));
+    let l1 = member(&org, 1, 0);
+    assert_eq!(
+        Some(l0),
+        org.members.first().map(|m| m.id),
+        "demo's code is L0's"
+    );
+
+    let mut leader = device_store(&dir, "leader.db");
+    client::enroll(&mut leader, payload, None, "Máy tổ trưởng", &options()).expect("enroll");
+    assert!(leader.training().unwrap().is_empty());
+
+    let s1 = admin(&[
+        "training",
+        "add",
+        "--member",
+        &l0.to_string(),
+        "--member",
+        &m01.to_string(),
+        "--topic",
+        "Kích hoạt VNeID mức độ 2",
+        "--date",
+        "12/03/2026",
+    ]);
+    assert_eq!(s1["day"], "2026-03-12");
+    assert_eq!(s1["member_ids"].as_array().map(Vec::len), Some(2));
+    admin(&[
+        "training",
+        "add",
+        "--member",
+        &l1.to_string(),
+        "--topic",
+        "An toàn thông tin",
+        "--date",
+        "2026-04-02",
+    ]);
+    // A day that cannot be read, and one in the future, are refused.
+    for (date, says) in [
+        ("32/03/2026", "expected 2026-03-12 or 12/03/2026"),
+        ("2099-01-01", "Ngày tập huấn không được sau hôm nay."),
+    ] {
+        let out = admin_command(&server_bin(), &db_args)
+            .args(["training", "add", "--member", &l0.to_string()])
+            .args(["--topic", "Chữ ký số", "--date", date])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{date}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{date}: {err}");
+    }
+
+    sync(&mut leader);
+    let held = leader.training().unwrap();
+    assert_eq!(
+        held,
+        [
+            TrainingRecord {
+                member_id: l0,
+                topic: "Kích hoạt VNeID mức độ 2".into(),
+                day: d(2026, 3, 12)
+            },
+            TrainingRecord {
+                member_id: m01,
+                topic: "Kích hoạt VNeID mức độ 2".into(),
+                day: d(2026, 3, 12)
+            },
+        ],
+        "the team's, not L1's"
+    );
+
+    // The list as of 20/05/2026: team 0 at 2/3 with M02 waiting.
+    let list = admin(&["training", "list", "--today", "2026-05-20"]);
+    assert_eq!(list["sessions"].as_array().map(Vec::len), Some(2));
+    let team0 = &list["teams"][0];
+    assert_eq!(team0["team_id"], org.teams[0].id.to_string());
+    assert_eq!(
+        (team0["trained"].as_u64(), team0["total"].as_u64()),
+        (Some(2), Some(3))
+    );
+    assert_eq!(team0["status"], "due");
+    assert_eq!(team0["days_left"], 42);
+    assert_eq!(team0["untrained"], serde_json::json!([m02.to_string()]));
+
+    // M02's own phone: nothing, then its own session; the leader's refresh
+    // brings the whole team to 3/3.
+    let mut m02_phone = device_store(&dir, "m02.db");
+    let code = admin(&[
+        "enroll-code",
+        "--member",
+        &m02.to_string(),
+        "--url",
+        &server.url,
+    ]);
+    let code = EnrollmentPayload::parse(code["payload"].as_str().unwrap()).unwrap();
+    client::enroll_with(&mut m02_phone, &code, "Máy M02", &options()).expect("enroll M02");
+    sync(&mut m02_phone);
+    assert!(m02_phone.training().unwrap().is_empty());
+    admin(&[
+        "training",
+        "add",
+        "--member",
+        &m02.to_string(),
+        "--topic",
+        "Chữ ký số",
+        "--date",
+        "06/05/2026",
+    ]);
+    sync(&mut m02_phone);
+    assert_eq!(
+        pairs(&m02_phone.training().unwrap()),
+        [(m02, d(2026, 5, 6))]
+    );
+    sync(&mut leader);
+    let team = gocua_core::training::team_training(
+        org.teams[0].id,
+        &leader.org().unwrap().unwrap().members,
+        &leader.training().unwrap(),
+        d(2026, 5, 20),
+    );
+    assert_eq!((team.trained(), team.total()), (3, 3));
+    assert_eq!(team.status(), GoalStatus::Met);
+    drop(server);
+}
