@@ -38,6 +38,8 @@ pub struct AppState {
     pub enroll_failures: Arc<FailureLimiter>,
     /// Wrong passwords at the web sign-in.
     pub sign_in_limits: Arc<crate::web::SignInLimits>,
+    /// Communes whose report tables are to catch up after their pushes.
+    pub projector: Arc<crate::projector::Projector>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             fingerprint: fingerprint.into(),
             enroll_failures: Arc::new(FailureLimiter::new(ENROLL_MAX_FAILURES, ENROLL_WINDOW)),
             sign_in_limits: Arc::new(crate::web::SignInLimits::new()),
+            projector: Arc::default(),
         }
     }
 

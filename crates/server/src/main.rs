@@ -11,6 +11,7 @@ mod error;
 mod extract;
 mod import;
 mod limit;
+mod projector;
 mod qr;
 mod report;
 mod routes;

@@ -70,6 +70,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0007_report_follow_ups",
         include_str!("../../../migrations/server/0007_report_follow_ups.sql"),
     ),
+    (
+        8,
+        "0008_report_cursor",
+        include_str!("../../../migrations/server/0008_report_cursor.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `central::pg`). Keep the two
@@ -110,6 +115,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         7,
         "0007_report_follow_ups",
         include_str!("../../../migrations/server-pg/0007_report_follow_ups.sql"),
+    ),
+    (
+        8,
+        "0008_report_cursor",
+        include_str!("../../../migrations/server-pg/0008_report_cursor.sql"),
     ),
 ];
 

@@ -23,11 +23,16 @@ pub async fn push(
         return Err(ApiError::TooManyChanges(n));
     }
     let device = auth.device_id;
+    let commune = auth.scope.commune_id;
     let results = state.db(move |db| db.push(&auth, &req.changes)).await?;
     let rejected = results
         .iter()
         .filter(|(_, r)| matches!(r, ApplyResult::Rejected { .. }))
         .count();
+    if results.iter().any(|(_, r)| *r == ApplyResult::Applied) {
+        // The report tables follow the change log, after the commit.
+        crate::projector::pushed(&state, commune);
+    }
     tracing::info!(%device, changes = n, rejected, "push");
     Ok(Json(PushResponse {
         results: results

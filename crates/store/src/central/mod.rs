@@ -53,6 +53,8 @@ mod pg;
 mod pull;
 mod push;
 mod report;
+mod report_catch_up;
+mod report_derived;
 mod report_drill;
 #[cfg(feature = "postgres")]
 mod report_gen;
@@ -79,6 +81,7 @@ pub use org::{OrgView, Target};
 pub use pull::{PullFilter, PullPage};
 pub use push::{ApplyResult, StoredRecord};
 pub use report::MAX_PAGE as REPORT_MAX_PAGE;
+pub use report_catch_up::{REPORT_BATCH, ReportLag};
 #[cfg(feature = "postgres")]
 pub use report_gen::{SyntheticProvince, synthetic_id, synthetic_province};
 pub use sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};

@@ -1,6 +1,10 @@
 //! Taking changes from a device. Each change is judged on its own inside
-//! one transaction (a savepoint each), so one bad change never blocks the
-//! rest: it is refused with a reason the device shows, and the others land.
+//! one transaction, so one bad change never blocks the rest: it is refused
+//! with a reason the device shows, and the others land. Judging only reads
+//! and keeping only writes, so a refused change has written nothing and
+//! needs no savepoint to undo; a database error fails the whole push.
+//! The report tables are not written here: they follow the change log
+//! (`report_catch_up.rs`).
 //!
 //! Judging a change: seen before → already had; clock too far ahead, or
 //! stamped by another device → refused; the record's village (through its
@@ -175,22 +179,16 @@ pub(super) fn push_in(
         let judged = match precheck(auth, change, now_ms) {
             Err(r) => Err(r),
             Ok(()) => {
-                tx.savepoint()?;
                 let mut judge = Judge {
                     tx: &mut *tx,
                     scope: &auth.scope,
                     today,
                     change,
                 };
-                let judged = judge
+                // Refusals come from `judge`, before anything is written.
+                judge
                     .judge()
-                    .and_then(|accepted| judge.keep(accepted, auth, &received_at));
-                if judged.is_ok() {
-                    tx.release()?;
-                } else {
-                    tx.rollback_to()?; // this change only
-                }
-                judged
+                    .and_then(|accepted| judge.keep(accepted, auth, &received_at))
             }
         };
         match judged {
@@ -299,14 +297,6 @@ impl Judge<'_> {
         let c = self.change;
         let r = &a.record;
         save_record(self.tx, c.entity_id, r)?;
-        super::report_project::project(
-            self.tx,
-            c.entity,
-            c.entity_id,
-            r.commune_id,
-            r.village_id,
-            &r.fields,
-        )?;
         self.tx.execute(
             "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
                                   fields, base, device_id, received_at, household_id, moved_from)
