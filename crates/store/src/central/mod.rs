@@ -52,6 +52,8 @@ mod org;
 mod pg;
 mod pull;
 mod push;
+mod push_batch;
+mod push_judge;
 mod report;
 mod report_catch_up;
 mod report_derived;
