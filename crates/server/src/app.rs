@@ -33,6 +33,10 @@ pub struct AppState {
     /// requests that came late overtook early ones and the slowest took
     /// twice the median. PostgreSQL has its pool and needs no gate.
     gate: Option<Arc<Semaphore>>,
+    /// On SQLite, calls that only read (`db_read`) take turns here instead:
+    /// they run on read-only connections beside the writer (WAL), as many
+    /// at once as there are cores.
+    read_gate: Option<Arc<Semaphore>>,
     /// SHA-256 of our certificate, handed to devices at enrollment.
     pub fingerprint: Arc<str>,
     pub enroll_failures: Arc<FailureLimiter>,
@@ -44,10 +48,14 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Arc<CentralDb>, fingerprint: String) -> Self {
-        let gate = (db.backend_name() == "sqlite").then(|| Arc::new(Semaphore::new(1)));
+        let sqlite = db.backend_name() == "sqlite";
+        let gate = sqlite.then(|| Arc::new(Semaphore::new(1)));
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let read_gate = sqlite.then(|| Arc::new(Semaphore::new(cores)));
         AppState {
             db,
             gate,
+            read_gate,
             fingerprint: fingerprint.into(),
             enroll_failures: Arc::new(FailureLimiter::new(ENROLL_MAX_FAILURES, ENROLL_WINDOW)),
             sign_in_limits: Arc::new(crate::web::SignInLimits::new()),
@@ -61,8 +69,26 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&CentralDb) -> Result<T, CentralError> + Send + 'static,
     {
+        self.db_through(self.gate.as_ref(), f).await
+    }
+
+    /// Run `f`, which only reads (`CentralDb`'s read transactions), on the
+    /// database: on SQLite beside the writer rather than after it.
+    pub async fn db_read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&CentralDb) -> Result<T, CentralError> + Send + 'static,
+    {
+        self.db_through(self.read_gate.as_ref(), f).await
+    }
+
+    async fn db_through<T, F>(&self, gate: Option<&Arc<Semaphore>>, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&CentralDb) -> Result<T, CentralError> + Send + 'static,
+    {
         let db = self.db.clone();
-        let turn = match &self.gate {
+        let turn = match gate {
             Some(gate) => Some(
                 gate.clone()
                     .acquire_owned()
