@@ -1046,7 +1046,36 @@ fn a_big_push_is_judged_in_order_and_logged_in_order(backend: Backend) {
     );
 }
 
+/// Pushes committed as one group are judged as if one after the other (the
+/// second sees what the first kept); a token refused fails its own push
+/// alone.
+fn a_group_of_pushes_is_judged_in_turn(backend: Backend) {
+    let s = server(backend);
+    let mut a = s.enroll(s.member(0, 1));
+    let mut b = s.enroll(s.member(0, 2));
+    let (h, c1) = a.household(s.village(0), "Nguyễn Văn Nhóm");
+    let (_, c2) = b.resident(h, "Nguyễn Thị Nhóm");
+    let (_, c3) = b.household(s.village(0), "Không được nhận");
+    let out =
+        s.db.push_group(&[
+            (a.token.clone(), vec![c1.clone()]),
+            ("0".repeat(64), vec![c3]),
+            (b.token.clone(), vec![c2.clone()]),
+        ])
+        .unwrap();
+    assert_eq!(out.len(), 3);
+    let (auth, r) = out[0].as_ref().unwrap();
+    assert_eq!(auth.device_id, a.auth.device_id);
+    assert_eq!(r, &vec![(c1.id, ApplyResult::Applied)]);
+    assert!(matches!(out[1], Err(CentralError::Unauthorized)));
+    let (_, r) = out[2].as_ref().unwrap();
+    assert_eq!(r, &vec![(c2.id, ApplyResult::Applied)]);
+    let pulled: Vec<ChangeId> = s.pull_all(&a, 10).iter().map(|(_, c)| c.id).collect();
+    assert_eq!(pulled, vec![c1.id, c2.id]);
+}
+
 on_each_backend!(
+    a_group_of_pushes_is_judged_in_turn,
     a_big_push_is_judged_in_order_and_logged_in_order,
     a_household_moving_reaches_both_villages_and_its_history_follows,
     codes_work_once_in_any_case_and_expire,

@@ -44,6 +44,8 @@ pub struct AppState {
     pub sign_in_limits: Arc<crate::web::SignInLimits>,
     /// Communes whose report tables are to catch up after their pushes.
     pub projector: Arc<crate::projector::Projector>,
+    /// On SQLite, pushes are committed in groups (`push_queue.rs`).
+    pub push_queue: Option<Arc<crate::push_queue::PushQueue>>,
 }
 
 impl AppState {
@@ -52,7 +54,7 @@ impl AppState {
         let gate = sqlite.then(|| Arc::new(Semaphore::new(1)));
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let read_gate = sqlite.then(|| Arc::new(Semaphore::new(cores)));
-        AppState {
+        let mut state = AppState {
             db,
             gate,
             read_gate,
@@ -60,7 +62,13 @@ impl AppState {
             enroll_failures: Arc::new(FailureLimiter::new(ENROLL_MAX_FAILURES, ENROLL_WINDOW)),
             sign_in_limits: Arc::new(crate::web::SignInLimits::new()),
             projector: Arc::default(),
+            push_queue: None,
+        };
+        // The committer is a task: only inside a runtime (the server's).
+        if sqlite && tokio::runtime::Handle::try_current().is_ok() {
+            state.push_queue = Some(Arc::new(crate::push_queue::PushQueue::start(state.clone())));
         }
+        state
     }
 
     /// Run `f` on the database, off the async threads.

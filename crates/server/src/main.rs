@@ -12,6 +12,7 @@ mod extract;
 mod import;
 mod limit;
 mod projector;
+mod push_queue;
 mod qr;
 mod report;
 mod routes;

@@ -22,14 +22,21 @@ pub async fn push(
     if n > MAX_PUSH_CHANGES {
         return Err(ApiError::TooManyChanges(n));
     }
-    // One database call: authenticated and pushed in one turn.
-    let (device, commune, results) = state
-        .db(move |db| {
-            let auth = db.authenticate(&token)?;
-            let results = db.push(&auth, &req.changes)?;
-            Ok((auth.device_id, auth.scope.commune_id, results))
-        })
-        .await?;
+    // One database call: authenticated and pushed in one turn (on SQLite
+    // with the other pushes waiting, committed together).
+    let (auth, results) = match &state.push_queue {
+        Some(queue) => queue.push(token, req.changes).await??,
+        None => {
+            state
+                .db(move |db| {
+                    let auth = db.authenticate(&token)?;
+                    let results = db.push(&auth, &req.changes)?;
+                    Ok((auth, results))
+                })
+                .await?
+        }
+    };
+    let (device, commune) = (auth.device_id, auth.scope.commune_id);
     let rejected = results
         .iter()
         .filter(|(_, r)| matches!(r, ApplyResult::Rejected { .. }))

@@ -81,7 +81,7 @@ pub use import::{
 };
 pub use org::{OrgView, Target};
 pub use pull::{PullFilter, PullPage};
-pub use push::{ApplyResult, StoredRecord};
+pub use push::{ApplyResult, Grouped, StoredRecord};
 pub use report::MAX_PAGE as REPORT_MAX_PAGE;
 pub use report_catch_up::{REPORT_BATCH, ReportLag};
 #[cfg(feature = "postgres")]

@@ -130,6 +130,43 @@ impl CentralDb {
         self.push_at(auth, changes, Utc::now())
     }
 
+    /// Several devices' pushes, each `(token, changes)`, authenticated and
+    /// judged one after the other as if pushed in turn, but in one
+    /// transaction: on SQLite one commit, so one fsync, for all of them (the
+    /// server groups the pushes waiting for the writer). A token refused
+    /// fails its own push alone; a database error fails them all, and then
+    /// none is kept. On PostgreSQL each is its own transaction still (one
+    /// transaction holding several communes' locks could deadlock another).
+    pub fn push_group(
+        &self,
+        pushes: &[(String, Vec<Change>)],
+    ) -> Result<Vec<Grouped>, CentralError> {
+        let now = Utc::now();
+        let one =
+            |tx: &mut dyn Tx, token: &str, changes: &[Change]| -> Result<Grouped, CentralError> {
+                match super::enroll::authenticate_in(tx, token) {
+                    Err(CentralError::Unauthorized) => Ok(Err(CentralError::Unauthorized)),
+                    Err(e) => Err(e),
+                    Ok(auth) => {
+                        let results = push_in(tx, &auth, changes, now)?;
+                        Ok(Ok((auth, results)))
+                    }
+                }
+            };
+        if self.backend_name() != "sqlite" {
+            return pushes
+                .iter()
+                .map(|(token, changes)| self.write(|tx| one(tx, token, changes)))
+                .collect();
+        }
+        self.write(|tx| {
+            pushes
+                .iter()
+                .map(|(token, changes)| one(&mut *tx, token, changes))
+                .collect()
+        })
+    }
+
     pub(crate) fn push_at(
         &self,
         auth: &DeviceAuth,
@@ -139,6 +176,10 @@ impl CentralDb {
         self.write(|tx| push_in(tx, auth, changes, now))
     }
 }
+
+/// What became of one push of a group: its device and results, or its token
+/// refused.
+pub type Grouped = Result<(DeviceAuth, Vec<(ChangeId, ApplyResult)>), CentralError>;
 
 /// A push inside the caller's transaction: the registry import sends its
 /// changes through here, so they are judged and kept like a device's, yet
@@ -226,8 +267,9 @@ fn precheck(auth: &DeviceAuth, change: &Change, now_ms: u64) -> Result<(), Refus
              của điện thoại. Thay đổi này không được nhận.",
         ));
     }
-    // Bounds every pulled page's size, which devices rely on.
-    let size = serde_json::to_vec(change).map_or(usize::MAX, |v| v.len());
+    // Bounds every pulled page's size, which devices rely on. Counted, not
+    // kept: only the length is needed.
+    let size = json_len(change);
     if size > MAX_CHANGE_JSON_BYTES {
         return Err(reject(
             "too_large",
@@ -254,6 +296,26 @@ fn precheck(auth: &DeviceAuth, change: &Change, now_ms: u64) -> Result<(), Refus
         ));
     }
     Ok(())
+}
+
+/// How many bytes `value` takes as JSON (usize::MAX if it cannot be
+/// written).
+fn json_len<T: Serialize>(value: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, value) {
+        Ok(()) => count.0,
+        Err(_) => usize::MAX,
+    }
 }
 
 pub(super) fn bad_shape(e: &serde_json::Error) -> String {

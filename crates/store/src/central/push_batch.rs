@@ -53,6 +53,9 @@ enum Body {
 struct Entry {
     meta: Meta,
     body: Body,
+    /// The fields as JSON text, when kept by this push with the text at
+    /// hand (a new record's fields are its change's, serialized once).
+    json: Option<String>,
 }
 
 /// One push's reads and writes (see the module's comment).
@@ -167,6 +170,7 @@ impl PushBatch {
                         fields: row.string(5)?,
                         clocks: row.string(6)?,
                     },
+                    json: None,
                 };
                 self.records.insert(row.parse(0)?, Some(entry));
             }
@@ -274,8 +278,15 @@ impl PushBatch {
     }
 
     /// Keep a record as judged, and the change that made it (its row of
-    /// `changes`, `CHANGE_COLUMNS`).
-    pub(super) fn keep(&mut self, change: &Change, record: Record, logged: Vec<Val>) {
+    /// `changes`, `CHANGE_COLUMNS`); `json`: the record's fields as JSON
+    /// text, if already made.
+    pub(super) fn keep(
+        &mut self,
+        change: &Change,
+        record: Record,
+        logged: Vec<Val>,
+        json: Option<String>,
+    ) {
         let id = change.entity_id;
         if self.saved_set.insert(id) {
             self.saved.push(id);
@@ -292,6 +303,7 @@ impl PushBatch {
                     parent_id: record.parent_id,
                 },
                 body: Body::Parsed(Box::new((record.fields, record.clocks))),
+                json,
             }),
         );
         self.logged.push(logged);
@@ -319,7 +331,10 @@ impl PushBatch {
                 Val::from(m.commune_id.to_string()),
                 Val::from(m.village_id.to_string()),
                 Val::from(m.parent_id.map(|p| p.to_string())),
-                Val::from(to_json(&body.0)?),
+                Val::from(match &entry.json {
+                    Some(json) => json.clone(),
+                    None => to_json(&body.0)?,
+                }),
                 Val::from(to_json(&body.1)?),
             ]);
         }

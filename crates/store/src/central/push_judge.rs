@@ -54,6 +54,9 @@ impl Judge<'_> {
     ) -> Result<(), Refusal> {
         let c = self.change;
         let r = &a.record;
+        let fields = to_json(&c.fields)?;
+        // A new record's fields are its change's: the same text.
+        let json = (r.fields == c.fields).then(|| fields.clone());
         let logged = vals![
             c.id.to_string(),
             r.commune_id.to_string(),
@@ -61,7 +64,7 @@ impl Judge<'_> {
             c.entity.as_str(),
             c.entity_id.to_string(),
             c.hlc.to_string(),
-            to_json(&c.fields)?,
+            fields,
             to_json(&c.base)?,
             auth.device_id.to_string(),
             received_at,
@@ -87,7 +90,7 @@ impl Judge<'_> {
                 .to_vec(),
             );
         }
-        self.batch.keep(c, a.record, logged);
+        self.batch.keep(c, a.record, logged, json);
         Ok(())
     }
 
