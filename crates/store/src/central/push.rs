@@ -132,55 +132,39 @@ impl CentralDb {
 
     /// Several devices' pushes, each `(token, changes)`, authenticated and
     /// judged one after the other as if pushed in turn, but in one
-    /// transaction: one commit (one fsync, one turn at the commune's lock)
-    /// for all of them; the server groups the pushes waiting their turn. A
-    /// token refused fails its own push alone; a database error fails them
-    /// all, and then none is kept. On PostgreSQL one transaction holds one
-    /// commune's lock only (holding several could deadlock another): pushes
-    /// of several communes are then taken one transaction each.
+    /// transaction: on SQLite one commit, so one fsync, for all of them (the
+    /// server groups the pushes waiting for the writer). A token refused
+    /// fails its own push alone; a database error fails them all, and then
+    /// none is kept. On PostgreSQL each is its own transaction still (one
+    /// transaction holding several communes' locks could deadlock another).
     pub fn push_group(
         &self,
         pushes: &[(String, Vec<Change>)],
     ) -> Result<Vec<Grouped>, CentralError> {
         let now = Utc::now();
-        let sqlite = self.backend_name() == "sqlite";
-        let grouped = self.write(|tx| {
-            let mut auths = Vec::with_capacity(pushes.len());
-            for (token, _) in pushes {
+        let one =
+            |tx: &mut dyn Tx, token: &str, changes: &[Change]| -> Result<Grouped, CentralError> {
                 match super::enroll::authenticate_in(tx, token) {
-                    Err(CentralError::Unauthorized) => auths.push(None),
-                    Err(e) => return Err(e),
-                    Ok(auth) => auths.push(Some(auth)),
-                }
-            }
-            let mut communes = auths.iter().flatten().map(|a| a.scope.commune_id);
-            let first = communes.next();
-            if !sqlite && communes.any(|c| Some(c) != first) {
-                return Ok(None);
-            }
-            let mut out = Vec::with_capacity(pushes.len());
-            for ((_, changes), auth) in pushes.iter().zip(auths) {
-                out.push(match auth {
-                    None => Err(CentralError::Unauthorized),
-                    Some(auth) => {
+                    Err(CentralError::Unauthorized) => Ok(Err(CentralError::Unauthorized)),
+                    Err(e) => Err(e),
+                    Ok(auth) => {
                         let results = push_in(tx, &auth, changes, now)?;
-                        Ok((auth, results))
+                        Ok(Ok((auth, results)))
                     }
-                });
-            }
-            Ok(Some(out))
-        })?;
-        match grouped {
-            Some(out) => Ok(out),
-            None => pushes
+                }
+            };
+        if self.backend_name() != "sqlite" {
+            return pushes
                 .iter()
-                .map(|p| {
-                    self.push_group(std::slice::from_ref(p))?
-                        .pop()
-                        .ok_or_else(|| CentralError::Backend("a push without a result".into()))
-                })
-                .collect(),
+                .map(|(token, changes)| self.write(|tx| one(tx, token, changes)))
+                .collect();
         }
+        self.write(|tx| {
+            pushes
+                .iter()
+                .map(|(token, changes)| one(&mut *tx, token, changes))
+                .collect()
+        })
     }
 
     pub(crate) fn push_at(
