@@ -979,7 +979,104 @@ fn a_household_moving_reaches_both_villages_and_its_history_follows(backend: Bac
     assert!(s.pull_all(&other_commune, 10).is_empty());
 }
 
+/// One push of many kinds of change at once (the server reads ahead and
+/// writes in bulk): each judged on what the ones before it left (a
+/// household then its people, an edit, a void, a child of a refused
+/// parent), logged in the order pushed, the records as merged.
+fn a_big_push_is_judged_in_order_and_logged_in_order(backend: Backend) {
+    let s = server(backend);
+    let member = s.member(0, 1);
+    let mut a = s.enroll(member);
+    let mut batch = Vec::new();
+    let mut households = Vec::new();
+    for i in 0..23 {
+        let (h, c) = a.household(s.village(0), &format!("Hộ {i}"));
+        batch.push(c);
+        let (r, c) = a.resident(h, &format!("Người {i}"));
+        batch.push(c);
+        let (v, c) = a.visit(h, member);
+        batch.push(c);
+        let (_, c) = a.action(v, r, "vneid_l2");
+        batch.push(c);
+        households.push((h, v));
+    }
+    // A household out of scope, and a resident of it: both refused.
+    let (far, c) = a.household(s.village(1), "Hộ ngoài phạm vi");
+    batch.push(c);
+    let (_, c) = a.resident(far, "Người ngoài");
+    batch.push(c);
+    // An edit and a void of records created earlier in the same push.
+    let (h0, v0) = households[0];
+    let seen = batch[0].hlc;
+    batch.push(a.edit(
+        EntityKind::Household,
+        h0.0,
+        json!({ "head_name": "Chủ hộ mới" }),
+        seen,
+    ));
+    batch.push(a.void(EntityKind::Visit, v0.0, member, "Nhầm hộ"));
+    let results = s.push(&a, &batch);
+    let refused: Vec<usize> = (0..batch.len())
+        .filter(|i| results[*i] != ApplyResult::Applied)
+        .collect();
+    assert_eq!(refused, vec![92, 93], "{results:?}");
+    assert_eq!(rejected_code(&results[92]), "out_of_scope");
+    assert_eq!(rejected_code(&results[93]), "unknown_parent");
+    let taken: Vec<ChangeId> = batch
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !refused.contains(i))
+        .map(|(_, c)| c.id)
+        .collect();
+    let pulled: Vec<ChangeId> = s.pull_all(&a, 1000).iter().map(|(_, c)| c.id).collect();
+    assert_eq!(pulled, taken, "logged in the order pushed");
+    let h = s.db.record(h0.0).unwrap().unwrap();
+    assert_eq!(h.fields["head_name"], "Chủ hộ mới");
+    assert_eq!(h.fields["address"], "Số 5, ngõ 2");
+    let v = s.db.record(v0.0).unwrap().unwrap();
+    assert_eq!(v.fields["voided"]["reason"], "Nhầm hộ");
+    assert!(s.db.record(far.0).unwrap().is_none());
+    // Pushed again: all had (the refused ones judged again, and refused).
+    let again = s.push(&a, &batch);
+    assert!(
+        again
+            .iter()
+            .enumerate()
+            .all(|(i, r)| refused.contains(&i) != (*r == ApplyResult::AlreadyHad))
+    );
+}
+
+/// Pushes committed as one group are judged as if one after the other (the
+/// second sees what the first kept); a token refused fails its own push
+/// alone.
+fn a_group_of_pushes_is_judged_in_turn(backend: Backend) {
+    let s = server(backend);
+    let mut a = s.enroll(s.member(0, 1));
+    let mut b = s.enroll(s.member(0, 2));
+    let (h, c1) = a.household(s.village(0), "Nguyễn Văn Nhóm");
+    let (_, c2) = b.resident(h, "Nguyễn Thị Nhóm");
+    let (_, c3) = b.household(s.village(0), "Không được nhận");
+    let out =
+        s.db.push_group(&[
+            (a.token.clone(), vec![c1.clone()]),
+            ("0".repeat(64), vec![c3]),
+            (b.token.clone(), vec![c2.clone()]),
+        ])
+        .unwrap();
+    assert_eq!(out.len(), 3);
+    let (auth, r) = out[0].as_ref().unwrap();
+    assert_eq!(auth.device_id, a.auth.device_id);
+    assert_eq!(r, &vec![(c1.id, ApplyResult::Applied)]);
+    assert!(matches!(out[1], Err(CentralError::Unauthorized)));
+    let (_, r) = out[2].as_ref().unwrap();
+    assert_eq!(r, &vec![(c2.id, ApplyResult::Applied)]);
+    let pulled: Vec<ChangeId> = s.pull_all(&a, 10).iter().map(|(_, c)| c.id).collect();
+    assert_eq!(pulled, vec![c1.id, c2.id]);
+}
+
 on_each_backend!(
+    a_group_of_pushes_is_judged_in_turn,
+    a_big_push_is_judged_in_order_and_logged_in_order,
     a_household_moving_reaches_both_villages_and_its_history_follows,
     codes_work_once_in_any_case_and_expire,
     concurrent_pushes_land_once_in_one_order,

@@ -33,23 +33,42 @@ pub struct AppState {
     /// requests that came late overtook early ones and the slowest took
     /// twice the median. PostgreSQL has its pool and needs no gate.
     gate: Option<Arc<Semaphore>>,
+    /// On SQLite, calls that only read (`db_read`) take turns here instead:
+    /// they run on read-only connections beside the writer (WAL), as many
+    /// at once as there are cores.
+    read_gate: Option<Arc<Semaphore>>,
     /// SHA-256 of our certificate, handed to devices at enrollment.
     pub fingerprint: Arc<str>,
     pub enroll_failures: Arc<FailureLimiter>,
     /// Wrong passwords at the web sign-in.
     pub sign_in_limits: Arc<crate::web::SignInLimits>,
+    /// Communes whose report tables are to catch up after their pushes.
+    pub projector: Arc<crate::projector::Projector>,
+    /// On SQLite, pushes are committed in groups (`push_queue.rs`).
+    pub push_queue: Option<Arc<crate::push_queue::PushQueue>>,
 }
 
 impl AppState {
     pub fn new(db: Arc<CentralDb>, fingerprint: String) -> Self {
-        let gate = (db.backend_name() == "sqlite").then(|| Arc::new(Semaphore::new(1)));
-        AppState {
+        let sqlite = db.backend_name() == "sqlite";
+        let gate = sqlite.then(|| Arc::new(Semaphore::new(1)));
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let read_gate = sqlite.then(|| Arc::new(Semaphore::new(cores)));
+        let mut state = AppState {
             db,
             gate,
+            read_gate,
             fingerprint: fingerprint.into(),
             enroll_failures: Arc::new(FailureLimiter::new(ENROLL_MAX_FAILURES, ENROLL_WINDOW)),
             sign_in_limits: Arc::new(crate::web::SignInLimits::new()),
+            projector: Arc::default(),
+            push_queue: None,
+        };
+        // The committer is a task: only inside a runtime (the server's).
+        if sqlite && tokio::runtime::Handle::try_current().is_ok() {
+            state.push_queue = Some(Arc::new(crate::push_queue::PushQueue::start(state.clone())));
         }
+        state
     }
 
     /// Run `f` on the database, off the async threads.
@@ -58,8 +77,26 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&CentralDb) -> Result<T, CentralError> + Send + 'static,
     {
+        self.db_through(self.gate.as_ref(), f).await
+    }
+
+    /// Run `f`, which only reads (`CentralDb`'s read transactions), on the
+    /// database: on SQLite beside the writer rather than after it.
+    pub async fn db_read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&CentralDb) -> Result<T, CentralError> + Send + 'static,
+    {
+        self.db_through(self.read_gate.as_ref(), f).await
+    }
+
+    async fn db_through<T, F>(&self, gate: Option<&Arc<Semaphore>>, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&CentralDb) -> Result<T, CentralError> + Send + 'static,
+    {
         let db = self.db.clone();
-        let turn = match &self.gate {
+        let turn = match gate {
             Some(gate) => Some(
                 gate.clone()
                     .acquire_owned()

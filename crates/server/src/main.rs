@@ -11,6 +11,8 @@ mod error;
 mod extract;
 mod import;
 mod limit;
+mod projector;
+mod push_queue;
 mod qr;
 mod report;
 mod routes;

@@ -75,7 +75,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0007_report_follow_ups",
         include_str!("../../../migrations/server/0007_report_follow_ups.sql"),
     ),
-    // 0008 is taken on another branch (the lead renumbers when both land).
+    (
+        8,
+        "0008_report_cursor",
+        include_str!("../../../migrations/server/0008_report_cursor.sql"),
+    ),
     (
         9,
         "0009_training",
@@ -127,7 +131,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         "0007_report_follow_ups",
         include_str!("../../../migrations/server-pg/0007_report_follow_ups.sql"),
     ),
-    // 0008 is taken on another branch (the lead renumbers when both land).
+    (
+        8,
+        "0008_report_cursor",
+        include_str!("../../../migrations/server-pg/0008_report_cursor.sql"),
+    ),
     (
         9,
         "0009_training",
@@ -187,10 +195,11 @@ mod tests {
         files.sort();
         let listed: Vec<String> = migrations.iter().map(|m| format!("{}.sql", m.1)).collect();
         assert_eq!(files, listed);
-        // Versions only grow (a number may be held for another branch's
-        // migration until both land), and each file is named by its own.
+        // Versions are consecutive: `run` applies only versions above the
+        // database's, so a gap filled later would never be applied.
+        // Each file is named by its own version.
         for (i, m) in migrations.iter().enumerate() {
-            assert!(i == 0 && m.0 == 1 || i > 0 && m.0 > migrations[i - 1].0);
+            assert_eq!(m.0, i as i64 + 1);
             assert!(m.1.starts_with(&format!("{:04}_", m.0)));
         }
     }

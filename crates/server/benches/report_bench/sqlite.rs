@@ -1,5 +1,5 @@
 //! The commune on SQLite: a generated commune pushed through the server's
-//! own push (so the report tables are kept by the real projection), then
+//! own push (the report tables then projected by the real projection), then
 //! each report timed (`measure` serves the PostgreSQL province too).
 
 use super::{Knobs, Rng, Timing, time};

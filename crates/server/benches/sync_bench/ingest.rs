@@ -4,8 +4,9 @@
 //! transaction.
 
 use crate::net::Device;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use gocua_core::{Change, CommuneId, EntityKind, VillageId};
+use gocua_store::central::CentralDb;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::Path;
@@ -32,6 +33,40 @@ pub fn push_all(device: &Device, changes: &[Change], batch: usize) -> Result<Pus
         refused,
         requests,
     })
+}
+
+/// The report projection after an ingest: the server projects its report
+/// tables from the change log after pushes commit (its background
+/// projector), so the push figures alone leave work out. This is that work.
+pub struct Projection {
+    /// Changes still to project when the last push returned.
+    pub behind: i64,
+    /// From the last push returning to the report tables holding its changes.
+    pub elapsed: Duration,
+}
+
+/// Wait (polling, at most `limit`) until the server's background projector
+/// has caught `commune`'s report tables up with its change log.
+pub fn wait_projected(db: &CentralDb, commune: CommuneId, limit: Duration) -> Result<Projection> {
+    let t = Instant::now();
+    let first = db.report_lag(commune)?;
+    let behind = first.head - first.projected;
+    loop {
+        let lag = db.report_lag(commune)?;
+        if lag.projected >= lag.head {
+            return Ok(Projection {
+                behind,
+                elapsed: t.elapsed(),
+            });
+        }
+        if t.elapsed() > limit {
+            bail!(
+                "the report projection is still {} changes behind",
+                lag.head - lag.projected
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// The two rows the server keeps for a change, as text.

@@ -151,6 +151,31 @@ fn backend(
         (Some(a), Some(b)) => format!(", server CPU {:.1} s", b - a),
         _ => String::new(),
     };
+    // The report tables follow the change log after the pushes (the
+    // server's background projector): their catch-up is part of ingesting.
+    let watcher = place.db()?;
+    let cpu_before = server.cpu_seconds();
+    let projection = ingest::wait_projected(
+        &watcher,
+        plan.org.commune.id,
+        std::time::Duration::from_secs(1800),
+    )?;
+    drop(watcher);
+    let projection_cpu = match (cpu_before, server.cpu_seconds()) {
+        (Some(a), Some(b)) => format!(", server CPU {:.1} s", b - a),
+        _ => String::new(),
+    };
+    let both = pushed.elapsed + projection.elapsed;
+    table.info(
+        &format!("1. report projection after the last push, {name}"),
+        format!(
+            "{:.1} s for the {} changes still unprojected{projection_cpu} (the rest during the \
+             pushes); push + projection: {:.0} changes/s",
+            projection.elapsed.as_secs_f64(),
+            projection.behind,
+            n as f64 / both.as_secs_f64()
+        ),
+    );
     let rate = n as f64 / pushed.elapsed.as_secs_f64();
     let pushed_figure = format!(
         "{:.0} rows/s = {rate:.0} changes/s ({n} in {:.1} s{server_cpu}, {} pushes, {} refused)",

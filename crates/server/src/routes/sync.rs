@@ -4,7 +4,7 @@
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Device};
+use crate::extract::{ApiJson, ApiQuery, DeviceToken};
 use axum::Json;
 use axum::extract::State;
 use gocua_store::central::{ApplyResult, PullFilter};
@@ -15,19 +15,36 @@ use gocua_sync::wire::{
 
 pub async fn push(
     State(state): State<AppState>,
-    Device(auth): Device,
+    DeviceToken(token): DeviceToken,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     let n = req.changes.len();
     if n > MAX_PUSH_CHANGES {
         return Err(ApiError::TooManyChanges(n));
     }
-    let device = auth.device_id;
-    let results = state.db(move |db| db.push(&auth, &req.changes)).await?;
+    // One database call: authenticated and pushed in one turn (on SQLite
+    // with the other pushes waiting, committed together).
+    let (auth, results) = match &state.push_queue {
+        Some(queue) => queue.push(token, req.changes).await??,
+        None => {
+            state
+                .db(move |db| {
+                    let auth = db.authenticate(&token)?;
+                    let results = db.push(&auth, &req.changes)?;
+                    Ok((auth, results))
+                })
+                .await?
+        }
+    };
+    let (device, commune) = (auth.device_id, auth.scope.commune_id);
     let rejected = results
         .iter()
         .filter(|(_, r)| matches!(r, ApplyResult::Rejected { .. }))
         .count();
+    if results.iter().any(|(_, r)| *r == ApplyResult::Applied) {
+        // The report tables follow the change log, after the commit.
+        crate::projector::pushed(&state, commune);
+    }
     tracing::info!(%device, changes = n, rejected, "push");
     Ok(Json(PushResponse {
         results: results
@@ -48,7 +65,7 @@ pub async fn push(
 
 pub async fn pull(
     State(state): State<AppState>,
-    Device(auth): Device,
+    DeviceToken(token): DeviceToken,
     ApiQuery(q): ApiQuery<PullQuery>,
 ) -> Result<Json<PullResponse>, ApiError> {
     let limit = q.limit.clamp(1, MAX_PULL_LIMIT);
@@ -61,7 +78,10 @@ pub async fn pull(
         (Some(_), Some(_)) => return Err(ApiError::OneFilter),
     };
     let page = state
-        .db(move |db| db.pull_filtered(&auth, filter, after, until, limit))
+        .db_read(move |db| {
+            let auth = db.authenticate(&token)?;
+            db.pull_filtered(&auth, filter, after, until, limit)
+        })
         .await?;
     let moved_from = page.moved_from;
     Ok(Json(PullResponse {

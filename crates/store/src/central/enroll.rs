@@ -4,7 +4,7 @@
 //! SHA-256, so a copy of the database lets nobody in.
 
 use super::org::{clean_name, member, member_active, scope_for};
-use super::sql::vals;
+use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError, DeviceAuth, parse_stamp, random_32, sha256_hex, stamp};
 use chrono::{DateTime, Duration, Utc};
 use gocua_core::{CommuneId, DeviceId, Member, MemberId};
@@ -193,33 +193,7 @@ impl CentralDb {
     /// The device holding this token, with its member and scope. Unknown
     /// tokens, revoked devices and inactive members fail alike.
     pub fn authenticate(&self, token: &str) -> Result<DeviceAuth, CentralError> {
-        let token = token.trim();
-        if token.is_empty() || token.len() > 256 {
-            return Err(CentralError::Unauthorized);
-        }
-        self.read(|tx| {
-            let row = tx
-                .query_opt(
-                    "SELECT d.id, m.id, m.commune_id, m.team_id, m.full_name, m.role
-                     FROM devices d JOIN members m ON m.id = d.member_id
-                     WHERE d.token_hash = $1 AND d.revoked_at IS NULL AND m.active = 1",
-                    vals![token_hash(token)],
-                )?
-                .ok_or(CentralError::Unauthorized)?;
-            let member = Member {
-                id: row.parse(1)?,
-                commune_id: row.parse(2)?,
-                team_id: row.opt_parse(3)?,
-                full_name: row.string(4)?,
-                role: row.parse(5)?,
-            };
-            let scope = scope_for(tx, &member)?;
-            Ok(DeviceAuth {
-                device_id: row.parse(0)?,
-                member,
-                scope,
-            })
-        })
+        self.read(|tx| authenticate_in(tx, token))
     }
 
     /// The commune's devices, newest first.
@@ -263,6 +237,35 @@ impl CentralDb {
             Err(CentralError::not_found("device", device))
         }
     }
+}
+
+/// `CentralDb::authenticate` inside the caller's transaction.
+pub(super) fn authenticate_in(tx: &mut dyn Tx, token: &str) -> Result<DeviceAuth, CentralError> {
+    let token = token.trim();
+    if token.is_empty() || token.len() > 256 {
+        return Err(CentralError::Unauthorized);
+    }
+    let row = tx
+        .query_opt(
+            "SELECT d.id, m.id, m.commune_id, m.team_id, m.full_name, m.role
+                 FROM devices d JOIN members m ON m.id = d.member_id
+                 WHERE d.token_hash = $1 AND d.revoked_at IS NULL AND m.active = 1",
+            vals![token_hash(token)],
+        )?
+        .ok_or(CentralError::Unauthorized)?;
+    let member = Member {
+        id: row.parse(1)?,
+        commune_id: row.parse(2)?,
+        team_id: row.opt_parse(3)?,
+        full_name: row.string(4)?,
+        role: row.parse(5)?,
+    };
+    let scope = scope_for(tx, &member)?;
+    Ok(DeviceAuth {
+        device_id: row.parse(0)?,
+        member,
+        scope,
+    })
 }
 
 #[cfg(test)]

@@ -54,7 +54,11 @@ mod org;
 mod pg;
 mod pull;
 mod push;
+mod push_batch;
+mod push_judge;
 mod report;
+mod report_catch_up;
+mod report_derived;
 mod report_drill;
 #[cfg(feature = "postgres")]
 mod report_gen;
@@ -82,8 +86,9 @@ pub use import::{
 };
 pub use org::{OrgView, Target};
 pub use pull::{PullFilter, PullPage};
-pub use push::{ApplyResult, StoredRecord};
+pub use push::{ApplyResult, Grouped, StoredRecord};
 pub use report::MAX_PAGE as REPORT_MAX_PAGE;
+pub use report_catch_up::{REPORT_BATCH, ReportLag};
 #[cfg(feature = "postgres")]
 pub use report_gen::{SyntheticProvince, synthetic_id, synthetic_province};
 pub use sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};

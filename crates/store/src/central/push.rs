@@ -1,6 +1,12 @@
 //! Taking changes from a device. Each change is judged on its own inside
-//! one transaction (a savepoint each), so one bad change never blocks the
-//! rest: it is refused with a reason the device shows, and the others land.
+//! one transaction, so one bad change never blocks the rest: it is refused
+//! with a reason the device shows, and the others land. Judging only reads
+//! and keeping only writes, so a refused change has written nothing and
+//! needs no savepoint to undo; a database error fails the whole push.
+//! The report tables are not written here: they follow the change log
+//! (`report_catch_up.rs`). What a push reads and writes is gathered in
+//! `push_batch.rs` (bulk reads ahead, bulk writes at the end); the rules
+//! for each kind of record are `push_judge.rs`'s.
 //!
 //! Judging a change: seen before → already had; clock too far ahead, or
 //! stamped by another device → refused; the record's village (through its
@@ -10,22 +16,17 @@
 //! the household they belong to and, for a household moving between
 //! villages, the village it left (see `mod.rs` on scope changes).
 
-use super::org::{catalogue_active, member_in_commune};
+use super::push_batch::{PushBatch, Record};
 use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError, DeviceAuth, Scope, stamp};
-use crate::merge::{from_fields, to_fields};
 use chrono::{DateTime, NaiveDate, Utc};
 use gocua_core::change::MAX_CHANGE_JSON_BYTES;
 use gocua_core::hlc::MAX_FUTURE_DRIFT_MS;
-use gocua_core::merge::{FactEffect, FieldClocks, FieldConflict, fact_effect, merge_fields};
+use gocua_core::merge::FieldConflict;
 use gocua_core::month::local_date;
-use gocua_core::validate::{self, ValidationError, ValidationErrors};
-use gocua_core::{
-    ActionOutcome, AssistedAction, Change, ChangeId, CommuneId, EntityKind, Household, HouseholdId,
-    Resident, VillageId, Visit, VisitId, VisitOutcome, Void,
-};
+use gocua_core::validate::ValidationErrors;
+use gocua_core::{Change, ChangeId, CommuneId, EntityKind, VillageId};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -42,7 +43,7 @@ pub enum ApplyResult {
 }
 
 /// Why a change was refused, or the database failing while judging it.
-enum Refusal {
+pub(super) enum Refusal {
     Reject { code: &'static str, message: String },
     Db(CentralError),
 }
@@ -53,32 +54,32 @@ impl From<CentralError> for Refusal {
     }
 }
 
-fn reject(code: &'static str, message: impl Into<String>) -> Refusal {
+pub(super) fn reject(code: &'static str, message: impl Into<String>) -> Refusal {
     Refusal::Reject {
         code,
         message: message.into(),
     }
 }
 
-fn invalid(e: impl Into<ValidationErrors>) -> Refusal {
+pub(super) fn invalid(e: impl Into<ValidationErrors>) -> Refusal {
     reject("invalid", e.into().message_vi())
 }
 
-fn out_of_scope() -> Refusal {
+pub(super) fn out_of_scope() -> Refusal {
     reject(
         "out_of_scope",
         "Bản ghi thuộc thôn/xóm ngoài phạm vi được giao cho tài khoản này; máy chủ không nhận.",
     )
 }
 
-fn unknown_parent(what: &str) -> Refusal {
+pub(super) fn unknown_parent(what: &str) -> Refusal {
     reject(
         "unknown_parent",
         format!("{what} của bản ghi này chưa có trên máy chủ (có thể đã bị từ chối trước đó)."),
     )
 }
 
-fn immutable() -> Refusal {
+pub(super) fn immutable() -> Refusal {
     reject(
         "immutable",
         "Lượt thăm và nội dung hỗ trợ đã ghi thì không sửa được; hãy hủy (kèm lý do) rồi ghi lại.",
@@ -87,7 +88,7 @@ fn immutable() -> Refusal {
 
 /// Text from elsewhere inside a message, cut short: a huge value must not
 /// come back in full.
-fn short(s: &str, max: usize) -> String {
+pub(super) fn short(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {
@@ -97,34 +98,24 @@ fn short(s: &str, max: usize) -> String {
     }
 }
 
-/// A record's current state on the server.
-struct Record {
-    entity: EntityKind,
-    commune_id: CommuneId,
-    village_id: VillageId,
-    /// A resident's or visit's household; an action's visit.
-    parent_id: Option<Uuid>,
-    fields: Map<String, Value>,
-    clocks: FieldClocks,
-}
-
 /// The record to save, the village to log the change under, and the
 /// values that lost a concurrent edit.
-struct Accepted {
-    record: Record,
-    conflicts: Vec<FieldConflict>,
+pub(super) struct Accepted {
+    pub(super) record: Record,
+    pub(super) conflicts: Vec<FieldConflict>,
     /// The household the change belongs to (its history is fetched by it).
-    household: Uuid,
+    pub(super) household: Uuid,
     /// For a household moving to another village: the village it left.
-    moved_from: Option<VillageId>,
+    pub(super) moved_from: Option<VillageId>,
 }
 
 /// Everything judging one change needs.
-struct Judge<'a> {
-    tx: &'a mut dyn Tx,
-    scope: &'a Scope,
-    today: NaiveDate,
-    change: &'a Change,
+pub(super) struct Judge<'a> {
+    pub(super) tx: &'a mut dyn Tx,
+    pub(super) batch: &'a mut PushBatch,
+    pub(super) scope: &'a Scope,
+    pub(super) today: NaiveDate,
+    pub(super) change: &'a Change,
 }
 
 impl CentralDb {
@@ -139,6 +130,43 @@ impl CentralDb {
         self.push_at(auth, changes, Utc::now())
     }
 
+    /// Several devices' pushes, each `(token, changes)`, authenticated and
+    /// judged one after the other as if pushed in turn, but in one
+    /// transaction: on SQLite one commit, so one fsync, for all of them (the
+    /// server groups the pushes waiting for the writer). A token refused
+    /// fails its own push alone; a database error fails them all, and then
+    /// none is kept. On PostgreSQL each is its own transaction still (one
+    /// transaction holding several communes' locks could deadlock another).
+    pub fn push_group(
+        &self,
+        pushes: &[(String, Vec<Change>)],
+    ) -> Result<Vec<Grouped>, CentralError> {
+        let now = Utc::now();
+        let one =
+            |tx: &mut dyn Tx, token: &str, changes: &[Change]| -> Result<Grouped, CentralError> {
+                match super::enroll::authenticate_in(tx, token) {
+                    Err(CentralError::Unauthorized) => Ok(Err(CentralError::Unauthorized)),
+                    Err(e) => Err(e),
+                    Ok(auth) => {
+                        let results = push_in(tx, &auth, changes, now)?;
+                        Ok(Ok((auth, results)))
+                    }
+                }
+            };
+        if self.backend_name() != "sqlite" {
+            return pushes
+                .iter()
+                .map(|(token, changes)| self.write(|tx| one(tx, token, changes)))
+                .collect();
+        }
+        self.write(|tx| {
+            pushes
+                .iter()
+                .map(|(token, changes)| one(&mut *tx, token, changes))
+                .collect()
+        })
+    }
+
     pub(crate) fn push_at(
         &self,
         auth: &DeviceAuth,
@@ -148,6 +176,10 @@ impl CentralDb {
         self.write(|tx| push_in(tx, auth, changes, now))
     }
 }
+
+/// What became of one push of a group: its device and results, or its token
+/// refused.
+pub type Grouped = Result<(DeviceAuth, Vec<(ChangeId, ApplyResult)>), CentralError>;
 
 /// A push inside the caller's transaction: the registry import sends its
 /// changes through here, so they are judged and kept like a device's, yet
@@ -162,35 +194,27 @@ pub(super) fn push_in(
     let received_at = stamp(now);
     let today = local_date(now);
     tx.lock_commune(auth.scope.commune_id)?;
+    let mut batch = PushBatch::prefetch(tx, changes)?;
     let mut results = Vec::with_capacity(changes.len());
     for change in changes {
-        let known = tx.exists(
-            "SELECT 1 FROM changes WHERE change_id = $1",
-            vals![change.id.to_string()],
-        )?;
-        if known {
+        if batch.known_change(change) {
             results.push((change.id, ApplyResult::AlreadyHad));
             continue;
         }
         let judged = match precheck(auth, change, now_ms) {
             Err(r) => Err(r),
             Ok(()) => {
-                tx.savepoint()?;
                 let mut judge = Judge {
                     tx: &mut *tx,
+                    batch: &mut batch,
                     scope: &auth.scope,
                     today,
                     change,
                 };
-                let judged = judge
+                // Refusals come from `judge`, before anything is kept.
+                judge
                     .judge()
-                    .and_then(|accepted| judge.keep(accepted, auth, &received_at));
-                if judged.is_ok() {
-                    tx.release()?;
-                } else {
-                    tx.rollback_to()?; // this change only
-                }
-                judged
+                    .and_then(|accepted| judge.keep(accepted, auth, &received_at))
             }
         };
         match judged {
@@ -205,6 +229,7 @@ pub(super) fn push_in(
             Err(Refusal::Db(e)) => return Err(e),
         }
     }
+    batch.flush(tx)?;
     tx.execute(
         "UPDATE devices SET last_seen_at = $1 WHERE id = $2",
         vals![received_at.as_str(), auth.device_id.to_string()],
@@ -242,8 +267,9 @@ fn precheck(auth: &DeviceAuth, change: &Change, now_ms: u64) -> Result<(), Refus
              của điện thoại. Thay đổi này không được nhận.",
         ));
     }
-    // Bounds every pulled page's size, which devices rely on.
-    let size = serde_json::to_vec(change).map_or(usize::MAX, |v| v.len());
+    // Bounds every pulled page's size, which devices rely on. Counted, not
+    // kept: only the length is needed.
+    let size = json_len(change);
     if size > MAX_CHANGE_JSON_BYTES {
         return Err(reject(
             "too_large",
@@ -272,363 +298,27 @@ fn precheck(auth: &DeviceAuth, change: &Change, now_ms: u64) -> Result<(), Refus
     Ok(())
 }
 
-impl Judge<'_> {
-    fn judge(&mut self) -> Result<Accepted, Refusal> {
-        let existing = load_record(self.tx, self.change.entity_id)?;
-        if let Some(r) = &existing {
-            if r.entity != self.change.entity {
-                return Err(reject(
-                    "invalid",
-                    "Mã bản ghi này đã được dùng cho một loại dữ liệu khác.",
-                ));
-            }
-            if r.commune_id != self.scope.commune_id {
-                return Err(out_of_scope());
-            }
+/// How many bytes `value` takes as JSON (usize::MAX if it cannot be
+/// written).
+fn json_len<T: Serialize>(value: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
         }
-        match self.change.entity {
-            EntityKind::Household => self.household(existing),
-            EntityKind::Resident => self.resident(existing),
-            EntityKind::Visit => self.visit(existing),
-            EntityKind::AssistedAction => self.action(existing),
-        }
-    }
-
-    /// Save the record, log the change and its conflicts.
-    fn keep(&mut self, a: Accepted, auth: &DeviceAuth, received_at: &str) -> Result<(), Refusal> {
-        let c = self.change;
-        let r = &a.record;
-        save_record(self.tx, c.entity_id, r)?;
-        super::report_project::project(
-            self.tx,
-            c.entity,
-            c.entity_id,
-            r.commune_id,
-            r.village_id,
-            &r.fields,
-        )?;
-        self.tx.execute(
-            "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
-                                  fields, base, device_id, received_at, household_id, moved_from)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            vals![
-                c.id.to_string(),
-                r.commune_id.to_string(),
-                r.village_id.to_string(),
-                c.entity.as_str(),
-                c.entity_id.to_string(),
-                c.hlc.to_string(),
-                to_json(&c.fields)?,
-                to_json(&c.base)?,
-                auth.device_id.to_string(),
-                received_at,
-                a.household.to_string(),
-                a.moved_from.map(|v| v.to_string()),
-            ],
-        )?;
-        for f in &a.conflicts {
-            self.tx.execute(
-                "INSERT INTO conflicts (commune_id, village_id, entity, entity_id, field,
-                     kept_value, kept_hlc, lost_value, lost_hlc, change_id, at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                vals![
-                    r.commune_id.to_string(),
-                    r.village_id.to_string(),
-                    c.entity.as_str(),
-                    c.entity_id.to_string(),
-                    f.field.as_str(),
-                    f.kept_value.to_string(),
-                    f.kept_hlc.to_string(),
-                    f.lost_value.to_string(),
-                    f.lost_hlc.to_string(),
-                    c.id.to_string(),
-                    received_at,
-                ],
-            )?;
-        }
-        Ok(())
-    }
-
-    fn in_scope(&self, village: VillageId) -> Result<(), Refusal> {
-        if self.scope.covers(village) {
+        fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
-        } else {
-            Err(out_of_scope())
         }
     }
-
-    /// An id named in the change's fields: None when absent, refused when
-    /// present but not an id.
-    fn field_id<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Refusal> {
-        match self.change.fields.get(name) {
-            None => Ok(None),
-            Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|_| {
-                reject(
-                    "invalid",
-                    format!("Trường \"{name}\" phải là một mã định danh hợp lệ."),
-                )
-            }),
-        }
-    }
-
-    /// The village a household lives in now; refused when the server does
-    /// not have the household.
-    fn household_village(&mut self, id: HouseholdId) -> Result<VillageId, Refusal> {
-        match load_record(self.tx, id.0)? {
-            Some(r) if r.entity == EntityKind::Household => {
-                if r.commune_id != self.scope.commune_id {
-                    return Err(out_of_scope());
-                }
-                Ok(r.village_id)
-            }
-            _ => Err(unknown_parent("Hộ gia đình")),
-        }
-    }
-
-    fn household(&mut self, existing: Option<Record>) -> Result<Accepted, Refusal> {
-        let old_village = existing.as_ref().map(|r| r.village_id);
-        let new_village: Option<VillageId> = self.field_id("village_id")?;
-        if new_village.or(old_village).is_none() {
-            return Err(invalid(ValidationError::Empty { field: "village" }));
-        }
-        // A household moving between villages must be in scope on both sides.
-        for v in [old_village, new_village].into_iter().flatten() {
-            self.in_scope(v)?;
-        }
-        let (fields, clocks) = existing.map(|r| (r.fields, r.clocks)).unwrap_or_default();
-        let merged = merge_fields(fields, clocks, self.change);
-        let household: Household = self.rebuild(&merged.fields)?;
-        household.validate().map_err(invalid)?;
-        self.only_known_fields(&household)?;
-        self.in_scope(household.village_id)?;
-        Ok(Accepted {
-            record: Record {
-                entity: EntityKind::Household,
-                commune_id: self.scope.commune_id,
-                village_id: household.village_id,
-                parent_id: None,
-                fields: merged.fields,
-                clocks: merged.clocks,
-            },
-            conflicts: merged.conflicts,
-            household: household.id.0,
-            moved_from: old_village.filter(|v| *v != household.village_id),
-        })
-    }
-
-    fn resident(&mut self, existing: Option<Record>) -> Result<Accepted, Refusal> {
-        let old_home = existing.as_ref().and_then(|r| r.parent_id).map(HouseholdId);
-        let new_home: Option<HouseholdId> = self.field_id("household_id")?;
-        if new_home.or(old_home).is_none() {
-            return Err(unknown_parent("Hộ gia đình"));
-        }
-        // Moving to another household: both must be in scope.
-        for h in [old_home, new_home].into_iter().flatten() {
-            let v = self.household_village(h)?;
-            self.in_scope(v)?;
-        }
-        let (fields, clocks) = existing.map(|r| (r.fields, r.clocks)).unwrap_or_default();
-        let merged = merge_fields(fields, clocks, self.change);
-        let resident: Resident = self.rebuild(&merged.fields)?;
-        resident.validate(self.today).map_err(invalid)?;
-        if let Some(h) = &resident.citizen_id_hash {
-            let ok = h.0.len() == 64 && h.0.bytes().all(|b| b.is_ascii_hexdigit());
-            if !ok {
-                return Err(reject("invalid", "Mã băm số CCCD không hợp lệ."));
-            }
-        }
-        self.only_known_fields(&resident)?;
-        let village = self.household_village(resident.household_id)?;
-        Ok(Accepted {
-            record: Record {
-                entity: EntityKind::Resident,
-                commune_id: self.scope.commune_id,
-                village_id: village,
-                parent_id: Some(resident.household_id.0),
-                fields: merged.fields,
-                clocks: merged.clocks,
-            },
-            conflicts: merged.conflicts,
-            household: resident.household_id.0,
-            moved_from: None,
-        })
-    }
-
-    fn visit(&mut self, existing: Option<Record>) -> Result<Accepted, Refusal> {
-        if let Some(rec) = existing {
-            let home = rec.parent_id.map(HouseholdId).ok_or_else(|| {
-                Refusal::Db(CentralError::Corrupt("visit without household".into()))
-            })?;
-            let v = self.household_village(home)?;
-            self.in_scope(v)?;
-            return self.void(rec, v, home);
-        }
-        let home: HouseholdId = self
-            .field_id("household_id")?
-            .ok_or_else(|| unknown_parent("Hộ gia đình"))?;
-        let village = self.household_village(home)?;
-        self.in_scope(village)?;
-        let visit: Visit = self.rebuild(&self.change.fields)?;
-        self.only_known_fields(&visit)?;
-        let mut errors = ValidationErrors::default();
-        if visit.members.is_empty() {
-            errors.push(ValidationError::NoMember);
-        }
-        if let Some(note) = &visit.note {
-            errors.check(validate::max_len("note", note, validate::MAX_NOTE_CHARS));
-        }
-        errors.into_result().map_err(invalid)?;
-        for m in &visit.members {
-            if !member_in_commune(self.tx, *m, self.scope.commune_id)? {
-                return Err(reject(
-                    "unknown_member",
-                    "Người được ghi nhận trong lượt thăm không phải thành viên của xã.",
-                ));
-            }
-        }
-        if let Some(v) = &visit.voided {
-            self.check_void(v)?;
-        }
-        Ok(self.new_fact(village, home.0, home))
-    }
-
-    fn action(&mut self, existing: Option<Record>) -> Result<Accepted, Refusal> {
-        let visit_id: VisitId = match &existing {
-            Some(rec) => rec
-                .parent_id
-                .map(VisitId)
-                .ok_or_else(|| Refusal::Db(CentralError::Corrupt("action without visit".into())))?,
-            None => self
-                .field_id("visit_id")?
-                .ok_or_else(|| unknown_parent("Lượt thăm"))?,
-        };
-        let visit_rec = match load_record(self.tx, visit_id.0)? {
-            Some(r) if r.entity == EntityKind::Visit => r,
-            _ => return Err(unknown_parent("Lượt thăm")),
-        };
-        let home = visit_rec
-            .parent_id
-            .map(HouseholdId)
-            .ok_or_else(|| Refusal::Db(CentralError::Corrupt("visit without household".into())))?;
-        let village = self.household_village(home)?;
-        self.in_scope(village)?;
-        if let Some(rec) = existing {
-            return self.void(rec, village, home);
-        }
-        let action: AssistedAction = self.rebuild(&self.change.fields)?;
-        self.only_known_fields(&action)?;
-        let code = action.action.as_str();
-        // Retired entries stay valid: the work may have been recorded
-        // offline before the retirement reached the phone.
-        if catalogue_active(self.tx, self.scope.commune_id, code)?.is_none() {
-            return Err(invalid(ValidationError::UnknownAction {
-                code: code.into(),
-            }));
-        }
-        match load_record(self.tx, action.resident_id.0)? {
-            Some(r) if r.entity == EntityKind::Resident => {
-                if r.parent_id != Some(home.0) {
-                    return Err(invalid(ValidationError::ResidentNotInHousehold));
-                }
-            }
-            _ => return Err(unknown_parent("Người dân")),
-        }
-        let visit: Visit = from_fields(visit_id.0, visit_rec.fields)
-            .map_err(|e| Refusal::Db(CentralError::Corrupt(format!("stored visit: {e}"))))?;
-        if visit.outcome != VisitOutcome::Met {
-            return Err(invalid(ValidationError::ActionsWithoutMeeting));
-        }
-        match &action.outcome {
-            ActionOutcome::FollowUp { due } if *due < local_date(visit.at) => {
-                return Err(invalid(ValidationError::FollowUpDue));
-            }
-            ActionOutcome::NotPossible { note: Some(n), .. } => {
-                validate::max_len("note", n, validate::MAX_NOTE_CHARS).map_err(invalid)?;
-            }
-            _ => {}
-        }
-        if let Some(v) = &action.voided {
-            self.check_void(v)?;
-        }
-        Ok(self.new_fact(village, visit_id.0, home))
-    }
-
-    fn new_fact(&self, village: VillageId, parent: Uuid, household: HouseholdId) -> Accepted {
-        Accepted {
-            record: Record {
-                entity: self.change.entity,
-                commune_id: self.scope.commune_id,
-                village_id: village,
-                parent_id: Some(parent),
-                fields: self.change.fields.clone(),
-                clocks: FieldClocks::new(),
-            },
-            conflicts: Vec::new(),
-            household: household.0,
-            moved_from: None,
-        }
-    }
-
-    /// A later change to a fact: only a void is taken, and the first stands.
-    fn void(
-        &mut self,
-        mut rec: Record,
-        village: VillageId,
-        household: HouseholdId,
-    ) -> Result<Accepted, Refusal> {
-        let FactEffect::Void(value) = fact_effect(true, self.change) else {
-            return Err(immutable());
-        };
-        if self.change.fields.keys().any(|k| k != "voided") {
-            return Err(immutable());
-        }
-        let void: Void =
-            serde_json::from_value(value.clone()).map_err(|e| reject("invalid", bad_shape(&e)))?;
-        self.check_void(&void)?;
-        if rec.fields.get("voided").is_none_or(Value::is_null) {
-            rec.fields.insert("voided".into(), value);
-        }
-        rec.village_id = village;
-        Ok(Accepted {
-            record: rec,
-            conflicts: Vec::new(),
-            household: household.0,
-            moved_from: None,
-        })
-    }
-
-    fn check_void(&mut self, void: &Void) -> Result<(), Refusal> {
-        validate::required_text("reason", &void.reason).map_err(invalid)?;
-        if !member_in_commune(self.tx, void.by, self.scope.commune_id)? {
-            return Err(reject(
-                "unknown_member",
-                "Người hủy bản ghi không phải thành viên của xã.",
-            ));
-        }
-        Ok(())
-    }
-
-    /// The domain record from the (merged) fields and the change's id.
-    fn rebuild<R: DeserializeOwned>(&self, fields: &Map<String, Value>) -> Result<R, Refusal> {
-        from_fields(self.change.entity_id, fields.clone())
-            .map_err(|e| reject("invalid", bad_shape(&e)))
-    }
-
-    /// Refuse fields the record does not have: they would be stored and
-    /// handed to every device otherwise.
-    fn only_known_fields<R: Serialize>(&self, record: &R) -> Result<(), Refusal> {
-        let known = to_fields(record)?;
-        match self.change.fields.keys().find(|k| !known.contains_key(*k)) {
-            None => Ok(()),
-            Some(k) => Err(reject(
-                "invalid",
-                format!("Trường thông tin \"{}\" không được hỗ trợ.", short(k, 40)),
-            )),
-        }
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, value) {
+        Ok(()) => count.0,
+        Err(_) => usize::MAX,
     }
 }
 
-fn bad_shape(e: &serde_json::Error) -> String {
+pub(super) fn bad_shape(e: &serde_json::Error) -> String {
     format!(
         "Bản ghi thiếu thông tin hoặc sai định dạng ({}).",
         short(&e.to_string(), 160)
@@ -641,6 +331,8 @@ impl From<crate::StoreError> for Refusal {
     }
 }
 
+/// One record, read on its own (`CentralDb::record`; a push reads through
+/// its `PushBatch`).
 fn load_record(tx: &mut dyn Tx, id: Uuid) -> Result<Option<Record>, CentralError> {
     let Some(row) = tx.query_opt(
         "SELECT entity, commune_id, village_id, parent_id, fields, clocks
@@ -659,28 +351,8 @@ fn load_record(tx: &mut dyn Tx, id: Uuid) -> Result<Option<Record>, CentralError
         village_id: row.parse::<VillageId>(2)?,
         parent_id: row.opt_parse::<Uuid>(3)?,
         fields: row.json::<Map<String, Value>>(4)?,
-        clocks: row.json::<FieldClocks>(5)?,
+        clocks: row.json(5)?,
     }))
-}
-
-fn save_record(tx: &mut dyn Tx, id: Uuid, r: &Record) -> Result<(), CentralError> {
-    tx.execute(
-        "INSERT INTO records (entity_id, entity, commune_id, village_id, parent_id, fields, clocks)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (entity_id) DO UPDATE SET
-             village_id = excluded.village_id, parent_id = excluded.parent_id,
-             fields = excluded.fields, clocks = excluded.clocks",
-        vals![
-            id.to_string(),
-            r.entity.as_str(),
-            r.commune_id.to_string(),
-            r.village_id.to_string(),
-            r.parent_id.map(|p| p.to_string()),
-            to_json(&r.fields)?,
-            to_json(&r.clocks)?,
-        ],
-    )?;
-    Ok(())
 }
 
 pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<String, CentralError> {

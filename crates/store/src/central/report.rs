@@ -12,7 +12,7 @@
 
 use super::org::{catalogue, org_snapshot};
 use super::report_drill::Drill;
-use super::report_project::{PROJECTION_VERSION, rebuild};
+use super::report_project::rebuild;
 use super::report_sql::work_facts;
 use super::report_stock::indicator_counts;
 use super::sql::{Tx, vals};
@@ -67,33 +67,6 @@ fn targets(tx: &mut dyn Tx, commune: CommuneId) -> Result<Targets, CentralError>
 }
 
 impl CentralDb {
-    /// Make sure the commune's report tables are built by this version of
-    /// the projection (after an upgrade, rebuilt from its records once).
-    fn reports_ready(&self, commune: CommuneId) -> Result<(), CentralError> {
-        let c = commune.to_string();
-        let current = |tx: &mut dyn Tx| -> Result<bool, CentralError> {
-            Ok(tx
-                .query_opt(
-                    "SELECT version FROM report_state WHERE commune_id = $1",
-                    vals![c.as_str()],
-                )?
-                .map(|r| r.int(0))
-                .transpose()?
-                == Some(PROJECTION_VERSION))
-        };
-        if self.read(current)? {
-            return Ok(());
-        }
-        self.write(|tx| {
-            // Pushes of the commune wait meanwhile; recheck under the lock.
-            tx.lock_commune(commune)?;
-            if !current(tx)? {
-                rebuild(tx, commune)?;
-            }
-            Ok(())
-        })
-    }
-
     /// Every commune on this server, in Vietnamese order.
     pub fn communes(&self) -> Result<Vec<Commune>, CentralError> {
         let mut out = self.read(|tx| {

@@ -1,14 +1,23 @@
 //! Keeping the report tables (migrations/server/0002_reports.sql) in step
-//! with `records`: `project` runs inside the push transaction for every
-//! accepted change, with the record as just saved; `rebuild` redoes a
-//! commune from its records (first report after an upgrade, or a new
-//! projection version). What counts as an assist, a helped household or a
-//! reached one is decided here in Rust by `gocua_core`, and stored as a flag,
-//! so the SQL that reads these tables only adds up.
+//! with `records`: `apply` projects one record's current state, and
+//! `Derived::finish` then recomputes, once per batch, what depends on a
+//! record's siblings; `report_catch_up` calls both for the records the
+//! change log names after a commune's cursor, and `rebuild` redoes a
+//! commune from its records (a new projection version). What counts as an
+//! assist, a helped household or a reached one is decided here in Rust by
+//! `gocua_core`, and stored as a flag, so the SQL that reads these tables
+//! only adds up.
+//!
+//! Projecting a record's current state is idempotent (upserts, and derived
+//! figures recomputed from the rows, never incremented), so a record named
+//! by several changes, or projected again after a crash between a batch's
+//! work and its commit, ends in the same tables.
 
 use super::CentralError;
+use super::report_derived::Derived;
 use super::sql::{Tx, vals};
 use crate::merge::from_fields;
+use chrono::Datelike;
 use gocua_core::indicators::reaches_household;
 use gocua_core::month::local_date;
 use gocua_core::{
@@ -32,56 +41,22 @@ fn rebuild_record<R: DeserializeOwned>(
         .map_err(|e| CentralError::Corrupt(format!("stored record {id}: {e}")))
 }
 
-/// Bring the report tables up to date with one record as just saved (the
-/// push path: called before the change is logged).
-pub(crate) fn project(
+/// Project one record's current state. Parents go before children (a batch
+/// applies households, then residents, visits, actions); `finish` follows.
+pub(crate) fn apply(
     tx: &mut dyn Tx,
     entity: EntityKind,
     id: Uuid,
     commune: CommuneId,
     village: VillageId,
     fields: &Map<String, Value>,
-) -> Result<(), CentralError> {
-    mark_new_commune(tx, commune)?;
-    apply(tx, entity, id, commune, village, fields)
-}
-
-/// A commune whose first change this is has nothing older to rebuild from:
-/// its report tables are current from the start. (A commune with changes
-/// from before the report tables existed has no row, and is rebuilt once.)
-fn mark_new_commune(tx: &mut dyn Tx, commune: CommuneId) -> Result<(), CentralError> {
-    let c = commune.to_string();
-    if tx.exists(
-        "SELECT 1 FROM report_state WHERE commune_id = $1",
-        vals![c.as_str()],
-    )? {
-        return Ok(());
-    }
-    if !tx.exists(
-        "SELECT 1 FROM changes WHERE commune_id = $1 LIMIT 1",
-        vals![c.as_str()],
-    )? {
-        tx.execute(
-            "INSERT INTO report_state (commune_id, version) VALUES ($1, $2)",
-            vals![c.as_str(), PROJECTION_VERSION],
-        )?;
-    }
-    Ok(())
-}
-
-fn apply(
-    tx: &mut dyn Tx,
-    entity: EntityKind,
-    id: Uuid,
-    commune: CommuneId,
-    village: VillageId,
-    fields: &Map<String, Value>,
+    derived: &mut Derived,
 ) -> Result<(), CentralError> {
     match entity {
         EntityKind::Household => household(tx, commune, village, &rebuild_record(id, fields)?),
         EntityKind::Resident => resident(tx, commune, &rebuild_record(id, fields)?),
-        EntityKind::Visit => visit(tx, commune, &rebuild_record(id, fields)?),
-        EntityKind::AssistedAction => action(tx, commune, &rebuild_record(id, fields)?),
+        EntityKind::Visit => visit(tx, commune, &rebuild_record(id, fields)?, derived),
+        EntityKind::AssistedAction => action(tx, commune, &rebuild_record(id, fields)?, derived),
     }
 }
 
@@ -135,20 +110,47 @@ fn household(
 }
 
 /// The village a household is in now, per the report tables.
-fn household_village(tx: &mut dyn Tx, household: &str) -> Result<String, CentralError> {
+fn household_village(tx: &mut dyn Tx, household: &str) -> Result<Option<String>, CentralError> {
     tx.query_opt(
         "SELECT village_id FROM rpt_households WHERE household_id = $1",
         vals![household],
     )?
     .map(|r| r.string(0))
-    .transpose()?
-    .ok_or_else(|| CentralError::Corrupt(format!("report tables lack household {household}")))
+    .transpose()
+}
+
+fn known_household_village(tx: &mut dyn Tx, household: &str) -> Result<String, CentralError> {
+    household_village(tx, household)?
+        .ok_or_else(|| CentralError::Corrupt(format!("report tables lack household {household}")))
 }
 
 fn resident(tx: &mut dyn Tx, commune: CommuneId, r: &Resident) -> Result<(), CentralError> {
     let id = r.id.to_string();
     let home = r.household_id.to_string();
-    let village = household_village(tx, &home)?;
+    let village = match household_village(tx, &home)? {
+        Some(v) => v,
+        // A resident's current state can name a household created after
+        // the batch being projected (a move made later): project that
+        // household now, from its record, rather than wait for its turn.
+        None => {
+            let row = tx
+                .query_opt(
+                    "SELECT village_id, fields FROM records
+                     WHERE entity_id = $1 AND entity = 'household'",
+                    vals![home.as_str()],
+                )?
+                .ok_or_else(|| CentralError::Corrupt(format!("resident {id}: no household")))?;
+            let village: VillageId = row.parse(0)?;
+            let fields: Map<String, Value> = row.json(1)?;
+            household(
+                tx,
+                commune,
+                village,
+                &rebuild_record(r.household_id.0, &fields)?,
+            )?;
+            village.to_string()
+        }
+    };
     tx.execute(
         "INSERT INTO rpt_residents (resident_id, commune_id, village_id, household_id, birth_year)
          VALUES ($1, $2, $3, $4, $5)
@@ -177,10 +179,15 @@ fn resident(tx: &mut dyn Tx, commune: CommuneId, r: &Resident) -> Result<(), Cen
     Ok(())
 }
 
-fn visit(tx: &mut dyn Tx, commune: CommuneId, v: &Visit) -> Result<(), CentralError> {
+fn visit(
+    tx: &mut dyn Tx,
+    commune: CommuneId,
+    v: &Visit,
+    derived: &mut Derived,
+) -> Result<(), CentralError> {
     let id = v.id.to_string();
     let home = v.household_id.to_string();
-    let village = household_village(tx, &home)?;
+    let village = known_household_village(tx, &home)?;
     let live = v.voided.is_none();
     let day = local_date(v.at).to_string();
     let known = tx.exists(
@@ -234,49 +241,22 @@ fn visit(tx: &mut dyn Tx, commune: CommuneId, v: &Visit) -> Result<(), CentralEr
             vals![id.as_str()],
         )?;
         for p in pairs {
-            pair(tx, p.text(0)?, p.text(1)?)?;
+            derived.pairs.insert((p.string(0)?, p.string(1)?));
         }
     }
-    reached(tx, &home, &day)?;
-    helped(tx, &id)
-}
-
-/// Recompute a household's first day reached in the year of `day`.
-fn reached(tx: &mut dyn Tx, household: &str, day: &str) -> Result<(), CentralError> {
-    let year: i64 = day
-        .get(..4)
-        .and_then(|y| y.parse().ok())
-        .ok_or_else(|| CentralError::Corrupt(format!("bad day {day}")))?;
-    let first = tx
-        .query_opt(
-            "SELECT min(day) FROM rpt_visits
-             WHERE household_id = $1 AND live = 1 AND reached = 1 AND day >= $2 AND day <= $3",
-            vals![
-                household,
-                format!("{year:04}-01-01"),
-                format!("{year:04}-12-31")
-            ],
-        )?
-        .map(|r| r.opt_string(0))
-        .transpose()?
-        .flatten();
-    match first {
-        None => tx.execute(
-            "DELETE FROM rpt_reached WHERE household_id = $1 AND year = $2",
-            vals![household, year],
-        )?,
-        Some(first) => tx.execute(
-            "INSERT INTO rpt_reached (household_id, year, commune_id, village_id, first_on)
-             SELECT household_id, $1, commune_id, village_id, $2 FROM rpt_households
-             WHERE household_id = $3
-             ON CONFLICT (household_id, year) DO UPDATE SET first_on = excluded.first_on",
-            vals![year, first, household],
-        )?,
-    };
+    derived
+        .reached
+        .insert((home, i64::from(local_date(v.at).year())));
+    derived.visits.insert(id);
     Ok(())
 }
 
-fn action(tx: &mut dyn Tx, commune: CommuneId, a: &AssistedAction) -> Result<(), CentralError> {
+fn action(
+    tx: &mut dyn Tx,
+    commune: CommuneId,
+    a: &AssistedAction,
+    derived: &mut Derived,
+) -> Result<(), CentralError> {
     let id = a.id.to_string();
     let visit = a.visit_id.to_string();
     let row = tx
@@ -310,194 +290,15 @@ fn action(tx: &mut dyn Tx, commune: CommuneId, a: &AssistedAction) -> Result<(),
             a.outcome.is_assist()
         ],
     )?;
-    pair(tx, &a.resident_id.to_string(), a.action.as_str())?;
-    helped(tx, &visit)
-}
-
-/// Recompute a visit's `helped` on the visit and its members' rows: as
-/// `rules::VisitWork::helped_household`, someone met and at least one live
-/// assist (an assist is `ActionOutcome::is_assist`, stored as `assist`).
-fn helped(tx: &mut dyn Tx, visit: &str) -> Result<(), CentralError> {
-    let Some(row) = tx.query_opt(
-        "SELECT v.live, v.met, EXISTS (SELECT 1 FROM rpt_actions a
-                                       WHERE a.visit_id = v.visit_id AND a.live = 1
-                                         AND a.assist = 1)
-         FROM rpt_visits v WHERE v.visit_id = $1",
-        vals![visit],
-    )?
-    else {
-        return Ok(());
-    };
-    let helped = row.bool(0)? && row.bool(1)? && row.bool(2)?;
-    tx.execute(
-        "UPDATE rpt_visits SET helped = $1 WHERE visit_id = $2 AND helped <> $1",
-        vals![helped, visit],
-    )?;
-    tx.execute(
-        "UPDATE rpt_visit_members SET helped = $1 WHERE visit_id = $2 AND helped <> $1",
-        vals![helped, visit],
-    )?;
+    derived
+        .pairs
+        .insert((a.resident_id.to_string(), a.action.as_str().to_string()));
+    derived.visits.insert(visit);
     Ok(())
 }
 
-/// Recompute one (resident, code) pair: each action's `done_on` and
-/// `next_on`, and the resident's standing row.
-pub(crate) fn pair(tx: &mut dyn Tx, resident: &str, code: &str) -> Result<(), CentralError> {
-    let rows = tx.query(
-        "SELECT action_id, day, live, status, done_on, next_on, visit_id, due FROM rpt_actions
-         WHERE resident_id = $1 AND code = $2 ORDER BY day, action_id",
-        vals![resident, code],
-    )?;
-    struct A {
-        id: String,
-        day: String,
-        live: bool,
-        done: bool,
-        follow_up: bool,
-        done_on: Option<String>,
-        next_on: Option<String>,
-        visit: String,
-        due: Option<String>,
-    }
-    let all: Vec<A> = rows
-        .iter()
-        .map(|r| {
-            Ok(A {
-                id: r.string(0)?,
-                day: r.string(1)?,
-                live: r.bool(2)?,
-                done: r.text(3)? == "done",
-                follow_up: r.text(3)? == "follow_up",
-                done_on: r.opt_string(4)?,
-                next_on: r.opt_string(5)?,
-                visit: r.string(6)?,
-                due: r.opt_string(7)?,
-            })
-        })
-        .collect::<Result<_, CentralError>>()?;
-    let live: Vec<&A> = all.iter().filter(|a| a.live).collect();
-    let done_on = live.iter().find(|a| a.done).map(|a| a.day.clone());
-    let first_on = live.first().map(|a| a.day.clone());
-    for (i, a) in all.iter().enumerate() {
-        // The next live attempt after this one in (day, id) order.
-        let next_on = all[i + 1..].iter().find(|b| b.live).map(|b| b.day.clone());
-        if a.done_on != done_on || a.next_on != next_on {
-            tx.execute(
-                "UPDATE rpt_actions SET done_on = $1, next_on = $2 WHERE action_id = $3",
-                vals![done_on.clone(), next_on.clone(), a.id.as_str()],
-            )?;
-        }
-        if a.follow_up && a.live {
-            // Open until the next attempt or the first done day, whichever
-            // comes first.
-            let closed_on = match (&next_on, &done_on) {
-                (Some(n), Some(d)) => Some(n.min(d).clone()),
-                (n, d) => n.clone().or_else(|| d.clone()),
-            };
-            tx.execute(
-                "INSERT INTO rpt_follow_ups (action_id, member_id, commune_id, day, due, closed_on)
-                 SELECT $1, member_id, commune_id, $2, $3, $4 FROM rpt_visit_members
-                 WHERE visit_id = $5
-                 ON CONFLICT (action_id, member_id) DO UPDATE SET closed_on = excluded.closed_on",
-                vals![
-                    a.id.as_str(),
-                    a.day.as_str(),
-                    a.due.clone().unwrap_or_else(|| a.day.clone()),
-                    closed_on,
-                    a.visit.as_str()
-                ],
-            )?;
-        } else if a.follow_up {
-            tx.execute(
-                "DELETE FROM rpt_follow_ups WHERE action_id = $1",
-                vals![a.id.as_str()],
-            )?;
-        }
-    }
-    match first_on {
-        None => {
-            tx.execute(
-                "DELETE FROM rpt_status WHERE resident_id = $1 AND code = $2",
-                vals![resident, code],
-            )?;
-        }
-        Some(first_on) => {
-            tx.execute(
-                "INSERT INTO rpt_status (resident_id, code, commune_id, village_id, household_id,
-                     birth_year, first_on, done_on)
-                 SELECT resident_id, $1, commune_id, village_id, household_id, birth_year, $2, $3
-                 FROM rpt_residents WHERE resident_id = $4
-                 ON CONFLICT (resident_id, code) DO UPDATE SET
-                     first_on = excluded.first_on, done_on = excluded.done_on",
-                vals![code, first_on, done_on, resident],
-            )?;
-        }
-    }
-    resident_masks(tx, resident)
-}
-
-/// The bit of an action code in its commune's masks, given on first use.
-fn code_bit(tx: &mut dyn Tx, commune: &str, code: &str) -> Result<i64, CentralError> {
-    if let Some(r) = tx.query_opt(
-        "SELECT bit FROM rpt_codes WHERE commune_id = $1 AND code = $2",
-        vals![commune, code],
-    )? {
-        return r.int(0);
-    }
-    let taken = tx
-        .query_opt(
-            "SELECT count(*) FROM rpt_codes WHERE commune_id = $1",
-            vals![commune],
-        )?
-        .map(|r| r.int(0))
-        .transpose()?
-        .unwrap_or(0);
-    if taken >= MAX_CODE_BITS {
-        return Err(CentralError::Backend(format!(
-            "more than {MAX_CODE_BITS} action codes in one commune's reports"
-        )));
-    }
-    tx.execute(
-        "INSERT INTO rpt_codes (commune_id, code, bit) VALUES ($1, $2, $3)",
-        vals![commune, code, taken],
-    )?;
-    Ok(taken)
-}
-
-/// Codes a commune's masks hold at most (bits of a signed 64-bit integer,
-/// with room to spare).
-pub(crate) const MAX_CODE_BITS: i64 = 62;
-
-/// A resident's masks from their standing rows.
-fn resident_masks(tx: &mut dyn Tx, resident: &str) -> Result<(), CentralError> {
-    let rows = tx.query(
-        "SELECT commune_id, code, first_on, done_on FROM rpt_status WHERE resident_id = $1",
-        vals![resident],
-    )?;
-    let (mut done, mut att) = (0i64, 0i64);
-    let mut changed: Option<String> = None;
-    for r in &rows {
-        let bit = 1i64 << code_bit(tx, r.text(0)?, r.text(1)?)?;
-        att |= bit;
-        let mut latest = r.string(2)?;
-        if let Some(d) = r.opt_string(3)? {
-            done |= bit;
-            latest = latest.max(d);
-        }
-        changed = changed.max(Some(latest));
-    }
-    tx.execute(
-        "UPDATE rpt_residents SET done_mask = $1, att_mask = $2, changed_on = $3
-         WHERE resident_id = $4",
-        vals![done, att, changed, resident],
-    )?;
-    Ok(())
-}
-
-/// Redo a commune's report tables from its records, in an order where
-/// every parent comes before its children.
-pub(crate) fn rebuild(tx: &mut dyn Tx, commune: CommuneId) -> Result<(), CentralError> {
-    let c = commune.to_string();
+/// Empty a commune's report tables.
+pub(crate) fn clear(tx: &mut dyn Tx, commune: &str) -> Result<(), CentralError> {
     for table in [
         "rpt_follow_ups",
         "rpt_codes",
@@ -511,9 +312,19 @@ pub(crate) fn rebuild(tx: &mut dyn Tx, commune: CommuneId) -> Result<(), Central
     ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE commune_id = $1"),
-            vals![c.as_str()],
+            vals![commune],
         )?;
     }
+    Ok(())
+}
+
+/// Redo a commune's report tables from its records, in an order where
+/// every parent comes before its children; the cursor then stands at the
+/// commune's last change (the caller holds the commune's lock).
+pub(crate) fn rebuild(tx: &mut dyn Tx, commune: CommuneId) -> Result<(), CentralError> {
+    let c = commune.to_string();
+    clear(tx, &c)?;
+    let mut derived = Derived::default();
     for entity in [
         EntityKind::Household,
         EntityKind::Resident,
@@ -529,12 +340,15 @@ pub(crate) fn rebuild(tx: &mut dyn Tx, commune: CommuneId) -> Result<(), Central
             let id: Uuid = r.parse(0)?;
             let village: VillageId = r.parse(1)?;
             let fields: Map<String, Value> = r.json(2)?;
-            apply(tx, entity, id, commune, village, &fields)?;
+            apply(tx, entity, id, commune, village, &fields, &mut derived)?;
         }
     }
+    derived.finish(tx)?;
     tx.execute(
-        "INSERT INTO report_state (commune_id, version) VALUES ($1, $2)
-         ON CONFLICT (commune_id) DO UPDATE SET version = excluded.version",
+        "INSERT INTO report_state (commune_id, version, projected_seq)
+         VALUES ($1, $2, (SELECT coalesce(max(seq), 0) FROM changes WHERE commune_id = $1))
+         ON CONFLICT (commune_id) DO UPDATE SET
+             version = excluded.version, projected_seq = excluded.projected_seq",
         vals![c.as_str(), PROJECTION_VERSION],
     )?;
     Ok(())

@@ -78,6 +78,30 @@ macro_rules! vals {
 }
 pub(crate) use vals;
 
+/// Ids a bulk lookup sends in one statement (`… IN ($1, …, $32)`): always
+/// this many, so each lookup is one prepared statement; a short last chunk
+/// is padded with the empty string, which no id is.
+pub(crate) const ID_CHUNK: usize = 32;
+
+/// `$from, $from+1, …`: `n` placeholders.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `ids` as parameter lists of `ID_CHUNK` each (see there).
+pub(crate) fn id_chunks<S: AsRef<str>>(ids: &[S]) -> Vec<Vec<Val>> {
+    ids.chunks(ID_CHUNK)
+        .map(|chunk| {
+            let mut vals: Vec<Val> = chunk.iter().map(|s| Val::from(s.as_ref())).collect();
+            vals.resize(ID_CHUNK, Val::Text(String::new()));
+            vals
+        })
+        .collect()
+}
+
 /// One result row.
 #[derive(Debug, Clone)]
 pub(crate) struct Row(pub(crate) Vec<Val>);
@@ -190,20 +214,6 @@ pub(crate) trait Tx {
     /// Whether the query returns a row.
     fn exists(&mut self, sql: &str, params: &[Val]) -> Result<bool, CentralError> {
         Ok(self.query_opt(sql, params)?.is_some())
-    }
-
-    /// Start a savepoint that `release` keeps and `rollback_to` undoes.
-    fn savepoint(&mut self) -> Result<(), CentralError> {
-        self.execute("SAVEPOINT one_change", &[]).map(drop)
-    }
-
-    fn release(&mut self) -> Result<(), CentralError> {
-        self.execute("RELEASE SAVEPOINT one_change", &[]).map(drop)
-    }
-
-    fn rollback_to(&mut self) -> Result<(), CentralError> {
-        self.execute("ROLLBACK TO SAVEPOINT one_change", &[])?;
-        self.release()
     }
 }
 

@@ -1,7 +1,9 @@
-//! The embedded backend: one SQLite file, one connection behind a mutex
-//! (SQLite has one writer anyway; WAL lets the admin commands, another
-//! process, read meanwhile). Write transactions start IMMEDIATE so a
-//! writer waits its turn (busy timeout) instead of failing half-way.
+//! The embedded backend: one SQLite file, one writing connection behind a
+//! mutex (SQLite has one writer anyway), and read-only connections for
+//! transactions that only read: WAL gives each its own snapshot while the
+//! writer goes on, so a pull does not wait for a push's commit (its fsync
+//! included), nor a push for a pull. Write transactions start IMMEDIATE so
+//! a writer waits its turn (busy timeout) instead of failing half-way.
 
 use super::CentralError;
 use super::sql::{Row, Tx, Val};
@@ -9,12 +11,23 @@ use crate::migrate;
 use gocua_core::CommuneId;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{CachedStatement, Connection, OpenFlags, TransactionBehavior};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+/// Idle read connections kept for the next reads (more are opened when
+/// more read at once, and closed after).
+const IDLE_READERS: usize = 8;
 
 pub(crate) struct SqliteDb {
     conn: Mutex<Connection>,
+    path: PathBuf,
+    readers: Mutex<Vec<Connection>>,
 }
+
+/// A push and its report projection use more distinct statements than
+/// rusqlite's default cache of 16 holds; re-preparing them was half the push
+/// CPU in the sync bench.
+const STATEMENT_CACHE: usize = 256;
 
 impl SqliteDb {
     pub(crate) fn open(path: &Path) -> Result<SqliteDb, CentralError> {
@@ -32,13 +45,46 @@ impl SqliteDb {
              PRAGMA cache_size = -32000;",
         )?;
         migrate::run(&mut conn, migrate::SERVER_MIGRATIONS)?;
-        // A push and its report projection use more distinct statements than
-        // rusqlite's default cache of 16 holds; re-preparing them was half
-        // the push CPU in the sync bench.
-        conn.set_prepared_statement_cache_capacity(256);
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteDb {
             conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+            readers: Mutex::new(Vec::new()),
         })
+    }
+
+    fn open_reader(&self) -> Result<Connection, CentralError> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32000;")?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(conn)
+    }
+
+    /// Run `f` in a read transaction on a read-only connection.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, CentralError>,
+    ) -> Result<T, CentralError> {
+        // Each update of the list is one push or pop: sound after a panic.
+        let idle = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut conn = match idle {
+            Some(c) => c,
+            None => self.open_reader()?,
+        };
+        let out = {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let out = f(&mut SqliteTx { conn: &tx })?;
+            tx.commit()?;
+            out
+        };
+        let mut idle = self.readers.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+        Ok(out)
     }
 
     /// Run `f` in a transaction on the one connection.
@@ -47,15 +93,13 @@ impl SqliteDb {
         write: bool,
         f: impl FnOnce(&mut dyn Tx) -> Result<T, CentralError>,
     ) -> Result<T, CentralError> {
+        if !write {
+            return self.read(f);
+        }
         // A panic mid-transaction rolls it back as it unwinds, so the
         // connection is still sound after a poisoned lock.
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let behavior = if write {
-            TransactionBehavior::Immediate
-        } else {
-            TransactionBehavior::Deferred
-        };
-        let tx = conn.transaction_with_behavior(behavior)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&mut SqliteTx { conn: &tx })?;
         tx.commit()?;
         Ok(out)
