@@ -184,6 +184,7 @@ impl Browser {
 
     /// Click and wait for the next page to be there.
     pub async fn click(&self, css: &str) {
+        let page = self.client.find(Locator::Css("html")).await.unwrap();
         self.client
             .find(Locator::Css(css))
             .await
@@ -191,7 +192,15 @@ impl Browser {
             .click()
             .await
             .unwrap();
-        // Clicks navigate; the next find waits for the new document.
+        // Clicks navigate, but the old document can still be shown when
+        // the click returns (a form's POST): wait until its root is stale.
+        // A click that only downloads keeps the page; that wait ends at 5 s.
+        for _ in 0..50 {
+            if page.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         self.client
             .wait()
             .at_most(Duration::from_secs(20))
