@@ -26,14 +26,6 @@ use serde_json::{Map, Value, json};
 use std::path::Path;
 use uuid::Uuid;
 
-/// Open the central database of a place.
-fn open(place: &Place) -> CentralDb {
-    match place.pg() {
-        Some(url) => CentralDb::connect(url, 4).unwrap(),
-        None => CentralDb::open(&place.path().join("central.db")).unwrap(),
-    }
-}
-
 /// Everything the database keeps: the bytes on disk, or every value in
 /// the schema's tables.
 fn stored(place: &Place) -> Vec<u8> {
@@ -53,7 +45,7 @@ struct Server {
 
 fn server(backend: Backend) -> Server {
     let place = Place::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let org = demo_org(2);
     db.import_org(&org).unwrap();
     Server { db, place, org }
@@ -738,7 +730,7 @@ fn targets_are_set_per_commune_and_checked(backend: Backend) {
 
 fn the_organisation_is_built_by_the_admin_calls(backend: Backend) {
     let place = Place::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let c = db.create_commune("  Xã   Nghĩa Sơn ", "Thanh Hóa").unwrap();
     assert_eq!(c.name, "Xã Nghĩa Sơn");
     let v1 = db.add_village(c.id, "Thôn Đông").unwrap();
@@ -765,7 +757,7 @@ fn the_organisation_is_built_by_the_admin_calls(backend: Backend) {
     ));
     drop(db);
     // Reopening keeps everything and runs no migration twice.
-    let db = open(&place);
+    let db = place.central();
     assert_eq!(db.integrity_check().unwrap(), "ok");
     let code = db.issue_code(m.id, Duration::hours(1)).unwrap();
     let e = db.redeem_code(&code.code, "Máy").unwrap();

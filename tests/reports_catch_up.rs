@@ -18,13 +18,6 @@ use gocua_store::central::{CentralDb, ReportLag};
 use reports_fixture::{Fixture, Q4, d, fixture, hh, member, village};
 use reports_push::load_fixture;
 
-fn open(place: &DbPlace) -> CentralDb {
-    match place.pg() {
-        Some(url) => CentralDb::connect(url, 4).expect("PostgreSQL"),
-        None => CentralDb::open(&place.path().join("central.db")).expect("SQLite"),
-    }
-}
-
 fn q4_dashboard(db: &CentralDb, f: &Fixture) -> (CommuneDashboard, CommuneDashboard) {
     let commune = f.org.commune.id;
     let today = d(2026, 12, 10);
@@ -155,7 +148,7 @@ fn first_live_action(f: &Fixture) -> usize {
 /// A report right after a push counts it, with no projection in between.
 fn a_report_counts_the_push_just_made(backend: Backend) {
     let place = DbPlace::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let mut f = fixture();
     let mut p = load_fixture(&db, &f);
     assert!(!caught_up(&db, &f), "pushes leave the projection behind");
@@ -178,7 +171,7 @@ fn a_report_counts_the_push_just_made(backend: Backend) {
 /// move) takes that household along.
 fn small_batches_give_what_a_rebuild_gives(backend: Backend) {
     let place = DbPlace::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let mut f = fixture();
     let mut p = load_fixture(&db, &f);
     let commune = f.org.commune.id;
@@ -253,7 +246,7 @@ fn clear_tables(place: &DbPlace) {
 /// (a batch redone after a crash before its cursor moved) changes nothing.
 fn projecting_twice_changes_nothing(backend: Backend) {
     let place = DbPlace::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let f = fixture();
     load_fixture(&db, &f);
     assert_counts_right(&db, &f, "once");
@@ -271,7 +264,7 @@ fn a_crash_before_projection_loses_nothing(backend: Backend) {
     let place = DbPlace::new(backend);
     let mut f = fixture();
     {
-        let db = open(&place);
+        let db = place.central();
         let mut p = load_fixture(&db, &f);
         assert_counts_right(&db, &f, "before");
         let i = first_live_action(&f);
@@ -294,7 +287,7 @@ fn a_crash_before_projection_loses_nothing(backend: Backend) {
         db.catch_up_reports(f.org.commune.id, 1).unwrap();
         assert!(!caught_up(&db, &f));
     }
-    let db = open(&place);
+    let db = place.central();
     assert!(!caught_up(&db, &f));
     assert_counts_right(&db, &f, "after the restart");
     assert!(caught_up(&db, &f));

@@ -22,13 +22,6 @@ use reports_fixture::{Fixture, Q4, d, fixture, member, village};
 use reports_push::{Pusher, load_fixture, push_work};
 use std::collections::BTreeSet;
 
-fn open(place: &DbPlace) -> CentralDb {
-    match place.pg() {
-        Some(url) => CentralDb::connect(url, 4).expect("PostgreSQL"),
-        None => CentralDb::open(&place.path().join("central.db")).expect("SQLite"),
-    }
-}
-
 /// What `gocua_core` makes of the records for the commune's dashboard.
 fn reference(
     db: &CentralDb,
@@ -53,7 +46,7 @@ fn values(p: &PlaceIndicators, i: Indicator) -> (u64, u64) {
 
 fn hand_made_commune_gives_the_hand_worked_figures(backend: Backend) {
     let place = DbPlace::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let f = fixture();
     load_fixture(&db, &f);
     let commune = f.org.commune.id;
@@ -107,7 +100,7 @@ fn hand_made_commune_gives_the_hand_worked_figures(backend: Backend) {
 
 fn moves_and_rebuilds_keep_the_figures_true(backend: Backend) {
     let place = DbPlace::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let mut f = fixture();
     let mut p = load_fixture(&db, &f);
     let commune = f.org.commune.id;
@@ -330,7 +323,7 @@ fn random_communes_equal_the_reference(backend: Backend) {
         .unwrap_or(3);
     for seed in 1..=cases {
         let place = DbPlace::new(backend);
-        let db = open(&place);
+        let db = place.central();
         let r = random_commune(&db, seed * 7919);
         let commune = r.f.org.commune.id;
         let records = r.f.records();
@@ -481,7 +474,7 @@ fn drill_downs_list_what_is_counted(
 
 fn drill_downs_of_the_hand_made_commune(backend: Backend) {
     let place = DbPlace::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let f = fixture();
     load_fixture(&db, &f);
     let commune = f.org.commune.id;
@@ -543,7 +536,7 @@ fn drill_downs_of_the_hand_made_commune(backend: Backend) {
 
 fn the_quarter_knows_who_has_synced(backend: Backend) {
     let place = DbPlace::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let f = fixture();
     load_fixture(&db, &f); // the officer's device pushed just now
     let commune = f.org.commune.id;
@@ -580,7 +573,7 @@ fn the_quarter_knows_who_has_synced(backend: Backend) {
 
 fn targets_are_the_communes_own(backend: Backend) {
     let place = DbPlace::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let f = fixture();
     load_fixture(&db, &f);
     let commune = f.org.commune.id;

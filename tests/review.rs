@@ -30,13 +30,6 @@ use gocua_store::demo::demo_org;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-fn open(place: &Place) -> CentralDb {
-    match place.pg() {
-        Some(url) => CentralDb::connect(url, 4).unwrap(),
-        None => CentralDb::open(&place.path().join("central.db")).unwrap(),
-    }
-}
-
 fn fields_of<T: Serialize>(record: &T) -> Map<String, Value> {
     let Value::Object(mut m) = serde_json::to_value(record).unwrap() else {
         panic!("records are objects")
@@ -111,7 +104,7 @@ impl Pusher<'_> {
 
 fn likely_duplicates_are_graded_and_each_resident_has_a_card(backend: Backend) {
     let place = Place::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let org = demo_org(2);
     db.import_org(&org).unwrap();
     let other = demo_org(1);
@@ -206,7 +199,7 @@ fn likely_duplicates_are_graded_and_each_resident_has_a_card(backend: Backend) {
 fn exports_are_audited_per_commune_newest_first(backend: Backend) {
     use gocua_store::central::{ExportChannel, ExportEvent};
     let place = Place::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let org = demo_org(1);
     db.import_org(&org).unwrap();
     let other = demo_org(1);

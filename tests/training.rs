@@ -27,7 +27,7 @@ use chrono::{Duration, NaiveDate};
 use device::options;
 use gocua_core::training::{GoalStatus, TrainingError, TrainingRecord, commune_training};
 use gocua_core::{MemberId, OrgSnapshot, Role};
-use gocua_store::central::{CentralDb, CentralError};
+use gocua_store::central::CentralError;
 use gocua_store::demo::demo_org;
 use gocua_store::{DbKey, Store};
 use gocua_sync::client;
@@ -37,13 +37,6 @@ use tempfile::TempDir;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-fn open(place: &Place) -> CentralDb {
-    match place.pg() {
-        Some(url) => CentralDb::connect(url, 4).unwrap(),
-        None => CentralDb::open(&place.path().join("central.db")).unwrap(),
-    }
 }
 
 /// The i-th member of team `team` in the demo's order (0 is the leader).
@@ -74,7 +67,7 @@ fn pairs(records: &[TrainingRecord]) -> Vec<(MemberId, NaiveDate)> {
 
 fn sessions_are_checked_kept_and_handed_out_by_role(backend: Backend) {
     let place = Place::new(backend);
-    let db = open(&place);
+    let db = place.central();
     let org = demo_org(2);
     db.import_org(&org).unwrap();
     let elsewhere = demo_org(1);
@@ -136,7 +129,7 @@ fn sessions_are_checked_kept_and_handed_out_by_role(backend: Backend) {
 
     // Kept, the latest day first, across reopening.
     drop(db);
-    let db = open(&place);
+    let db = place.central();
     let sessions = db.training_sessions(c).unwrap();
     let days: Vec<NaiveDate> = sessions.iter().map(|s| s.day).collect();
     assert_eq!(days, [d(2026, 4, 2), d(2026, 3, 12), d(2025, 11, 5)]);

@@ -6,6 +6,7 @@
 //! (the name `backend` matters: `on_each_backend!` refers to it).
 #![allow(dead_code)] // each test crate uses its own part
 
+use gocua_store::central::CentralDb;
 use gocua_store::central::scratch::ScratchSchema;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -82,6 +83,16 @@ impl Place {
     /// The server's data folder (the server makes it on first start).
     pub fn data(&self) -> PathBuf {
         self.dir.path().join("data")
+    }
+
+    /// A central database of its own for this place (not the server's:
+    /// that one lives under `data()`): its schema on PostgreSQL, a file in
+    /// its folder on SQLite.
+    pub fn central(&self) -> CentralDb {
+        match self.pg() {
+            Some(url) => CentralDb::connect(url, 4).expect("PostgreSQL"),
+            None => CentralDb::open(&self.path().join("central.db")).expect("SQLite"),
+        }
     }
 
     /// The PostgreSQL URL inside this place's schema.
