@@ -14,7 +14,9 @@
 //! Knobs (environment): GOCUA_REPORT_BENCH_SCALE=0.1 scales both down for
 //! a smoke run; GOCUA_REPORT_BENCH_RUNS (20); GOCUA_REPORT_BENCH_PG=0 skips
 //! PostgreSQL; GOCUA_REPORT_BENCH_PG_COMMUNES (160) sets the province's
-//! size at 25k residents and 125k actions a commune. Exits 0 when it could
+//! size at 25k residents and 125k actions a commune; GOCUA_REPORT_BENCH_KEEP
+//! keeps what was generated (SQLite: in that folder; PostgreSQL: the schema,
+//! measured again with GOCUA_REPORT_BENCH_PG_SCHEMA=its name). Exits 0 when it could
 //! measure; the table marks each goal.
 
 #[path = "report_bench/pg.rs"]
@@ -135,12 +137,28 @@ pub fn load() -> String {
 
 fn sqlite_part(k: &Knobs, today: NaiveDate) -> Result<()> {
     let dir = tempfile::TempDir::new()?;
-    // GOCUA_REPORT_BENCH_KEEP=DIR keeps the generated database there.
+    // GOCUA_REPORT_BENCH_KEEP=DIR keeps the generated database there, and
+    // measures the one already there without generating it again.
     let folder = std::env::var("GOCUA_REPORT_BENCH_KEEP")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| dir.path().to_path_buf());
     std::fs::create_dir_all(&folder)?;
-    let db = CentralDb::open(&folder.join("central.db"))?;
+    let file = folder.join("central.db");
+    if file.exists() {
+        // A kept database is measured again as it is (for profiling the
+        // reports without generating the commune each time).
+        let db = CentralDb::open(&file)?;
+        let commune = db
+            .communes()?
+            .first()
+            .map(|c| c.id)
+            .ok_or_else(|| anyhow::anyhow!("{} holds no commune", file.display()))?;
+        println!("SQLite: measuring the kept {}", file.display());
+        let rows = sqlite::measure(&db, commune, today, k, 100.0)?;
+        print("SQLite, one commune", &rows);
+        return Ok(());
+    }
+    let db = CentralDb::open(&file)?;
     let (commune, secs, changes) = sqlite::generate(&db, k, today)?;
     // The report tables follow the change log: project it all now, timed.
     let t = std::time::Instant::now();
@@ -196,11 +214,10 @@ fn main() -> Result<()> {
              province figures were not measured."
         ),
         Some(url) => {
-            let rows = pg::run(url, &k, today)?;
+            let (rows, communes) = pg::run(url, &k, today)?;
             let title = format!(
-                "PostgreSQL, one commune of a province of {} communes{}",
-                k.pg_communes,
-                if k.pg_communes < 160 {
+                "PostgreSQL, one commune of a province of {communes} communes{}",
+                if communes < 160 {
                     " (scaled down: not the issue's 160)"
                 } else {
                     ""

@@ -10,7 +10,10 @@ use crate::ids::{HouseholdId, MemberId, TeamId, VillageId};
 use crate::model::OrgSnapshot;
 use crate::month::Month;
 use crate::rules::VisitWork;
-use std::collections::{BTreeSet, HashMap, HashSet};
+// Fx hashing: ids are already random, and a quarter's count makes
+// hundreds of thousands of inserts (SipHash was a tenth of a dashboard).
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeSet;
 
 /// `village_of` says which village a visit's household is in now (None:
 /// none of the commune's). Only members of `org` give credit.
@@ -23,8 +26,8 @@ pub fn count_work(
     let teams: HashMap<MemberId, Option<TeamId>> =
         org.members.iter().map(|m| (m.id, m.team_id)).collect();
     let mut facts = WorkFacts::default();
-    let mut helped_month: HashMap<(Who, Month), HashSet<HouseholdId>> = HashMap::new();
-    let mut helped_period: HashMap<Who, HashSet<HouseholdId>> = HashMap::new();
+    let mut helped_month: HashMap<(Who, Month), HashSet<HouseholdId>> = HashMap::default();
+    let mut helped_period: HashMap<Who, HashSet<HouseholdId>> = HashMap::default();
     for v in visits
         .iter()
         .filter(|v| !v.voided && period.contains(v.day))

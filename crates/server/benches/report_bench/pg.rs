@@ -10,7 +10,11 @@ use gocua_store::central::{CentralDb, SyntheticProvince, synthetic_province};
 use std::io::Write;
 use std::time::Instant;
 
-pub fn run(url: &str, k: &Knobs, today: NaiveDate) -> Result<Vec<Timing>> {
+/// The rows, and how many communes the province had.
+pub fn run(url: &str, k: &Knobs, today: NaiveDate) -> Result<(Vec<Timing>, usize)> {
+    if let Ok(name) = std::env::var("GOCUA_REPORT_BENCH_PG_SCHEMA") {
+        return measure_kept(url, &name, k, today);
+    }
     let schema = ScratchSchema::create(url)?;
     let db = CentralDb::connect(schema.url(), 4)?;
     let spec = SyntheticProvince {
@@ -43,5 +47,37 @@ pub fn run(url: &str, k: &Knobs, today: NaiveDate) -> Result<Vec<Timing>> {
         println!("PostgreSQL: kept schema {}", schema.name());
         std::mem::forget(schema);
     }
-    Ok(rows)
+    Ok((rows, spec.communes))
+}
+
+/// A province kept by an earlier run (GOCUA_REPORT_BENCH_KEEP=1 printed its
+/// schema), measured again without generating it: its middle commune.
+fn measure_kept(
+    url: &str,
+    schema: &str,
+    k: &Knobs,
+    today: NaiveDate,
+) -> Result<(Vec<Timing>, usize)> {
+    if !schema.starts_with("gocua_t_")
+        || !schema
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        anyhow::bail!("GOCUA_REPORT_BENCH_PG_SCHEMA={schema}: not a schema this benchmark made");
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let db = CentralDb::connect(&format!("{url}{sep}options=-csearch_path%3D{schema}"), 4)?;
+    let communes = db.communes()?;
+    let commune = communes
+        .get(communes.len() / 2)
+        .map(|c| c.id)
+        .ok_or_else(|| anyhow::anyhow!("schema {schema} holds no commune"))?;
+    println!(
+        "PostgreSQL: measuring the kept schema {schema} ({} communes)",
+        communes.len()
+    );
+    Ok((
+        sqlite::measure(&db, commune, today, k, 200.0)?,
+        communes.len(),
+    ))
 }

@@ -11,6 +11,7 @@ use crate::StoreError;
 use crate::migrate::{self, Migration};
 use bytes::BytesMut;
 use gocua_core::CommuneId;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Config, NoTls, Statement};
 use std::collections::HashMap;
@@ -198,6 +199,30 @@ impl ToSql for PgVal<'_> {
     to_sql_checked!();
 }
 
+/// Column `i` of `row` into `out`'s column `i`, text without allocating.
+fn refill(row: &postgres::Row, i: usize, out: &mut Row) -> Result<(), CentralError> {
+    let ty = row.columns()[i].type_();
+    if [
+        Type::INT8,
+        Type::INT4,
+        Type::INT2,
+        Type::BOOL,
+        Type::FLOAT8,
+        Type::FLOAT4,
+        Type::VOID,
+    ]
+    .contains(ty)
+    {
+        out.set(i, column(row, i)?);
+    } else {
+        match row.try_get::<_, Option<&str>>(i)? {
+            Some(t) => out.set_text(i, t),
+            None => out.set(i, Val::Null),
+        }
+    }
+    Ok(())
+}
+
 fn column(row: &postgres::Row, i: usize) -> Result<Val, CentralError> {
     let ty = row.columns()[i].type_();
     let v = if *ty == Type::INT8 {
@@ -247,6 +272,25 @@ impl Tx for PgTx<'_, '_> {
                     .map(Row)
             })
             .collect()
+    }
+
+    fn each(
+        &mut self,
+        sql: &str,
+        params: &[Val],
+        f: &mut dyn FnMut(&Row) -> Result<(), CentralError>,
+    ) -> Result<(), CentralError> {
+        let stmt = self.statement(sql)?;
+        let vals: Vec<PgVal<'_>> = params.iter().map(PgVal).collect();
+        let mut rows = self.tx.query_raw(&stmt, vals.iter())?;
+        let mut out = Row::empty(stmt.columns().len());
+        while let Some(r) = rows.next()? {
+            for i in 0..r.len() {
+                refill(&r, i, &mut out)?;
+            }
+            f(&out)?;
+        }
+        Ok(())
     }
 
     fn lock_commune(&mut self, commune: CommuneId) -> Result<(), CentralError> {

@@ -17,7 +17,7 @@ use gocua_core::{
     ActionCode, ActionOutcome, CannotReason, CatalogueEntry, OrgSnapshot, VillageId, VisitId,
     VisitOutcome,
 };
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 fn parse_uuid(s: &str) -> Result<uuid::Uuid, CentralError> {
     s.parse()
@@ -174,65 +174,71 @@ pub(crate) fn work_facts(
     ];
     let mut visits: Vec<VisitWork> = Vec::new();
     let mut villages: Vec<VillageId> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for r in tx.query(
+    let mut index: HashMap<String, usize> = HashMap::default();
+    tx.each(
         "SELECT visit_id, village_id, household_id, day, met, reached FROM rpt_visits
          WHERE commune_id = $1 AND day >= $2 AND day < $3 AND live = 1",
         &params,
-    )? {
-        let id = r.string(0)?;
-        // The report tables keep whether someone was met or came to the
-        // door: enough to tell the three outcomes apart.
-        let outcome = match (r.bool(4)?, r.bool(5)?) {
-            (true, _) => VisitOutcome::Met,
-            (false, true) => VisitOutcome::Refused,
-            (false, false) => VisitOutcome::NotAtHome,
-        };
-        index.insert(id.clone(), visits.len());
-        villages.push(r.parse(1)?);
-        visits.push(VisitWork {
-            visit_id: VisitId(parse_uuid(&id)?),
-            household_id: r.parse(2)?,
-            members: Vec::new(),
-            day: r.parse(3)?,
-            outcome,
-            voided: false,
-            actions: Vec::new(),
-        });
-    }
-    for r in tx.query(
+        &mut |r| {
+            let id = r.string(0)?;
+            // The report tables keep whether someone was met or came to the
+            // door: enough to tell the three outcomes apart.
+            let outcome = match (r.bool(4)?, r.bool(5)?) {
+                (true, _) => VisitOutcome::Met,
+                (false, true) => VisitOutcome::Refused,
+                (false, false) => VisitOutcome::NotAtHome,
+            };
+            index.insert(id.clone(), visits.len());
+            villages.push(r.parse(1)?);
+            visits.push(VisitWork {
+                visit_id: VisitId(parse_uuid(&id)?),
+                household_id: r.parse(2)?,
+                members: Vec::new(),
+                day: r.parse(3)?,
+                outcome,
+                voided: false,
+                actions: Vec::new(),
+            });
+            Ok(())
+        },
+    )?;
+    tx.each(
         "SELECT visit_id, member_id FROM rpt_visit_members
          WHERE commune_id = $1 AND day >= $2 AND day < $3",
         &params,
-    )? {
-        if let Some(i) = index.get(r.text(0)?) {
-            visits[*i].members.push(r.parse(1)?);
-        }
-    }
-    for r in tx.query(
+        &mut |r| {
+            if let Some(i) = index.get(r.text(0)?) {
+                visits[*i].members.push(r.parse(1)?);
+            }
+            Ok(())
+        },
+    )?;
+    tx.each(
         "SELECT visit_id, code, status, due FROM rpt_actions
          WHERE commune_id = $1 AND day >= $2 AND day < $3 AND live = 1",
         &params,
-    )? {
-        let Some(i) = index.get(r.text(0)?) else {
-            continue;
-        };
-        // What counting needs of an outcome is its kind (and a follow-up's
-        // day); a reason is not kept in the report tables.
-        let outcome = match r.text(2)? {
-            "done" => ActionOutcome::Done,
-            "follow_up" => ActionOutcome::FollowUp { due: r.parse(3)? },
-            _ => ActionOutcome::NotPossible {
-                reason: CannotReason::Other,
-                note: None,
-            },
-        };
-        visits[*i].actions.push(ActionWork {
-            action: r.parse(1)?,
-            outcome,
-            voided: false,
-        });
-    }
+        &mut |r| {
+            let Some(i) = index.get(r.text(0)?) else {
+                return Ok(());
+            };
+            // What counting needs of an outcome is its kind (and a follow-up's
+            // day); a reason is not kept in the report tables.
+            let outcome = match r.text(2)? {
+                "done" => ActionOutcome::Done,
+                "follow_up" => ActionOutcome::FollowUp { due: r.parse(3)? },
+                _ => ActionOutcome::NotPossible {
+                    reason: CannotReason::Other,
+                    note: None,
+                },
+            };
+            visits[*i].actions.push(ActionWork {
+                action: r.parse(1)?,
+                outcome,
+                voided: false,
+            });
+            Ok(())
+        },
+    )?;
     let village_of: HashMap<VisitId, VillageId> = visits
         .iter()
         .zip(&villages)

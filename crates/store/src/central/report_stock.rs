@@ -13,18 +13,35 @@ use gocua_core::indicators::{
     AgeBrackets, BRACKETS, ChecklistMasks, Counts, Indicator, Population,
 };
 use gocua_core::{CatalogueEntry, CommuneId, VillageId};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
+
+/// Where `ind` sits in `Indicator::ALL` (a village's tallies are an array
+/// in that order while counting: a map lookup per resident and indicator
+/// was a tenth of the dashboard).
+fn slot(ind: Indicator) -> usize {
+    Indicator::ALL
+        .iter()
+        .position(|i| *i == ind)
+        .unwrap_or_default()
+}
+
+/// (denominator, achieved) per indicator, in `Indicator::ALL` order.
+type Tallies = [(u64, u64); Indicator::ALL.len()];
 
 /// How one resident counts, from their masks.
 struct Rules {
     brackets: AgeBrackets,
-    /// Action indicators: which brackets are eligible, and the code's bit.
-    actions: Vec<(Indicator, [bool; BRACKETS], i64)>,
+    /// Action indicators: their place in `Indicator::ALL`, which brackets
+    /// are eligible, and the code's bit.
+    actions: Vec<(usize, [bool; BRACKETS], i64)>,
     checklist: ChecklistMasks,
     /// For each checklist entry (its bit in `checklist`), its bit in the
     /// commune's masks (0: never recorded, so nobody has it).
     checklist_bits: Vec<i64>,
     essential: i64,
+    /// `slot(Indicator::DigitalCitizens)`.
+    citizens: usize,
 }
 
 impl Rules {
@@ -40,7 +57,7 @@ impl Rules {
                 (ind.population(), ind.eligibility(catalogue))
             {
                 let eligible = std::array::from_fn(|b| AgeBrackets::eligible(b, elig));
-                actions.push((ind, eligible, bit(action)));
+                actions.push((slot(ind), eligible, bit(action)));
             }
         }
         let checklist =
@@ -56,6 +73,7 @@ impl Rules {
             checklist,
             checklist_bits,
             essential,
+            citizens: slot(Indicator::DigitalCitizens),
         })
     }
 
@@ -82,48 +100,99 @@ struct Home {
     platform: bool,
 }
 
-/// Counts per village, fed one resident at a time.
+/// Counts per village, fed one resident at a time. Rows arrive grouped by
+/// village and household (the index they are read from), so the last
+/// village's and household's slots are checked before any lookup: ids are
+/// UUIDv7 text sharing long prefixes, slow to hash and compare.
 struct Tally<'a> {
     rules: &'a Rules,
-    villages: BTreeMap<String, Counts>,
-    homes: HashMap<String, Home>,
+    villages: Vec<(String, Tallies)>,
+    homes: Vec<Home>,
+    home_of: FxHashMap<String, usize>,
+    last_village: usize,
+    last_home: Option<(String, usize)>,
 }
 
-impl Tally<'_> {
+impl<'a> Tally<'a> {
+    fn new(rules: &'a Rules) -> Tally<'a> {
+        Tally {
+            rules,
+            villages: Vec::new(),
+            homes: Vec::new(),
+            home_of: FxHashMap::default(),
+            last_village: 0,
+            last_home: None,
+        }
+    }
+
+    fn village_slot(&mut self, village: &str) -> usize {
+        if self
+            .villages
+            .get(self.last_village)
+            .is_some_and(|(v, _)| v == village)
+        {
+            return self.last_village;
+        }
+        let slot = match self.villages.iter().position(|(v, _)| v == village) {
+            Some(i) => i,
+            None => {
+                self.villages
+                    .push((village.to_string(), [(0, 0); Indicator::ALL.len()]));
+                self.villages.len() - 1
+            }
+        };
+        self.last_village = slot;
+        slot
+    }
+
+    fn home_slot(&mut self, village: &str, household: &str) -> usize {
+        if let Some((h, i)) = &self.last_home
+            && h == household
+        {
+            return *i;
+        }
+        let slot = match self.home_of.get(household) {
+            Some(i) => *i,
+            None => {
+                self.homes.push(Home {
+                    village: village.to_string(),
+                    ..Home::default()
+                });
+                self.home_of
+                    .insert(household.to_string(), self.homes.len() - 1);
+                self.homes.len() - 1
+            }
+        };
+        match &mut self.last_home {
+            Some((h, i)) => {
+                h.clear();
+                h.push_str(household);
+                *i = slot;
+            }
+            None => self.last_home = Some((household.to_string(), slot)),
+        }
+        slot
+    }
+
     fn resident(&mut self, village: &str, household: &str, birth_year: i64, done: i64, att: i64) {
         let r = self.rules;
         let year = i32::try_from(birth_year).unwrap_or(i32::MAX);
         let b = r.brackets.of(year);
-        // Looked up before inserting: a key is an allocation, and nearly
-        // every resident's village and household are there already.
-        if !self.villages.contains_key(village) {
-            self.villages.insert(village.to_string(), Counts::default());
-        }
-        let Some(counts) = self.villages.get_mut(village) else {
-            return;
-        };
-        for (ind, eligible, bit) in &r.actions {
+        let v = self.village_slot(village);
+        let tallies = &mut self.villages[v].1;
+        for (i, eligible, bit) in &r.actions {
             if eligible[b] {
-                let t = counts.entry(*ind);
-                t.denominator += 1;
-                t.achieved += u64::from(done & bit != 0);
+                tallies[*i].0 += 1;
+                tallies[*i].1 += u64::from(done & bit != 0);
             }
         }
         let (d, a) = r.checklist_masks(done, att);
         let citizen = r.checklist.is_citizen(b, d, a);
-        let t = counts.entry(Indicator::DigitalCitizens);
-        t.denominator += 1;
-        t.achieved += u64::from(citizen);
-        if !self.homes.contains_key(household) {
-            let home = Home {
-                village: village.to_string(),
-                ..Home::default()
-            };
-            self.homes.insert(household.to_string(), home);
-        }
-        let Some(home) = self.homes.get_mut(household) else {
-            return;
-        };
+        let t = &mut tallies[r.citizens];
+        t.0 += 1;
+        t.1 += u64::from(citizen);
+        let h = self.home_slot(village, household);
+        let home = &mut self.homes[h];
         home.with_duties += u32::from(r.checklist.has_duties(b, d, a));
         home.citizens += u32::from(citizen);
         home.platform |= done & r.essential != 0;
@@ -152,11 +221,7 @@ pub(crate) fn indicator_counts(
         bits.insert(r.string(0)?, 1i64 << r.int(1)?.clamp(0, 62));
     }
     let rules = Rules::new(catalogue, &bits, as_of)?;
-    let mut tally = Tally {
-        rules: &rules,
-        villages: BTreeMap::new(),
-        homes: HashMap::new(),
-    };
+    let mut tally = Tally::new(&rules);
     // Residents whose masks hold on the day: everyone but those with
     // records after it.
     let mut q = Query::new();
@@ -168,9 +233,10 @@ pub(crate) fn indicator_counts(
     .text(" AND (changed_on IS NULL OR changed_on <= ")
     .bind(day.as_str())
     .text(")");
-    for r in q.run(tx)? {
+    tx.each(&q.sql, &q.params, &mut |r| {
         tally.resident(r.text(0)?, r.text(1)?, r.int(2)?, r.int(3)?, r.int(4)?);
-    }
+        Ok(())
+    })?;
     // The others, recounted from their standing rows up to the day.
     let mut q = Query::new();
     q.text(
@@ -205,12 +271,21 @@ pub(crate) fn indicator_counts(
     }
 
     let mut out: BTreeMap<VillageId, Counts> = BTreeMap::new();
-    for (v, counts) in tally.villages {
+    for (v, tallies) in tally.villages {
+        let mut counts = Counts::default();
+        // Only what some resident counted in: as `Counts::entry` would.
+        for (ind, (denominator, achieved)) in Indicator::ALL.into_iter().zip(tallies) {
+            if denominator > 0 {
+                let t = counts.entry(ind);
+                t.denominator = denominator;
+                t.achieved = achieved;
+            }
+        }
         out.insert(village_id(&v)?, counts);
     }
     let mut platform: HashMap<String, u64> = HashMap::new();
     let mut families: HashMap<String, u64> = HashMap::new();
-    for h in tally.homes.into_values() {
+    for h in tally.homes {
         *platform.entry(h.village.clone()).or_default() += u64::from(h.platform);
         *families.entry(h.village).or_default() +=
             u64::from(h.with_duties > 0 && h.with_duties == h.citizens);

@@ -111,6 +111,31 @@ fn bad(idx: usize, what: &str, v: &Val) -> CentralError {
 }
 
 impl Row {
+    /// A row of `width` NULLs, to be refilled by `set_*`.
+    pub(crate) fn empty(width: usize) -> Row {
+        Row(vec![Val::Null; width])
+    }
+
+    /// Column `idx` becomes `text`, reusing the room its last text took.
+    pub(crate) fn set_text(&mut self, idx: usize, text: &str) {
+        if let Some(slot) = self.0.get_mut(idx) {
+            match slot {
+                Val::Text(s) => {
+                    s.clear();
+                    s.push_str(text);
+                }
+                _ => *slot = Val::Text(text.to_string()),
+            }
+        }
+    }
+
+    /// Column `idx` becomes `v` (not text: see `set_text`).
+    pub(crate) fn set(&mut self, idx: usize, v: Val) {
+        if let Some(slot) = self.0.get_mut(idx) {
+            *slot = v;
+        }
+    }
+
     fn val(&self, idx: usize) -> Result<&Val, CentralError> {
         self.0
             .get(idx)
@@ -195,6 +220,16 @@ pub(crate) trait Tx {
     /// Run a query; all its rows.
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, CentralError>;
 
+    /// Run a query and hand each row to `f` as it comes, in one `Row` that
+    /// is refilled in place: no allocation per row or value, for reports
+    /// that read tens of thousands of rows and keep a few counters.
+    fn each(
+        &mut self,
+        sql: &str,
+        params: &[Val],
+        f: &mut dyn FnMut(&Row) -> Result<(), CentralError>,
+    ) -> Result<(), CentralError>;
+
     /// Hold off every other writer of this commune until the transaction
     /// ends. Pushes take it first: a commune's changes then get their `seq`
     /// in commit order, so a pull cursor never skips one committed late,
@@ -241,5 +276,22 @@ mod tests {
         assert_eq!(v["a"], 1);
         assert!(row.int(9).is_err());
         assert_eq!(vals![1i64, "x", None::<String>, true].len(), 4);
+    }
+
+    #[test]
+    fn a_refilled_row_holds_only_its_latest_values() {
+        let mut row = Row::empty(2);
+        assert_eq!(row.opt_text(0).unwrap(), None);
+        row.set_text(0, "a long first value");
+        row.set(1, Val::Int(3));
+        row.set_text(0, "b");
+        row.set(1, Val::Null);
+        assert_eq!(row.text(0).unwrap(), "b");
+        assert_eq!(row.opt_text(1).unwrap(), None);
+        row.set(0, Val::Int(1));
+        row.set_text(0, "c");
+        assert_eq!(row.text(0).unwrap(), "c");
+        row.set_text(5, "past the end: ignored");
+        assert!(row.text(5).is_err());
     }
 }

@@ -183,6 +183,32 @@ impl Tx for SqliteTx<'_> {
         Ok(out)
     }
 
+    fn each(
+        &mut self,
+        sql: &str,
+        params: &[Val],
+        f: &mut dyn FnMut(&Row) -> Result<(), CentralError>,
+    ) -> Result<(), CentralError> {
+        let mut stmt = self.prepare(sql)?;
+        let width = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+        let mut row = Row::empty(width);
+        while let Some(r) = rows.next()? {
+            for i in 0..width {
+                match r.get_ref(i)? {
+                    ValueRef::Text(t) => row.set_text(
+                        i,
+                        std::str::from_utf8(t)
+                            .map_err(|_| CentralError::Corrupt("text that is not UTF-8".into()))?,
+                    ),
+                    v => row.set(i, value(v)?),
+                }
+            }
+            f(&row)?;
+        }
+        Ok(())
+    }
+
     /// Writers already take turns: one connection, IMMEDIATE transactions.
     fn lock_commune(&mut self, _commune: CommuneId) -> Result<(), CentralError> {
         Ok(())
