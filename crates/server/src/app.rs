@@ -9,8 +9,10 @@ use crate::routes;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use gocua_core::CommuneId;
 use gocua_store::central::{CentralDb, CentralError};
 use gocua_sync::wire;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -46,6 +48,9 @@ pub struct AppState {
     pub projector: Arc<crate::projector::Projector>,
     /// On SQLite, pushes are committed in groups (`push_queue.rs`).
     pub push_queue: Option<Arc<crate::push_queue::PushQueue>>,
+    /// On PostgreSQL, a group committer per commune (pushes of one commune
+    /// take turns at its lock anyway; communes stay in parallel).
+    commune_queues: Arc<std::sync::Mutex<HashMap<CommuneId, Arc<crate::push_queue::PushQueue>>>>,
 }
 
 impl AppState {
@@ -63,12 +68,27 @@ impl AppState {
             sign_in_limits: Arc::new(crate::web::SignInLimits::new()),
             projector: Arc::default(),
             push_queue: None,
+            commune_queues: Arc::default(),
         };
         // The committer is a task: only inside a runtime (the server's).
         if sqlite && tokio::runtime::Handle::try_current().is_ok() {
             state.push_queue = Some(Arc::new(crate::push_queue::PushQueue::start(state.clone())));
         }
         state
+    }
+
+    /// The group committer of a commune's pushes on PostgreSQL (started on
+    /// first use, from a request, so inside the runtime).
+    pub fn commune_queue(&self, commune: CommuneId) -> Arc<crate::push_queue::PushQueue> {
+        // Each update is one insert: the map is sound after a panic.
+        let mut queues = self
+            .commune_queues
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        queues
+            .entry(commune)
+            .or_insert_with(|| Arc::new(crate::push_queue::PushQueue::start(self.clone())))
+            .clone()
     }
 
     /// Run `f` on the database, off the async threads.

@@ -1,12 +1,14 @@
-//! Group commit of pushes on SQLite. Every push is a write on the one
-//! writing connection, and each ended with its own commit and fsync: with
-//! 200 devices pushing at once, the last waited for 199 commits. Pushes
+//! Group commit of pushes. On SQLite every push is a write on the one
+//! writing connection, and on PostgreSQL every push of a commune waits for
+//! the commune's lock; each ended with its own commit and fsync: with 200
+//! devices pushing at once, the last waited for 199 commits. Pushes
 //! waiting their turn are taken together instead (`CentralDb::push_group`:
 //! each authenticated and judged in turn, as if one after the other), up to
 //! `MAX_PUSHES` pushes or `MAX_CHANGES` changes, in one transaction: one
 //! commit for all, and each device is answered only after it. A lone push
 //! (a device on its own, the ingest of a big file) goes alone, at once.
-//! PostgreSQL has its pool and takes pushes in parallel: no queue.
+//! SQLite has one committer; PostgreSQL one per commune (communes do not
+//! wait for each other).
 
 use crate::app::AppState;
 use crate::error::ApiError;

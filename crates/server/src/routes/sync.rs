@@ -24,18 +24,16 @@ pub async fn push(
     }
     // One database call: authenticated and pushed in one turn (on SQLite
     // with the other pushes waiting, committed together).
-    let (auth, results) = match &state.push_queue {
-        Some(queue) => queue.push(token, req.changes).await??,
+    let queue = match &state.push_queue {
+        Some(queue) => queue.clone(),
+        // PostgreSQL: the commune's committer, known from the token.
         None => {
-            state
-                .db(move |db| {
-                    let auth = db.authenticate(&token)?;
-                    let results = db.push(&auth, &req.changes)?;
-                    Ok((auth, results))
-                })
-                .await?
+            let t = token.clone();
+            let auth = state.db_read(move |db| db.authenticate(&t)).await?;
+            state.commune_queue(auth.scope.commune_id)
         }
     };
+    let (auth, results) = queue.push(token, req.changes).await??;
     let (device, commune) = (auth.device_id, auth.scope.commune_id);
     let rejected = results
         .iter()

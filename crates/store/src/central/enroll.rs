@@ -5,10 +5,13 @@
 
 use super::org::{clean_name, member, member_active, scope_for};
 use super::sql::{Tx, vals};
-use super::{CentralDb, CentralError, DeviceAuth, parse_stamp, random_32, sha256_hex, stamp};
+use super::{
+    CentralDb, CentralError, DeviceAuth, Scope, parse_stamp, random_32, sha256_hex, stamp,
+};
 use chrono::{DateTime, Duration, Utc};
 use gocua_core::{CommuneId, DeviceId, Member, MemberId};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// Letters and digits nobody confuses when reading a code off a screen:
 /// no 0/O, no 1/I. 32 symbols, 8 of them: 40 bits, with brute force
@@ -266,6 +269,64 @@ pub(super) fn authenticate_in(tx: &mut dyn Tx, token: &str) -> Result<DeviceAuth
         member,
         scope,
     })
+}
+
+/// Several tokens at once (a group of pushes), each as `authenticate_in`
+/// would answer it (None: refused): one lookup for 32 tokens, and one scope
+/// lookup per member.
+pub(super) fn authenticate_many_in(
+    tx: &mut dyn Tx,
+    tokens: &[&str],
+) -> Result<Vec<Option<DeviceAuth>>, CentralError> {
+    let hashes: Vec<Option<String>> = tokens
+        .iter()
+        .map(|t| {
+            let t = t.trim();
+            (!t.is_empty() && t.len() <= 256).then(|| token_hash(t))
+        })
+        .collect();
+    let wanted: Vec<&str> = hashes.iter().flatten().map(String::as_str).collect();
+    let sql = format!(
+        "SELECT d.token_hash, d.id, m.id, m.commune_id, m.team_id, m.full_name, m.role
+         FROM devices d JOIN members m ON m.id = d.member_id
+         WHERE d.token_hash IN ({}) AND d.revoked_at IS NULL AND m.active = 1",
+        super::sql::placeholders(1, super::sql::ID_CHUNK)
+    );
+    let mut found: HashMap<String, (DeviceId, Member)> = HashMap::new();
+    for params in super::sql::id_chunks(&wanted) {
+        for row in tx.query(&sql, &params)? {
+            let member = Member {
+                id: row.parse(2)?,
+                commune_id: row.parse(3)?,
+                team_id: row.opt_parse(4)?,
+                full_name: row.string(5)?,
+                role: row.parse(6)?,
+            };
+            found.insert(row.string(0)?, (row.parse(1)?, member));
+        }
+    }
+    let mut scopes: HashMap<MemberId, Scope> = HashMap::new();
+    let mut out = Vec::with_capacity(tokens.len());
+    for hash in &hashes {
+        let Some((device_id, member)) = hash.as_ref().and_then(|h| found.get(h)) else {
+            out.push(None);
+            continue;
+        };
+        let scope = match scopes.get(&member.id) {
+            Some(s) => s.clone(),
+            None => {
+                let s = scope_for(tx, member)?;
+                scopes.insert(member.id, s.clone());
+                s
+            }
+        };
+        out.push(Some(DeviceAuth {
+            device_id: *device_id,
+            member: member.clone(),
+            scope,
+        }));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

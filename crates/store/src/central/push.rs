@@ -17,7 +17,7 @@
 //! villages, the village it left (see `mod.rs` on scope changes).
 
 use super::push_batch::{PushBatch, Record};
-use super::sql::{Tx, vals};
+use super::sql::{ID_CHUNK, Tx, Val, id_chunks, placeholders, vals};
 use super::{CentralDb, CentralError, DeviceAuth, Scope, stamp};
 use chrono::{DateTime, NaiveDate, Utc};
 use gocua_core::change::MAX_CHANGE_JSON_BYTES;
@@ -132,39 +132,57 @@ impl CentralDb {
 
     /// Several devices' pushes, each `(token, changes)`, authenticated and
     /// judged one after the other as if pushed in turn, but in one
-    /// transaction: on SQLite one commit, so one fsync, for all of them (the
-    /// server groups the pushes waiting for the writer). A token refused
-    /// fails its own push alone; a database error fails them all, and then
-    /// none is kept. On PostgreSQL each is its own transaction still (one
-    /// transaction holding several communes' locks could deadlock another).
+    /// transaction: one commit (one fsync, one turn at the commune's lock)
+    /// for all of them; the server groups the pushes waiting their turn. A
+    /// token refused fails its own push alone; a database error fails them
+    /// all, and then none is kept. On PostgreSQL one transaction holds one
+    /// commune's lock only (holding several could deadlock another): pushes
+    /// of several communes are then taken one transaction each.
     pub fn push_group(
         &self,
         pushes: &[(String, Vec<Change>)],
     ) -> Result<Vec<Grouped>, CentralError> {
         let now = Utc::now();
-        let one =
-            |tx: &mut dyn Tx, token: &str, changes: &[Change]| -> Result<Grouped, CentralError> {
-                match super::enroll::authenticate_in(tx, token) {
-                    Err(CentralError::Unauthorized) => Ok(Err(CentralError::Unauthorized)),
-                    Err(e) => Err(e),
-                    Ok(auth) => {
-                        let results = push_in(tx, &auth, changes, now)?;
-                        Ok(Ok((auth, results)))
-                    }
-                }
-            };
-        if self.backend_name() != "sqlite" {
-            return pushes
+        let sqlite = self.backend_name() == "sqlite";
+        let grouped = self.write(|tx| {
+            let tokens: Vec<&str> = pushes.iter().map(|(t, _)| t.as_str()).collect();
+            let auths = super::enroll::authenticate_many_in(tx, &tokens)?;
+            let mut communes = auths.iter().flatten().map(|a| a.scope.commune_id);
+            let first = communes.next();
+            if !sqlite && communes.any(|c| Some(c) != first) {
+                return Ok(None);
+            }
+            let taken: Vec<(&DeviceAuth, &[Change])> = pushes
                 .iter()
-                .map(|(token, changes)| self.write(|tx| one(tx, token, changes)))
+                .zip(&auths)
+                .filter_map(|((_, changes), auth)| Some((auth.as_ref()?, changes.as_slice())))
                 .collect();
-        }
-        self.write(|tx| {
-            pushes
+            let mut results = push_many_in(tx, &taken, now)?.into_iter();
+            let mut out = Vec::with_capacity(pushes.len());
+            for auth in auths {
+                out.push(match auth {
+                    None => Err(CentralError::Unauthorized),
+                    Some(auth) => {
+                        let results = results.next().ok_or_else(|| {
+                            CentralError::Backend("a push without a result".into())
+                        })?;
+                        Ok((auth, results))
+                    }
+                });
+            }
+            Ok(Some(out))
+        })?;
+        match grouped {
+            Some(out) => Ok(out),
+            None => pushes
                 .iter()
-                .map(|(token, changes)| one(&mut *tx, token, changes))
-                .collect()
-        })
+                .map(|p| {
+                    self.push_group(std::slice::from_ref(p))?
+                        .pop()
+                        .ok_or_else(|| CentralError::Backend("a push without a result".into()))
+                })
+                .collect(),
+        }
     }
 
     pub(crate) fn push_at(
@@ -190,51 +208,105 @@ pub(super) fn push_in(
     changes: &[Change],
     now: DateTime<Utc>,
 ) -> Result<Vec<(ChangeId, ApplyResult)>, CentralError> {
+    let mut results = push_many_in(tx, &[(auth, changes)], now)?;
+    results
+        .pop()
+        .ok_or_else(|| CentralError::Backend("a push without a result".into()))
+}
+
+/// Several devices' pushes inside the caller's transaction, judged in the
+/// order given as if pushed one after the other, with one read-ahead and
+/// one write-back per commune: a group of pushes then costs about the round
+/// trips of one (on PostgreSQL, each made while the commune's other pushes
+/// wait for its lock). Communes' locks are taken in one order, so two
+/// transactions holding several never wait for each other crosswise. The
+/// results, a list per push, in the order given.
+pub(super) fn push_many_in(
+    tx: &mut dyn Tx,
+    pushes: &[(&DeviceAuth, &[Change])],
+    now: DateTime<Utc>,
+) -> Result<Vec<Vec<(ChangeId, ApplyResult)>>, CentralError> {
     let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
     let received_at = stamp(now);
     let today = local_date(now);
-    tx.lock_commune(auth.scope.commune_id)?;
-    let mut batch = PushBatch::prefetch(tx, changes)?;
-    let mut results = Vec::with_capacity(changes.len());
-    for change in changes {
-        if batch.known_change(change) {
-            results.push((change.id, ApplyResult::AlreadyHad));
-            continue;
-        }
-        let judged = match precheck(auth, change, now_ms) {
-            Err(r) => Err(r),
-            Ok(()) => {
-                let mut judge = Judge {
-                    tx: &mut *tx,
-                    batch: &mut batch,
-                    scope: &auth.scope,
-                    today,
-                    change,
-                };
-                // Refusals come from `judge`, before anything is kept.
-                judge
-                    .judge()
-                    .and_then(|accepted| judge.keep(accepted, auth, &received_at))
-            }
-        };
-        match judged {
-            Ok(()) => results.push((change.id, ApplyResult::Applied)),
-            Err(Refusal::Reject { code, message }) => results.push((
-                change.id,
-                ApplyResult::Rejected {
-                    code: code.to_string(),
-                    message,
-                },
-            )),
-            Err(Refusal::Db(e)) => return Err(e),
-        }
+    // What a push reads ahead is one commune's (its member and catalogue
+    // answers are the commune's own): a batch per commune.
+    let mut by_commune: std::collections::BTreeMap<CommuneId, Vec<usize>> = Default::default();
+    for (i, (auth, _)) in pushes.iter().enumerate() {
+        by_commune.entry(auth.scope.commune_id).or_default().push(i);
     }
-    batch.flush(tx)?;
-    tx.execute(
-        "UPDATE devices SET last_seen_at = $1 WHERE id = $2",
-        vals![received_at.as_str(), auth.device_id.to_string()],
-    )?;
-    Ok(results)
+    for commune in by_commune.keys() {
+        tx.lock_commune(*commune)?;
+    }
+    let mut out: Vec<Vec<(ChangeId, ApplyResult)>> = vec![Vec::new(); pushes.len()];
+    for members in by_commune.values() {
+        let all: Vec<&Change> = members.iter().flat_map(|i| pushes[*i].1.iter()).collect();
+        let mut batch = PushBatch::prefetch(tx, &all)?;
+        for i in members {
+            let (auth, changes) = pushes[*i];
+            let mut results = Vec::with_capacity(changes.len());
+            for change in changes {
+                results.push((
+                    change.id,
+                    judge_one(tx, &mut batch, auth, change, now_ms, today, &received_at)?,
+                ));
+            }
+            out[*i] = results;
+        }
+        batch.flush(tx)?;
+    }
+    let mut devices: Vec<String> = pushes
+        .iter()
+        .map(|(a, _)| a.device_id.to_string())
+        .collect();
+    devices.sort();
+    devices.dedup();
+    let sql = format!(
+        "UPDATE devices SET last_seen_at = $1 WHERE id IN ({})",
+        placeholders(2, ID_CHUNK)
+    );
+    for ids in id_chunks(&devices) {
+        let mut params = vec![Val::from(received_at.as_str())];
+        params.extend(ids);
+        tx.execute(&sql, &params)?;
+    }
+    Ok(out)
+}
+
+/// What becomes of one change (a database failure is the error).
+fn judge_one(
+    tx: &mut dyn Tx,
+    batch: &mut PushBatch,
+    auth: &DeviceAuth,
+    change: &Change,
+    now_ms: u64,
+    today: NaiveDate,
+    received_at: &str,
+) -> Result<ApplyResult, CentralError> {
+    if batch.known_change(change) {
+        return Ok(ApplyResult::AlreadyHad);
+    }
+    let judged = precheck(auth, change, now_ms).and_then(|()| {
+        let mut judge = Judge {
+            tx,
+            batch,
+            scope: &auth.scope,
+            today,
+            change,
+        };
+        // Refusals come from `judge`, before anything is kept.
+        judge
+            .judge()
+            .and_then(|accepted| judge.keep(accepted, auth, received_at))
+    });
+    match judged {
+        Ok(()) => Ok(ApplyResult::Applied),
+        Err(Refusal::Reject { code, message }) => Ok(ApplyResult::Rejected {
+            code: code.to_string(),
+            message,
+        }),
+        Err(Refusal::Db(e)) => Err(e),
+    }
 }
 
 /// A record as the server holds it now.

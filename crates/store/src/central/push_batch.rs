@@ -1,9 +1,10 @@
-//! What one push reads and writes, gathered: the records its changes name
-//! (and their parents) are read in bulk before judging, 32 ids a statement;
-//! member and catalogue checks are asked once per push; the records it
-//! saves and the changes it logs are written at the end, 32 rows a
-//! statement. Judging a change sees what the changes before it in the same
-//! push left (the records it saved are served from here).
+//! What one push — or a group of one commune's pushes committed together —
+//! reads and writes, gathered: the records its changes name (and their
+//! parents) are read in bulk before judging, 128 ids a statement; member and
+//! catalogue checks are asked once (answers hold for one commune only); the
+//! records it saves and the changes it logs are written at the end, 128 rows
+//! a statement. Judging a change sees what the changes before it in the
+//! same push or group left (the records it saved are served from here).
 //!
 //! Why: a push of 500 changes read each parent once per child (a visit's
 //! twenty actions loaded and parsed the visit's and its household's JSON
@@ -58,7 +59,7 @@ struct Entry {
     json: Option<String>,
 }
 
-/// One push's reads and writes (see the module's comment).
+/// One push's or group's reads and writes (see the module's comment).
 pub(super) struct PushBatch {
     /// Records by id: `None` when the server has none.
     records: HashMap<Uuid, Option<Entry>>,
@@ -87,7 +88,7 @@ impl PushBatch {
     /// Read ahead what judging `changes` will ask for: which of them the
     /// server has, their records and the records they name, and those
     /// records' parents.
-    pub(super) fn prefetch(tx: &mut dyn Tx, changes: &[Change]) -> Result<Self, CentralError> {
+    pub(super) fn prefetch(tx: &mut dyn Tx, changes: &[&Change]) -> Result<Self, CentralError> {
         let mut batch = PushBatch {
             records: HashMap::new(),
             visits: HashMap::new(),
@@ -365,7 +366,7 @@ impl PushBatch {
 }
 
 /// Insert `rows` (each as wide as the first) with multi-row statements of
-/// 32, 16, …, 1 rows: few statements, and few shapes of them to prepare.
+/// 128, 64, …, 1 rows: few statements, and few shapes of them to prepare.
 fn insert_rows(
     tx: &mut dyn Tx,
     head: &str,
@@ -377,7 +378,7 @@ fn insert_rows(
     };
     let mut rest = rows.as_slice();
     while !rest.is_empty() {
-        let n = [32, 16, 8, 4, 2, 1]
+        let n = [128, 64, 32, 16, 8, 4, 2, 1]
             .into_iter()
             .find(|n| *n <= rest.len())
             .unwrap_or(1);

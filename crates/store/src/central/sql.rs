@@ -78,10 +78,12 @@ macro_rules! vals {
 }
 pub(crate) use vals;
 
-/// Ids a bulk lookup sends in one statement (`… IN ($1, …, $32)`): always
+/// Ids a bulk lookup sends in one statement (`… IN ($1, …, $128)`): always
 /// this many, so each lookup is one prepared statement; a short last chunk
-/// is padded with the empty string, which no id is.
-pub(crate) const ID_CHUNK: usize = 32;
+/// is padded with the empty string, which no id is. 128: a group of pushes
+/// names a few thousand ids, and on PostgreSQL each statement is a round
+/// trip made while the commune's other pushes wait.
+pub(crate) const ID_CHUNK: usize = 128;
 
 /// `$from, $from+1, …`: `n` placeholders.
 pub(crate) fn placeholders(from: usize, n: usize) -> String {
