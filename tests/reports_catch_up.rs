@@ -186,6 +186,7 @@ fn small_batches_give_what_a_rebuild_gives(backend: Backend) {
         has_smartphone: true,
         consent_on: None,
         citizen_id_hash: None,
+        merged_into: None,
     };
     p.resident(&newcomer);
     let home = Household {

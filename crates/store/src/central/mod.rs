@@ -49,6 +49,7 @@ mod duplicates;
 mod enroll;
 mod error;
 mod import;
+mod merges;
 mod org;
 #[cfg(feature = "postgres")]
 mod pg;
@@ -60,6 +61,7 @@ mod report;
 mod report_catch_up;
 mod report_derived;
 mod report_drill;
+mod report_merges;
 #[cfg(feature = "postgres")]
 mod report_gen;
 mod report_project;
@@ -84,6 +86,7 @@ pub use error::CentralError;
 pub use import::{
     ImportCounts, ImportError, ImportTarget, RegistryHousehold, import_device, registry_id,
 };
+pub use merges::{CardAction, MergeEntry, office_device};
 pub use org::{OrgView, Target};
 pub use pull::{PullFilter, PullPage};
 pub use push::{ApplyResult, Grouped, StoredRecord};
