@@ -34,8 +34,8 @@ pub use households::{HouseholdDetail, RecordSubject, ResidentDetail, SearchHit, 
 pub use open::{DbKey, DeviceInfo};
 pub use quarantine::{DiscardedChange, QuarantineDirection, QuarantinedChange, RetryOutcome};
 pub use queries::{FollowUpItem, Worklist, WorklistHousehold};
-pub use same_person::{MergedAction, MergedRecord};
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
+pub use same_person::{MergedAction, MergedRecord};
 pub use sync_state::{
     DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection, SyncState,
 };

@@ -46,7 +46,9 @@ impl Batch<'_> {
         into: ResidentId,
     ) -> Result<Resident, StoreError> {
         if duplicate == into {
-            return Err(StoreError::Invalid(ValidationError::MergedIntoItself.into()));
+            return Err(StoreError::Invalid(
+                ValidationError::MergedIntoItself.into(),
+            ));
         }
         if Resident::load(self.tx, into.0)?.is_none() {
             return Err(StoreError::not_found("resident", into));

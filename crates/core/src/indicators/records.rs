@@ -12,11 +12,11 @@ use crate::model::{
     ActionOutcome, AssistedAction, Household, OrgSnapshot, Resident, Visit, VisitOutcome,
 };
 use crate::month::local_date;
-use crate::same_person::Roots;
 use crate::rules::{
     ActionRecord, ActionWork, ChecklistItem, ChecklistStatus, TeamMonth, VisitWork,
     is_digital_citizen, is_digital_family, is_eligible, resident_checklist, team_month,
 };
+use crate::same_person::Roots;
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

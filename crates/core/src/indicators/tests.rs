@@ -296,7 +296,11 @@ fn a_merged_duplicate_counts_once_with_both_records_actions() {
     };
     let before = counts(&residents);
     let vneid = before.get(Indicator::VneidL2);
-    assert_eq!((vneid.achieved, vneid.denominator), (1, 2), "A and B are 6+");
+    assert_eq!(
+        (vneid.achieved, vneid.denominator),
+        (1, 2),
+        "A and B are 6+"
+    );
     let ehealth = before.get(Indicator::EhealthBook);
     assert_eq!((ehealth.achieved, ehealth.denominator), (1, 3));
 
@@ -325,7 +329,10 @@ fn a_merged_duplicate_counts_once_with_both_records_actions() {
         actions: &actions,
     };
     let checklists = records.checklists(&cat, on);
-    assert!(!checklists.contains_key(&res(3)), "B has no checklist of her own");
+    assert!(
+        !checklists.contains_key(&res(3)),
+        "B has no checklist of her own"
+    );
     let a = &checklists[&res(1)];
     assert!(
         a.iter()

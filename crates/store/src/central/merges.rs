@@ -51,7 +51,10 @@ pub struct CardAction {
 /// The device id an officer's merges are stamped with: stable per officer,
 /// never an enrolled device's.
 pub fn office_device(commune: CommuneId, member: MemberId) -> DeviceId {
-    DeviceId(super::registry_id(commune, &format!("device/office/{member}")))
+    DeviceId(super::registry_id(
+        commune,
+        &format!("device/office/{member}"),
+    ))
 }
 
 fn refused(message: impl Into<String>) -> CentralError {
@@ -98,7 +101,11 @@ impl CentralDb {
                     Some(root)
                 }
             };
-            let current = dup.fields.get("merged_into").cloned().unwrap_or(Value::Null);
+            let current = dup
+                .fields
+                .get("merged_into")
+                .cloned()
+                .unwrap_or(Value::Null);
             let wanted = serde_json::to_value(target)
                 .map_err(|e| CentralError::Corrupt(format!("merge value: {e}")))?;
             if current == wanted {
@@ -169,10 +176,7 @@ impl CentralDb {
                  LEFT JOIN records d ON d.entity_id = m.duplicate_id
                  LEFT JOIN records i ON i.entity_id = m.into_id
                  WHERE m.commune_id = $1 ORDER BY m.id DESC LIMIT $2",
-                vals![
-                    commune.to_string(),
-                    limit.clamp(1, super::MAX_AUDIT_PAGE)
-                ],
+                vals![commune.to_string(), limit.clamp(1, super::MAX_AUDIT_PAGE)],
             )?
             .iter()
             .map(|r| {

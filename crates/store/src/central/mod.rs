@@ -61,9 +61,9 @@ mod report;
 mod report_catch_up;
 mod report_derived;
 mod report_drill;
-mod report_merges;
 #[cfg(feature = "postgres")]
 mod report_gen;
+mod report_merges;
 mod report_project;
 mod report_sql;
 mod report_stock;

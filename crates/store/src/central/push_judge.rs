@@ -218,7 +218,9 @@ impl Judge<'_> {
         }
         let Some(into) = into else { return Ok(()) };
         match self.batch.meta(self.tx, into.0)? {
-            Some(r) if r.entity == EntityKind::Resident && r.commune_id == self.scope.commune_id => {
+            Some(r)
+                if r.entity == EntityKind::Resident && r.commune_id == self.scope.commune_id =>
+            {
                 Ok(())
             }
             _ => Err(reject(

@@ -318,7 +318,9 @@ fn action(
             recorded_for.as_str()
         ],
     )?;
-    derived.pairs.insert((counted, a.action.as_str().to_string()));
+    derived
+        .pairs
+        .insert((counted, a.action.as_str().to_string()));
     derived.visits.insert(visit);
     Ok(())
 }

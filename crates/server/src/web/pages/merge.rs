@@ -83,7 +83,12 @@ fn keep_form(officer: &Officer, keep: &ResidentCard, other: &ResidentCard) -> Ma
     }
 }
 
-fn confirm_body(officer: &Officer, a: &ResidentCard, b: &ResidentCard, org: &OrgSnapshot) -> Markup {
+fn confirm_body(
+    officer: &Officer,
+    a: &ResidentCard,
+    b: &ResidentCard,
+    org: &OrgSnapshot,
+) -> Markup {
     html! {
         h1 { "Gộp hai bản ghi của cùng một người" }
         p.sub {
