@@ -76,6 +76,80 @@ impl Batch<'_> {
 }
 
 impl Store {
+    /// Open follow-ups as one person's (the worklist's, found per record):
+    /// a follow-up closed by another record of the same person (done, or a
+    /// later attempt) goes, and one of a merged record is shown as the
+    /// person it was merged into, in their household. Nothing to do when
+    /// nobody is merged, the usual case.
+    pub(crate) fn follow_ups_per_person(
+        &self,
+        items: Vec<crate::FollowUpItem>,
+    ) -> Result<Vec<crate::FollowUpItem>, StoreError> {
+        let roots = self.resident_roots()?;
+        if roots.merged().next().is_none() {
+            return Ok(items);
+        }
+        let conn = self.conn();
+        let mut day_of = conn.prepare_cached("SELECT day FROM assisted_actions WHERE id = ?1")?;
+        let mut closing = conn.prepare_cached(
+            "SELECT 1 FROM assisted_actions b
+             WHERE b.resident_id = ?1 AND b.action_code = ?2 AND b.voided_at IS NULL
+               AND (b.status = 'done' OR b.day > ?3 OR (b.day = ?3 AND b.id > ?4))
+               AND NOT EXISTS (SELECT 1 FROM visits vb
+                               WHERE vb.id = b.visit_id AND vb.voided_at IS NOT NULL)",
+        )?;
+        let mut person = conn.prepare_cached(
+            "SELECT r.full_name, h.id, h.head_name, h.address FROM residents r
+             JOIN households h ON h.id = r.household_id WHERE r.id = ?1",
+        )?;
+        let mut out = Vec::with_capacity(items.len());
+        for mut item in items {
+            let root = roots.of(item.resident_id);
+            let group = roots.counted_as(root);
+            if group.len() < 2 {
+                out.push(item);
+                continue;
+            }
+            let day: String =
+                day_of.query_row(params![item.action_id.to_string()], |r| r.get(0))?;
+            let mut closed = false;
+            for other in group.iter().filter(|g| **g != item.resident_id) {
+                closed |= closing.exists(params![
+                    other.to_string(),
+                    item.action.as_str(),
+                    day,
+                    item.action_id.to_string()
+                ])?;
+            }
+            if closed {
+                continue;
+            }
+            if root != item.resident_id {
+                let found = person
+                    .query_map(params![root.to_string()], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            rows::col(r, 1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                        ))
+                    })?
+                    .next()
+                    .transpose()?;
+                // A root this device does not hold: shown as recorded.
+                if let Some((name, household, head, address)) = found {
+                    item.resident_id = root;
+                    item.resident_name = name;
+                    item.household_id = household;
+                    item.head_name = head;
+                    item.address = address;
+                }
+            }
+            out.push(item);
+        }
+        Ok(out)
+    }
+
     /// Who each merged resident this device holds counts as.
     pub fn resident_roots(&self) -> Result<Roots, StoreError> {
         let mut stmt = self.conn().prepare_cached(
