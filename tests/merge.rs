@@ -10,7 +10,7 @@
 //! After B is merged into A: VNeID 1 of 2 (A, on B's record; D), e-health
 //! 1 of 3, on the server and on both phones; A's card and page list both
 //! actions; B leaves the lists; the audit names Lan. Undone ("tách"): back
-//! to before.
+//! to before; merged again with `admin merge-residents`.
 
 #[macro_use]
 #[path = "support/backend.rs"]
@@ -57,6 +57,7 @@ struct World {
     village: VillageId,
     an: MemberId,
     binh: MemberId,
+    officer: String,
 }
 
 fn set_up(args: Vec<OsString>) -> World {
@@ -127,6 +128,7 @@ fn set_up(args: Vec<OsString>) -> World {
         village: village.parse().unwrap(),
         an: an.parse().unwrap(),
         binh: binh.parse().unwrap(),
+        officer,
         args,
     }
 }
@@ -321,7 +323,7 @@ fn an_officer_merges_on_the_web_and_both_phones_count_one_person(backend: Backen
     assert!(merged_from.contains("Nguyen Thi Dao"), "{merged_from}");
     let actions = element(&card, "actions", "</table>");
     assert!(
-        actions.contains("vneid_l2") && actions.contains("ehealth_book"),
+        actions.contains("VNeID") && actions.contains("Sổ sức khỏe điện tử"),
         "{actions}"
     );
     let b_card = get(&http, &url(&format!("/resident?id={b}")), Some(&session))
@@ -404,6 +406,27 @@ fn an_officer_merges_on_the_web_and_both_phones_count_one_person(backend: Backen
     }
     let audit = get(&http, &url("/audit"), Some(&session)).text().unwrap();
     assert!(element(&audit, "merge-audit", "</table>").contains("Tách"));
+
+    // The same from the machine: `admin merge-residents`, audited as such.
+    let out = admin_with(
+        &server_bin(),
+        &w.args,
+        &[
+            "merge-residents",
+            "--member",
+            &w.officer,
+            "--duplicate",
+            &b_s,
+            "--into",
+            &a_s,
+        ],
+    );
+    assert_eq!(out["into"], a_s.as_str());
+    assert_eq!(w.server_figure(Indicator::VneidL2), (1, 2));
+    sync(&mut binh);
+    assert_eq!(phone_figure(&binh, w.village, Indicator::VneidL2), (1, 2));
+    let audit = get(&http, &url("/audit"), Some(&session)).text().unwrap();
+    assert!(element(&audit, "merge-audit", "</table>").contains("admin:"));
 }
 
 /// The element with this id, up to its end tag.

@@ -120,6 +120,8 @@ struct Merges {
     /// Records merged into this one.
     from: Vec<ResidentBrief>,
     actions: Vec<CardAction>,
+    /// Action code → its name in the commune's catalogue.
+    names: std::collections::HashMap<String, String>,
     notice: Option<&'static str>,
 }
 
@@ -153,10 +155,16 @@ pub async fn resident(
                 from.push(db.resident_card(commune, m)?.resident);
             }
             let actions = db.resident_actions(commune, id)?;
+            let names = db
+                .catalogue(commune)?
+                .into_iter()
+                .map(|e| (e.code.as_str().to_string(), e.name_vi))
+                .collect();
             let merges = Merges {
                 into,
                 from,
                 actions,
+                names,
                 notice,
             };
             Ok((card, db.org_snapshot(commune)?, merges))
@@ -260,7 +268,7 @@ fn card_body(officer: &Officer, c: &ResidentCard, org: &OrgSnapshot, m: &Merges)
                         @for a in &m.actions {
                             tr class=[(!a.live).then_some("voided")] {
                                 td { (a.day) }
-                                td { (a.code) }
+                                td { (m.names.get(&a.code).unwrap_or(&a.code)) }
                                 td { (status_vi(&a.status)) @if !a.live { " (đã hủy)" } }
                                 td { (name_of(a.recorded_for)) }
                             }
