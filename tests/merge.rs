@@ -18,7 +18,6 @@ mod backend;
 #[path = "support/device.rs"]
 mod device;
 #[path = "dashboard/http_client.rs"]
-#[allow(dead_code)]
 mod http_client;
 #[path = "support/server.rs"]
 mod server;
