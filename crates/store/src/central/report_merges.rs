@@ -31,6 +31,32 @@ pub(crate) fn root_of(tx: &mut dyn Tx, resident: &str) -> Result<String, Central
         .unwrap_or_else(|| resident.to_string()))
 }
 
+/// The root an action recorded for `resident` counts for, looking up
+/// merges only in a commune that has any.
+pub(crate) fn counted_for(
+    tx: &mut dyn Tx,
+    commune: CommuneId,
+    resident: &str,
+    derived: &mut Derived,
+) -> Result<String, CentralError> {
+    let any = match derived.merges {
+        Some(any) => any,
+        None => {
+            let any = tx.exists(
+                "SELECT 1 FROM rpt_merges WHERE commune_id = $1",
+                vals![commune.to_string()],
+            )?;
+            derived.merges = Some(any);
+            any
+        }
+    };
+    if any {
+        root_of(tx, resident)
+    } else {
+        Ok(resident.to_string())
+    }
+}
+
 /// After a resident's row is projected: record its edge, resolve the
 /// commune's roots again if the edge changed, and keep a merged resident
 /// out of `rpt_residents`. `reinsert` projects a resident's row again (one
@@ -44,24 +70,27 @@ pub(crate) fn resident(
 ) -> Result<(), CentralError> {
     let id = r.id.to_string();
     let into = r.merged_into.map(|m| m.to_string());
+    // One lookup in the usual case (never merged: no row, no edge).
     let before = tx.query_opt(
-        "SELECT merged_into FROM rpt_merges WHERE resident_id = $1",
+        "SELECT merged_into, root_id FROM rpt_merges WHERE resident_id = $1",
         vals![id.as_str()],
     )?;
-    let changed = match &before {
-        None => into.is_some(),
-        Some(row) => row.opt_string(0)? != into,
+    let (edge, mut root) = match &before {
+        None => (None, id.clone()),
+        Some(row) => (row.opt_string(0)?, row.string(1)?),
     };
-    if changed {
+    if edge != into {
         tx.execute(
             "INSERT INTO rpt_merges (resident_id, commune_id, merged_into, root_id)
              VALUES ($1, $2, $3, $1)
              ON CONFLICT (resident_id) DO UPDATE SET merged_into = excluded.merged_into",
             vals![id.as_str(), commune.to_string(), into.clone()],
         )?;
+        derived.merges = Some(true);
         reroot(tx, commune, derived, reinsert)?;
+        root = root_of(tx, &id)?;
     }
-    if root_of(tx, &id)? != id {
+    if root != id {
         tx.execute(
             "DELETE FROM rpt_residents WHERE resident_id = $1",
             vals![id.as_str()],

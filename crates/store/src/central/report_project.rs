@@ -297,7 +297,7 @@ fn action(
     };
     // Counted for the root of the record it was logged for (report_merges).
     let recorded_for = a.resident_id.to_string();
-    let counted = report_merges::root_of(tx, &recorded_for)?;
+    let counted = report_merges::counted_for(tx, commune, &recorded_for, derived)?;
     tx.execute(
         "INSERT INTO rpt_actions (action_id, commune_id, village_id, visit_id, resident_id, code,
              status, due, day, live, assist, recorded_for)
