@@ -37,8 +37,10 @@
 //!   (`gocua_store`'s `history.rs`), each page applied with its progress in
 //!   one transaction; the wire is `pull?village=…|household=…&until=…`.
 //!
-//! Not covered: a resident moving to a household of another village
-//! carries no history (its earlier changes stay keyed to its old
+//! Not covered: a resident merged into one of another village (issue 6)
+//! is logged under its own village only, so the kept resident's village's
+//! devices never get its history (the server counts it); a resident moving
+//! to a household of another village carries no history (its earlier changes stay keyed to its old
 //! household); a device that held a village keeps its copies of that
 //! village's records after losing it (out of its lists, no longer updated).
 
