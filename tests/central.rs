@@ -179,6 +179,7 @@ impl Device {
             has_smartphone: true,
             consent_on: None,
             citizen_id_hash: None,
+            merged_into: None,
         };
         (
             r.id,

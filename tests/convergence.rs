@@ -1,10 +1,13 @@
-//! Convergence under faults, as a property: 2–5 devices do random offline
-//! work (create and edit households and residents, log and void visits),
-//! sync in random order through a proxy that cuts connections mid-request
-//! and mid-response, while the server is SIGKILLed and restarted. At the end
-//! every device equals what a commune officer's fresh device pulls from the
-//! server, nothing is duplicated, nothing is quarantined, and every record a
-//! device created is there.
+//! Convergence under faults, as a property: 2–5 members' devices and two
+//! devices of the commune officer do random offline work (create and edit
+//! households and residents, log and void visits; the officer's devices
+//! also merge duplicate residents and undo merges, issue 6 — concurrently,
+//! so chains and cycles happen), sync in random order through a proxy that
+//! cuts connections mid-request and mid-response, while the server is
+//! SIGKILLed and restarted. At the end every device equals what a commune
+//! officer's fresh device pulls from the server, nothing is duplicated,
+//! nothing is quarantined, every record a device created is there, and the
+//! indicators every device counts are the server's report.
 //!
 //! CI runs a fixed fast subset; `GOCUA_CONVERGENCE_CASES=2000 cargo test -p
 //! gocua-server --test convergence --release` runs the long mode.
@@ -83,6 +86,18 @@ enum Op {
         dev: usize,
         pick: usize,
     },
+    /// On officer device `officer` (0 or 1): merge one resident it lists
+    /// into another.
+    MergeResidents {
+        officer: usize,
+        pick: usize,
+        into: usize,
+    },
+    /// On officer device `officer`: undo one merge it holds.
+    Unmerge {
+        officer: usize,
+        pick: usize,
+    },
     Sync {
         dev: usize,
         fault: Fault,
@@ -107,6 +122,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (d.clone(), any::<usize>(), 0..NAMES.len()).prop_map(|(dev, pick, value)| Op::EditResident { dev, pick, value }),
         3 => (d.clone(), any::<usize>(), 0usize..3, prop::bool::weighted(0.8)).prop_map(|(dev, pick, actions, met)| Op::LogVisit { dev, pick, actions, met }),
         1 => (d.clone(), any::<usize>()).prop_map(|(dev, pick)| Op::VoidVisit { dev, pick }),
+        2 => (0usize..2, any::<usize>(), any::<usize>()).prop_map(|(officer, pick, into)| Op::MergeResidents { officer, pick, into }),
+        1 => (0usize..2, any::<usize>()).prop_map(|(officer, pick)| Op::Unmerge { officer, pick }),
         4 => (d, fault()).prop_map(|(dev, fault)| Op::Sync { dev, fault }),
         1 => Just(Op::RestartServer),
     ]
@@ -178,6 +195,32 @@ impl World {
             );
             enroll(&mut store, &payload, None, &format!("Máy {i}"), &options()).expect("enroll");
             list.push(Device { store, member });
+        }
+        // The officer's two devices: the last two (syncs and other work
+        // reach them too, by index).
+        for i in 0..2 {
+            let code = enroll_code(&bin, &data, &officer.to_string());
+            let mut store = Store::open(
+                &dir.path().join(format!("officer{i}.db")),
+                &DbKey::Raw([200 + i as u8; 32]),
+            )
+            .expect("open store");
+            let payload = format!(
+                "gocua-enroll:v1?url={url}&code={code}&fp={}",
+                server.fingerprint
+            );
+            enroll(
+                &mut store,
+                &payload,
+                None,
+                &format!("Máy cán bộ {i}"),
+                &options(),
+            )
+            .expect("enroll officer");
+            list.push(Device {
+                store,
+                member: officer,
+            });
         }
         World {
             village: org.villages[0].id,
@@ -363,6 +406,42 @@ impl World {
                     .write(|b| b.void_visit(v, "Ghi nhầm", member))
                     .expect("void visit");
             }
+            Op::MergeResidents {
+                officer,
+                pick: p,
+                into,
+            } => {
+                let d = &mut self.devices[n - 2 + officer % 2];
+                let listed: Vec<ResidentId> = d
+                    .store
+                    .list_households(&[])
+                    .expect("list")
+                    .iter()
+                    .flat_map(|h| d.store.household(h.id).expect("household").residents)
+                    .map(|r| r.resident.id)
+                    .collect();
+                let (Some(dup), Some(keep)) = (pick(&listed, p), pick(&listed, into)) else {
+                    return;
+                };
+                if dup == keep {
+                    return;
+                }
+                d.store
+                    .write(|b| b.merge_resident(dup, keep))
+                    .expect("merge residents");
+            }
+            Op::Unmerge { officer, pick: p } => {
+                let d = &mut self.devices[n - 2 + officer % 2];
+                let merged: Vec<ResidentId> = d
+                    .store
+                    .resident_roots()
+                    .expect("roots")
+                    .merged()
+                    .map(|(id, _)| id)
+                    .collect();
+                let Some(id) = pick(&merged, p) else { return };
+                d.store.write(|b| b.unmerge_resident(id)).expect("unmerge");
+            }
             Op::Sync { dev, fault } => {
                 if let Fault::Cut(direction, bytes) = fault {
                     self.proxy.cut_next(direction, bytes);
@@ -439,7 +518,66 @@ impl World {
             );
             assert_eq!(dump(&d.store), truth, "device {i} differs from the server");
         }
+        // Figures: every device counts what the server reports (a merged
+        // person once).
+        let today = gocua_core::month::local_date(Utc::now());
+        let server = server_figures(&self.data, self.village);
+        let observed = figures(&observer, self.village, today);
+        assert_eq!(
+            observed, server,
+            "the officer's device counts as the server"
+        );
+        for (i, d) in self.devices.iter().enumerate() {
+            assert_eq!(
+                figures(&d.store, self.village, today),
+                server,
+                "device {i} counts otherwise"
+            );
+        }
     }
+}
+
+type Figures = BTreeMap<String, (u64, u64)>;
+
+/// (achieved, denominator) of every indicator in the village, as a device
+/// counts them.
+fn figures(store: &Store, village: VillageId, today: chrono::NaiveDate) -> Figures {
+    let counts = store.indicator_counts(today).expect("figures");
+    let c = counts.get(&village).cloned().unwrap_or_default();
+    gocua_core::indicators::Indicator::ALL
+        .iter()
+        .map(|i| {
+            let t = c.get(*i);
+            (i.code().to_string(), (t.achieved, t.denominator))
+        })
+        .collect()
+}
+
+/// The same from the server's report of this month (`admin report`).
+fn server_figures(data: &std::path::Path, village: VillageId) -> Figures {
+    let month = gocua_core::Month::of(gocua_core::month::local_date(Utc::now())).to_string();
+    let d = admin(&server_bin(), data, &["report", "--month", &month]);
+    let place = d["indicators"]["villages"]
+        .as_array()
+        .expect("villages")
+        .iter()
+        .find(|p| p["place"]["id"] == json!(village.to_string()))
+        .cloned()
+        .expect("the village's indicators");
+    place["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .map(|v| {
+            (
+                v["indicator"].as_str().expect("code").to_string(),
+                (
+                    v["achieved"].as_u64().expect("achieved"),
+                    v["denominator"].as_u64().expect("denominator"),
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Everything a device knows about its households, in a canonical form.
@@ -447,8 +585,19 @@ fn dump(store: &Store) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
     for h in store.list_households(&[]).expect("list") {
         let page = store.household(h.id).expect("household");
-        let mut residents: Vec<Value> = page.residents.iter().map(|r| json!(r.resident)).collect();
-        residents.sort_by_key(|r| r["id"].to_string());
+        let mut residents: Vec<Value> = page
+            .residents
+            .iter()
+            .map(|r| {
+                let from: Vec<String> = r
+                    .merged_from
+                    .iter()
+                    .map(|m| m.resident_id.to_string())
+                    .collect();
+                json!({ "resident": r.resident, "merged_from": from, "checklist": r.checklist })
+            })
+            .collect();
+        residents.sort_by_key(|r| r["resident"]["id"].to_string());
         let mut visits: Vec<Value> = page.visits.iter().map(|v| {
             let mut actions: Vec<Value> = v.actions.iter().map(|a| json!([a.resident_name, a.action_code, a.outcome, a.voided])).collect();
             actions.sort_by_key(|a| a.to_string());
@@ -560,4 +709,102 @@ fn a_fixed_scenario_with_every_kind_of_fault() {
         world.run(op);
     }
     world.check();
+}
+
+/// Issue 6: the officer's two devices, each offline, merge the same two
+/// residents into each other (a cycle), a member logs work for both, and
+/// one officer device then merges a third record into the pair: every
+/// device resolves the same person and counts them once, as the server.
+#[test]
+fn concurrent_merges_into_each_other_resolve_alike_everywhere() {
+    use Op::*;
+    let mut world = World::new(2);
+    let none = Fault::None;
+    let ops = [
+        AddHousehold {
+            dev: 0,
+            name: 3,
+            poor: false,
+        },
+        AddResident {
+            dev: 0,
+            pick: 0,
+            name: 3,
+            age: 66,
+        },
+        AddResident {
+            dev: 0,
+            pick: 0,
+            name: 3,
+            age: 66,
+        },
+        AddResident {
+            dev: 0,
+            pick: 0,
+            name: 3,
+            age: 66,
+        },
+        LogVisit {
+            dev: 0,
+            pick: 0,
+            actions: 3,
+            met: true,
+        },
+        Sync {
+            dev: 0,
+            fault: none,
+        },
+        Sync {
+            dev: 2,
+            fault: none,
+        },
+        Sync {
+            dev: 3,
+            fault: none,
+        },
+        // Officer 0 merges resident 0 into 1, officer 1 resident 1 into 0.
+        MergeResidents {
+            officer: 0,
+            pick: 0,
+            into: 1,
+        },
+        MergeResidents {
+            officer: 1,
+            pick: 1,
+            into: 0,
+        },
+        Sync {
+            dev: 2,
+            fault: Fault::Cut(Direction::Downstream, 900),
+        },
+        Sync {
+            dev: 3,
+            fault: none,
+        },
+        Sync {
+            dev: 2,
+            fault: none,
+        },
+        LogVisit {
+            dev: 1,
+            pick: 0,
+            actions: 2,
+            met: true,
+        },
+        MergeResidents {
+            officer: 0,
+            pick: 1,
+            into: 0,
+        },
+        RestartServer,
+    ];
+    for op in &ops {
+        world.run(op);
+    }
+    world.check();
+    let roots = world.devices[0].store.resident_roots().expect("roots");
+    assert!(
+        roots.merged().count() >= 2,
+        "the three records are one person: {roots:?}"
+    );
 }

@@ -60,6 +60,7 @@ fn tables(place: &DbPlace, bits: bool) -> Vec<Vec<String>> {
         "rpt_status",
         "rpt_reached",
         "rpt_follow_ups",
+        "rpt_merges",
     ];
     if bits {
         tables.push("rpt_codes");
@@ -186,6 +187,7 @@ fn small_batches_give_what_a_rebuild_gives(backend: Backend) {
         has_smartphone: true,
         consent_on: None,
         citizen_id_hash: None,
+        merged_into: None,
     };
     p.resident(&newcomer);
     let home = Household {
@@ -228,7 +230,8 @@ fn small_batches_give_what_a_rebuild_gives(backend: Backend) {
 fn clear_tables(place: &DbPlace) {
     let sql = "DELETE FROM rpt_households; DELETE FROM rpt_residents; DELETE FROM rpt_visits;
                DELETE FROM rpt_visit_members; DELETE FROM rpt_actions; DELETE FROM rpt_status;
-               DELETE FROM rpt_codes; DELETE FROM rpt_reached; DELETE FROM rpt_follow_ups;";
+               DELETE FROM rpt_codes; DELETE FROM rpt_reached; DELETE FROM rpt_follow_ups;
+               DELETE FROM rpt_merges;";
     match place.pg() {
         Some(url) => {
             let config: ::postgres::Config = url.parse().unwrap();
@@ -293,7 +296,50 @@ fn a_crash_before_projection_loses_nothing(backend: Backend) {
     assert!(caught_up(&db, &f));
 }
 
+/// Issue 6: merges in every shape — across villages, a chain, a cycle
+/// made by merging the root into its own duplicate, a merge undone — each
+/// counted as `gocua_core` counts the records right after its push, and
+/// batches of any size over all of it end in the tables a rebuild makes.
+fn merges_count_once_and_batches_give_what_a_rebuild_gives(backend: Backend) {
+    use reports_fixture::res;
+    let place = DbPlace::new(backend);
+    let db = place.central();
+    let mut f = fixture();
+    let mut p = load_fixture(&db, &f);
+    let commune = f.org.commune.id;
+    assert_counts_right(&db, &f, "before any merge");
+    let steps: [(u128, Option<u128>, &str); 5] = [
+        (9, Some(1), "r9 (village B) into r1 (A)"),
+        (8, Some(9), "r8 into r9: a chain to r1"),
+        (1, Some(8), "r1 into r8: a cycle"),
+        (9, None, "r9 undone: r9 the root of all"),
+        (5, Some(4), "r5 into r4, same household"),
+    ];
+    for (dup, into, what) in steps {
+        p.edit(
+            EntityKind::Resident,
+            res(dup).0,
+            serde_json::json!({ "merged_into": into.map(res) }),
+        );
+        p.send(&db);
+        let r = f.residents.iter_mut().find(|r| r.id == res(dup)).unwrap();
+        r.merged_into = into.map(res);
+        assert_counts_right(&db, &f, what);
+    }
+    db.rebuild_reports(commune).unwrap();
+    assert_counts_right(&db, &f, "rebuilt");
+    let rebuilt = tables(&place, false);
+    for size in [1, 2, 5] {
+        clear_tables(&place);
+        rewind(&place, &f);
+        while db.catch_up_reports(commune, size).unwrap() == size {}
+        assert_eq!(tables(&place, false), rebuilt, "batches of {size}");
+        assert_counts_right(&db, &f, &format!("batches of {size}"));
+    }
+}
+
 on_each_backend!(
+    merges_count_once_and_batches_give_what_a_rebuild_gives,
     a_report_counts_the_push_just_made,
     small_batches_give_what_a_rebuild_gives,
     projecting_twice_changes_nothing,

@@ -197,6 +197,7 @@ fn random_commune(db: &CentralDb, seed: u64) -> Random {
             has_smartphone: true,
             consent_on: None,
             citizen_id_hash: None,
+            merged_into: None,
         })
         .collect();
     residents.iter().for_each(|r| p.resident(r));

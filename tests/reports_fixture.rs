@@ -151,6 +151,7 @@ pub fn fixture() -> Fixture {
         has_smartphone: true,
         consent_on: None,
         citizen_id_hash: None,
+        merged_into: None,
     };
     let residents = vec![
         person_r(1, 1, 1960),

@@ -135,6 +135,52 @@ fn store_answers_read_into_the_ui_types() {
             .any(|i| i.action.as_str() == "vneid_l2" && i.status == ui::ChecklistStatus::Done)
     );
 
+    // Issue 6: the same woman entered again, helped once, then merged into
+    // the first record: one resident on the page, carrying both.
+    let dup = store
+        .write(|b| {
+            b.add_resident(gocua_core::ResidentInput {
+                household_id: h.id,
+                full_name: "Nguyen Thi Dao".into(),
+                birth_year: today.year() - 70,
+                sex: Sex::Female,
+                has_smartphone: true,
+                consent_on: Some(today),
+                citizen_id_hash: None,
+            })
+        })
+        .unwrap();
+    store
+        .write(|b| {
+            b.log_visit(gocua_core::VisitInput {
+                household_id: h.id,
+                members: vec![member],
+                at: chrono::Utc::now(),
+                form: gocua_core::VisitForm::DoorToDoor,
+                outcome: VisitOutcome::Met,
+                note: None,
+                actions: vec![gocua_core::ActionInput {
+                    resident_id: dup.id,
+                    action: "bank_account".parse().unwrap(),
+                    outcome: ActionOutcome::Done,
+                }],
+            })
+        })
+        .unwrap();
+    store.write(|b| b.merge_resident(dup.id, r.id)).unwrap();
+    let d: ui::HouseholdDetail = round_trip(&store.household(h.id).unwrap());
+    assert_eq!(d.residents.len(), 1);
+    let merged = &d.residents[0].merged_from;
+    assert_eq!(merged.len(), 1);
+    assert_eq!(merged[0].full_name, "Nguyen Thi Dao");
+    assert_eq!(merged[0].actions[0].day, today);
+    assert!(
+        d.residents[0]
+            .checklist
+            .iter()
+            .any(|i| i.action.as_str() == "bank_account" && i.status == ui::ChecklistStatus::Done)
+    );
+
     let hits: Vec<ui::SearchHit> = round_trip(&store.search("nguyen thi dao", 10).unwrap());
     assert!(hits.iter().any(|x| x.household_id == h.id));
     let _: Vec<gocua_core::CatalogueEntry> = round_trip(&store.catalogue().unwrap());

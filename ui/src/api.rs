@@ -101,6 +101,26 @@ pub struct ResidentDetail {
     pub age: i32,
     pub checklist: Vec<ChecklistItem>,
     pub digital_citizen: bool,
+    /// Records the commune office merged into this resident (one person
+    /// entered twice), with what was recorded for them.
+    #[serde(default)]
+    pub merged_from: Vec<MergedRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct MergedRecord {
+    pub resident_id: ResidentId,
+    pub full_name: String,
+    pub household_id: HouseholdId,
+    pub actions: Vec<MergedAction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct MergedAction {
+    pub day: NaiveDate,
+    pub action_name: String,
+    pub outcome: ActionOutcome,
+    pub voided: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

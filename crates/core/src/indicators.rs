@@ -26,6 +26,8 @@
 //!   start of the as-of day's year; not-at-home does not count), digital
 //!   citizens among all residents, digital families among all households.
 //!   Residents count where they live now (their household's village now);
+//!   a resident merged into another (`same_person.rs`) is counted once, as
+//!   that one, with both records' actions;
 //! - **periods**: work counts what was done in the period (by the visit's
 //!   day in Vietnam); indicators are stocks at the period's last day, or
 //!   today while it runs;

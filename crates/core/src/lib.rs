@@ -17,6 +17,7 @@ pub mod merge;
 pub mod model;
 pub mod month;
 pub mod rules;
+pub mod same_person;
 pub mod text;
 pub mod training;
 pub mod validate;

@@ -250,6 +250,11 @@ pub struct Resident {
     pub consent_on: Option<NaiveDate>,
     /// Keyed hash of the CCCD; the number itself is never kept.
     pub citizen_id_hash: Option<CitizenIdHash>,
+    /// Set when the commune office merged this record, a duplicate, into
+    /// another resident's (`same_person.rs`); absent in records from
+    /// before merges existed.
+    #[serde(default)]
+    pub merged_into: Option<ResidentId>,
 }
 
 /// Raw resident input. The CCCD, if any, must already be hashed by the caller
@@ -283,6 +288,7 @@ impl Resident {
             has_smartphone: input.has_smartphone,
             consent_on: input.consent_on,
             citizen_id_hash: input.citizen_id_hash,
+            merged_into: None,
         };
         r.validate(today)?;
         Ok(r)
@@ -296,6 +302,9 @@ impl Resident {
         errors.check(validate::birth_year(self.birth_year, today.year()));
         if self.citizen_id_hash.is_some() && self.consent_on.is_none() {
             errors.push(ValidationError::ConsentRequired);
+        }
+        if self.merged_into == Some(self.id) {
+            errors.push(ValidationError::MergedIntoItself);
         }
         errors.into_result()
     }

@@ -40,6 +40,8 @@ pub enum ValidationError {
     Month,
     #[error("a citizen ID can only be kept with the resident's consent")]
     ConsentRequired,
+    #[error("a resident cannot be merged into themselves")]
+    MergedIntoItself,
     #[error("{field}: {value} is not one of the allowed values")]
     NotAllowed { field: &'static str, value: String },
 }
@@ -61,6 +63,7 @@ impl ValidationError {
             Self::ResidentNotInHousehold => "resident_not_in_household",
             Self::Month => "month",
             Self::ConsentRequired => "consent_required",
+            Self::MergedIntoItself => "merged_into_itself",
             Self::NotAllowed { .. } => "not_allowed",
         }
     }
@@ -91,6 +94,7 @@ impl ValidationError {
             Self::ConsentRequired => {
                 "Chỉ được lưu số CCCD khi người dân đồng ý cho lưu thông tin.".into()
             }
+            Self::MergedIntoItself => "Không thể gộp một người vào chính họ.".into(),
             Self::NotAllowed { field, value } => {
                 format!("{}: giá trị \"{value}\" không hợp lệ.", field_vi(field))
             }

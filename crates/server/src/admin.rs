@@ -9,7 +9,9 @@ use crate::{qr, tls};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use gocua_core::month::vietnam;
-use gocua_core::{CommuneId, DeviceId, Member, MemberId, OrgSnapshot, Role, TeamId, VillageId};
+use gocua_core::{
+    CommuneId, DeviceId, Member, MemberId, OrgSnapshot, ResidentId, Role, TeamId, VillageId,
+};
 use gocua_store::central::{CentralDb, CentralError};
 use gocua_store::demo::demo_org;
 use gocua_sync::wire::EnrollmentPayload;
@@ -202,6 +204,37 @@ pub fn run(args: AdminArgs) -> Result<()> {
         AdminCommand::Import(a) => crate::import::run(&db, a, json)?,
         AdminCommand::Report(a) => crate::report::run(&db, a, json)?,
         AdminCommand::Training(c) => crate::training::run(&db, c, json)?,
+        AdminCommand::MergeResidents {
+            member,
+            duplicate,
+            into,
+            unmerge: _,
+        } => {
+            let officer = db.member(parse("member", &member)?)?;
+            let duplicate: ResidentId = parse("resident", &duplicate)?;
+            let into: Option<ResidentId> =
+                into.as_deref().map(|i| parse("resident", i)).transpose()?;
+            let user = std::env::var("USER")
+                .or_else(|_| std::env::var("USERNAME"))
+                .unwrap_or_else(|_| "?".into());
+            let change = db.merge_residents(
+                officer.commune_id,
+                officer.id,
+                &format!("admin:{user} ({})", officer.full_name),
+                duplicate,
+                into,
+                Utc::now(),
+            )?;
+            if json {
+                return print_json(&serde_json::json!({
+                    "change_id": change, "duplicate": duplicate, "into": into,
+                }));
+            }
+            match into {
+                Some(i) => println!("Đã gộp nhân khẩu {duplicate} vào {i}."),
+                None => println!("Đã tách nhân khẩu {duplicate} ra thành người riêng."),
+            }
+        }
         AdminCommand::Demo { villages, target } => {
             let org = demo_org(villages as usize);
             db.import_org(&org)?;

@@ -120,6 +120,23 @@ pub enum AdminCommand {
     /// team against the goal (everyone trained by 30 June).
     #[command(subcommand)]
     Training(crate::training::TrainingCommand),
+    /// Merge a duplicate resident into another (one person entered twice),
+    /// on behalf of a commune officer; `--unmerge` undoes it. A synced,
+    /// audited change, as from the web page /duplicates.
+    MergeResidents {
+        /// The commune officer (or admin) the change is theirs.
+        #[arg(long)]
+        member: String,
+        /// The record that goes (its visits and actions count for the other).
+        #[arg(long)]
+        duplicate: String,
+        /// The record kept.
+        #[arg(long, required_unless_present = "unmerge", conflicts_with = "unmerge")]
+        into: Option<String>,
+        /// Undo the duplicate's merge instead.
+        #[arg(long)]
+        unmerge: bool,
+    },
     /// Create a demo commune (villages, one team of three each, an officer)
     /// and an enrollment code for its first member.
     Demo {

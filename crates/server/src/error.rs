@@ -145,7 +145,8 @@ fn central_status(e: &CentralError) -> StatusCode {
         | CentralError::OtherCommune { .. }
         | CentralError::TeamRequired
         | CentralError::Percent
-        | CentralError::Training(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        | CentralError::Training(_)
+        | CentralError::MergeRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         CentralError::NotFound { .. } => StatusCode::NOT_FOUND,
         CentralError::CodeUnknown | CentralError::MemberInactive(_) => StatusCode::FORBIDDEN,
         CentralError::CodeUsed | CentralError::CodeExpired => StatusCode::GONE,

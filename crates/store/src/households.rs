@@ -43,8 +43,13 @@ impl Batch<'_> {
         id: ResidentId,
         input: ResidentInput,
     ) -> Result<Resident, StoreError> {
-        let resident = Resident::create(id, input, crate::today())?;
+        let mut resident = Resident::create(id, input, crate::today())?;
         self.require_household(resident.household_id)?;
+        // An edit of the form never touches a merge (the form has no such
+        // field): keep whatever this device holds.
+        if let Some((current, _)) = <Resident as crate::merge::MergeRecord>::load(self.tx, id.0)? {
+            resident.merged_into = current.merged_into;
+        }
         self.update_record(&resident)?;
         Ok(resident)
     }
@@ -76,6 +81,9 @@ pub struct ResidentDetail {
     pub age: i32,
     pub checklist: Vec<ChecklistItem>,
     pub digital_citizen: bool,
+    /// Records merged into this resident (one person entered twice), with
+    /// what was recorded for them; their actions count in `checklist`.
+    pub merged_from: Vec<crate::MergedRecord>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -174,18 +182,31 @@ impl Store {
         let mut residents: Vec<Resident> = conn
             .prepare_cached(
                 "SELECT id, household_id, full_name, birth_year, sex, has_smartphone,
-                        consent_on, citizen_id_hash
+                        consent_on, citizen_id_hash, merged_into
                  FROM residents WHERE household_id = ?1",
             )?
             .query_map(params![id.to_string()], resident_from_row)?
             .collect::<Result<_, _>>()?;
+        // A merged resident is shown under the one they were merged into.
+        let roots = self.resident_roots()?;
+        residents.retain(|r| !roots.is_merged(r.id));
+        let ids: Vec<ResidentId> = residents.iter().map(|r| r.id).collect();
+        let mut merged = self.merged_records(&roots, &ids)?;
         residents.sort_by(|a, b| {
             a.birth_year
                 .cmp(&b.birth_year)
                 .then(vietnamese_name_cmp(&a.full_name, &b.full_name))
         });
 
-        let records = self.action_records(id)?;
+        let mut records = self.action_records(id)?;
+        for m in merged.values().flatten() {
+            records.extend(self.resident_action_records(m.resident_id)?);
+        }
+        for a in &mut records {
+            a.resident_id = roots.of(a.resident_id);
+        }
+        // The checklist takes the later of equal days: keep (day, id) order.
+        records.sort_by_key(|a| a.day);
         let catalogue = self.catalogue()?;
         let today = crate::today();
         let residents: Vec<ResidentDetail> = residents
@@ -199,6 +220,7 @@ impl Store {
                 let checklist =
                     rules::resident_checklist(resident.birth_year, &catalogue, &mine, today);
                 ResidentDetail {
+                    merged_from: merged.remove(&resident.id).unwrap_or_default(),
                     age: rules::age_in_year(resident.birth_year, today),
                     digital_citizen: rules::is_digital_citizen(&checklist),
                     checklist,
@@ -228,6 +250,28 @@ impl Store {
              JOIN residents r ON r.id = a.resident_id
              JOIN visits v ON v.id = a.visit_id
              WHERE r.household_id = ?1
+             ORDER BY a.day, a.id",
+        )?;
+        let rows = stmt.query_map(params![id.to_string()], |r| {
+            Ok(ActionRecord {
+                resident_id: rows::col(r, 0)?,
+                action: rows::col(r, 1)?,
+                outcome: crate::visits::outcome_from_row(r, 2)?,
+                day: rows::col(r, 6)?,
+                voided: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every action recorded for one resident, as `action_records`.
+    fn resident_action_records(&self, id: ResidentId) -> Result<Vec<ActionRecord>, StoreError> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT a.resident_id, a.action_code, a.status, a.follow_up_due, a.reason, a.reason_note,
+                    a.day, (a.voided_at IS NOT NULL OR v.voided_at IS NOT NULL)
+             FROM assisted_actions a
+             JOIN visits v ON v.id = a.visit_id
+             WHERE a.resident_id = ?1
              ORDER BY a.day, a.id",
         )?;
         let rows = stmt.query_map(params![id.to_string()], |r| {
@@ -283,7 +327,10 @@ impl Store {
                  WHERE h.head_name_key LIKE '%' || ?1 || '%' ESCAPE '\\'
                  UNION ALL
                  SELECT r.household_id, r.full_name, r.name_key FROM residents r
-                 WHERE r.name_key LIKE '%' || ?1 || '%' ESCAPE '\\'
+                 -- Merged residents are found as the one they were merged
+                 -- into (a rare concurrent cycle's root, which also has the
+                 -- field set, is found by its household's head only).
+                 WHERE r.merged_into IS NULL AND r.name_key LIKE '%' || ?1 || '%' ESCAPE '\\'
              ), ranked AS (
                  SELECT hid, resident,
                         CASE WHEN k = ?2 THEN 0

@@ -21,6 +21,7 @@ mod quarantine;
 mod queries;
 mod remote;
 mod rows;
+mod same_person;
 mod sync_state;
 mod training;
 mod visits;
@@ -34,6 +35,7 @@ pub use open::{DbKey, DeviceInfo};
 pub use quarantine::{DiscardedChange, QuarantineDirection, QuarantinedChange, RetryOutcome};
 pub use queries::{FollowUpItem, Worklist, WorklistHousehold};
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
+pub use same_person::{MergedAction, MergedRecord};
 pub use sync_state::{
     DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection, SyncState,
 };

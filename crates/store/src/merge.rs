@@ -138,11 +138,11 @@ impl MergeRecord for Resident {
         Ok(conn
             .prepare_cached(
                 "SELECT id, household_id, full_name, birth_year, sex, has_smartphone,
-                        consent_on, citizen_id_hash, field_hlcs
+                        consent_on, citizen_id_hash, merged_into, field_hlcs
                  FROM residents WHERE id = ?1",
             )?
             .query_row(params![id.to_string()], |r| {
-                Ok((resident_from_row(r)?, rows::json_col(r, 8)?))
+                Ok((resident_from_row(r)?, rows::json_col(r, 9)?))
             })
             .optional()?)
     }
@@ -150,14 +150,14 @@ impl MergeRecord for Resident {
     fn save(&self, conn: &Connection, clocks: &FieldClocks) -> Result<(), StoreError> {
         conn.prepare_cached(
             "INSERT INTO residents (id, household_id, full_name, name_key, birth_year, sex,
-                 has_smartphone, consent_on, citizen_id_hash, field_hlcs)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 has_smartphone, consent_on, citizen_id_hash, merged_into, field_hlcs)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (id) DO UPDATE SET
                  household_id = excluded.household_id, full_name = excluded.full_name,
                  name_key = excluded.name_key, birth_year = excluded.birth_year,
                  sex = excluded.sex, has_smartphone = excluded.has_smartphone,
                  consent_on = excluded.consent_on, citizen_id_hash = excluded.citizen_id_hash,
-                 field_hlcs = excluded.field_hlcs",
+                 merged_into = excluded.merged_into, field_hlcs = excluded.field_hlcs",
         )?
         .execute(params![
             self.id.to_string(),
@@ -169,6 +169,7 @@ impl MergeRecord for Resident {
             self.has_smartphone,
             self.consent_on.map(|d| d.to_string()),
             self.citizen_id_hash.as_ref().map(|h| h.0.clone()),
+            self.merged_into.map(|m| m.to_string()),
             clocks_json(clocks)?,
         ])?;
         Ok(())
@@ -176,7 +177,7 @@ impl MergeRecord for Resident {
 }
 
 /// Columns: id, household_id, full_name, birth_year, sex, has_smartphone,
-/// consent_on, citizen_id_hash.
+/// consent_on, citizen_id_hash, merged_into.
 pub(crate) fn resident_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Resident> {
     Ok(Resident {
         id: rows::col(r, 0)?,
@@ -189,5 +190,6 @@ pub(crate) fn resident_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Resid
         citizen_id_hash: r
             .get::<_, Option<String>>(7)?
             .map(gocua_core::citizen_id::CitizenIdHash),
+        merged_into: rows::opt_col(r, 8)?,
     })
 }

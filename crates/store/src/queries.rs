@@ -111,7 +111,7 @@ impl Store {
         // its id", which the tiny visits_voided index answers without reading
         // the visit (named for the same reason). The ORDER BY is the order this
         // walk has always produced (the sort below keeps it among ties).
-        let mut follow_ups: Vec<FollowUpItem> = self
+        let follow_ups: Vec<FollowUpItem> = self
             .conn()
             .prepare_cached(&format!(
                 "SELECT a.id, h.id, h.head_name, h.address, r.id, r.full_name, a.action_code,
@@ -153,6 +153,8 @@ impl Store {
                 })
             })?
             .collect::<Result<_, _>>()?;
+        // Per record above; per person (issue 6's merges) here.
+        let mut follow_ups = self.follow_ups_per_person(follow_ups)?;
         follow_ups.sort_by(|a, b| {
             a.due
                 .cmp(&b.due)

@@ -3,7 +3,8 @@
 //! visit, edit the household, add or edit a resident.
 
 use crate::api::{
-    self, ChecklistItem, ChecklistStatus, HouseholdDetail, ResidentDetail, VisitSummary,
+    self, ChecklistItem, ChecklistStatus, HouseholdDetail, MergedRecord, ResidentDetail,
+    VisitSummary,
 };
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
@@ -125,7 +126,25 @@ fn resident(r: &ResidentDetail, household: HouseholdId, ctx: &AppCtx) -> Html {
                 if p.consent_on.is_none() { <span class="tag warn">{ "Chưa ghi nhận đồng ý" }</span> }
             </p>
             <ul class="checklist">{ for shown.into_iter().map(item) }</ul>
+            { for r.merged_from.iter().map(merged) }
         </section>
+    }
+}
+
+/// A record merged into this resident: the same person, entered twice; what
+/// was recorded for it counts above.
+fn merged(m: &MergedRecord) -> Html {
+    html! {
+        <div class="merged small">
+            <p class="muted">{ format!("Đã gộp từ bản ghi «{}» (cùng một người)", m.full_name) }</p>
+            <ul>
+                { for m.actions.iter().map(|a| html! {
+                    <li class={classes!(a.voided.then_some("voided"))}>
+                        { format!("{}: {} – {}", format::date_vi(a.day), a.action_name, a.outcome.label_vi()) }
+                    </li>
+                }) }
+            </ul>
+        </div>
     }
 }
 

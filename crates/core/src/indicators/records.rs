@@ -16,6 +16,7 @@ use crate::rules::{
     ActionRecord, ActionWork, ChecklistItem, ChecklistStatus, TeamMonth, VisitWork,
     is_digital_citizen, is_digital_family, is_eligible, resident_checklist, team_month,
 };
+use crate::same_person::Roots;
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -50,9 +51,20 @@ pub struct Attempt {
 }
 
 impl Records<'_> {
+    /// Who each merged resident counts as (`same_person.rs`).
+    pub fn roots(&self) -> Roots {
+        Roots::resolve(
+            self.residents
+                .iter()
+                .filter_map(|r| r.merged_into.map(|into| (r.id, into))),
+        )
+    }
+
     /// Every action joined to its visit, in (day, id) order: the order in
-    /// which a later record wins a tie in the checklist.
+    /// which a later record wins a tie in the checklist. An action recorded
+    /// for a merged resident is the person's they were merged into.
     pub fn attempts(&self) -> Vec<Attempt> {
+        let roots = self.roots();
         let visits: HashMap<VisitId, &Visit> = self.visits.iter().map(|v| (v.id, v)).collect();
         let mut out: Vec<Attempt> = self
             .actions
@@ -62,7 +74,7 @@ impl Records<'_> {
                 Some(Attempt {
                     action_id: a.id,
                     visit_id: a.visit_id,
-                    resident_id: a.resident_id,
+                    resident_id: roots.of(a.resident_id),
                     action: a.action.clone(),
                     outcome: a.outcome.clone(),
                     day: local_date(v.at),
@@ -99,7 +111,9 @@ impl Records<'_> {
             .collect()
     }
 
-    /// Each resident's checklist at `as_of`, from the records up to that day.
+    /// Each resident's checklist at `as_of`, from the records up to that
+    /// day (their merged duplicates' included); none for a merged resident,
+    /// who is counted as the one they were merged into.
     pub fn checklists(
         &self,
         catalogue: &[CatalogueEntry],
@@ -118,8 +132,10 @@ impl Records<'_> {
                     voided: !a.live,
                 });
         }
+        let roots = self.roots();
         self.residents
             .iter()
+            .filter(|r| !roots.is_merged(r.id))
             .map(|r| {
                 let mine = records.remove(&r.id).unwrap_or_default();
                 (

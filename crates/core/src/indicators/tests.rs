@@ -228,3 +228,116 @@ fn the_latest_attempt_on_the_same_day_is_the_one_with_the_later_id() {
         }
     );
 }
+
+/// Issue 6 by hand: one woman entered twice (A in household 1, B in
+/// household 2), each record with one action. Before the merge she is two
+/// people in every denominator; after B is merged into A she is one, with
+/// both actions.
+#[test]
+fn a_merged_duplicate_counts_once_with_both_records_actions() {
+    let village = VillageId(id(1));
+    let home = |n: u128| Household {
+        id: HouseholdId(id(10 + n)),
+        village_id: village,
+        address: format!("Số {n}"),
+        head_name: "Nguyễn Thị Đào".into(),
+        phone: None,
+        flags: HouseholdFlags::default(),
+    };
+    let person = |n: u128, h: u128, born: i32| Resident {
+        id: res(n),
+        household_id: HouseholdId(id(10 + h)),
+        full_name: "Nguyễn Thị Đào".into(),
+        birth_year: born,
+        sex: Sex::Female,
+        has_smartphone: true,
+        consent_on: None,
+        citizen_id_hash: None,
+        merged_into: None,
+    };
+    let at = |day: u32| {
+        chrono::DateTime::parse_from_rfc3339(&format!("2026-11-{day:02}T03:00:00Z"))
+            .unwrap()
+            .to_utc()
+    };
+    let visit = |n: u128, h: u128, day: u32| Visit {
+        id: visit_id(n),
+        household_id: HouseholdId(id(10 + h)),
+        members: vec![member(1)],
+        at: at(day),
+        form: VisitForm::DoorToDoor,
+        outcome: VisitOutcome::Met,
+        note: None,
+        voided: None,
+    };
+    let act = |n: u128, v: u128, r: u128, c: &str| AssistedAction {
+        id: ActionId(id(200 + n)),
+        visit_id: visit_id(v),
+        resident_id: res(r),
+        action: code(c),
+        outcome: ActionOutcome::Done,
+        voided: None,
+    };
+    let households = [home(1), home(2)];
+    // A (1960) and a child (2022, under 6) in household 1; B (1960) in 2.
+    let mut residents = vec![person(1, 1, 1960), person(2, 1, 2022), person(3, 2, 1960)];
+    let visits = [visit(1, 1, 5), visit(2, 2, 9)];
+    let actions = [act(1, 1, 1, "ehealth_book"), act(2, 2, 3, "vneid_l2")];
+    let cat = seed_catalogue();
+    let on = d(2026, 11, 30);
+    let counts = |residents: &[Resident]| {
+        let records = Records {
+            households: &households,
+            residents,
+            visits: &visits,
+            actions: &actions,
+        };
+        indicator_counts(&cat, &records, on)[&village].clone()
+    };
+    let before = counts(&residents);
+    let vneid = before.get(Indicator::VneidL2);
+    assert_eq!(
+        (vneid.achieved, vneid.denominator),
+        (1, 2),
+        "A and B are 6+"
+    );
+    let ehealth = before.get(Indicator::EhealthBook);
+    assert_eq!((ehealth.achieved, ehealth.denominator), (1, 3));
+
+    residents[2].merged_into = Some(res(1));
+    let after = counts(&residents);
+    let vneid = after.get(Indicator::VneidL2);
+    assert_eq!(
+        (vneid.achieved, vneid.denominator),
+        (1, 1),
+        "one woman of 6+, her VNeID done on B's record"
+    );
+    let ehealth = after.get(Indicator::EhealthBook);
+    assert_eq!((ehealth.achieved, ehealth.denominator), (1, 2));
+    let citizens = after.get(Indicator::DigitalCitizens);
+    assert_eq!(citizens.denominator, 2, "A and the child");
+    assert_eq!(
+        after.get(Indicator::DigitalFamilies).denominator,
+        2,
+        "households stay: B's old home still exists"
+    );
+    // The work itself is untouched: two visits, two assists.
+    let records = Records {
+        households: &households,
+        residents: &residents,
+        visits: &visits,
+        actions: &actions,
+    };
+    let checklists = records.checklists(&cat, on);
+    assert!(
+        !checklists.contains_key(&res(3)),
+        "B has no checklist of her own"
+    );
+    let a = &checklists[&res(1)];
+    assert!(
+        a.iter()
+            .filter(|i| ["vneid_l2", "ehealth_book"].contains(&i.action.as_str()))
+            .all(|i| i.status == crate::rules::ChecklistStatus::Done),
+        "A carries both"
+    );
+}

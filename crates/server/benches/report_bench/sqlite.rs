@@ -109,6 +109,7 @@ pub fn generate(db: &CentralDb, k: &Knobs, today: NaiveDate) -> Result<(CommuneI
             has_smartphone: true,
             consent_on: None,
             citizen_id_hash: None,
+            merged_into: None,
         };
         people[h].push(r.id);
         s.add(EntityKind::Resident, r.id.0, &r)?;

@@ -3,7 +3,7 @@
 //! admin set (`gocua-server admin member set-password`) and sees the
 //! commune's dashboard, the teams' quarter, recognition and the records
 //! behind every figure, changes the commune's targets, records members'
-//! training, reviews likely duplicate residents, downloads the quarterly
+//! training, reviews likely duplicate residents and merges them, downloads the quarterly
 //! report and sees who downloaded what (every export is audited).
 //!
 //! Server-rendered HTML (maud), a small hand-written stylesheet, bar charts
@@ -99,6 +99,11 @@ pub fn router() -> Router<AppState> {
             get(pages::training::show).post(pages::training::save),
         )
         .route("/duplicates", get(pages::duplicates::show))
+        .route(
+            "/duplicates/merge",
+            get(pages::merge::confirm).post(pages::merge::merge),
+        )
+        .route("/duplicates/unmerge", post(pages::merge::unmerge))
         .route("/resident", get(pages::duplicates::resident))
         .route("/audit", get(pages::audit::show))
         .route("/report.xlsx", get(pages::download::xlsx))

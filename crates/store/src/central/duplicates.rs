@@ -1,8 +1,9 @@
 //! Likely duplicate residents for the commune officer to review (rules in
 //! `gocua_core::duplicates`: strong = same ID hash, likely = same folded
 //! name and birth year in the same village, possible = in another village),
-//! and the resident's card the review links to. Read only: nothing here
-//! merges (a merge must be a synced change that converges on devices).
+//! and the resident's card the review links to. Read only: merging is
+//! `merges.rs`'s (a synced change that converges on devices); a record
+//! already merged leaves the list.
 //!
 //! Residents are read village by village (`records_village` index), their
 //! current merged fields; the ID hash is compared here and never leaves:
@@ -11,6 +12,7 @@
 use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError};
 use gocua_core::duplicates::{DuplicatePair, ResidentKey, likely_duplicates};
+use gocua_core::same_person::Roots;
 use gocua_core::{CommuneId, HouseholdId, ResidentId, VillageId};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -28,6 +30,8 @@ pub struct ResidentBrief {
     pub head_name: String,
     /// Whether a citizen-ID hash is on file (never the hash).
     pub has_citizen_id: bool,
+    /// The resident this record was merged into (`gocua_core::same_person`).
+    pub merged_into: Option<ResidentId>,
 }
 
 /// A pair with both residents described.
@@ -81,6 +85,10 @@ fn resident_of(
         birth_year,
         head_name: String::new(),
         has_citizen_id: hash.is_some(),
+        merged_into: f
+            .get("merged_into")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok()),
     };
     let key = ResidentKey {
         resident_id,
@@ -148,7 +156,7 @@ impl CentralDb {
         &self,
         commune: CommuneId,
     ) -> Result<Vec<DuplicateCandidate>, CentralError> {
-        let (keys, briefs) = self.read(|tx| {
+        let (mut keys, briefs) = self.read(|tx| {
             let mut keys = Vec::new();
             let mut briefs = HashMap::new();
             for v in village_ids(tx, commune)? {
@@ -159,6 +167,14 @@ impl CentralDb {
             }
             Ok((keys, briefs))
         })?;
+        // A record already merged is one person with its root: no longer a
+        // pair to review (a cycle's root stays, as every holder counts it).
+        let roots = Roots::resolve(
+            briefs
+                .values()
+                .filter_map(|b| b.merged_into.map(|m| (b.resident_id, m))),
+        );
+        keys.retain(|k| !roots.is_merged(k.resident_id));
         Ok(likely_duplicates(&keys)
             .into_iter()
             .filter_map(|pair| {

@@ -32,6 +32,10 @@ pub enum CentralError {
     /// Officers' web accounts and sessions.
     #[error(transparent)]
     Account(#[from] super::AccountError),
+    /// A merge of residents the judge or the rules refused (the sentence
+    /// in Vietnamese).
+    #[error("merge refused: {0}")]
+    MergeRefused(String),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -70,6 +74,7 @@ impl CentralError {
             CentralError::MemberInactive(_) => "member_inactive",
             CentralError::Unauthorized => "unauthorized",
             CentralError::Account(e) => e.code(),
+            CentralError::MergeRefused(_) => "merge_refused",
             CentralError::Corrupt(_) => "corrupt",
             CentralError::Store(e) => e.code(),
             CentralError::Sqlite(_) | CentralError::Backend(_) => "database",
@@ -104,6 +109,7 @@ impl CentralError {
             }
             CentralError::Account(e) => e.message_vi(),
             CentralError::Store(e) => e.message_vi(),
+            CentralError::MergeRefused(m) => m.clone(),
             CentralError::Corrupt(_) | CentralError::Sqlite(_) | CentralError::Backend(_) => {
                 DATABASE_FAILED.into()
             }

@@ -405,7 +405,7 @@ impl From<crate::StoreError> for Refusal {
 
 /// One record, read on its own (`CentralDb::record`; a push reads through
 /// its `PushBatch`).
-fn load_record(tx: &mut dyn Tx, id: Uuid) -> Result<Option<Record>, CentralError> {
+pub(super) fn load_record(tx: &mut dyn Tx, id: Uuid) -> Result<Option<Record>, CentralError> {
     let Some(row) = tx.query_opt(
         "SELECT entity, commune_id, village_id, parent_id, fields, clocks
          FROM records WHERE entity_id = $1",

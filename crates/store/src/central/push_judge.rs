@@ -173,9 +173,15 @@ impl Judge<'_> {
             self.in_scope(v)?;
         }
         let (fields, clocks) = existing.map(|r| (r.fields, r.clocks)).unwrap_or_default();
+        let merged_before = fields.get("merged_into").cloned().unwrap_or(Value::Null);
         let merged = merge_fields(fields, clocks, self.change);
         let resident: Resident = self.rebuild(&merged.fields)?;
         resident.validate(self.today).map_err(invalid)?;
+        if let Some(wanted) = self.change.fields.get("merged_into")
+            && *wanted != merged_before
+        {
+            self.merge_allowed(resident.merged_into)?;
+        }
         if let Some(h) = &resident.citizen_id_hash {
             let ok = h.0.len() == 64 && h.0.bytes().all(|b| b.is_ascii_hexdigit());
             if !ok {
@@ -197,6 +203,31 @@ impl Judge<'_> {
             household: resident.household_id.0,
             moved_from: None,
         })
+    }
+
+    /// Merging residents (or undoing it) is the commune office's decision
+    /// (issue 6), and only into a resident of the same commune. Cycles are
+    /// not refused: two offline merges may make one, and every holder
+    /// resolves it alike (`gocua_core::same_person`).
+    fn merge_allowed(&mut self, into: Option<gocua_core::ResidentId>) -> Result<(), Refusal> {
+        if !self.scope.is_commune_wide() {
+            return Err(reject(
+                "merge_not_allowed",
+                "Chỉ cán bộ xã mới được gộp hoặc tách nhân khẩu trùng.",
+            ));
+        }
+        let Some(into) = into else { return Ok(()) };
+        match self.batch.meta(self.tx, into.0)? {
+            Some(r)
+                if r.entity == EntityKind::Resident && r.commune_id == self.scope.commune_id =>
+            {
+                Ok(())
+            }
+            _ => Err(reject(
+                "unknown_parent",
+                "Người dân được gộp vào không có trên máy chủ của xã.",
+            )),
+        }
     }
 
     fn visit(&mut self, existing: Option<Record>) -> Result<Accepted, Refusal> {

@@ -19,6 +19,10 @@ pub(crate) struct Derived {
     pub(crate) pairs: BTreeSet<(String, String)>,
     pub(crate) visits: BTreeSet<String>,
     pub(crate) reached: BTreeSet<(String, i64)>,
+    /// Whether the commune has any merged resident (`report_merges`),
+    /// once looked up in this batch: most never do, and their actions
+    /// then need no lookup of a root.
+    pub(crate) merges: Option<bool>,
 }
 
 impl Derived {

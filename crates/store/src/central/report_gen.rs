@@ -287,10 +287,11 @@ fn commune_sql(s: &SyntheticProvince, c: u64) -> Vec<String> {
                     AS next_on
          FROM gen_actions;
          INSERT INTO rpt_actions (action_id, commune_id, village_id, visit_id, resident_id, code,
-             status, due, day, live, assist, done_on, next_on)
+             status, due, day, live, assist, done_on, next_on, recorded_for)
          SELECT action_id, '{cid}', village_id, visit_id, resident_id, code, status,
                 CASE WHEN status = 'follow_up' THEN due_day END, day, 1,
-                CASE WHEN status = 'not_possible' THEN 0 ELSE 1 END, done_on, next_on
+                CASE WHEN status = 'not_possible' THEN 0 ELSE 1 END, done_on, next_on,
+                resident_id
          FROM gen_pairs;
          INSERT INTO rpt_follow_ups (action_id, member_id, commune_id, day, due, closed_on)
          SELECT p.action_id, v.member_id, '{cid}', p.day, p.due_day,

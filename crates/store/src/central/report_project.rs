@@ -15,6 +15,7 @@
 
 use super::CentralError;
 use super::report_derived::Derived;
+use super::report_merges;
 use super::sql::{Tx, vals};
 use crate::merge::from_fields;
 use chrono::Datelike;
@@ -31,7 +32,7 @@ use uuid::Uuid;
 
 /// Bump when what `project` writes changes: every commune is then rebuilt
 /// from its records before its next report.
-pub(crate) const PROJECTION_VERSION: i64 = 3;
+pub(crate) const PROJECTION_VERSION: i64 = 4;
 
 fn rebuild_record<R: DeserializeOwned>(
     id: Uuid,
@@ -54,7 +55,7 @@ pub(crate) fn apply(
 ) -> Result<(), CentralError> {
     match entity {
         EntityKind::Household => household(tx, commune, village, &rebuild_record(id, fields)?),
-        EntityKind::Resident => resident(tx, commune, &rebuild_record(id, fields)?),
+        EntityKind::Resident => resident(tx, commune, &rebuild_record(id, fields)?, derived),
         EntityKind::Visit => visit(tx, commune, &rebuild_record(id, fields)?, derived),
         EntityKind::AssistedAction => action(tx, commune, &rebuild_record(id, fields)?, derived),
     }
@@ -124,7 +125,30 @@ fn known_household_village(tx: &mut dyn Tx, household: &str) -> Result<String, C
         .ok_or_else(|| CentralError::Corrupt(format!("report tables lack household {household}")))
 }
 
-fn resident(tx: &mut dyn Tx, commune: CommuneId, r: &Resident) -> Result<(), CentralError> {
+fn resident(
+    tx: &mut dyn Tx,
+    commune: CommuneId,
+    r: &Resident,
+    derived: &mut Derived,
+) -> Result<(), CentralError> {
+    resident_row(tx, commune, r)?;
+    report_merges::resident(tx, commune, r, derived, &mut |tx, id| {
+        let row = tx
+            .query_opt(
+                "SELECT fields FROM records WHERE entity_id = $1 AND entity = 'resident'",
+                vals![id],
+            )?
+            .ok_or_else(|| CentralError::Corrupt(format!("no record of resident {id}")))?;
+        let uuid: Uuid = id
+            .parse()
+            .map_err(|e| CentralError::Corrupt(format!("resident id {id}: {e}")))?;
+        resident_row(tx, commune, &rebuild_record(uuid, &row.json(0)?)?)
+    })
+}
+
+/// A resident's own row and standing's place (`report_merges` then keeps a
+/// merged one out).
+fn resident_row(tx: &mut dyn Tx, commune: CommuneId, r: &Resident) -> Result<(), CentralError> {
     let id = r.id.to_string();
     let home = r.household_id.to_string();
     let village = match household_village(tx, &home)? {
@@ -271,28 +295,32 @@ fn action(
         ActionOutcome::FollowUp { due } => Some(due.to_string()),
         _ => None,
     };
+    // Counted for the root of the record it was logged for (report_merges).
+    let recorded_for = a.resident_id.to_string();
+    let counted = report_merges::counted_for(tx, commune, &recorded_for, derived)?;
     tx.execute(
         "INSERT INTO rpt_actions (action_id, commune_id, village_id, visit_id, resident_id, code,
-             status, due, day, live, assist)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             status, due, day, live, assist, recorded_for)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (action_id) DO UPDATE SET live = excluded.live",
         vals![
             id.as_str(),
             commune.to_string(),
             village.as_str(),
             visit.as_str(),
-            a.resident_id.to_string(),
+            counted.as_str(),
             a.action.as_str(),
             a.outcome.status_code(),
             due,
             day.as_str(),
             live,
-            a.outcome.is_assist()
+            a.outcome.is_assist(),
+            recorded_for.as_str()
         ],
     )?;
     derived
         .pairs
-        .insert((a.resident_id.to_string(), a.action.as_str().to_string()));
+        .insert((counted, a.action.as_str().to_string()));
     derived.visits.insert(visit);
     Ok(())
 }
@@ -300,6 +328,7 @@ fn action(
 /// Empty a commune's report tables.
 pub(crate) fn clear(tx: &mut dyn Tx, commune: &str) -> Result<(), CentralError> {
     for table in [
+        "rpt_merges",
         "rpt_follow_ups",
         "rpt_codes",
         "rpt_reached",

@@ -1,12 +1,14 @@
 //! `GET /audit`: who took which report out of the server, and when — the
-//! web downloads and `admin report`, newest first (`central::audit`).
+//! web downloads and `admin report`, newest first (`central::audit`) — and
+//! who merged which residents (or separated them again), when
+//! (`central::merges`).
 
 use crate::app::AppState;
 use crate::web::auth::Officer;
 use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
 use axum::extract::State;
-use gocua_store::central::{ExportChannel, ExportEntry};
+use gocua_store::central::{ExportChannel, ExportEntry, MergeEntry};
 use maud::{Markup, html};
 
 /// Rows shown.
@@ -14,12 +16,19 @@ const SHOWN: u32 = 200;
 
 pub async fn show(State(state): State<AppState>, officer: Officer) -> Result<Markup, PageError> {
     let commune = officer.commune();
-    let entries = state.db(move |db| db.export_audit(commune, SHOWN)).await?;
+    let (entries, merges) = state
+        .db(move |db| {
+            Ok((
+                db.export_audit(commune, SHOWN)?,
+                db.merge_audit(commune, SHOWN)?,
+            ))
+        })
+        .await?;
     Ok(layout::page(
         "Nhật ký tải báo cáo",
         &officer,
         Nav::Audit,
-        body(&entries),
+        html! { (body(&entries)) (merges_body(&merges)) },
     ))
 }
 
@@ -69,6 +78,35 @@ fn body(entries: &[ExportEntry]) -> Markup {
                             } }
                             td { (what_vi(&e.what)) }
                             td { (e.period) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn merges_body(entries: &[MergeEntry]) -> Markup {
+    html! {
+        h2 { "Gộp nhân khẩu trùng" }
+        @if entries.is_empty() {
+            p.muted #no-merges { "Chưa gộp nhân khẩu nào." }
+        } @else {
+            table #merge-audit {
+                thead { tr {
+                    th scope="col" { "Thời gian" } th scope="col" { "Người thực hiện" }
+                    th scope="col" { "Việc" } th scope="col" { "Bản ghi" } th scope="col" { "Gộp vào" }
+                } }
+                tbody {
+                    @for e in entries {
+                        tr {
+                            td { (when(&e.at)) }
+                            th scope="row" { (e.actor) }
+                            td { @if e.into_id.is_some() { "Gộp" } @else { "Tách" } }
+                            td { a href={ "/resident?id=" (e.duplicate_id) } { (e.duplicate_name) } }
+                            td { @if let Some(i) = e.into_id {
+                                a href={ "/resident?id=" (i) } { (e.into_name) }
+                            } @else { "—" } }
                         }
                     }
                 }

@@ -2,7 +2,8 @@
 //! officer to review — each pair with how sure it is and why (rules in
 //! `gocua_core::duplicates`), linking to each resident's card. `GET
 //! /resident?id=…`: that card (the resident, their household's address and
-//! other residents). Read only: merging is not done here.
+//! other residents, records merged into them and every action counted for
+//! them). Merging is `merge.rs`'s, from a link on each pair.
 //!
 //! Shown: names, birth years, villages, household heads, and whether an ID
 //! number is on file — never the number or its hash, never a phone.
@@ -15,7 +16,7 @@ use crate::web::layout::{self, Nav};
 use axum::extract::{Query, State};
 use gocua_core::duplicates::Strength;
 use gocua_core::{OrgSnapshot, ResidentId};
-use gocua_store::central::{DuplicateCandidate, ResidentBrief, ResidentCard};
+use gocua_store::central::{CardAction, DuplicateCandidate, ResidentBrief, ResidentCard};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -61,7 +62,7 @@ fn body(pairs: &[DuplicateCandidate], org: &OrgSnapshot) -> Markup {
             strong { "chắc chắn trùng" } " — cùng số CCCD (so bằng mã đã mã hóa); "
             strong { "có thể trùng" } " — cùng họ tên (không kể dấu, hoa thường) và năm sinh, cùng thôn/xóm; "
             strong { "cần xem lại" } " — cùng họ tên và năm sinh ở thôn/xóm khác trong xã. "
-            "Trang này chỉ để xem; chưa gộp được hai bản ghi."
+            "Nếu hai bản ghi là một người, bấm «Gộp…» để chọn bản ghi giữ lại."
         }
         @if pairs.is_empty() {
             p.ok #no-duplicates { "Không thấy nhân khẩu nào có thể trùng." }
@@ -78,6 +79,7 @@ fn body(pairs: &[DuplicateCandidate], org: &OrgSnapshot) -> Markup {
                 thead { tr {
                     th scope="col" { "Mức" } th scope="col" { "Lý do" }
                     th scope="col" { "Người thứ nhất" } th scope="col" { "Người thứ hai" }
+                    th scope="col" { "Gộp" }
                 } }
                 tbody {
                     @for p in pairs.iter().take(MAX_SHOWN) {
@@ -94,6 +96,7 @@ fn body(pairs: &[DuplicateCandidate], org: &OrgSnapshot) -> Markup {
                             td.reason { (p.pair.strength.reason_vi()) }
                             td { (who(&p.a, org)) }
                             td { (who(&p.b, org)) }
+                            td { a.merge href={ "/duplicates/merge?a=" (p.a.resident_id) "&b=" (p.b.resident_id) } { "Gộp…" } }
                         }
                     }
                 }
@@ -105,6 +108,21 @@ fn body(pairs: &[DuplicateCandidate], org: &OrgSnapshot) -> Markup {
 #[derive(Deserialize)]
 pub struct ResidentQuery {
     id: String,
+    merged: Option<u8>,
+    unmerged: Option<u8>,
+}
+
+/// What the card shows beyond the resident: the merge both ways and the
+/// actions counted for them.
+struct Merges {
+    /// Whom this record counts as, when merged (with their name).
+    into: Option<(ResidentId, String)>,
+    /// Records merged into this one.
+    from: Vec<ResidentBrief>,
+    actions: Vec<CardAction>,
+    /// Action code → its name in the commune's catalogue.
+    names: std::collections::HashMap<String, String>,
+    notice: Option<&'static str>,
 }
 
 /// `GET /resident?id=…`.
@@ -117,15 +135,47 @@ pub async fn resident(
         q.id.parse()
             .map_err(|_| PageError::BadQuery("mã nhân khẩu không đúng.".into()))?;
     let commune = officer.commune();
-    let (card, org) = state
-        .db(move |db| Ok((db.resident_card(commune, id)?, db.org_snapshot(commune)?)))
+    let notice = match (q.merged, q.unmerged) {
+        (Some(_), _) => Some("Đã gộp. Các thiết bị nhận thay đổi ở lần đồng bộ sau."),
+        (_, Some(_)) => Some("Đã tách: bản ghi này lại được tính là một người riêng."),
+        _ => None,
+    };
+    let (card, org, merges) = state
+        .db(move |db| {
+            let card = db.resident_card(commune, id)?;
+            let roots = db.resident_roots(commune)?;
+            let root = roots.of(id);
+            let into = if root == id {
+                None
+            } else {
+                Some((root, db.resident_card(commune, root)?.resident.full_name))
+            };
+            let mut from = Vec::new();
+            for m in roots.counted_as(id).into_iter().skip(1) {
+                from.push(db.resident_card(commune, m)?.resident);
+            }
+            let actions = db.resident_actions(commune, id)?;
+            let names = db
+                .catalogue(commune)?
+                .into_iter()
+                .map(|e| (e.code.as_str().to_string(), e.name_vi))
+                .collect();
+            let merges = Merges {
+                into,
+                from,
+                actions,
+                names,
+                notice,
+            };
+            Ok((card, db.org_snapshot(commune)?, merges))
+        })
         .await?;
     let title = card.resident.full_name.clone();
     Ok(layout::page(
         &title,
         &officer,
         Nav::Records,
-        card_body(&card, &org),
+        card_body(&officer, &card, &org, &merges),
     ))
 }
 
@@ -137,11 +187,38 @@ fn sex_vi(sex: &str) -> &'static str {
     }
 }
 
-fn card_body(c: &ResidentCard, org: &OrgSnapshot) -> Markup {
+fn status_vi(status: &str) -> &'static str {
+    match status {
+        "done" => "Đã xong",
+        "follow_up" => "Hẹn quay lại",
+        _ => "Không thực hiện được",
+    }
+}
+
+fn card_body(officer: &Officer, c: &ResidentCard, org: &OrgSnapshot, m: &Merges) -> Markup {
     let r = &c.resident;
+    let name_of = |id: ResidentId| -> String {
+        m.from
+            .iter()
+            .find(|b| b.resident_id == id)
+            .map_or_else(|| r.full_name.clone(), |b| b.full_name.clone())
+    };
     html! {
         h1 { (r.full_name) }
         p.sub { a href="/duplicates" { "Về danh sách nhân khẩu có thể trùng" } }
+        @if let Some(n) = m.notice { p.notice role="status" #merge-notice { (n) } }
+        @if let Some((into, name)) = &m.into {
+            p.warn #merged-into {
+                "Bản ghi này đã được gộp vào "
+                a href={ "/resident?id=" (into) } { (name) }
+                ": người này được tính một lần, theo bản ghi đó."
+            }
+            form method="post" action="/duplicates/unmerge" {
+                (officer.csrf_field())
+                input type="hidden" name="id" value=(r.resident_id);
+                button type="submit" #unmerge { "Tách ra thành người riêng" }
+            }
+        }
         dl.figures #resident {
             dt { "Năm sinh" } dd { (r.birth_year) }
             dt { "Giới tính" } dd { (sex_vi(&c.sex)) }
@@ -161,6 +238,41 @@ fn card_body(c: &ResidentCard, org: &OrgSnapshot) -> Markup {
                             @else { (resident_link(m)) }
                         }
                         td.num { (m.birth_year) }
+                    }
+                }
+            }
+        }
+        @if !m.from.is_empty() {
+            h2 { "Bản ghi đã gộp vào người này" }
+            ul #merged-from {
+                @for b in &m.from {
+                    li {
+                        (resident_link(b)) " (" (b.birth_year) ") — "
+                        (village_name(org, b.village_id))
+                        @if !b.head_name.is_empty() { ", hộ " (b.head_name) }
+                    }
+                }
+            }
+        }
+        @if m.into.is_none() {
+            h2 { "Nội dung hỗ trợ đã ghi nhận" }
+            @if m.actions.is_empty() {
+                p.muted #no-actions { "Chưa có nội dung hỗ trợ nào." }
+            } @else {
+                table #actions {
+                    thead { tr {
+                        th scope="col" { "Ngày" } th scope="col" { "Nội dung" }
+                        th scope="col" { "Kết quả" } th scope="col" { "Ghi cho bản ghi" }
+                    } }
+                    tbody {
+                        @for a in &m.actions {
+                            tr class=[(!a.live).then_some("voided")] {
+                                td { (a.day) }
+                                td { (m.names.get(&a.code).unwrap_or(&a.code)) }
+                                td { (status_vi(&a.status)) @if !a.live { " (đã hủy)" } }
+                                td { (name_of(a.recorded_for)) }
+                            }
+                        }
                     }
                 }
             }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod download;
 pub mod duplicates;
+pub mod merge;
 pub mod recognition;
 pub mod records;
 pub mod sign_in;
