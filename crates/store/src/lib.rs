@@ -20,6 +20,7 @@ mod org;
 mod quarantine;
 mod queries;
 mod remote;
+mod reviews;
 mod rows;
 mod sync_state;
 mod training;
@@ -34,6 +35,7 @@ pub use open::{DbKey, DeviceInfo};
 pub use quarantine::{DiscardedChange, QuarantineDirection, QuarantinedChange, RetryOutcome};
 pub use queries::{FollowUpItem, Worklist, WorklistHousehold};
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
+pub use reviews::{ReviewItem, ReviewQuery};
 pub use sync_state::{
     DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection, SyncState,
 };

@@ -36,6 +36,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0005_training",
         include_str!("../../../migrations/device/0005_training.sql"),
     ),
+    (
+        6,
+        "0006_review_marks",
+        include_str!("../../../migrations/device/0006_review_marks.sql"),
+    ),
 ];
 
 /// The central server's schema.
@@ -89,6 +94,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         10,
         "0010_export_audit",
         include_str!("../../../migrations/server/0010_export_audit.sql"),
+    ),
+    (
+        11,
+        "0011_review_audit",
+        include_str!("../../../migrations/server/0011_review_audit.sql"),
     ),
 ];
 
@@ -145,6 +155,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         10,
         "0010_export_audit",
         include_str!("../../../migrations/server-pg/0010_export_audit.sql"),
+    ),
+    (
+        11,
+        "0011_review_audit",
+        include_str!("../../../migrations/server-pg/0011_review_audit.sql"),
     ),
 ];
 

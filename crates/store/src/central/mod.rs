@@ -44,6 +44,7 @@
 
 mod accounts;
 mod audit;
+mod change_audit;
 mod conflicts;
 mod duplicates;
 mod enroll;
@@ -77,6 +78,7 @@ pub use accounts::{
     normalize_login,
 };
 pub use audit::{ExportChannel, ExportEntry, ExportEvent, MAX_AUDIT_PAGE};
+pub use change_audit::{ChangeEntry, ReviewStep};
 pub use conflicts::ConflictEntry;
 pub use duplicates::{DuplicateCandidate, ResidentBrief, ResidentCard};
 pub use enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
