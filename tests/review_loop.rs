@@ -22,8 +22,15 @@
 mod backend;
 #[path = "support/device.rs"]
 mod device;
+#[path = "dashboard/http_client.rs"]
+mod http_client;
 #[path = "support/server.rs"]
 mod server;
+/// The officer's sign-in (what `http_client` signs in with).
+mod commune {
+    pub const LOGIN: &str = "lan";
+    pub const PASSWORD: &str = "mật khẩu của Lan 2026";
+}
 
 use backend::{Backend, Place};
 use chrono::{Duration, Utc};
@@ -304,6 +311,60 @@ fn the_review_loop_goes_round_two_devices_and_the_server(backend: Backend) {
         all_marks(&phone),
         "both devices hold the same marks"
     );
+
+    // The officer's audit page lists the steps and the edits, with who.
+    let mut set_password = server::admin_command(&server_bin(), &db_args)
+        .args([
+            "member",
+            "set-password",
+            "--member",
+            &officer(&org).to_string(),
+        ])
+        .args(["--login", commune::LOGIN])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = set_password.stdin.take().unwrap();
+        writeln!(stdin, "{}", commune::PASSWORD).unwrap();
+    }
+    assert!(set_password.wait().unwrap().success());
+    let http = http_client::http(&server);
+    let session = http_client::sign_in(&http, &server.url);
+    let page = http_client::get(&http, &format!("{}/audit", server.url), Some(&session))
+        .text()
+        .unwrap();
+    let table = |id: &str| -> Vec<String> {
+        let start = page.find(&format!(r#"id="{id}""#)).expect(id);
+        let rest = &page[start..];
+        let rest = &rest[..rest.find("</table>").unwrap()];
+        rest.split("<tr>").skip(2).map(str::to_string).collect()
+    };
+    let m01_name = phone.member(m01).unwrap().full_name;
+    let l0_name = phone.member(l0).unwrap().full_name;
+    let reviews = table("reviews");
+    assert_eq!(reviews.len(), 5, "{reviews:?}");
+    assert!(reviews[0].contains("Mở lại yêu cầu sửa") && reviews[0].contains(&l0_name));
+    assert!(
+        reviews[2].contains("Báo đã sửa")
+            && reviews[2].contains(&m01_name)
+            && reviews[2].contains("Đã sửa thành số 5")
+            && reviews[2].contains("Nguyễn Thị Đào"),
+        "{}",
+        reviews[2]
+    );
+    assert!(reviews[4].contains("Đánh dấu cần sửa") && reviews[4].contains("Sai số nhà"));
+    let changes = table("changes");
+    assert!(
+        changes
+            .iter()
+            .any(|r| r.contains("Sửa: địa chỉ") && r.contains("Máy của M01")),
+        "{changes:?}"
+    );
+    assert!(changes.iter().any(|r| r.contains("Hủy (kèm lý do)")));
+    assert!(page.contains(r#"id="no-exports""#));
 
     // The audit: each step with who and when, newest first.
     drop(server);

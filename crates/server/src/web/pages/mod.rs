@@ -2,6 +2,7 @@
 //! (or `crate::report`'s generators), and renders; none counts anything.
 
 pub mod audit;
+pub mod audit_changes;
 pub mod dashboard;
 pub mod download;
 pub mod duplicates;
