@@ -73,8 +73,9 @@ fn ReviewEntry(props: &EntryProps) -> Html {
         Callback::from(move |e: InputEvent| text.set(text_of(e)))
     };
     let submit = {
-        let (text, error, done, ctx, id) = (
+        let (text, writing, error, done, ctx, id) = (
             text.clone(),
+            writing.clone(),
             error.clone(),
             props.on_changed.clone(),
             ctx.clone(),
@@ -82,7 +83,13 @@ fn ReviewEntry(props: &EntryProps) -> Html {
         );
         Callback::from(move |_: MouseEvent| {
             let words = Some(text.trim().to_string()).filter(|t| !t.is_empty());
-            let (error, done, ctx) = (error.clone(), done.clone(), ctx.clone());
+            let (text, writing, error, done, ctx) = (
+                text.clone(),
+                writing.clone(),
+                error.clone(),
+                done.clone(),
+                ctx.clone(),
+            );
             spawn_local(async move {
                 let r = if open {
                     review_api::resolve_review(id, words).await
@@ -90,7 +97,13 @@ fn ReviewEntry(props: &EntryProps) -> Html {
                     review_api::reopen_review(id, words).await
                 };
                 match r {
-                    Ok(_) => done.emit(()),
+                    Ok(_) => {
+                        // The same entry shows the next step: start it closed.
+                        text.set(String::new());
+                        writing.set(false);
+                        error.set(None);
+                        done.emit(());
+                    }
                     Err(e) => {
                         ctx.report(&e);
                         error.set(Some(e));
