@@ -366,6 +366,27 @@ fn the_review_loop_goes_round_two_devices_and_the_server(backend: Backend) {
     assert!(changes.iter().any(|r| r.contains("Hủy (kèm lý do)")));
     assert!(page.contains(r#"id="no-exports""#));
 
+    // The same lists on the server machine.
+    let listed = admin(&[
+        "audit",
+        "--commune",
+        &org.commune.id.to_string(),
+        "--reviews",
+    ]);
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 5, "{listed:?}");
+    assert_eq!(listed[0]["review"][0], "reopened");
+    assert_eq!(listed[0]["member_name"], l0_name.as_str());
+    let out = server::admin_command(&server_bin(), &db_args)
+        .args(["audit", "--commune", &org.commune.id.to_string()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Sửa: địa chỉ") && text.contains("Máy của M01"),
+        "{text}"
+    );
+
     // The audit: each step with who and when, newest first.
     drop(server);
     let db = place.server_db();

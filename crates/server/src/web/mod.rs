@@ -28,7 +28,7 @@ mod error;
 mod headers;
 mod layout;
 mod links;
-mod pages;
+pub(crate) mod pages;
 pub mod password;
 
 use crate::app::AppState;
