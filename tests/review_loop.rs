@@ -7,8 +7,10 @@
 //!    action"); M01 syncs and finds both open on the home list (the visit's
 //!    asked of M01 as its recorder), corrects the household, voids and
 //!    relogs the visit, reports both fixed with a reply; L0 syncs and sees
-//!    them resolved, reopens one, and M01 gets it back. The audit lists each
-//!    step with who and when.
+//!    them resolved, reopens one, and M01 gets it back. The officer marks the
+//!    resident on the office's web pages, and M01's phone gets that too. The
+//!    audit (the web page, `admin audit`, the database) lists each step with
+//!    who and when.
 //! 2. The central database judging pushed marks by role and scope: a
 //!    member cannot open one (nor reopen, reword, or sign for another), the
 //!    other team's leader cannot mark this team's record, another commune
@@ -387,6 +389,60 @@ fn the_review_loop_goes_round_two_devices_and_the_server(backend: Backend) {
         "{text}"
     );
 
+    // The officer marks the resident on the office's web pages (an empty
+    // comment is refused there); the team's phone gets it on its next sync.
+    let card_url = format!("{}/resident?id={}", server.url, resident.id);
+    let card = http_client::get(&http, &card_url, Some(&session))
+        .text()
+        .unwrap();
+    let csrf = http_client::csrf_of(&card);
+    let target = resident.id.to_string();
+    let form = |comment: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("target_kind", "resident".to_string()),
+            ("target_id", target.clone()),
+            ("comment", comment.to_string()),
+        ]
+    };
+    let post = |comment: &'static str| {
+        let pairs = form(comment);
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        http_client::post(
+            &http,
+            &format!("{}/review", server.url),
+            Some(&session),
+            &pairs,
+        )
+    };
+    let r = post("  ");
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .unwrap()
+            .contains("Nội dung cần sửa không được để trống.")
+    );
+    let r = post("Năm sinh có thể sai: kiểm tra với CCCD");
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.ends_with("&marked=1"), "{to}");
+    let card = http_client::get(&http, &format!("{}{to}", server.url), Some(&session))
+        .text()
+        .unwrap();
+    assert!(card.contains(r#"id="review-sent""#));
+    sync(&mut phone);
+    let open = open_marks(&phone, m01);
+    let from_office = open
+        .iter()
+        .find(|i| i.mark.target_id == resident.id.0)
+        .expect("the officer's mark on the phone");
+    assert_eq!(
+        from_office.mark.comment,
+        "Năm sinh có thể sai: kiểm tra với CCCD"
+    );
+    assert_eq!(from_office.mark.author, officer(&org));
+    assert_eq!(from_office.target_label, "Nhân khẩu Nguyễn Thị Đào");
+
     // The audit: each step with who and when, newest first.
     drop(server);
     let db = place.server_db();
@@ -400,6 +456,7 @@ fn the_review_loop_goes_round_two_devices_and_the_server(backend: Backend) {
     assert_eq!(
         seen,
         [
+            (ReviewStep::Opened, Some(officer(&org))),
             (ReviewStep::Reopened, Some(l0)),
             (ReviewStep::Resolved, Some(m01)),
             (ReviewStep::Resolved, Some(m01)),
@@ -408,7 +465,11 @@ fn the_review_loop_goes_round_two_devices_and_the_server(backend: Backend) {
         ]
     );
     assert_eq!(
-        steps[2].review.as_ref().unwrap().1.as_deref(),
+        steps[0].device_name.as_deref(),
+        Some(gocua_store::central::WEB_DEVICE_NAME)
+    );
+    assert_eq!(
+        steps[3].review.as_ref().unwrap().1.as_deref(),
         Some("Đã sửa thành số 5"),
         "the reply is in the audit"
     );

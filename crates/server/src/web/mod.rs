@@ -100,6 +100,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/duplicates", get(pages::duplicates::show))
         .route("/resident", get(pages::duplicates::resident))
+        .route("/review", post(pages::review::open))
         .route("/audit", get(pages::audit::show))
         .route("/report.xlsx", get(pages::download::xlsx))
         .route("/report.csv", get(pages::download::csv))

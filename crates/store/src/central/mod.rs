@@ -72,6 +72,7 @@ mod sessions;
 mod sql;
 mod sqlite;
 mod training;
+mod web_review;
 
 pub use accounts::{
     AccountError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordCheck, WebAccount,
@@ -95,6 +96,7 @@ pub use report_catch_up::{REPORT_BATCH, ReportLag};
 pub use report_gen::{SyntheticProvince, synthetic_id, synthetic_province};
 pub use sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};
 pub use training::TrainingSession;
+pub use web_review::WEB_DEVICE_NAME;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use gocua_core::{CommuneId, DeviceId, Member, Role, VillageId};

@@ -2,7 +2,8 @@
 //! officer to review — each pair with how sure it is and why (rules in
 //! `gocua_core::duplicates`), linking to each resident's card. `GET
 //! /resident?id=…`: that card (the resident, their household's address and
-//! other residents). Read only: merging is not done here.
+//! other residents), with the officer's "needs fix" form (`review.rs`).
+//! Merging is not done here.
 //!
 //! Shown: names, birth years, villages, household heads, and whether an ID
 //! number is on file — never the number or its hash, never a phone.
@@ -14,7 +15,7 @@ use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
 use axum::extract::{Query, State};
 use gocua_core::duplicates::Strength;
-use gocua_core::{OrgSnapshot, ResidentId};
+use gocua_core::{EntityKind, OrgSnapshot, ResidentId};
 use gocua_store::central::{DuplicateCandidate, ResidentBrief, ResidentCard};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -105,6 +106,9 @@ fn body(pairs: &[DuplicateCandidate], org: &OrgSnapshot) -> Markup {
 #[derive(Deserialize)]
 pub struct ResidentQuery {
     id: String,
+    /// `1` after the officer's "needs fix" mark was taken.
+    #[serde(default)]
+    marked: Option<String>,
 }
 
 /// `GET /resident?id=…`.
@@ -125,7 +129,11 @@ pub async fn resident(
         &title,
         &officer,
         Nav::Records,
-        card_body(&card, &org),
+        html! {
+            (card_body(&card, &org))
+            (super::review::mark_form(&officer, EntityKind::Resident, id.0,
+                q.marked.as_deref() == Some("1"), None))
+        },
     ))
 }
 

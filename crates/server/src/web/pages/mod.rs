@@ -8,6 +8,7 @@ pub mod download;
 pub mod duplicates;
 pub mod recognition;
 pub mod records;
+pub mod review;
 pub mod sign_in;
 pub mod targets;
 pub mod teams;
