@@ -3,7 +3,8 @@
 app (gocua-app) under Xvfb driven over WebDriver (tauri-driver +
 WebKitWebDriver). Enrolls, sets the PIN, adds a household with Vietnamese
 names, finds it by a search without diacritics, logs a visit with two
-actions, syncs, and checks that the server has them through a second device
+actions, syncs, marks the household "needs fix" as the team's leader and
+sees it come back resolved from a member's device, and checks that the server has them through a second device
 (the gocua CLI) that pulls them. Screenshots of the main screens go to
 artifacts/; figures (cold start, wasm size, memory) to artifacts/figures.json.
 
@@ -39,6 +40,8 @@ PIN = "246810"
 HEAD = "Nguyễn Thị Đào"
 SEARCH = "nguyen thi dao"
 HELD = "Hà Thị Lan"
+FIX = "Sai số nhà: là số 7, không phải số 5"
+REPLY = "Đã hỏi lại bà Đào: đúng là số 5"
 
 
 def log(msg):
@@ -368,6 +371,57 @@ def main():
                           f"gần nhất {trained_on}: Kích hoạt VNeID mức độ 2")
             app.shot("team")
 
+        # The review loop: this app is the team's leader. It marks the
+        # household "needs fix" (asked of the team, so it is on its own home
+        # screen too); a member's device (the gocua CLI) gets it on sync and
+        # reports it fixed with a reply; the leader's next sync takes it off
+        # the home screen and shows it resolved, with the reply, on the team
+        # screen.
+        app.click("[data-testid=tab-worklist]")
+        app.wait("[data-screen=worklist]")
+        app.type("[data-testid=search]", SEARCH)
+        app.wait_text("[data-testid=search-results]", HEAD)
+        app.click("[data-testid=search-results] button.row")
+        app.wait_text("[data-testid=head-name]", HEAD)
+        app.click("[data-testid=mark-needs-fix]")
+        app.type("[data-testid=mark-comment]", FIX)
+        app.click("[data-testid=mark-submit]")
+        app.wait_text("[data-testid=household-reviews]", FIX)
+        app.shot("household-needs-fix")
+        app.click("[data-testid=tab-home]")
+        app.wait_text("[data-testid=needs-fix]", FIX)
+        app.wait_text("[data-testid=needs-fix]", HEAD)
+        app.shot("home-needs-fix")
+        app.click("[data-testid=sync-now]")
+        app.wait_text("[data-testid=unsent]", "Đã gửi hết dữ liệu", timeout=90)
+
+        other = next(m for m in demo["members"]
+                     if m.get("team_id") == me.get("team_id") and m["id"] != me["id"])
+        code = run_json([str(BIN / "gocua-server"), "admin", "--data", str(tmp / "server"),
+                         "--json", "enroll-code", "--member", other["id"], "--url", url])
+        cli_env = dict(os.environ, GOCUA_DB=str(tmp / "cli.db"), GOCUA_DB_KEY="e2e-second-device")
+        gocua = str(BIN / "gocua")
+        run_json([gocua, "--json", "enroll", code["payload"], "--device-name", "Máy kiểm tra"], cli_env)
+        run_json([gocua, "--json", "sync"], cli_env)
+        marks = run_json([gocua, "--json", "review", "list", "--mine"], cli_env)
+        assert [m["mark"]["comment"] for m in marks] == [FIX], marks
+        assert marks[0]["household_head"] == HEAD, marks
+        run_json([gocua, "--json", "review", "resolve", marks[0]["mark"]["id"], "--reply", REPLY],
+                 cli_env)
+        run_json([gocua, "--json", "sync"], cli_env)
+        app.click("[data-testid=sync-now]")
+        app.wait_text("[data-testid=unsent]", "Đã gửi hết dữ liệu", timeout=90)
+        WebDriverWait(driver, 60).until(
+            lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid=needs-fix]"))
+        app.click("[data-testid=tab-team]")
+        app.wait_text("[data-testid=team-reviews]", REPLY)
+        app.wait_text("[data-testid=team-reviews]", "Đã sửa bởi " + other["full_name"])
+        app.wait_text("[data-testid=review-counts]", "0 cần sửa, 1 đã sửa")
+        driver.execute_script(
+            "document.querySelector('[data-testid=review-counts]').scrollIntoView();")
+        app.shot("team-reviews")
+        log("the leader's mark went to the member's device and came back resolved")
+
         # Lock, a wrong PIN, then the right one.
         app.click("[data-testid=lock]")
         app.wait("[data-screen=unlock]")
@@ -394,14 +448,8 @@ def main():
         driver.quit()
         driver = None
 
-        # The server has them: a second device of the same team pulls them.
-        other = next(m for m in demo["members"]
-                     if m.get("team_id") == me.get("team_id") and m["id"] != me["id"])
-        code = run_json([str(BIN / "gocua-server"), "admin", "--data", str(tmp / "server"),
-                         "--json", "enroll-code", "--member", other["id"], "--url", url])
-        cli_env = dict(os.environ, GOCUA_DB=str(tmp / "cli.db"), GOCUA_DB_KEY="e2e-second-device")
-        gocua = str(BIN / "gocua")
-        run_json([gocua, "--json", "enroll", code["payload"], "--device-name", "Máy kiểm tra"], cli_env)
+        # The server has them: the second device of the same team (enrolled
+        # for the review loop above) pulls them.
         run_json([gocua, "--json", "sync"], cli_env)
         hits = run_json([gocua, "--json", "household", "search", SEARCH], cli_env)
         assert [h["head_name"] for h in hits] == [HEAD], hits

@@ -389,3 +389,98 @@ fn a_quarantined_change_is_retried_or_discarded_from_the_command_line() {
     let out = fails(&d.db, &["quarantine", "retry", "abc"]);
     assert!(!out.stderr.is_empty());
 }
+
+/// `gocua review`: a member's device cannot mark; as the leader (`--member`)
+/// a mark is opened, listed for the member, resolved by them with a reply,
+/// and reopened by the leader only.
+#[test]
+fn the_review_loop_from_the_command_line() {
+    let d = device();
+    let village = d.org.villages[0].id.to_string();
+    let of_role = |role: gocua_core::Role| {
+        d.org
+            .members
+            .iter()
+            .find(|m| m.role == role)
+            .unwrap()
+            .id
+            .to_string()
+    };
+    let (leader, member) = (
+        of_role(gocua_core::Role::TeamLeader),
+        of_role(gocua_core::Role::Member),
+    );
+    let h = ok(
+        &d.db,
+        &[
+            "household",
+            "add",
+            "--village",
+            &village,
+            "--head",
+            "Lò Văn Sơn",
+            "--address",
+            "Bản Mới",
+        ],
+    );
+    let h = h.trim();
+    let open = |who: &str| {
+        vec![
+            "review",
+            "open",
+            "--kind",
+            "household",
+            "--target",
+            h,
+            "--comment",
+            "Thiếu số điện thoại",
+            "--member",
+            who,
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>()
+    };
+    let args = open(&member);
+    let refused = fails(&d.db, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("Chỉ tổ trưởng hoặc cán bộ xã"), "{err}");
+    assert!(err.contains("[not_allowed]"), "{err}");
+
+    let args = open(&leader);
+    let args: Vec<&str> = std::iter::once("--json")
+        .chain(args.iter().map(String::as_str))
+        .collect();
+    let mark: serde_json::Value = serde_json::from_str(&ok(&d.db, &args)).unwrap();
+    let id = mark["id"].as_str().unwrap();
+    assert_eq!(mark["state"], "open");
+
+    let list = ok(&d.db, &["review", "list", "--household", h]);
+    assert!(
+        list.contains("[Cần sửa] Hộ gia đình – Lò Văn Sơn") && list.contains("Thiếu số điện thoại"),
+        "{list}"
+    );
+    ok(
+        &d.db,
+        &[
+            "review",
+            "resolve",
+            id,
+            "--reply",
+            "Đã bổ sung",
+            "--member",
+            &member,
+        ],
+    );
+    let refused = fails(&d.db, &["review", "reopen", id, "--member", &member]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("[not_allowed]"));
+    let list = ok(&d.db, &["review", "list"]);
+    assert!(
+        list.contains("[Đã sửa]") && list.contains("Trả lời: Đã bổ sung"),
+        "{list}"
+    );
+    ok(&d.db, &["review", "reopen", id, "--member", &leader]);
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(&d.db, &["--json", "review", "list"])).unwrap();
+    assert_eq!(list[0]["mark"]["state"], "open");
+}

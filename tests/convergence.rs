@@ -1,13 +1,15 @@
 //! Convergence under faults, as a property: 2–5 members' devices and two
 //! devices of the commune officer do random offline work (create and edit
-//! households and residents, log and void visits; the officer's devices
-//! also merge duplicate residents and undo merges, issue 6 — concurrently,
-//! so chains and cycles happen), sync in random order through a proxy that
-//! cuts connections mid-request and mid-response, while the server is
-//! SIGKILLed and restarted. At the end every device equals what a commune
-//! officer's fresh device pulls from the server, nothing is duplicated,
-//! nothing is quarantined, every record a device created is there, and the
-//! indicators every device counts are the server's report.
+//! households and residents, log and void visits; leaders and the officer
+//! mark households and visits "needs fix", members resolve the marks,
+//! leaders reopen them; the officer's devices also merge duplicate
+//! residents and undo merges, issue 6 — concurrently, so chains and cycles
+//! happen), sync in random order through a proxy that cuts connections
+//! mid-request and mid-response, while the server is SIGKILLed and
+//! restarted. At the end every device equals what a commune officer's fresh
+//! device pulls from the server, nothing is duplicated, nothing is
+//! quarantined, every record a device created is there, and the indicators
+//! every device counts are the server's report.
 //!
 //! CI runs a fixed fast subset; `GOCUA_CONVERGENCE_CASES=2000 cargo test -p
 //! gocua-server --test convergence --release` runs the long mode.
@@ -21,11 +23,13 @@ mod server;
 
 use chrono::Utc;
 use device::options;
+use gocua_core::review::{ReviewInput, ReviewState};
 use gocua_core::{
-    ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId, OrgSnapshot,
-    ResidentId, ResidentInput, Role, Sex, VillageId, VisitForm, VisitId, VisitInput, VisitOutcome,
+    ActionInput, ActionOutcome, EntityKind, HouseholdFlags, HouseholdId, HouseholdInput, MemberId,
+    OrgSnapshot, ResidentId, ResidentInput, ReviewMarkId, Role, Sex, VillageId, VisitForm, VisitId,
+    VisitInput, VisitOutcome,
 };
-use gocua_store::{DbKey, Store};
+use gocua_store::{DbKey, ReviewQuery, Store};
 use gocua_sync::client::{enroll, sync};
 use proptest::prelude::*;
 use proxy::{Direction, FaultyProxy};
@@ -98,6 +102,22 @@ enum Op {
         officer: usize,
         pick: usize,
     },
+    /// A leader's device marks a household (`visit` false) or one of its
+    /// visits; a member's device is refused.
+    Mark {
+        dev: usize,
+        pick: usize,
+        visit: bool,
+    },
+    ResolveMark {
+        dev: usize,
+        pick: usize,
+        reply: bool,
+    },
+    ReopenMark {
+        dev: usize,
+        pick: usize,
+    },
     Sync {
         dev: usize,
         fault: Fault,
@@ -124,6 +144,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (d.clone(), any::<usize>()).prop_map(|(dev, pick)| Op::VoidVisit { dev, pick }),
         2 => (0usize..2, any::<usize>(), any::<usize>()).prop_map(|(officer, pick, into)| Op::MergeResidents { officer, pick, into }),
         1 => (0usize..2, any::<usize>()).prop_map(|(officer, pick)| Op::Unmerge { officer, pick }),
+        2 => (d.clone(), any::<usize>(), any::<bool>()).prop_map(|(dev, pick, visit)| Op::Mark { dev, pick, visit }),
+        2 => (d.clone(), any::<usize>(), any::<bool>()).prop_map(|(dev, pick, reply)| Op::ResolveMark { dev, pick, reply }),
+        1 => (d.clone(), any::<usize>()).prop_map(|(dev, pick)| Op::ReopenMark { dev, pick }),
         4 => (d, fault()).prop_map(|(dev, fault)| Op::Sync { dev, fault }),
         1 => Just(Op::RestartServer),
     ]
@@ -132,6 +155,7 @@ fn op() -> impl Strategy<Value = Op> {
 struct Device {
     store: Store,
     member: MemberId,
+    leader: bool,
 }
 
 /// Records each device created, to check they all arrive.
@@ -140,6 +164,7 @@ struct Created {
     households: BTreeSet<HouseholdId>,
     residents: BTreeSet<ResidentId>,
     visits: BTreeSet<VisitId>,
+    marks: BTreeSet<ReviewMarkId>,
 }
 
 fn pick<T: Clone>(items: &[T], n: usize) -> Option<T> {
@@ -168,11 +193,11 @@ impl World {
         let server = RunningServer::start(&bin, &data);
         let proxy = FaultyProxy::start(server.addr);
         let url = format!("https://{}", proxy.addr());
-        let team_members: Vec<MemberId> = org
+        let team_members: Vec<(MemberId, bool)> = org
             .members
             .iter()
             .filter(|m| m.team_id.is_some())
-            .map(|m| m.id)
+            .map(|m| (m.id, m.role == Role::TeamLeader))
             .collect();
         let officer = org
             .members
@@ -182,7 +207,7 @@ impl World {
             .id;
         let mut list = Vec::new();
         for i in 0..devices {
-            let member = team_members[i % team_members.len()];
+            let (member, leader) = team_members[i % team_members.len()];
             let code = enroll_code(&bin, &data, &member.to_string());
             let mut store = Store::open(
                 &dir.path().join(format!("device{i}.db")),
@@ -194,7 +219,11 @@ impl World {
                 server.fingerprint
             );
             enroll(&mut store, &payload, None, &format!("Máy {i}"), &options()).expect("enroll");
-            list.push(Device { store, member });
+            list.push(Device {
+                store,
+                member,
+                leader,
+            });
         }
         // The officer's two devices: the last two (syncs and other work
         // reach them too, by index).
@@ -217,9 +246,11 @@ impl World {
                 &options(),
             )
             .expect("enroll officer");
+            // The officer may mark records too (`leader`: may open marks).
             list.push(Device {
                 store,
                 member: officer,
+                leader: true,
             });
         }
         World {
@@ -442,6 +473,88 @@ impl World {
                 let Some(id) = pick(&merged, p) else { return };
                 d.store.write(|b| b.unmerge_resident(id)).expect("unmerge");
             }
+            Op::Mark {
+                dev,
+                pick: p,
+                visit,
+            } => {
+                let d = &mut self.devices[dev % n];
+                let Some(h) = pick(&d.store.list_households(&[]).expect("list"), p) else {
+                    return;
+                };
+                let (kind, target) = if visit {
+                    let visits = d.store.household(h.id).expect("household").visits;
+                    let Some(v) = pick(&visits, p) else { return };
+                    (EntityKind::Visit, v.id.0)
+                } else {
+                    (EntityKind::Household, h.id.0)
+                };
+                let author = d.member;
+                let marked = d.store.write(|b| {
+                    b.open_review(
+                        author,
+                        ReviewInput {
+                            target_kind: kind,
+                            target_id: target,
+                            comment: format!("Xem lại {p}"),
+                            assignee: None,
+                        },
+                    )
+                });
+                match marked {
+                    Ok(m) => {
+                        assert!(d.leader, "only a leader's device marks");
+                        self.created.marks.insert(m.id);
+                    }
+                    Err(e) => assert!(!d.leader && e.code() == "not_allowed", "{e}"),
+                }
+            }
+            Op::ResolveMark {
+                dev,
+                pick: p,
+                reply,
+            } => {
+                let d = &mut self.devices[dev % n];
+                let open: Vec<ReviewMarkId> = d
+                    .store
+                    .review_marks(ReviewQuery {
+                        limit: 1000,
+                        ..ReviewQuery::default()
+                    })
+                    .expect("marks")
+                    .into_iter()
+                    .filter(|i| i.mark.state == ReviewState::Open)
+                    .map(|i| i.mark.id)
+                    .collect();
+                let Some(id) = pick(&open, p) else { return };
+                let by = d.member;
+                let words = reply.then(|| format!("Đã sửa {p}"));
+                d.store
+                    .write(|b| b.resolve_review(id, by, words.as_deref()))
+                    .expect("resolve");
+            }
+            Op::ReopenMark { dev, pick: p } => {
+                let d = &mut self.devices[dev % n];
+                if !d.leader {
+                    return;
+                }
+                let resolved: Vec<ReviewMarkId> = d
+                    .store
+                    .review_marks(ReviewQuery {
+                        limit: 1000,
+                        ..ReviewQuery::default()
+                    })
+                    .expect("marks")
+                    .into_iter()
+                    .filter(|i| i.mark.state == ReviewState::Resolved)
+                    .map(|i| i.mark.id)
+                    .collect();
+                let Some(id) = pick(&resolved, p) else { return };
+                let by = d.member;
+                d.store
+                    .write(|b| b.reopen_review(id, by, None))
+                    .expect("reopen");
+            }
             Op::Sync { dev, fault } => {
                 if let Fault::Cut(direction, bytes) = fault {
                     self.proxy.cut_next(direction, bytes);
@@ -505,6 +618,11 @@ impl World {
             .map(|h| h["visits"].as_array().map_or(0, Vec::len))
             .sum();
         assert_eq!(visits, self.created.visits.len(), "every visit once");
+        let marks: usize = truth
+            .values()
+            .map(|h| h["marks"].as_array().map_or(0, Vec::len))
+            .sum();
+        assert_eq!(marks, self.created.marks.len(), "every mark once");
         for (i, d) in self.devices.iter().enumerate() {
             assert_eq!(
                 d.store.unsent_count().expect("unsent"),
@@ -604,9 +722,20 @@ fn dump(store: &Store) -> BTreeMap<String, Value> {
             json!({ "id": v.id, "voided": v.voided_reason.is_some(), "outcome": v.outcome, "actions": actions })
         }).collect();
         visits.sort_by_key(|v| v["id"].to_string());
+        let mut marks: Vec<Value> = store
+            .review_marks(ReviewQuery {
+                household: Some(h.id),
+                limit: 1000,
+                ..ReviewQuery::default()
+            })
+            .expect("marks")
+            .into_iter()
+            .map(|i| json!(i.mark))
+            .collect();
+        marks.sort_by_key(|m| m["id"].to_string());
         out.insert(
             h.id.to_string(),
-            json!({ "household": page.household, "residents": residents, "visits": visits }),
+            json!({ "household": page.household, "residents": residents, "visits": visits, "marks": marks }),
         );
     }
     out
@@ -703,11 +832,67 @@ fn a_fixed_scenario_with_every_kind_of_fault() {
             fault: Fault::Cut(Direction::Downstream, 4000),
         },
         VoidVisit { dev: 1, pick: 0 },
+        Sync {
+            dev: 0,
+            fault: Fault::None,
+        },
+        Mark {
+            dev: 0,
+            pick: 0,
+            visit: true,
+        },
+        Mark {
+            dev: 1,
+            pick: 0,
+            visit: false,
+        },
+        Mark {
+            dev: 0,
+            pick: 0,
+            visit: false,
+        },
+        Sync {
+            dev: 0,
+            fault: Fault::Cut(Direction::Upstream, 500),
+        },
+        Sync {
+            dev: 1,
+            fault: Fault::None,
+        },
+        ResolveMark {
+            dev: 1,
+            pick: 0,
+            reply: true,
+        },
+        Sync {
+            dev: 1,
+            fault: Fault::Cut(Direction::Downstream, 700),
+        },
+        Sync {
+            dev: 0,
+            fault: Fault::None,
+        },
+        Sync {
+            dev: 2,
+            fault: Fault::None,
+        },
+        // The leader reopens while another member resolves, unseen.
+        ReopenMark { dev: 0, pick: 0 },
+        ResolveMark {
+            dev: 2,
+            pick: 0,
+            reply: false,
+        },
         RestartServer,
     ];
     for op in &ops {
         world.run(op);
     }
+    assert_eq!(
+        world.created.marks.len(),
+        2,
+        "the member's mark was refused"
+    );
     world.check();
 }
 

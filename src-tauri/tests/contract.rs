@@ -189,6 +189,41 @@ fn store_answers_read_into_the_ui_types() {
         .unwrap();
     let due: ui::Worklist = round_trip(&due);
     assert!(due.follow_ups.iter().any(|f| f.household_id == h.id));
+
+    // The review loop: a leader's mark on the visit, as the home and
+    // household screens read it.
+    let leader = org
+        .members
+        .iter()
+        .find(|m| m.role == gocua_core::Role::TeamLeader)
+        .unwrap()
+        .id;
+    let visit = d.visits[0].id;
+    store
+        .write(|b| {
+            b.open_review(
+                leader,
+                gocua_core::review::ReviewInput {
+                    target_kind: gocua_core::EntityKind::Visit,
+                    target_id: visit.0,
+                    comment: "Sai ngày hẹn".into(),
+                    assignee: None,
+                },
+            )
+        })
+        .unwrap();
+    let marks = store
+        .review_marks(gocua_store::ReviewQuery {
+            open_for: Some(member),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    let marks: Vec<gocua_ui::review_api::ReviewItem> = round_trip(&marks);
+    assert_eq!(marks.len(), 1, "asked of the visit's recorder");
+    assert_eq!(marks[0].mark.comment, "Sai ngày hẹn");
+    assert_eq!(marks[0].mark.household_id, h.id);
+    assert!(marks[0].target_label.starts_with("Lượt thăm ngày"));
 }
 
 #[test]

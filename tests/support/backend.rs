@@ -95,6 +95,16 @@ impl Place {
         }
     }
 
+    /// The database the server of `server_args()` uses (open it once the
+    /// server has stopped, on SQLite): its schema on PostgreSQL, the file
+    /// in its data folder on SQLite.
+    pub fn server_db(&self) -> CentralDb {
+        match self.pg() {
+            Some(url) => CentralDb::connect(url, 4).expect("PostgreSQL"),
+            None => CentralDb::open(&self.data().join("central.db")).expect("SQLite"),
+        }
+    }
+
     /// The PostgreSQL URL inside this place's schema.
     pub fn pg(&self) -> Option<&str> {
         self.schema.as_ref().map(|s| s.url())

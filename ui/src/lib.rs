@@ -15,6 +15,7 @@ mod form_state;
 pub mod format;
 pub mod forms;
 pub mod ipc;
+pub mod review_api;
 mod screens;
 pub mod visit_draft;
 mod widgets;

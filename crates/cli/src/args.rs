@@ -60,6 +60,9 @@ pub enum Command {
     Resident(ResidentCommand),
     #[command(subcommand)]
     Visit(VisitCommand),
+    /// The leader's review loop: "needs fix" marks on records.
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// Households not visited this month and follow-ups due.
     Worklist {
         /// Whose worklist: the villages of this member's team.
@@ -237,5 +240,46 @@ pub enum QuarantineCommand {
     Discarded {
         #[arg(long, default_value_t = 100)]
         limit: usize,
+    },
+}
+
+/// Steps are taken as the enrolled member unless `--member` says who.
+#[derive(Subcommand)]
+pub enum ReviewCommand {
+    /// Marks, open first, newest first.
+    List {
+        /// Only the open ones asked of this member (or of their team).
+        #[arg(long)]
+        mine: bool,
+        #[arg(long)]
+        household: Option<String>,
+    },
+    /// Mark a record "needs fix" (leaders and commune officers).
+    Open {
+        /// household, resident, visit or assisted_action
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        target: String,
+        #[arg(long)]
+        comment: String,
+        #[arg(long)]
+        member: Option<String>,
+    },
+    /// Report a mark fixed, with an optional reply.
+    Resolve {
+        id: String,
+        #[arg(long)]
+        reply: Option<String>,
+        #[arg(long)]
+        member: Option<String>,
+    },
+    /// Open a resolved mark again (leaders and commune officers).
+    Reopen {
+        id: String,
+        #[arg(long)]
+        comment: Option<String>,
+        #[arg(long)]
+        member: Option<String>,
     },
 }

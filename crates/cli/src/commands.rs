@@ -29,7 +29,7 @@ fn key() -> Result<DbKey> {
     Ok(DbKey::Passphrase(k))
 }
 
-fn parse<T: FromStr>(what: &str, s: &str) -> Result<T>
+pub(crate) fn parse<T: FromStr>(what: &str, s: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
@@ -127,6 +127,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Visit(cmd) => visit(&mut store, cmd, json)?,
+        Command::Review(cmd) => crate::review_cmd::run(&mut store, cmd, json)?,
         Command::Worklist {
             member,
             village,

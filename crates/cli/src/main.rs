@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod print;
+mod review_cmd;
 mod sync_cmd;
 
 use clap::Parser;

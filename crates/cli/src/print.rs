@@ -39,6 +39,7 @@ pub fn entity_vi(kind: EntityKind) -> &'static str {
         EntityKind::Resident => "nhân khẩu",
         EntityKind::Visit => "lượt thăm",
         EntityKind::AssistedAction => "nội dung hỗ trợ",
+        EntityKind::ReviewMark => "yêu cầu sửa",
     }
 }
 

@@ -1,7 +1,7 @@
 //! A change is one write to one record, as it leaves a device and travels
 //! through sync. Households and residents merge field by field (the newest
 //! stamp wins per field); visits and actions are immutable facts, so their
-//! only later change is a void.
+//! only later change is a void. Review marks merge field by field too.
 
 use crate::hlc::Hlc;
 use crate::ids::ChangeId;
@@ -21,6 +21,9 @@ pub enum EntityKind {
     Resident,
     Visit,
     AssistedAction,
+    /// A leader's "needs fix" mark on one of the records above
+    /// (`crate::review`); merges field by field like a household.
+    ReviewMark,
 }
 
 impl EntityKind {
@@ -30,6 +33,7 @@ impl EntityKind {
             EntityKind::Resident => "resident",
             EntityKind::Visit => "visit",
             EntityKind::AssistedAction => "assisted_action",
+            EntityKind::ReviewMark => "review_mark",
         }
     }
 
@@ -39,6 +43,7 @@ impl EntityKind {
             "resident" => Some(EntityKind::Resident),
             "visit" => Some(EntityKind::Visit),
             "assisted_action" => Some(EntityKind::AssistedAction),
+            "review_mark" => Some(EntityKind::ReviewMark),
             _ => None,
         }
     }

@@ -75,6 +75,10 @@ record_id!(
     ActionId
 );
 record_id!(
+    /// A leader's or officer's "needs fix" mark on one record.
+    ReviewMarkId
+);
+record_id!(
     /// A device (phone, desktop, CLI) that creates records.
     DeviceId
 );

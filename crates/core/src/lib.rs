@@ -16,6 +16,7 @@ pub mod indicators;
 pub mod merge;
 pub mod model;
 pub mod month;
+pub mod review;
 pub mod rules;
 pub mod same_person;
 pub mod text;

@@ -128,6 +128,8 @@ fn field_vi(field: &str) -> &'static str {
         "form" => "Hình thức",
         "role" => "Vai trò",
         "village" => "Thôn/xóm",
+        "comment" => "Nội dung cần sửa",
+        "reply" => "Trả lời",
         _ => "Trường thông tin",
     }
 }

@@ -201,6 +201,37 @@ pub fn run(args: AdminArgs) -> Result<()> {
                 );
             }
         }
+        AdminCommand::Audit {
+            commune,
+            reviews,
+            limit,
+        } => {
+            let only = reviews.then_some(gocua_core::EntityKind::ReviewMark);
+            let list = db.change_audit(parse("commune", &commune)?, only, limit)?;
+            if json {
+                return print_json(&list);
+            }
+            if list.is_empty() {
+                println!("Chưa có thay đổi nào.");
+            }
+            for e in list {
+                let who = match (&e.member_name, &e.device_name) {
+                    (Some(m), Some(d)) => format!("{m} ({d})"),
+                    _ => "Nhập danh sách hộ".to_string(),
+                };
+                let words = e.review.as_ref().and_then(|r| r.1.clone());
+                println!(
+                    "{} {} — {} {} [{}]: {}{}",
+                    local(&e.received_at),
+                    who,
+                    e.entity.as_str(),
+                    e.entity_id,
+                    e.household_head.as_deref().unwrap_or(""),
+                    crate::web::pages::audit_changes::what_vi(&e),
+                    words.map(|w| format!(" — {w}")).unwrap_or_default()
+                );
+            }
+        }
         AdminCommand::Import(a) => crate::import::run(&db, a, json)?,
         AdminCommand::Report(a) => crate::report::run(&db, a, json)?,
         AdminCommand::Training(c) => crate::training::run(&db, c, json)?,

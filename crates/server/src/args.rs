@@ -110,6 +110,18 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Who changed what and when, newest first: every change taken from a
+    /// device (member, device, record, fields), or with --reviews the
+    /// review steps (marked "needs fix", resolved, reopened). The same
+    /// list as the web page Nhật ký.
+    Audit {
+        #[arg(long)]
+        commune: String,
+        #[arg(long)]
+        reviews: bool,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
     /// Import the commune's household and resident lists (.xlsx or .csv);
     /// problems are reported in FILE.loi-nhap.csv beside it.
     Import(crate::import::ImportArgs),

@@ -26,6 +26,8 @@ pub enum StoreError {
     UnsentFromOtherDevice { count: i64 },
     #[error("this database holds another commune's data; use a new database file")]
     OtherCommune,
+    #[error("{0}")]
+    Review(#[from] gocua_core::review::ReviewError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -51,6 +53,7 @@ impl StoreError {
             StoreError::NotEnrolled => "not_enrolled",
             StoreError::UnsentFromOtherDevice { .. } => "unsent_from_other_device",
             StoreError::OtherCommune => "other_commune",
+            StoreError::Review(e) => e.code(),
             StoreError::Sqlite(_) => "database",
         }
     }
@@ -78,6 +81,7 @@ impl StoreError {
                 "Tệp dữ liệu này đang chứa dữ liệu của xã khác; hãy dùng một tệp dữ liệu mới."
                     .into()
             }
+            StoreError::Review(e) => e.message_vi(),
             StoreError::Corrupt(_) | StoreError::Sqlite(_) => {
                 "Lỗi cơ sở dữ liệu trên thiết bị; dữ liệu chưa lưu không bị mất.".into()
             }

@@ -20,6 +20,7 @@ mod org;
 mod quarantine;
 mod queries;
 mod remote;
+mod reviews;
 mod rows;
 mod same_person;
 mod sync_state;
@@ -35,6 +36,7 @@ pub use open::{DbKey, DeviceInfo};
 pub use quarantine::{DiscardedChange, QuarantineDirection, QuarantinedChange, RetryOutcome};
 pub use queries::{FollowUpItem, Worklist, WorklistHousehold};
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
+pub use reviews::{ReviewItem, ReviewQuery};
 pub use same_person::{MergedAction, MergedRecord};
 pub use sync_state::{
     DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection, SyncState,

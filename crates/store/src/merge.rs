@@ -44,7 +44,7 @@ pub(crate) fn from_fields<R: DeserializeOwned>(
     serde_json::from_value(Value::Object(fields))
 }
 
-fn clocks_json(clocks: &FieldClocks) -> Result<String, StoreError> {
+pub(crate) fn clocks_json(clocks: &FieldClocks) -> Result<String, StoreError> {
     serde_json::to_string(clocks).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 

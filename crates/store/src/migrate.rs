@@ -41,6 +41,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0006_resident_merges",
         include_str!("../../../migrations/device/0006_resident_merges.sql"),
     ),
+    (
+        7,
+        "0007_review_marks",
+        include_str!("../../../migrations/device/0007_review_marks.sql"),
+    ),
 ];
 
 /// The central server's schema.
@@ -99,6 +104,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         11,
         "0011_resident_merges",
         include_str!("../../../migrations/server/0011_resident_merges.sql"),
+    ),
+    (
+        12,
+        "0012_review_audit",
+        include_str!("../../../migrations/server/0012_review_audit.sql"),
     ),
 ];
 
@@ -160,6 +170,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         11,
         "0011_resident_merges",
         include_str!("../../../migrations/server-pg/0011_resident_merges.sql"),
+    ),
+    (
+        12,
+        "0012_review_audit",
+        include_str!("../../../migrations/server-pg/0012_review_audit.sql"),
     ),
 ];
 

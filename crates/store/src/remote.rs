@@ -198,6 +198,7 @@ fn apply_one(conn: &Connection, change: &Change) -> Result<(), StoreError> {
         EntityKind::AssistedAction => {
             apply_fact::<AssistedAction>(conn, change, "assisted_actions", insert_action)
         }
+        EntityKind::ReviewMark => merge_record::<gocua_core::review::ReviewMark>(conn, change),
     }
 }
 

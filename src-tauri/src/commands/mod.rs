@@ -4,6 +4,7 @@
 
 pub mod households;
 pub mod reports;
+pub mod reviews;
 pub mod session;
 pub mod sync;
 pub mod training;

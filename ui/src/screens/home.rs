@@ -1,5 +1,6 @@
-//! "Tháng của tôi": households helped against 10, assists, follow-ups due;
-//! and the sync card — unsent changes, last sync, a sync button with
+//! "Tháng của tôi": what the leader asked to fix (open "needs fix" marks
+//! for this member or the team, each opening its household); households
+//! helped against 10, assists, follow-ups due; and the sync card — unsent changes, last sync, a sync button with
 //! progress, and what the server refused (the quarantine), with why.
 
 use crate::api::{self, MyMonth, QuarantineView, SyncStatus};
@@ -7,6 +8,8 @@ use crate::chart::{Bar, BarChart};
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
 use crate::ipc::ApiError;
+use crate::review_api::{self, ReviewItem};
+use crate::screens::review::ReviewList;
 use crate::widgets::{ErrorBanner, Loading, Meter, TopBar};
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -17,6 +20,7 @@ pub fn HomeScreen() -> Html {
     let refresh = use_state(|| 0u32);
     let month = use_api(*refresh, |_| api::my_month());
     let sync = use_api(*refresh, |_| api::sync_status());
+    let marks = use_api(*refresh, |_| review_api::review_marks(None, true));
     let running = use_state(|| false);
     let sync_error = use_state(|| None::<ApiError>);
 
@@ -56,6 +60,10 @@ pub fn HomeScreen() -> Html {
         <main class="screen" data-screen="home">
             <TopBar title="Tháng của tôi" />
             <p class="hello">{ format!("Xin chào, {}", s.member.full_name) }<br/><small class="muted">{ who }</small></p>
+            { marks_card(&marks, {
+                let refresh = refresh.clone();
+                Callback::from(move |()| refresh.set(*refresh + 1))
+            }) }
             { month_card(&month, &ctx) }
             { sync_card(&sync, *running, &ctx.progress, sync_now, {
                 let refresh = refresh.clone();
@@ -63,6 +71,21 @@ pub fn HomeScreen() -> Html {
             }) }
             <ErrorBanner error={(*sync_error).clone()} />
         </main>
+    }
+}
+
+/// "Cần sửa": nothing when there is nothing to fix.
+fn marks_card(marks: &Load<Vec<ReviewItem>>, on_changed: Callback<()>) -> Html {
+    match marks {
+        Load::Ready(items) if !items.is_empty() => html! {
+            <section class="card needs-fix" data-testid="needs-fix">
+                <h2>{ format!("Cần sửa ({})", items.len()) }</h2>
+                <p class="muted small">{ "Tổ trưởng đề nghị xem lại các bản ghi này. Sửa xong, bấm “Đã sửa”." }</p>
+                <ReviewList items={items.clone()} {on_changed} with_household=true testid="needs-fix-list" />
+            </section>
+        },
+        Load::Failed(e) => html! { <ErrorBanner error={Some(e.clone())} /> },
+        _ => html! {},
     }
 }
 

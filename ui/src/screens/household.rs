@@ -1,6 +1,9 @@
 //! The household page: its residents with their digital-citizen checklist
 //! (done, follow-up, pending), the visit history, and the ways on: log a
-//! visit, edit the household, add or edit a resident.
+//! visit, edit the household, add or edit a resident. The review loop: the
+//! household's "needs fix" marks (report fixed, reopen), a leader's
+//! "Đánh dấu cần sửa" on the household, each resident and each visit, and
+//! voiding a visit to log it again.
 
 use crate::api::{
     self, ChecklistItem, ChecklistStatus, HouseholdDetail, MergedRecord, ResidentDetail,
@@ -8,8 +11,10 @@ use crate::api::{
 };
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
+use crate::review_api::{self, ReviewItem};
+use crate::screens::review::{MarkForm, ReviewList, VoidVisit};
 use crate::widgets::{ErrorBanner, Loading, TopBar};
-use gocua_core::{HouseholdId, VisitOutcome};
+use gocua_core::{EntityKind, HouseholdId, VisitOutcome};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -21,11 +26,19 @@ pub struct Props {
 #[function_component]
 pub fn HouseholdScreen(props: &Props) -> Html {
     let ctx = use_context::<AppCtx>().expect("inside the app");
-    let detail = use_api(props.id, api::household);
+    let refresh = use_state(|| 0u32);
+    let detail = use_api((props.id, *refresh), |(id, _)| api::household(id));
+    let marks = use_api((props.id, *refresh), |(id, _)| {
+        review_api::review_marks(Some(id), false)
+    });
+    let reload = {
+        let refresh = refresh.clone();
+        Callback::from(move |()| refresh.set(*refresh + 1))
+    };
     let body = match &*detail {
         Load::Loading => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBanner error={Some(e.clone())} /> },
-        Load::Ready(d) => page(d, &ctx),
+        Load::Ready(d) => page(d, &marks, &reload, &ctx),
     };
     html! {
         <main class="screen" data-screen="household">
@@ -40,7 +53,12 @@ fn go(ctx: &AppCtx, r: Route) -> Callback<MouseEvent> {
     Callback::from(move |_: MouseEvent| g.emit(r))
 }
 
-fn page(d: &HouseholdDetail, ctx: &AppCtx) -> Html {
+fn page(
+    d: &HouseholdDetail,
+    marks: &Load<Vec<ReviewItem>>,
+    reload: &Callback<()>,
+    ctx: &AppCtx,
+) -> Html {
     let h = &d.household;
     html! {
         <>
@@ -54,18 +72,29 @@ fn page(d: &HouseholdDetail, ctx: &AppCtx) -> Html {
                 </span>
                 <div class="actions">
                     <button class="primary" data-testid="log-visit" onclick={go(ctx, Route::Visit(h.id))}>{ "Ghi lượt thăm" }</button>
-                    <button class="secondary" onclick={go(ctx, Route::EditHousehold(Some(h.id)))}>{ "Sửa thông tin hộ" }</button>
+                    <button class="secondary" data-testid="edit-household" onclick={go(ctx, Route::EditHousehold(Some(h.id)))}>{ "Sửa thông tin hộ" }</button>
                 </div>
+                <MarkForm kind={EntityKind::Household} target={h.id.0} on_done={reload.clone()} />
             </section>
+            { match marks {
+                Load::Ready(items) if !items.is_empty() => html! {
+                    <section class="card needs-fix">
+                        <h2>{ "Yêu cầu sửa" }</h2>
+                        <ReviewList items={items.clone()} on_changed={reload.clone()} testid="household-reviews" />
+                    </section>
+                },
+                Load::Failed(e) => html! { <ErrorBanner error={Some(e.clone())} /> },
+                _ => html! {},
+            } }
             <h2>{ format!("Người dân ({})", d.residents.len()) }</h2>
             if d.residents.is_empty() {
                 <p class="muted">{ "Chưa có người dân nào: hãy thêm người để ghi nội dung hỗ trợ." }</p>
             }
-            { for d.residents.iter().map(|r| resident(r, h.id, ctx)) }
+            { for d.residents.iter().map(|r| resident(r, h.id, reload, ctx)) }
             <button class="secondary" data-testid="add-resident" onclick={go(ctx, Route::EditResident(h.id, None))}>{ "+ Thêm người dân" }</button>
             <h2>{ "Lịch sử thăm" }</h2>
             if d.visits.is_empty() { <p class="muted">{ "Chưa có lượt thăm nào." }</p> }
-            <ul class="visits" data-testid="visits">{ for d.visits.iter().map(visit) }</ul>
+            <ul class="visits" data-testid="visits">{ for d.visits.iter().map(|v| visit(v, reload)) }</ul>
         </>
     }
 }
@@ -99,7 +128,12 @@ fn item(i: &ChecklistItem) -> Html {
     }
 }
 
-fn resident(r: &ResidentDetail, household: HouseholdId, ctx: &AppCtx) -> Html {
+fn resident(
+    r: &ResidentDetail,
+    household: HouseholdId,
+    reload: &Callback<()>,
+    ctx: &AppCtx,
+) -> Html {
     let p = &r.resident;
     let shown: Vec<&ChecklistItem> = r
         .checklist
@@ -127,6 +161,7 @@ fn resident(r: &ResidentDetail, household: HouseholdId, ctx: &AppCtx) -> Html {
             </p>
             <ul class="checklist">{ for shown.into_iter().map(item) }</ul>
             { for r.merged_from.iter().map(merged) }
+            <MarkForm kind={EntityKind::Resident} target={p.id.0} on_done={reload.clone()} />
         </section>
     }
 }
@@ -148,7 +183,7 @@ fn merged(m: &MergedRecord) -> Html {
     }
 }
 
-fn visit(v: &VisitSummary) -> Html {
+fn visit(v: &VisitSummary, reload: &Callback<()>) -> Html {
     let outcome = match v.outcome {
         VisitOutcome::Met => String::new(),
         o => format!(" – {}", o.label_vi()),
@@ -166,6 +201,12 @@ fn visit(v: &VisitSummary) -> Html {
             </ul>
             if let Some(n) = &v.note { <p class="small">{ n }</p> }
             if let Some(r) = &v.voided_reason { <p class="small warn">{ format!("Đã hủy: {r}") }</p> }
+            if v.voided_reason.is_none() {
+                <div class="choices">
+                    <MarkForm kind={EntityKind::Visit} target={v.id.0} on_done={reload.clone()} />
+                    <VoidVisit visit={v.id} on_done={reload.clone()} />
+                </div>
+            }
         </li>
     }
 }

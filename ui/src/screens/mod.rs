@@ -5,6 +5,7 @@ pub mod home;
 pub mod household;
 pub mod household_form;
 pub mod resident_form;
+pub mod review;
 pub mod team;
 pub mod unlock;
 pub mod visit;

@@ -1,5 +1,6 @@
 //! The leader's view: the team's month — each member against 10 households,
-//! the team against 50 assists — the members' training against the goal of
+//! the team against 50 assists — the "needs fix" marks open and resolved
+//! (reopened from here), the members' training against the goal of
 //! everyone trained by 30 June, and the log of edits that lost a concurrent
 //! change during sync.
 
@@ -7,6 +8,8 @@ use crate::api::{self, ActionCount, ConflictView, TeamMonthView, TeamTrainingVie
 use crate::chart::{Bar, BarChart};
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
+use crate::review_api;
+use crate::screens::review::ReviewList;
 use crate::widgets::{ErrorBanner, Loading, Meter, TopBar};
 use chrono::Datelike;
 use yew::prelude::*;
@@ -16,17 +19,46 @@ pub fn TeamScreen() -> Html {
     let month = use_api((), |_| api::team_month());
     let training = use_api((), |_| api::team_training());
     let conflicts = use_api((), |_| api::conflicts());
+    let refresh = use_state(|| 0u32);
+    let marks = use_api(*refresh, |_| review_api::review_marks(None, false));
     let ctx = use_context::<AppCtx>().expect("inside the app");
+    let reload = {
+        let refresh = refresh.clone();
+        Callback::from(move |()| refresh.set(*refresh + 1))
+    };
     html! {
         <main class="screen" data-screen="team">
             <TopBar title="Kết quả của tổ" />
             { team(&month) }
+            <h2>{ "Yêu cầu sửa" }</h2>
+            { match &*marks {
+                Load::Loading => html! { <Loading /> },
+                Load::Failed(e) => html! { <ErrorBanner error={Some(e.clone())} /> },
+                Load::Ready(items) if items.is_empty() => html! {
+                    <p class="muted">{ "Chưa có yêu cầu sửa nào. Đánh dấu cần sửa từ trang hộ gia đình." }</p>
+                },
+                Load::Ready(items) => html! {
+                    <>
+                        <p class="muted" data-testid="review-counts">{ review_counts_vi(items) }</p>
+                        <ReviewList items={items.clone()} on_changed={reload} with_household=true testid="team-reviews" />
+                    </>
+                },
+            } }
             <h2>{ "Tập huấn tổ viên" }</h2>
             { training_section(&training) }
             <h2>{ "Nhật ký xung đột khi đồng bộ" }</h2>
             { conflict_list(&conflicts, &ctx.go) }
         </main>
     }
+}
+
+/// "2 cần sửa, 3 đã sửa".
+fn review_counts_vi(items: &[review_api::ReviewItem]) -> String {
+    let open = items
+        .iter()
+        .filter(|i| i.mark.state == gocua_core::review::ReviewState::Open)
+        .count();
+    format!("{open} cần sửa, {} đã sửa", items.len() - open)
 }
 
 fn team(month: &Load<TeamMonthView>) -> Html {

@@ -91,6 +91,7 @@ fn rows(changes: &[Change], commune: CommuneId) -> Result<Vec<Rows>> {
             EntityKind::Resident => (id_field(c, "household_id")?, Some("household_id"), true),
             EntityKind::Visit => (id_field(c, "household_id")?, Some("household_id"), false),
             EntityKind::AssistedAction => (id_field(c, "visit_id")?, Some("visit_id"), false),
+            EntityKind::ReviewMark => bail!("the bench makes no review marks"),
         };
         let (v, parent) = match parent {
             None => (VillageId(v), None),

@@ -43,7 +43,7 @@ const MENU: &[(Nav, &str, &str)] = &[
     (Nav::Targets, "/targets", "Chỉ tiêu"),
     (Nav::Training, "/training", "Tập huấn"),
     (Nav::Duplicates, "/duplicates", "Nhân khẩu trùng"),
-    (Nav::Audit, "/audit", "Nhật ký tải"),
+    (Nav::Audit, "/audit", "Nhật ký"),
 ];
 
 fn head(title: &str) -> Markup {

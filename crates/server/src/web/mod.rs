@@ -28,7 +28,7 @@ mod error;
 mod headers;
 mod layout;
 mod links;
-mod pages;
+pub(crate) mod pages;
 pub mod password;
 
 use crate::app::AppState;
@@ -105,6 +105,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/duplicates/unmerge", post(pages::merge::unmerge))
         .route("/resident", get(pages::duplicates::resident))
+        .route("/review", post(pages::review::open))
         .route("/audit", get(pages::audit::show))
         .route("/report.xlsx", get(pages::download::xlsx))
         .route("/report.csv", get(pages::download::csv))

@@ -46,6 +46,7 @@
 
 mod accounts;
 mod audit;
+mod change_audit;
 mod conflicts;
 mod duplicates;
 mod enroll;
@@ -75,12 +76,14 @@ mod sessions;
 mod sql;
 mod sqlite;
 mod training;
+mod web_review;
 
 pub use accounts::{
     AccountError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordCheck, WebAccount,
     normalize_login,
 };
 pub use audit::{ExportChannel, ExportEntry, ExportEvent, MAX_AUDIT_PAGE};
+pub use change_audit::{ChangeEntry, ReviewStep};
 pub use conflicts::ConflictEntry;
 pub use duplicates::{DuplicateCandidate, ResidentBrief, ResidentCard};
 pub use enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
@@ -98,6 +101,7 @@ pub use report_catch_up::{REPORT_BATCH, ReportLag};
 pub use report_gen::{SyntheticProvince, synthetic_id, synthetic_province};
 pub use sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};
 pub use training::TrainingSession;
+pub use web_review::WEB_DEVICE_NAME;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use gocua_core::{CommuneId, DeviceId, Member, Role, VillageId};

@@ -25,7 +25,7 @@ use gocua_core::hlc::MAX_FUTURE_DRIFT_MS;
 use gocua_core::merge::FieldConflict;
 use gocua_core::month::local_date;
 use gocua_core::validate::ValidationErrors;
-use gocua_core::{Change, ChangeId, CommuneId, EntityKind, VillageId};
+use gocua_core::{Change, ChangeId, CommuneId, EntityKind, MemberId, VillageId};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -114,6 +114,8 @@ pub(super) struct Judge<'a> {
     pub(super) tx: &'a mut dyn Tx,
     pub(super) batch: &'a mut PushBatch,
     pub(super) scope: &'a Scope,
+    /// The device's member: who takes a review step.
+    pub(super) member: MemberId,
     pub(super) today: NaiveDate,
     pub(super) change: &'a Change,
 }
@@ -291,6 +293,7 @@ fn judge_one(
             tx,
             batch,
             scope: &auth.scope,
+            member: auth.member.id,
             today,
             change,
         };

@@ -113,7 +113,7 @@ impl PushBatch {
         let mut wanted: Vec<Uuid> = Vec::new();
         for c in changes {
             wanted.push(c.entity_id);
-            for name in ["household_id", "visit_id", "resident_id"] {
+            for name in ["household_id", "visit_id", "resident_id", "target_id"] {
                 if let Some(id) = c
                     .fields
                     .get(name)

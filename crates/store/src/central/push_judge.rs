@@ -12,6 +12,7 @@ use super::sql::vals;
 use super::{CentralError, DeviceAuth};
 use crate::merge::{from_fields, to_fields};
 use gocua_core::merge::{FactEffect, FieldClocks, fact_effect, merge_fields};
+use gocua_core::review::{ReviewError, ReviewMark, check_step};
 use gocua_core::validate::{self, ValidationError, ValidationErrors};
 use gocua_core::{
     ActionOutcome, AssistedAction, EntityKind, Household, HouseholdId, Resident, VillageId, Visit,
@@ -41,6 +42,7 @@ impl Judge<'_> {
             EntityKind::Resident => self.resident(existing),
             EntityKind::Visit => self.visit(existing),
             EntityKind::AssistedAction => self.action(existing),
+            EntityKind::ReviewMark => self.review_mark(existing),
         }
     }
 
@@ -336,6 +338,85 @@ impl Judge<'_> {
             self.check_void(v)?;
         }
         Ok(self.new_fact(village, visit_id.0, home))
+    }
+
+    /// A "needs fix" mark: its record must be here, in scope, and of the
+    /// household the mark names; the step must be the device member's to
+    /// take (`gocua_core::review::check_step`: members only resolve).
+    fn review_mark(&mut self, existing: Option<Record>) -> Result<Accepted, Refusal> {
+        let before: Option<ReviewMark> = match &existing {
+            Some(r) => Some(self.rebuild(&r.fields)?),
+            None => None,
+        };
+        let (fields, clocks) = existing.map(|r| (r.fields, r.clocks)).unwrap_or_default();
+        let merged = merge_fields(fields, clocks, self.change);
+        let mark: ReviewMark = self.rebuild(&merged.fields)?;
+        self.only_known_fields(&mark)?;
+        let step = |judge: &Self| {
+            check_step(
+                judge.member,
+                judge.scope.role,
+                before.as_ref(),
+                &judge.change.fields,
+                &mark,
+            )
+            .map_err(|e| reject(e.code(), e.message_vi()))
+        };
+        // A later step is judged first: rewriting what a mark points at is
+        // refused as such, not as pointing at the wrong household.
+        if before.is_some() {
+            step(self)?;
+        }
+        let home = self.target_household(mark.target_kind, mark.target_id)?;
+        if home != mark.household_id {
+            return Err(reject(
+                "invalid",
+                "Yêu cầu sửa ghi sai hộ gia đình của bản ghi được đánh dấu.",
+            ));
+        }
+        let village = self.household_village(home)?;
+        self.in_scope(village)?;
+        if before.is_none() {
+            step(self)?;
+        }
+        Ok(Accepted {
+            record: Record {
+                entity: EntityKind::ReviewMark,
+                commune_id: self.scope.commune_id,
+                village_id: village,
+                parent_id: Some(mark.target_id),
+                fields: merged.fields,
+                clocks: merged.clocks,
+            },
+            conflicts: merged.conflicts,
+            household: home.0,
+            moved_from: None,
+        })
+    }
+
+    /// The household a marked record belongs to (refused when the server
+    /// does not have the record, or it is of another kind).
+    fn target_household(&mut self, kind: EntityKind, id: Uuid) -> Result<HouseholdId, Refusal> {
+        let missing = || unknown_parent("Bản ghi được đánh dấu");
+        let meta = match self.batch.meta(self.tx, id)? {
+            Some(m) if m.entity == kind => m,
+            _ => return Err(missing()),
+        };
+        if meta.commune_id != self.scope.commune_id {
+            return Err(out_of_scope());
+        }
+        let parent = || meta.parent_id.ok_or_else(missing);
+        Ok(match kind {
+            EntityKind::Household => HouseholdId(id),
+            EntityKind::Resident | EntityKind::Visit => HouseholdId(parent()?),
+            EntityKind::AssistedAction => match self.batch.meta(self.tx, parent()?)? {
+                Some(v) => HouseholdId(v.parent_id.ok_or_else(missing)?),
+                None => return Err(missing()),
+            },
+            EntityKind::ReviewMark => {
+                return Err(reject("invalid", ReviewError::BadTarget.message_vi()));
+            }
+        })
     }
 
     fn new_fact(&self, village: VillageId, parent: Uuid, household: HouseholdId) -> Accepted {

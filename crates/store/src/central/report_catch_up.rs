@@ -168,6 +168,10 @@ pub(crate) fn catch_up(
     let mut seen = HashSet::new();
     for r in &rows {
         let entity = r.text(1)?;
+        // Review marks are in no report.
+        if entity == EntityKind::ReviewMark.as_str() {
+            continue;
+        }
         let rank = ORDER
             .iter()
             .position(|k| k.as_str() == entity)

@@ -58,6 +58,8 @@ pub(crate) fn apply(
         EntityKind::Resident => resident(tx, commune, &rebuild_record(id, fields)?, derived),
         EntityKind::Visit => visit(tx, commune, &rebuild_record(id, fields)?, derived),
         EntityKind::AssistedAction => action(tx, commune, &rebuild_record(id, fields)?, derived),
+        // Review marks are in no report (catch-up skips them).
+        EntityKind::ReviewMark => Ok(()),
     }
 }
 

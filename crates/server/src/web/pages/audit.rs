@@ -1,34 +1,51 @@
-//! `GET /audit`: who took which report out of the server, and when — the
-//! web downloads and `admin report`, newest first (`central::audit`) — and
-//! who merged which residents (or separated them again), when
-//! (`central::merges`).
+//! `GET /audit`: who did what, and when — the review steps on marked
+//! records (opened, resolved, reopened), every change taken from a device,
+//! who merged which residents (or separated them again), and who took which
+//! report out of the server (the web downloads and `admin report`), each
+//! newest first (`central::change_audit`, `central::merges`,
+//! `central::audit`). Officers only, like every page here.
 
+use super::audit_changes::{changes_table, reviews_table};
 use crate::app::AppState;
 use crate::web::auth::Officer;
 use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
 use axum::extract::State;
+use gocua_core::EntityKind;
 use gocua_store::central::{ExportChannel, ExportEntry, MergeEntry};
 use maud::{Markup, html};
 
-/// Rows shown.
-const SHOWN: u32 = 200;
+/// Rows shown in each list.
+pub(super) const SHOWN: u32 = 200;
 
 pub async fn show(State(state): State<AppState>, officer: Officer) -> Result<Markup, PageError> {
     let commune = officer.commune();
-    let (entries, merges) = state
-        .db(move |db| {
+    let (reviews, changes, merges, exports) = state
+        .db_read(move |db| {
             Ok((
-                db.export_audit(commune, SHOWN)?,
+                db.change_audit(commune, Some(EntityKind::ReviewMark), SHOWN)?,
+                db.change_audit(commune, None, SHOWN)?,
                 db.merge_audit(commune, SHOWN)?,
+                db.export_audit(commune, SHOWN)?,
             ))
         })
         .await?;
     Ok(layout::page(
-        "Nhật ký tải báo cáo",
+        "Nhật ký",
         &officer,
         Nav::Audit,
-        html! { (body(&entries)) (merges_body(&merges)) },
+        html! {
+            h1 { "Nhật ký" }
+            p.sub {
+                "Ai đã làm gì, lúc nào: yêu cầu sửa của tổ trưởng và cán bộ xã, mọi thay đổi "
+                "dữ liệu nhận từ thiết bị, các lần gộp nhân khẩu trùng, và mọi lần tải báo cáo. "
+                "Mỗi mục hiện " (SHOWN) " lần gần nhất."
+            }
+            (reviews_table(&reviews))
+            (changes_table(&changes))
+            (merges_body(&merges))
+            (body(&exports))
+        },
     ))
 }
 
@@ -46,7 +63,7 @@ pub fn what_vi(what: &str) -> String {
         .join(", ")
 }
 
-fn when(at: &str) -> String {
+pub(super) fn when(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at)
         .map(|t| layout::time(t.with_timezone(&chrono::Utc)))
         .unwrap_or_else(|_| at.to_string())
@@ -54,10 +71,10 @@ fn when(at: &str) -> String {
 
 fn body(entries: &[ExportEntry]) -> Markup {
     html! {
-        h1 { "Nhật ký tải báo cáo" }
+        h2 { "Tải báo cáo" }
         p.sub {
             "Mỗi lần tải báo cáo quý hoặc số liệu (trên trang này hay bằng lệnh quản trị trên máy chủ) "
-            "đều được ghi lại: ai, tải gì, kỳ nào, lúc nào. Hiện " (SHOWN) " lần gần nhất."
+            "đều được ghi lại: ai, tải gì, kỳ nào, lúc nào."
         }
         @if entries.is_empty() {
             p.muted #no-exports { "Chưa có lần tải nào." }

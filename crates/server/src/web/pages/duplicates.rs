@@ -3,7 +3,8 @@
 //! `gocua_core::duplicates`), linking to each resident's card. `GET
 //! /resident?id=…`: that card (the resident, their household's address and
 //! other residents, records merged into them and every action counted for
-//! them). Merging is `merge.rs`'s, from a link on each pair.
+//! them), with the officer's "needs fix" form (`review.rs`). Merging is
+//! `merge.rs`'s, from a link on each pair.
 //!
 //! Shown: names, birth years, villages, household heads, and whether an ID
 //! number is on file — never the number or its hash, never a phone.
@@ -15,7 +16,7 @@ use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
 use axum::extract::{Query, State};
 use gocua_core::duplicates::Strength;
-use gocua_core::{OrgSnapshot, ResidentId};
+use gocua_core::{EntityKind, OrgSnapshot, ResidentId};
 use gocua_store::central::{CardAction, DuplicateCandidate, ResidentBrief, ResidentCard};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -110,6 +111,9 @@ pub struct ResidentQuery {
     id: String,
     merged: Option<u8>,
     unmerged: Option<u8>,
+    /// `1` after the officer's "needs fix" mark was taken.
+    #[serde(default)]
+    marked: Option<String>,
 }
 
 /// What the card shows beyond the resident: the merge both ways and the
@@ -175,7 +179,11 @@ pub async fn resident(
         &title,
         &officer,
         Nav::Records,
-        card_body(&officer, &card, &org, &merges),
+        html! {
+            (card_body(&officer, &card, &org, &merges))
+            (super::review::mark_form(&officer, EntityKind::Resident, id.0,
+                q.marked.as_deref() == Some("1"), None))
+        },
     ))
 }
 

@@ -2,12 +2,14 @@
 //! (or `crate::report`'s generators), and renders; none counts anything.
 
 pub mod audit;
+pub mod audit_changes;
 pub mod dashboard;
 pub mod download;
 pub mod duplicates;
 pub mod merge;
 pub mod recognition;
 pub mod records;
+pub mod review;
 pub mod sign_in;
 pub mod targets;
 pub mod teams;

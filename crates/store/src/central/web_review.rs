@@ -1,0 +1,116 @@
+//! An officer marking a record "needs fix" from the commune office's web
+//! pages. The mark must reach the devices like any other, so it is made a
+//! change and taken through the push judge (`push.rs`), as sent by a device
+//! of the officer's own: "the office's web pages" (one per officer, with a
+//! token nobody holds, so it can never sync), listed in `devices` so the
+//! audit names it.
+
+use super::org::{member, scope_for};
+use super::push::{ApplyResult, push_in};
+use super::sql::{Tx, vals};
+use super::{CentralDb, CentralError, DeviceAuth, random_32, registry_id, sha256_hex, stamp};
+use chrono::Utc;
+use gocua_core::review::{ReviewInput, ReviewMark};
+use gocua_core::{Change, ChangeId, DeviceId, EntityKind, HlcClock, HouseholdId, MemberId};
+use gocua_core::{ReviewMarkId, merge::FieldClocks};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// The name the office's web "device" is listed under.
+pub const WEB_DEVICE_NAME: &str = "Trang web của xã";
+
+impl CentralDb {
+    /// Open a mark as `officer` (an officer or admin of the record's
+    /// commune). The judge's answer comes back as it is: applied, or
+    /// refused with its reason (an empty comment among them).
+    pub fn open_review_on_web(
+        &self,
+        officer: MemberId,
+        input: ReviewInput,
+    ) -> Result<ApplyResult, CentralError> {
+        let now = Utc::now();
+        self.write(|tx| {
+            let who = member(tx, officer)?.ok_or_else(|| CentralError::NotFound {
+                what: "member",
+                id: officer.to_string(),
+            })?;
+            let device = DeviceId(registry_id(
+                who.commune_id,
+                &format!("device/web/{officer}"),
+            ));
+            tx.execute(
+                "INSERT INTO devices (id, member_id, commune_id, name, token_hash, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+                vals![
+                    device.to_string(),
+                    officer.to_string(),
+                    who.commune_id.to_string(),
+                    WEB_DEVICE_NAME,
+                    sha256_hex(&hex::encode(random_32())),
+                    stamp(now)
+                ],
+            )?;
+            let household = target_household(tx, input.target_kind, input.target_id)?
+                .unwrap_or(HouseholdId(input.target_id));
+            let mark = match ReviewMark::open(ReviewMarkId::new(), input, household, officer, now) {
+                Ok(m) => m,
+                Err(e) => {
+                    return Ok(ApplyResult::Rejected {
+                        code: e.code().into(),
+                        message: e.message_vi(),
+                    });
+                }
+            };
+            let Ok(Value::Object(mut fields)) = serde_json::to_value(&mark) else {
+                return Err(CentralError::Corrupt("a mark is not an object".into()));
+            };
+            fields.remove("id");
+            let auth = DeviceAuth {
+                device_id: device,
+                scope: scope_for(tx, &who)?,
+                member: who,
+            };
+            let mut clock = HlcClock::new(device);
+            let change = Change {
+                id: ChangeId::new(),
+                entity: EntityKind::ReviewMark,
+                entity_id: mark.id.0,
+                hlc: clock.tick(u64::try_from(now.timestamp_millis()).unwrap_or(0)),
+                fields: Map::from_iter(fields),
+                base: FieldClocks::new(),
+            };
+            let mut results = push_in(tx, &auth, &[change], now)?;
+            results
+                .pop()
+                .map(|(_, r)| r)
+                .ok_or_else(|| CentralError::Corrupt("no result for the mark".into()))
+        })
+    }
+}
+
+/// The household of a record the server has (None: it has no such record;
+/// the judge then refuses the mark with its reason).
+fn target_household(
+    tx: &mut dyn Tx,
+    kind: EntityKind,
+    id: Uuid,
+) -> Result<Option<HouseholdId>, CentralError> {
+    let parent = |tx: &mut dyn Tx, id: Uuid| -> Result<Option<Uuid>, CentralError> {
+        match tx.query_opt(
+            "SELECT parent_id FROM records WHERE entity_id = $1",
+            vals![id.to_string()],
+        )? {
+            Some(r) => r.opt_parse(0),
+            None => Ok(None),
+        }
+    };
+    Ok(match kind {
+        EntityKind::Household => Some(HouseholdId(id)),
+        EntityKind::Resident | EntityKind::Visit => parent(tx, id)?.map(HouseholdId),
+        EntityKind::AssistedAction => match parent(tx, id)? {
+            Some(visit) => parent(tx, visit)?.map(HouseholdId),
+            None => None,
+        },
+        EntityKind::ReviewMark => None,
+    })
+}
