@@ -244,36 +244,16 @@ impl CentralDb {
 
 /// `CentralDb::authenticate` inside the caller's transaction.
 pub(super) fn authenticate_in(tx: &mut dyn Tx, token: &str) -> Result<DeviceAuth, CentralError> {
-    let token = token.trim();
-    if token.is_empty() || token.len() > 256 {
-        return Err(CentralError::Unauthorized);
-    }
-    let row = tx
-        .query_opt(
-            "SELECT d.id, m.id, m.commune_id, m.team_id, m.full_name, m.role
-                 FROM devices d JOIN members m ON m.id = d.member_id
-                 WHERE d.token_hash = $1 AND d.revoked_at IS NULL AND m.active = 1",
-            vals![token_hash(token)],
-        )?
-        .ok_or(CentralError::Unauthorized)?;
-    let member = Member {
-        id: row.parse(1)?,
-        commune_id: row.parse(2)?,
-        team_id: row.opt_parse(3)?,
-        full_name: row.string(4)?,
-        role: row.parse(5)?,
-    };
-    let scope = scope_for(tx, &member)?;
-    Ok(DeviceAuth {
-        device_id: row.parse(0)?,
-        member,
-        scope,
-    })
+    authenticate_many_in(tx, &[token])?
+        .pop()
+        .flatten()
+        .ok_or(CentralError::Unauthorized)
 }
 
-/// Several tokens at once (a group of pushes), each as `authenticate_in`
-/// would answer it (None: refused): one lookup for 32 tokens, and one scope
-/// lookup per member.
+/// The devices holding these tokens (None: an unknown token, a revoked
+/// device or an inactive member), for a group of pushes or, with one token,
+/// `authenticate_in`: one lookup per `ID_CHUNK` tokens, and one scope lookup
+/// per member.
 pub(super) fn authenticate_many_in(
     tx: &mut dyn Tx,
     tokens: &[&str],
