@@ -338,7 +338,59 @@ fn merges_count_once_and_batches_give_what_a_rebuild_gives(backend: Backend) {
     }
 }
 
+/// The background projection reads up to the head committed when it
+/// starts and, on PostgreSQL, projects without holding the commune's lock,
+/// beside the pushes: batches made while edits, moves and voids commit
+/// still end in the tables a rebuild makes and the figures the records
+/// give.
+fn projecting_beside_pushes_gives_what_a_rebuild_gives(backend: Backend) {
+    let place = DbPlace::new(backend);
+    let db = place.central();
+    let mut f = fixture();
+    let mut p = load_fixture(&db, &f);
+    let commune = f.org.commune.id;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let projector = s.spawn(|| {
+            let mut batches = 0u32;
+            // Bounded: stops by itself if the pushes never end.
+            while !done.load(std::sync::atomic::Ordering::SeqCst) && batches < 100_000 {
+                db.catch_up_reports(commune, 2).unwrap();
+                batches += 1;
+            }
+            batches
+        });
+        for round in 0..12 {
+            let to = village(1 + (round % 2) as u128);
+            p.edit(
+                EntityKind::Household,
+                hh(2).0,
+                serde_json::json!({ "village_id": to }),
+            );
+            f.households[1].village_id = to;
+            let i = first_live_action(&f);
+            let void = Void {
+                reason: "Ghi nhầm".into(),
+                by: member(4),
+                at: f.visits[0].at,
+            };
+            p.void(EntityKind::AssistedAction, f.actions[i].id.0, &void);
+            f.actions[i].voided = Some(void);
+            p.send(&db);
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(projector.join().unwrap() > 0);
+    });
+    while db.catch_up_reports(commune, 7).unwrap() == 7 {}
+    assert!(caught_up(&db, &f));
+    let projected = tables(&place, false);
+    db.rebuild_reports(commune).unwrap();
+    assert_eq!(tables(&place, false), projected);
+    assert_counts_right(&db, &f, "after projecting beside pushes");
+}
+
 on_each_backend!(
+    projecting_beside_pushes_gives_what_a_rebuild_gives,
     merges_count_once_and_batches_give_what_a_rebuild_gives,
     a_report_counts_the_push_just_made,
     small_batches_give_what_a_rebuild_gives,

@@ -10,9 +10,10 @@
 //! projected in a few big batches, which share the recomputations of a
 //! household's or a visit's many changes, rather than in one small batch
 //! per push), and under steady load one batch at least every `MAX_LAG`.
-//! Each batch is one `REPORT_BATCH`-change transaction that takes its turn
-//! like any request (SQLite's gate, PostgreSQL's commune lock), so a push
-//! never waits long behind it.
+//! Each batch is one `REPORT_BATCH`-change transaction. On SQLite it takes
+//! its turn at the one writing connection like any request, so a push
+//! never waits long behind it; on PostgreSQL it holds only the commune's
+//! report lock, not the one pushes take, and runs beside them.
 
 use crate::app::AppState;
 use gocua_core::CommuneId;

@@ -3,11 +3,10 @@
 //! bearer token. Neither the code nor the token is stored: only their
 //! SHA-256, so a copy of the database lets nobody in.
 
-use super::org::{clean_name, member, member_active, scope_for};
+use super::org::{clean_name, member, member_active};
+use super::scopes::{scope_for, scopes_for};
 use super::sql::{Tx, vals};
-use super::{
-    CentralDb, CentralError, DeviceAuth, Scope, parse_stamp, random_32, sha256_hex, stamp,
-};
+use super::{CentralDb, CentralError, DeviceAuth, parse_stamp, random_32, sha256_hex, stamp};
 use chrono::{DateTime, Duration, Utc};
 use gocua_core::{CommuneId, DeviceId, Member, MemberId};
 use serde::Serialize;
@@ -285,21 +284,18 @@ pub(super) fn authenticate_many_in(
             found.insert(row.string(0)?, (row.parse(1)?, member));
         }
     }
-    let mut scopes: HashMap<MemberId, Scope> = HashMap::new();
+    let members: Vec<&Member> = found.values().map(|(_, m)| m).collect();
+    let scopes = scopes_for(tx, &members)?;
     let mut out = Vec::with_capacity(tokens.len());
     for hash in &hashes {
         let Some((device_id, member)) = hash.as_ref().and_then(|h| found.get(h)) else {
             out.push(None);
             continue;
         };
-        let scope = match scopes.get(&member.id) {
-            Some(s) => s.clone(),
-            None => {
-                let s = scope_for(tx, member)?;
-                scopes.insert(member.id, s.clone());
-                s
-            }
-        };
+        let scope = scopes
+            .get(&member.id)
+            .cloned()
+            .ok_or_else(|| CentralError::Backend("a member without a scope".into()))?;
         out.push(Some(DeviceAuth {
             device_id: *device_id,
             member: member.clone(),

@@ -70,6 +70,7 @@ mod report_merges;
 mod report_project;
 mod report_sql;
 mod report_stock;
+mod scopes;
 #[cfg(feature = "postgres")]
 pub mod scratch;
 mod sessions;

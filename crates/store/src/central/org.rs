@@ -2,6 +2,7 @@
 //! commune's action catalogue and targets: what the admin commands create and
 //! what devices receive with `org_for`. The commune secret stays here.
 
+use super::scopes::scope_for;
 use super::sql::{Row, Tx, vals};
 use super::{CentralDb, CentralError, DeviceAuth, Scope, random_32, stamp};
 use gocua_core::catalogue::seed_catalogue;
@@ -12,6 +13,7 @@ use gocua_core::{
     TeamId, Village, VillageId,
 };
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 /// What a device receives about its organisation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -518,17 +520,19 @@ pub(crate) fn member(tx: &mut dyn Tx, id: MemberId) -> Result<Option<Member>, Ce
     .transpose()
 }
 
-/// Whether a member exists in this commune (any status: history keeps the
-/// names of people who have left).
-pub(crate) fn member_in_commune(
+/// The ids of the commune's members, any status (history keeps the names
+/// of people who have left).
+pub(crate) fn commune_member_ids(
     tx: &mut dyn Tx,
-    id: MemberId,
     commune: CommuneId,
-) -> Result<bool, CentralError> {
-    tx.exists(
-        "SELECT 1 FROM members WHERE id = $1 AND commune_id = $2",
-        vals![id.to_string(), commune.to_string()],
-    )
+) -> Result<HashSet<MemberId>, CentralError> {
+    tx.query(
+        "SELECT id FROM members WHERE commune_id = $1",
+        vals![commune.to_string()],
+    )?
+    .iter()
+    .map(|r| r.parse(0))
+    .collect()
 }
 
 /// Whether a member may still enroll devices and sync (false when unknown).
@@ -540,40 +544,18 @@ pub(crate) fn member_active(tx: &mut dyn Tx, id: MemberId) -> Result<bool, Centr
     .map_or(Ok(false), |r| r.bool(0))
 }
 
-/// The catalogue entry's `active` flag, or None when the commune has no
-/// such action.
-pub(crate) fn catalogue_active(
+/// The commune's action catalogue: each code's `active` flag.
+pub(crate) fn commune_catalogue(
     tx: &mut dyn Tx,
     commune: CommuneId,
-    code: &str,
-) -> Result<Option<bool>, CentralError> {
-    tx.query_opt(
-        "SELECT active FROM action_catalogue WHERE commune_id = $1 AND code = $2",
-        vals![commune.to_string(), code],
+) -> Result<HashMap<String, bool>, CentralError> {
+    tx.query(
+        "SELECT code, active FROM action_catalogue WHERE commune_id = $1",
+        vals![commune.to_string()],
     )?
-    .map(|r| r.bool(0))
-    .transpose()
-}
-
-/// Which villages a member reads and writes.
-pub(crate) fn scope_for(tx: &mut dyn Tx, member: &Member) -> Result<Scope, CentralError> {
-    let village_ids = match (member.role, member.team_id) {
-        (Role::CommuneOfficer | Role::Admin, _) => tx
-            .query(
-                "SELECT id FROM villages WHERE commune_id = $1 ORDER BY id",
-                vals![member.commune_id.to_string()],
-            )?
-            .iter()
-            .map(|r| r.parse(0))
-            .collect::<Result<_, _>>()?,
-        (_, Some(team)) => team_villages(tx, team)?,
-        (_, None) => Vec::new(),
-    };
-    Ok(Scope {
-        commune_id: member.commune_id,
-        role: member.role,
-        village_ids,
-    })
+    .iter()
+    .map(|r| Ok((r.string(0)?, r.bool(1)?)))
+    .collect()
 }
 
 fn member_from_row(r: &Row) -> Result<Member, CentralError> {

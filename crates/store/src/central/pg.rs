@@ -136,6 +136,14 @@ fn run_migrations(client: &mut Client, migrations: &[Migration]) -> Result<(), C
     Ok(())
 }
 
+/// 64 bits of the commune's UUID for its advisory locks (v4/v7 randomness
+/// sits in both halves; a collision only makes two communes take turns).
+fn lock_key(commune: CommuneId) -> i64 {
+    let b = commune.0.as_bytes();
+    i64::from_be_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
+        ^ i64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+}
+
 struct PgTx<'a, 'c> {
     tx: &'a mut postgres::Transaction<'c>,
     statements: &'a mut HashMap<String, Statement>,
@@ -294,13 +302,21 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn lock_commune(&mut self, commune: CommuneId) -> Result<(), CentralError> {
-        // 64 bits of the commune's UUID (v4/v7 randomness sits in both
-        // halves; a collision only makes two communes take turns).
-        let b = commune.0.as_bytes();
-        let key = i64::from_be_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
-            ^ i64::from_be_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
-        self.execute("SELECT pg_advisory_xact_lock($1)", &[Val::Int(key)])
-            .map(drop)
+        self.execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[Val::Int(lock_key(commune))],
+        )
+        .map(drop)
+    }
+
+    fn lock_reports(&mut self, commune: CommuneId) -> Result<(), CentralError> {
+        // The two-key form: its keys never meet the one-key form's.
+        let key = lock_key(commune);
+        self.execute(
+            "SELECT pg_advisory_xact_lock($1::int4, $2::int4)",
+            &[Val::Int(key >> 32), Val::Int(key as i32 as i64)],
+        )
+        .map(drop)
     }
 
     #[cfg(test)]

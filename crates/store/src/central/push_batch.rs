@@ -1,7 +1,9 @@
 //! What one push — or a group of one commune's pushes committed together —
 //! reads and writes, gathered: the records its changes name (and their
-//! parents) are read in bulk before judging, 128 ids a statement; member and
-//! catalogue checks are asked once (answers hold for one commune only); the
+//! parents) are read in bulk before judging, 128 ids a statement; the
+//! commune's members and catalogue are read whole, once, when the first
+//! change asks (a commune has tens of each; answers hold for one commune
+//! only); the
 //! records it saves and the changes it logs are written at the end, 128 rows
 //! a statement. Judging a change sees what the changes before it in the
 //! same push or group left (the records it saved are served from here).
@@ -13,7 +15,7 @@
 //! all of the commune's other pushes wait for.
 
 use super::CentralError;
-use super::org::{catalogue_active, member_in_commune};
+use super::org::{commune_catalogue, commune_member_ids};
 use super::push::to_json;
 use super::sql::{ID_CHUNK, Tx, Val, id_chunks, placeholders};
 use chrono::NaiveDate;
@@ -65,8 +67,10 @@ pub(super) struct PushBatch {
     records: HashMap<Uuid, Option<Entry>>,
     /// A visit's outcome and Vietnam day, for its actions.
     visits: HashMap<Uuid, (VisitOutcome, NaiveDate)>,
-    members: HashMap<MemberId, bool>,
-    catalogue: HashMap<String, Option<bool>>,
+    /// The commune's member ids (any status), once asked.
+    members: Option<(CommuneId, HashSet<MemberId>)>,
+    /// The commune's catalogue: code → active, once asked.
+    catalogue: Option<(CommuneId, HashMap<String, bool>)>,
     /// Change ids on the server, or taken by this push.
     known_changes: HashSet<Uuid>,
     /// Records to write, in the order first saved, each once.
@@ -92,8 +96,8 @@ impl PushBatch {
         let mut batch = PushBatch {
             records: HashMap::new(),
             visits: HashMap::new(),
-            members: HashMap::new(),
-            catalogue: HashMap::new(),
+            members: None,
+            catalogue: None,
             known_changes: HashSet::new(),
             saved: Vec::new(),
             saved_set: HashSet::new(),
@@ -251,12 +255,15 @@ impl PushBatch {
         member: MemberId,
         commune: CommuneId,
     ) -> Result<bool, CentralError> {
-        if let Some(known) = self.members.get(&member) {
-            return Ok(*known);
+        match &self.members {
+            Some((c, ids)) if *c == commune => Ok(ids.contains(&member)),
+            _ => {
+                let ids = commune_member_ids(tx, commune)?;
+                let known = ids.contains(&member);
+                self.members = Some((commune, ids));
+                Ok(known)
+            }
         }
-        let known = member_in_commune(tx, member, commune)?;
-        self.members.insert(member, known);
-        Ok(known)
     }
 
     pub(super) fn catalogue_active(
@@ -265,12 +272,15 @@ impl PushBatch {
         commune: CommuneId,
         code: &str,
     ) -> Result<Option<bool>, CentralError> {
-        if let Some(a) = self.catalogue.get(code) {
-            return Ok(*a);
+        match &self.catalogue {
+            Some((c, codes)) if *c == commune => Ok(codes.get(code).copied()),
+            _ => {
+                let codes = commune_catalogue(tx, commune)?;
+                let active = codes.get(code).copied();
+                self.catalogue = Some((commune, codes));
+                Ok(active)
+            }
         }
-        let a = catalogue_active(tx, commune, code)?;
-        self.catalogue.insert(code.to_string(), a);
-        Ok(a)
     }
 
     /// Whether the server (or this push) already took this change.

@@ -89,6 +89,7 @@ impl CentralDb {
     pub fn rebuild_reports(&self, commune: CommuneId) -> Result<(), CentralError> {
         self.write(|tx| {
             tx.lock_commune(commune)?;
+            tx.lock_reports(commune)?;
             rebuild(tx, commune)
         })
     }

@@ -16,14 +16,23 @@
 //! recomputes each derived figure once, whatever number of its changes it
 //! holds.
 //!
-//! Correctness: a batch runs under the commune's lock (the one pushes take,
-//! so within a commune `seq` order is commit order and no change can commit
-//! behind the cursor), projects the *current* state of every record its
-//! changes name, then moves the cursor, all in one transaction. Projecting
-//! a current state is idempotent, so a record projected early (its later
+//! Correctness: pushes take the commune's lock before they draw a `seq`, so
+//! within a commune `seq` order is commit order and what any transaction
+//! sees of the commune's log is a prefix of it: no change can commit
+//! behind the cursor. A batch projects the *current* state of every record
+//! its changes name, then moves the cursor, in one transaction under the
+//! commune's report lock, so two projections never interleave. Projecting a
+//! current state is idempotent, so a record projected early (its later
 //! changes still ahead of the cursor) is simply projected again when they
 //! come, and a crash between a push and its projection leaves the cursor
 //! behind, to be caught up by the next batch or report.
+//!
+//! So the background batch needs only the report lock: on PostgreSQL it
+//! (a few hundred milliseconds of round trips) runs beside the commune's
+//! pushes instead of making each of them wait for it. What must see every
+//! record as of one moment holds the commune's lock too: a rebuild (it
+//! reads the records, not the log), and a report catching up (it counts
+//! everything committed before it was asked for).
 
 use super::report_derived::Derived;
 use super::report_project::{PROJECTION_VERSION, apply, clear, rebuild};
@@ -70,10 +79,27 @@ impl CentralDb {
         commune: CommuneId,
         limit: usize,
     ) -> Result<usize, CentralError> {
-        self.write(|tx| {
-            tx.lock_commune(commune)?;
-            catch_up(tx, commune, limit.max(1))
-        })
+        let limit = limit.max(1);
+        let c = commune.to_string();
+        let projected = self.write(|tx| {
+            tx.lock_reports(commune)?;
+            match state(tx, &c)? {
+                Some((version, _)) if version == PROJECTION_VERSION => {
+                    catch_up(tx, commune, limit).map(Some)
+                }
+                _ => Ok(None),
+            }
+        })?;
+        match projected {
+            Some(n) => Ok(n),
+            // Built by another version, or never: a rebuild from the
+            // records, which must hold still meanwhile.
+            None => self.write(|tx| {
+                tx.lock_commune(commune)?;
+                tx.lock_reports(commune)?;
+                catch_up(tx, commune, limit)
+            }),
+        }
     }
 
     /// Where the commune's projection stands.
@@ -104,6 +130,7 @@ impl CentralDb {
         // everything committed before it was asked for.
         self.write(|tx| {
             tx.lock_commune(commune)?;
+            tx.lock_reports(commune)?;
             while catch_up(tx, commune, READY_BATCH)? == READY_BATCH {}
             Ok(())
         })
@@ -128,7 +155,9 @@ fn head(tx: &mut dyn Tx, commune: &str) -> Result<i64, CentralError> {
     .map_or(Ok(0), |r| r.int(0))
 }
 
-/// One batch, inside the caller's transaction and commune lock.
+/// One batch, inside the caller's transaction and report lock (and commune
+/// lock, when the projection may have to be rebuilt: see the module's
+/// comment).
 pub(crate) fn catch_up(
     tx: &mut dyn Tx,
     commune: CommuneId,

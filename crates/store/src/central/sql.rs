@@ -238,6 +238,13 @@ pub(crate) trait Tx {
     /// and each merge reads the state the previous one left.
     fn lock_commune(&mut self, commune: CommuneId) -> Result<(), CentralError>;
 
+    /// Hold off every other projection of this commune's report tables
+    /// until the transaction ends (`report_catch_up.rs`). Apart from the
+    /// commune's lock, so on PostgreSQL the background projection runs
+    /// beside the commune's pushes instead of in their way. Taken after
+    /// `lock_commune` by whoever takes both.
+    fn lock_reports(&mut self, commune: CommuneId) -> Result<(), CentralError>;
+
     /// The query plan for `sql`, as one line of text (for tests that pull
     /// stays on its index).
     #[cfg(test)]

@@ -246,6 +246,10 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn lock_reports(&mut self, _commune: CommuneId) -> Result<(), CentralError> {
+        Ok(())
+    }
+
     #[cfg(test)]
     fn explain(&mut self, sql: &str, params: &[Val]) -> Result<String, CentralError> {
         let rows = self.query(&format!("EXPLAIN QUERY PLAN {sql}"), params)?;

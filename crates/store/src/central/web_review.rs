@@ -5,8 +5,9 @@
 //! token nobody holds, so it can never sync), listed in `devices` so the
 //! audit names it.
 
-use super::org::{member, scope_for};
+use super::org::member;
 use super::push::{ApplyResult, push_in};
+use super::scopes::scope_for;
 use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError, DeviceAuth, random_32, registry_id, sha256_hex, stamp};
 use chrono::Utc;
