@@ -265,14 +265,23 @@ pub(super) fn authenticate_many_in(
         })
         .collect();
     let wanted: Vec<&str> = hashes.iter().flatten().map(String::as_str).collect();
+    // Every request of a device asks for one token: a lookup on the token's
+    // index, not a list of 128 padded ones (which PostgreSQL compares with
+    // every device row).
+    let (filter, chunks) = match wanted.as_slice() {
+        [one] => ("= $1".to_string(), vec![vec![super::sql::Val::from(*one)]]),
+        _ => (
+            format!("IN ({})", super::sql::placeholders(1, super::sql::ID_CHUNK)),
+            super::sql::id_chunks(&wanted),
+        ),
+    };
     let sql = format!(
         "SELECT d.token_hash, d.id, m.id, m.commune_id, m.team_id, m.full_name, m.role
          FROM devices d JOIN members m ON m.id = d.member_id
-         WHERE d.token_hash IN ({}) AND d.revoked_at IS NULL AND m.active = 1",
-        super::sql::placeholders(1, super::sql::ID_CHUNK)
+         WHERE d.token_hash {filter} AND d.revoked_at IS NULL AND m.active = 1"
     );
     let mut found: HashMap<String, (DeviceId, Member)> = HashMap::new();
-    for params in super::sql::id_chunks(&wanted) {
+    for params in chunks {
         for row in tx.query(&sql, &params)? {
             let member = Member {
                 id: row.parse(2)?,
