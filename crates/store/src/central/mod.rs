@@ -50,6 +50,7 @@ mod change_audit;
 mod conflicts;
 mod duplicates;
 mod enroll;
+mod household_view;
 mod error;
 mod import;
 mod merges;
@@ -88,6 +89,7 @@ pub use conflicts::ConflictEntry;
 pub use duplicates::{DuplicateCandidate, ResidentBrief, ResidentCard};
 pub use enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
 pub use error::CentralError;
+pub use household_view::HouseholdView;
 pub use import::{
     ImportCounts, ImportError, ImportTarget, RegistryHousehold, import_device, registry_id,
 };

@@ -11,7 +11,9 @@ use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError, DeviceAuth, random_32, registry_id, sha256_hex, stamp};
 use chrono::Utc;
 use gocua_core::review::{ReviewInput, ReviewMark};
-use gocua_core::{Change, ChangeId, DeviceId, EntityKind, HlcClock, HouseholdId, MemberId};
+use gocua_core::{
+    Change, ChangeId, CommuneId, DeviceId, EntityKind, HlcClock, HouseholdId, MemberId,
+};
 use gocua_core::{ReviewMarkId, merge::FieldClocks};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -84,6 +86,28 @@ impl CentralDb {
                 .pop()
                 .map(|(_, r)| r)
                 .ok_or_else(|| CentralError::Corrupt("no result for the mark".into()))
+        })
+    }
+
+    /// The household a record of `commune` belongs to, found as `kind`
+    /// says it is (None: no such record in this commune). The web's form
+    /// goes back to that household's page after a mark.
+    pub fn record_household(
+        &self,
+        commune: CommuneId,
+        kind: EntityKind,
+        id: Uuid,
+    ) -> Result<Option<HouseholdId>, CentralError> {
+        self.read(|tx| {
+            let Some(household) = target_household(tx, kind, id)? else {
+                return Ok(None);
+            };
+            let ours = tx.exists(
+                "SELECT 1 FROM records
+                 WHERE entity_id = $1 AND entity = 'household' AND commune_id = $2",
+                vals![household.to_string(), commune.to_string()],
+            )?;
+            Ok(ours.then_some(household))
         })
     }
 }
