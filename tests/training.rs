@@ -19,6 +19,8 @@
 mod backend;
 #[path = "support/device.rs"]
 mod device;
+#[path = "support/members.rs"]
+mod members;
 #[path = "support/server.rs"]
 mod server;
 
@@ -26,36 +28,17 @@ use backend::{Backend, Place};
 use chrono::{Duration, NaiveDate};
 use device::options;
 use gocua_core::training::{GoalStatus, TrainingError, TrainingRecord, commune_training};
-use gocua_core::{MemberId, OrgSnapshot, Role};
+use gocua_core::{MemberId, OrgSnapshot};
 use gocua_store::central::CentralError;
 use gocua_store::demo::demo_org;
 use gocua_store::{DbKey, Store};
 use gocua_sync::client;
-use gocua_sync::wire::EnrollmentPayload;
+use members::{enrolled_phone, member, officer};
 use server::{RunningServer, admin_command, admin_with, server_bin};
 use tempfile::TempDir;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-/// The i-th member of team `team` in the demo's order (0 is the leader).
-fn member(org: &OrgSnapshot, team: usize, i: usize) -> MemberId {
-    let t = org.teams[team].id;
-    org.members
-        .iter()
-        .filter(|m| m.team_id == Some(t))
-        .nth(i)
-        .unwrap()
-        .id
-}
-
-fn officer(org: &OrgSnapshot) -> MemberId {
-    org.members
-        .iter()
-        .find(|m| m.role == Role::CommuneOfficer)
-        .unwrap()
-        .id
 }
 
 /// Records as (member, day), sorted, for comparing.
@@ -281,16 +264,13 @@ fn a_leaders_phone_gets_its_teams_training_when_it_syncs(backend: Backend) {
 
     // M02's own phone: nothing, then its own session; the leader's refresh
     // brings the whole team to 3/3.
-    let mut m02_phone = device_store(&dir, "m02.db");
-    let code = admin(&[
-        "enroll-code",
-        "--member",
-        &m02.to_string(),
-        "--url",
-        &server.url,
-    ]);
-    let code = EnrollmentPayload::parse(code["payload"].as_str().unwrap()).unwrap();
-    client::enroll_with(&mut m02_phone, &code, "Máy M02", &options()).expect("enroll M02");
+    let mut m02_phone = enrolled_phone(
+        &server,
+        &db_args,
+        m02,
+        &dir.path().join("m02.db"),
+        "Máy M02",
+    );
     sync(&mut m02_phone);
     assert!(m02_phone.training().unwrap().is_empty());
     admin(&[

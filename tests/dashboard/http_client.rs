@@ -3,7 +3,7 @@
 //! as a browser does, and signing in through the real form.
 #![allow(dead_code)] // each test crate uses its own part
 
-use crate::commune::{LOGIN, PASSWORD};
+use crate::officer::{LOGIN, PASSWORD};
 use crate::server::RunningServer;
 use gocua_sync::tls::{Pin, pinned_client_config};
 use reqwest::StatusCode;

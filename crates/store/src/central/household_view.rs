@@ -13,9 +13,7 @@ use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError};
 use crate::merge::from_fields;
 use gocua_core::review::ReviewMark;
-use gocua_core::{
-    AssistedAction, CommuneId, EntityKind, Household, HouseholdId, Resident, Visit,
-};
+use gocua_core::{AssistedAction, CommuneId, EntityKind, Household, HouseholdId, Resident, Visit};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use uuid::Uuid;

@@ -14,8 +14,8 @@ use gocua_core::merge::FieldClocks;
 use gocua_core::same_person::Roots;
 use gocua_core::validate::ValidationError;
 use gocua_core::{
-    ActionId, Change, ChangeId, CommuneId, DeviceId, EntityKind, HlcClock, MemberId, ResidentId, Role,
-    VillageId,
+    ActionId, Change, ChangeId, CommuneId, DeviceId, EntityKind, HlcClock, MemberId, ResidentId,
+    Role, VillageId,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};

@@ -54,6 +54,13 @@ impl CentralDb {
             )?;
             let household = target_household(tx, input.target_kind, input.target_id)?
                 .unwrap_or(HouseholdId(input.target_id));
+            let input = ReviewInput {
+                assignee: match input.assignee {
+                    Some(m) => Some(m),
+                    None => recorder(tx, input.target_kind, input.target_id)?,
+                },
+                ..input
+            };
             let mark = match ReviewMark::open(ReviewMarkId::new(), input, household, officer, now) {
                 Ok(m) => m,
                 Err(e) => {
@@ -112,6 +119,45 @@ impl CentralDb {
     }
 }
 
+/// The record's parent, if the server has the record.
+fn parent(tx: &mut dyn Tx, id: Uuid) -> Result<Option<Uuid>, CentralError> {
+    match tx.query_opt(
+        "SELECT parent_id FROM records WHERE entity_id = $1",
+        vals![id.to_string()],
+    )? {
+        Some(r) => r.opt_parse(0),
+        None => Ok(None),
+    }
+}
+
+/// Who recorded the visit a visit's or action's mark is about (the first
+/// member it credits): the mark is asked of them, as a device asks
+/// (`gocua_store::Batch::open_review`). None for other kinds: the team.
+fn recorder(tx: &mut dyn Tx, kind: EntityKind, id: Uuid) -> Result<Option<MemberId>, CentralError> {
+    let visit = match kind {
+        EntityKind::Visit => id,
+        EntityKind::AssistedAction => match parent(tx, id)? {
+            Some(v) => v,
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let Some(row) = tx.query_opt(
+        "SELECT fields FROM records WHERE entity_id = $1 AND entity = 'visit'",
+        vals![visit.to_string()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let fields: Map<String, Value> = row.json(0)?;
+    Ok(fields
+        .get("members")
+        .and_then(Value::as_array)
+        .and_then(|m| m.first())
+        .and_then(Value::as_str)
+        .and_then(|m| m.parse().ok()))
+}
+
 /// The household of a record the server has (None: it has no such record;
 /// the judge then refuses the mark with its reason).
 fn target_household(
@@ -119,15 +165,6 @@ fn target_household(
     kind: EntityKind,
     id: Uuid,
 ) -> Result<Option<HouseholdId>, CentralError> {
-    let parent = |tx: &mut dyn Tx, id: Uuid| -> Result<Option<Uuid>, CentralError> {
-        match tx.query_opt(
-            "SELECT parent_id FROM records WHERE entity_id = $1",
-            vals![id.to_string()],
-        )? {
-            Some(r) => r.opt_parse(0),
-            None => Ok(None),
-        }
-    };
     Ok(match kind {
         EntityKind::Household => Some(HouseholdId(id)),
         EntityKind::Resident | EntityKind::Visit => parent(tx, id)?.map(HouseholdId),

@@ -6,6 +6,7 @@ pub mod audit_changes;
 pub mod dashboard;
 pub mod download;
 pub mod duplicates;
+pub mod household;
 pub mod merge;
 pub mod recognition;
 pub mod records;
