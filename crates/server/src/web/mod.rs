@@ -99,6 +99,7 @@ pub fn router() -> Router<AppState> {
             "/training",
             get(pages::training::show).post(pages::training::save),
         )
+        .route("/training/delete", post(pages::training_delete::delete))
         .route("/duplicates", get(pages::duplicates::show))
         .route(
             "/duplicates/merge",

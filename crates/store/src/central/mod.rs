@@ -102,7 +102,7 @@ pub use report_catch_up::{REPORT_BATCH, ReportLag};
 #[cfg(feature = "postgres")]
 pub use report_gen::{SyntheticProvince, synthetic_id, synthetic_province};
 pub use sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};
-pub use training::TrainingSession;
+pub use training::{TrainingDeletion, TrainingSession};
 pub use web_review::WEB_DEVICE_NAME;
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -15,6 +15,7 @@ pub mod sign_in;
 pub mod targets;
 pub mod teams;
 pub mod training;
+pub mod training_delete;
 
 use super::error::PageError;
 use super::layout;
