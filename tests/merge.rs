@@ -36,7 +36,7 @@ use gocua_core::{
 };
 use gocua_store::Store;
 use gocua_sync::client;
-use http_client::{csrf_of, get, http, post, sign_in};
+use http_client::{csrf_of, element, get, http, post, sign_in};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use server::{RunningServer, admin_with, server_bin};
@@ -389,15 +389,6 @@ fn an_officer_merges_on_the_web_and_both_phones_count_one_person(backend: Backen
     assert_eq!(phone_figure(&binh, w.village, Indicator::VneidL2), (1, 2));
     let audit = get(&http, &url("/audit"), Some(&session)).text().unwrap();
     assert!(element(&audit, "merge-audit", "</table>").contains("admin:"));
-}
-
-/// The element with this id, up to its end tag.
-fn element<'a>(page: &'a str, id: &str, end: &str) -> &'a str {
-    let start = page
-        .find(&format!(r#"id="{id}""#))
-        .unwrap_or_else(|| panic!("no #{id} in the page"));
-    let rest = &page[start..];
-    &rest[..rest.find(end).unwrap_or(rest.len())]
 }
 
 on_each_backend!(an_officer_merges_on_the_web_and_both_phones_count_one_person);

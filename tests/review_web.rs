@@ -39,7 +39,7 @@ use gocua_core::{
 };
 use gocua_store::{DbKey, ReviewQuery, Store};
 use gocua_sync::client;
-use http_client::{csrf_of, get, http, post, sign_in};
+use http_client::{csrf_of, element, get, http, post, sign_in};
 use members::{enrolled_phone, member, officer};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
@@ -50,15 +50,6 @@ use tempfile::TempDir;
 fn sync(store: &mut Store) {
     let report = client::sync(store, &options(), &mut |_| {}).expect("sync");
     assert_eq!(store.quarantine(10).unwrap(), [], "refused: {report:?}");
-}
-
-/// From `start` (an element's id) to the first `end` after it.
-fn element<'a>(page: &'a str, id: &str, end: &str) -> &'a str {
-    let start = page
-        .find(&format!(r#"id="{id}""#))
-        .unwrap_or_else(|| panic!("no #{id} in the page"));
-    let rest = &page[start..];
-    &rest[..rest.find(end).unwrap_or(rest.len())]
 }
 
 /// The officer signed in on the web, posting marks.

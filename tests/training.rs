@@ -400,20 +400,11 @@ fn list_session(admin: &dyn Fn(&[&str]) -> serde_json::Value, topic: &str) -> St
 // ---------------------------------------------------------------------------
 // The web page, with a signed-in officer.
 
-/// From an element's id to the first `end` after it.
-fn element<'a>(page: &'a str, id: &str, end: &str) -> &'a str {
-    let start = page
-        .find(&format!(r#"id="{id}""#))
-        .unwrap_or_else(|| panic!("no #{id} in the page"));
-    let rest = &page[start..];
-    &rest[..rest.find(end).unwrap_or(rest.len())]
-}
-
 /// L0 and M01 recorded at a session only L0 attended: the officer deletes
 /// it on /training (asked again first), team 0 drops from 2/3 to 0/3, and
 /// the audit says who deleted which session, when.
 fn an_officer_deletes_a_session_recorded_by_mistake(backend: Backend) {
-    use http_client::{csrf_of, get, http, post, sign_in};
+    use http_client::{csrf_of, element, get, http, post, sign_in};
     use reqwest::StatusCode;
     use reqwest::header::LOCATION;
 

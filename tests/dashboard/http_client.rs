@@ -119,3 +119,13 @@ pub fn csrf_of(page: &str) -> String {
         .expect("a CSRF field")
         .to_string()
 }
+
+/// The element of a page with this id, up to the first `end` (its end tag)
+/// after it.
+pub fn element<'a>(page: &'a str, id: &str, end: &str) -> &'a str {
+    let start = page
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("no #{id} in the page"));
+    let rest = &page[start..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
