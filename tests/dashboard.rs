@@ -18,13 +18,16 @@ mod commune;
 mod device;
 #[path = "dashboard/http_client.rs"]
 mod http_client;
+#[path = "support/officer.rs"]
+mod officer;
 #[path = "support/server.rs"]
 mod server;
 
 use browser::{Browser, spki_hash};
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use commune::{COMMUNE, Commune, LOGIN, PASSWORD};
+use commune::{COMMUNE, Commune};
 use http_client::{SESSION, get, http, post, try_password};
+use officer::{LOGIN, PASSWORD};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use server::{RunningServer, server_bin};

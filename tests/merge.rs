@@ -19,14 +19,12 @@ mod backend;
 mod device;
 #[path = "dashboard/http_client.rs"]
 mod http_client;
+#[path = "support/members.rs"]
+mod members;
+#[path = "support/officer.rs"]
+mod officer;
 #[path = "support/server.rs"]
 mod server;
-
-/// What `http_client` signs in with.
-mod commune {
-    pub const LOGIN: &str = "lan";
-    pub const PASSWORD: &str = "mật khẩu của Lan 2026";
-}
 
 use backend::{Backend, Place};
 use chrono::Utc;
@@ -36,16 +34,13 @@ use gocua_core::{
     ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId, ResidentId,
     ResidentInput, Sex, VillageId, VisitForm, VisitInput, VisitOutcome,
 };
-use gocua_store::{DbKey, Store};
+use gocua_store::Store;
 use gocua_sync::client;
-use gocua_sync::wire::EnrollmentPayload;
-use http_client::{csrf_of, get, http, post, sign_in};
+use http_client::{csrf_of, element, get, http, post, sign_in};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
-use server::{RunningServer, admin_command, admin_with, server_bin};
+use server::{RunningServer, admin_with, server_bin};
 use std::ffi::OsString;
-use std::io::Write;
-use std::process::Stdio;
 
 fn id(v: &serde_json::Value) -> String {
     v["id"].as_str().expect("an id").to_string()
@@ -107,22 +102,7 @@ fn set_up(args: Vec<OsString>) -> World {
     let an = member("Lê Văn An", "team_leader", Some(&team));
     let binh = member("Trần Thị Bình", "member", Some(&team));
     let officer = member("Nguyễn Thị Lan", "commune_officer", None);
-    let mut child = admin_command(&bin, &args)
-        .args([
-            "member",
-            "set-password",
-            "--member",
-            &officer,
-            "--login",
-            commune::LOGIN,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("set-password");
-    writeln!(child.stdin.take().unwrap(), "{}", commune::PASSWORD).unwrap();
-    assert!(child.wait_with_output().unwrap().status.success());
+    officer::set_password(&bin, &args, &officer);
     World {
         village: village.parse().unwrap(),
         an: an.parse().unwrap(),
@@ -134,25 +114,8 @@ fn set_up(args: Vec<OsString>) -> World {
 
 impl World {
     fn phone(&self, place: &Place, server: &RunningServer, member: MemberId, name: &str) -> Store {
-        let mut store = Store::open(
-            &place.path().join(format!("{name}.db")),
-            &DbKey::Raw([3; 32]),
-        )
-        .expect("a device store");
-        let out = admin_with(
-            &server_bin(),
-            &self.args,
-            &[
-                "enroll-code",
-                "--member",
-                &member.to_string(),
-                "--url",
-                &server.url,
-            ],
-        );
-        let payload = EnrollmentPayload::parse(out["payload"].as_str().unwrap()).unwrap();
-        client::enroll_with(&mut store, &payload, name, &device::options()).expect("enrolled");
-        store
+        let path = place.path().join(format!("{name}.db"));
+        members::enrolled_phone(server, &self.args, member, &path, name)
     }
 
     /// The commune's (achieved, denominator) of an indicator, this month.
@@ -426,15 +389,6 @@ fn an_officer_merges_on_the_web_and_both_phones_count_one_person(backend: Backen
     assert_eq!(phone_figure(&binh, w.village, Indicator::VneidL2), (1, 2));
     let audit = get(&http, &url("/audit"), Some(&session)).text().unwrap();
     assert!(element(&audit, "merge-audit", "</table>").contains("admin:"));
-}
-
-/// The element with this id, up to its end tag.
-fn element<'a>(page: &'a str, id: &str, end: &str) -> &'a str {
-    let start = page
-        .find(&format!(r#"id="{id}""#))
-        .unwrap_or_else(|| panic!("no #{id} in the page"));
-    let rest = &page[start..];
-    &rest[..rest.find(end).unwrap_or(rest.len())]
 }
 
 on_each_backend!(an_officer_merges_on_the_web_and_both_phones_count_one_person);

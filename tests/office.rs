@@ -14,25 +14,18 @@ mod commune;
 mod device;
 #[path = "dashboard/http_client.rs"]
 mod http_client;
+#[path = "support/officer.rs"]
+mod officer;
 #[path = "support/server.rs"]
 mod server;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use commune::Commune;
 use gocua_core::month::local_date;
-use http_client::{csrf_of, get, http, post, sign_in};
+use http_client::{csrf_of, element, get, http, post, sign_in};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use server::{RunningServer, admin, server_bin};
-
-/// The table row (or other element) with this id, up to its end tag.
-fn element<'a>(page: &'a str, id: &str, end: &str) -> &'a str {
-    let start = page
-        .find(&format!(r#"id="{id}""#))
-        .unwrap_or_else(|| panic!("no #{id} in the page"));
-    let rest = &page[start..];
-    &rest[..rest.find(end).unwrap_or(rest.len())]
-}
 
 /// The goal's sentence for a team not all trained, as of `today`.
 fn not_yet(today: NaiveDate) -> String {

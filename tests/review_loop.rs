@@ -26,13 +26,12 @@ mod backend;
 mod device;
 #[path = "dashboard/http_client.rs"]
 mod http_client;
+#[path = "support/members.rs"]
+mod members;
+#[path = "support/officer.rs"]
+mod officer;
 #[path = "support/server.rs"]
 mod server;
-/// The officer's sign-in (what `http_client` signs in with).
-mod commune {
-    pub const LOGIN: &str = "lan";
-    pub const PASSWORD: &str = "mật khẩu của Lan 2026";
-}
 
 use backend::{Backend, Place};
 use chrono::{Duration, Utc};
@@ -41,38 +40,19 @@ use gocua_core::merge::FieldClocks;
 use gocua_core::review::{ReviewInput, ReviewMark, ReviewState};
 use gocua_core::{
     ActionInput, ActionOutcome, Change, ChangeId, EntityKind, HlcClock, Household, HouseholdFlags,
-    HouseholdId, HouseholdInput, MemberId, OrgSnapshot, ResidentInput, ReviewMarkId, Role, Sex,
+    HouseholdId, HouseholdInput, MemberId, OrgSnapshot, ResidentInput, ReviewMarkId, Sex,
     VillageId, VisitForm, VisitInput, VisitOutcome,
 };
 use gocua_store::central::{ApplyResult, CentralDb, DeviceAuth, ReviewStep};
 use gocua_store::demo::demo_org;
 use gocua_store::{DbKey, ReviewQuery, Store};
 use gocua_sync::client;
-use gocua_sync::wire::EnrollmentPayload;
+use members::{enrolled_phone, member, officer};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use server::{RunningServer, admin_with, server_bin};
 use tempfile::TempDir;
 use uuid::Uuid;
-
-/// The i-th member of team `team` in the demo's order (0 is the leader).
-fn member(org: &OrgSnapshot, team: usize, i: usize) -> MemberId {
-    let t = org.teams[team].id;
-    org.members
-        .iter()
-        .filter(|m| m.team_id == Some(t))
-        .nth(i)
-        .unwrap()
-        .id
-}
-
-fn officer(org: &OrgSnapshot) -> MemberId {
-    org.members
-        .iter()
-        .find(|m| m.role == Role::CommuneOfficer)
-        .unwrap()
-        .id
-}
 
 fn sync(store: &mut Store) {
     let report = client::sync(store, &options(), &mut |_| {}).expect("sync");
@@ -123,16 +103,13 @@ fn the_review_loop_goes_round_two_devices_and_the_server(backend: Backend) {
     let mut leader = Store::open(&dir.path().join("l0.db"), &key).unwrap();
     let payload = demo["enrollment"]["payload"].as_str().unwrap();
     client::enroll(&mut leader, payload, None, "Máy tổ trưởng", &options()).expect("enroll L0");
-    let mut phone = Store::open(&dir.path().join("m01.db"), &key).unwrap();
-    let code = admin(&[
-        "enroll-code",
-        "--member",
-        &m01.to_string(),
-        "--url",
-        &server.url,
-    ]);
-    let code = EnrollmentPayload::parse(code["payload"].as_str().unwrap()).unwrap();
-    client::enroll_with(&mut phone, &code, "Máy của M01", &options()).expect("enroll M01");
+    let mut phone = enrolled_phone(
+        &server,
+        &db_args,
+        m01,
+        &dir.path().join("m01.db"),
+        "Máy của M01",
+    );
 
     // M01 records a household and a visit with one action.
     let household_input = |address: &str| HouseholdInput {
@@ -315,24 +292,7 @@ fn the_review_loop_goes_round_two_devices_and_the_server(backend: Backend) {
     );
 
     // The officer's audit page lists the steps and the edits, with who.
-    let mut set_password = server::admin_command(&server_bin(), &db_args)
-        .args([
-            "member",
-            "set-password",
-            "--member",
-            &officer(&org).to_string(),
-        ])
-        .args(["--login", commune::LOGIN])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = set_password.stdin.take().unwrap();
-        writeln!(stdin, "{}", commune::PASSWORD).unwrap();
-    }
-    assert!(set_password.wait().unwrap().success());
+    officer::set_password(&server_bin(), &db_args, &officer(&org).to_string());
     let http = http_client::http(&server);
     let session = http_client::sign_in(&http, &server.url);
     let page = http_client::get(&http, &format!("{}/audit", server.url), Some(&session))
@@ -425,7 +385,11 @@ fn the_review_loop_goes_round_two_devices_and_the_server(backend: Backend) {
     let r = post("Năm sinh có thể sai: kiểm tra với CCCD");
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
     let to = r.headers()["location"].to_str().unwrap().to_string();
-    assert!(to.ends_with("&marked=1"), "{to}");
+    assert_eq!(
+        to,
+        format!("/resident?id={}&marked=1#mark-{}", resident.id, resident.id)
+    );
+    let to = to.split('#').next().unwrap();
     let card = http_client::get(&http, &format!("{}{to}", server.url), Some(&session))
         .text()
         .unwrap();

@@ -19,6 +19,12 @@
 mod backend;
 #[path = "support/device.rs"]
 mod device;
+#[path = "dashboard/http_client.rs"]
+mod http_client;
+#[path = "support/members.rs"]
+mod members;
+#[path = "support/officer.rs"]
+mod officer;
 #[path = "support/server.rs"]
 mod server;
 
@@ -26,36 +32,17 @@ use backend::{Backend, Place};
 use chrono::{Duration, NaiveDate};
 use device::options;
 use gocua_core::training::{GoalStatus, TrainingError, TrainingRecord, commune_training};
-use gocua_core::{MemberId, OrgSnapshot, Role};
+use gocua_core::{MemberId, OrgSnapshot};
 use gocua_store::central::CentralError;
 use gocua_store::demo::demo_org;
 use gocua_store::{DbKey, Store};
 use gocua_sync::client;
-use gocua_sync::wire::EnrollmentPayload;
+use members::{enrolled_phone, member, officer};
 use server::{RunningServer, admin_command, admin_with, server_bin};
 use tempfile::TempDir;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-/// The i-th member of team `team` in the demo's order (0 is the leader).
-fn member(org: &OrgSnapshot, team: usize, i: usize) -> MemberId {
-    let t = org.teams[team].id;
-    org.members
-        .iter()
-        .filter(|m| m.team_id == Some(t))
-        .nth(i)
-        .unwrap()
-        .id
-}
-
-fn officer(org: &OrgSnapshot) -> MemberId {
-    org.members
-        .iter()
-        .find(|m| m.role == Role::CommuneOfficer)
-        .unwrap()
-        .id
 }
 
 /// Records as (member, day), sorted, for comparing.
@@ -169,11 +156,61 @@ fn sessions_are_checked_kept_and_handed_out_by_role(backend: Backend) {
     assert_eq!(view(m01), [(m01, s1d)], "a member: their own");
     assert_eq!(view(l1), [(l1, s2d)]);
     assert_eq!(view(lan), pairs(&records), "the officer: the commune's");
+
+    // S3 was recorded by mistake: deleted, audited, gone from the counts
+    // and from what devices get; not from another commune, not twice.
+    let s3 = sessions[2].id.clone();
+    let other = elsewhere.commune.id;
+    assert!(matches!(
+        db.delete_training(other, &s3, None, "admin:x"),
+        Err(CentralError::NotFound { .. })
+    ));
+    let gone = db
+        .delete_training(c, &s3, Some(lan), "Nguyễn Thị Lan")
+        .unwrap();
+    assert_eq!(
+        (gone.topic.as_str(), gone.day),
+        ("Chữ ký số", d(2025, 11, 5))
+    );
+    assert_eq!(gone.member_ids, [m02]);
+    let err = db
+        .delete_training(c, &s3, Some(lan), "Nguyễn Thị Lan")
+        .unwrap_err();
+    assert_eq!(err.message_vi(), "Không tìm thấy buổi tập huấn.");
+    let left: Vec<String> = db
+        .training_sessions(c)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(left, [sessions[0].id.clone(), sessions[1].id.clone()]);
+    assert_eq!(db.training_records(c).unwrap().len(), 4);
+    assert!(
+        !view(l0).contains(&(m02, d(2025, 11, 5))),
+        "the leader's phone loses it"
+    );
+    let audit = db.training_deletions(c, 10).unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(
+        (
+            audit[0].member_id,
+            audit[0].actor.as_str(),
+            audit[0].session_id.as_str()
+        ),
+        (Some(lan), "Nguyễn Thị Lan", s3.as_str())
+    );
+    assert_eq!(
+        (audit[0].topic.as_str(), audit[0].day),
+        ("Chữ ký số", d(2025, 11, 5))
+    );
+    assert_eq!(audit[0].member_ids, [m02]);
+    assert!(db.training_deletions(other, 10).unwrap().is_empty());
 }
 
 on_each_backend!(
     sessions_are_checked_kept_and_handed_out_by_role,
     a_leaders_phone_gets_its_teams_training_when_it_syncs,
+    an_officer_deletes_a_session_recorded_by_mistake,
 );
 
 // ---------------------------------------------------------------------------
@@ -281,16 +318,13 @@ fn a_leaders_phone_gets_its_teams_training_when_it_syncs(backend: Backend) {
 
     // M02's own phone: nothing, then its own session; the leader's refresh
     // brings the whole team to 3/3.
-    let mut m02_phone = device_store(&dir, "m02.db");
-    let code = admin(&[
-        "enroll-code",
-        "--member",
-        &m02.to_string(),
-        "--url",
-        &server.url,
-    ]);
-    let code = EnrollmentPayload::parse(code["payload"].as_str().unwrap()).unwrap();
-    client::enroll_with(&mut m02_phone, &code, "Máy M02", &options()).expect("enroll M02");
+    let mut m02_phone = enrolled_phone(
+        &server,
+        &db_args,
+        m02,
+        &dir.path().join("m02.db"),
+        "Máy M02",
+    );
     sync(&mut m02_phone);
     assert!(m02_phone.training().unwrap().is_empty());
     admin(&[
@@ -317,5 +351,171 @@ fn a_leaders_phone_gets_its_teams_training_when_it_syncs(backend: Backend) {
     );
     assert_eq!((team.trained(), team.total()), (3, 3));
     assert_eq!(team.status(), GoalStatus::Met);
+
+    // M02's session was a mistake: `list` shows its id, `delete` takes it
+    // (an unknown id is refused), and the leader's phone is back at 2/3.
+    let m02_session = list_session(&admin, "Chữ ký số");
+    let out = admin_command(&server_bin(), &db_args)
+        .args(["training", "list", "--today", "2026-05-20"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("[{m02_session}]")), "{text}");
+    let out = admin_command(&server_bin(), &db_args)
+        .args(["training", "delete", "01900000-0000-7000-8000-000000000000"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Không tìm thấy buổi tập huấn."), "{err}");
+    let gone = admin(&["training", "delete", &m02_session]);
+    assert_eq!(gone["topic"], "Chữ ký số");
+    assert_eq!(gone["member_ids"], serde_json::json!([m02.to_string()]));
+    let list = admin(&["training", "list", "--today", "2026-05-20"]);
+    assert_eq!(list["sessions"].as_array().map(Vec::len), Some(2));
+    sync(&mut leader);
+    let team = gocua_core::training::team_training(
+        org.teams[0].id,
+        &leader.org().unwrap().unwrap().members,
+        &leader.training().unwrap(),
+        d(2026, 5, 20),
+    );
+    assert_eq!((team.trained(), team.total()), (2, 3));
     drop(server);
+}
+
+/// The id of the listed session on `topic`.
+fn list_session(admin: &dyn Fn(&[&str]) -> serde_json::Value, topic: &str) -> String {
+    let list = admin(&["training", "list"]);
+    list["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["topic"] == topic)
+        .and_then(|s| s["id"].as_str())
+        .expect("the session is listed")
+        .to_string()
+}
+
+// ---------------------------------------------------------------------------
+// The web page, with a signed-in officer.
+
+/// L0 and M01 recorded at a session only L0 attended: the officer deletes
+/// it on /training (asked again first), team 0 drops from 2/3 to 0/3, and
+/// the audit says who deleted which session, when.
+fn an_officer_deletes_a_session_recorded_by_mistake(backend: Backend) {
+    use http_client::{csrf_of, element, get, http, post, sign_in};
+    use reqwest::StatusCode;
+    use reqwest::header::LOCATION;
+
+    let place = Place::new(backend);
+    let server = RunningServer::start_with(&server_bin(), &place.server_args());
+    let db_args = place.server_args();
+    let admin = |args: &[&str]| admin_with(&server_bin(), &db_args, args);
+    let org: OrgSnapshot =
+        serde_json::from_value(admin(&["demo", "--villages", "2", "--url", &server.url])).unwrap();
+    let (l0, m01) = (member(&org, 0, 0), member(&org, 0, 1));
+    let name = |m: MemberId| {
+        org.members
+            .iter()
+            .find(|x| x.id == m)
+            .unwrap()
+            .full_name
+            .clone()
+    };
+    let today = gocua_core::month::local_date(chrono::Utc::now());
+    let day = today.format("%d/%m/%Y").to_string();
+    let wrong = admin(&[
+        "training",
+        "add",
+        "--member",
+        &l0.to_string(),
+        "--member",
+        &m01.to_string(),
+        "--topic",
+        "Kích hoạt VNeID mức độ 2",
+        "--date",
+        &day,
+    ]);
+    let wrong = wrong["id"].as_str().unwrap().to_string();
+    officer::set_password(&server_bin(), &db_args, &officer(&org).to_string());
+    let http = http(&server);
+    let session = sign_in(&http, &server.url);
+    let url = |p: &str| format!("{}{p}", server.url);
+    let team0 = format!("training-team-{}", org.teams[0].id);
+
+    let page = get(&http, &url("/training"), Some(&session))
+        .text()
+        .unwrap();
+    assert!(element(&page, &team0, "</tr>").contains("2 / 3"));
+    let row = element(&page, &format!("session-{wrong}"), "</tr>");
+    assert!(
+        row.contains(r#"action="/training/delete""#) && row.contains("Xóa buổi này"),
+        "{row}"
+    );
+    let csrf = csrf_of(&page);
+
+    // Without the token: refused; an unknown session: not found; no
+    // session at all: a sentence. Nothing deleted.
+    let delete =
+        |pairs: &[(&str, &str)]| post(&http, &url("/training/delete"), Some(&session), pairs);
+    let r = delete(&[("session", &wrong), ("confirm", "1")]);
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = delete(&[
+        ("csrf", &csrf),
+        ("session", "01900000-0000-7000-8000-000000000000"),
+        ("confirm", "1"),
+    ]);
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = delete(&[("csrf", &csrf), ("session", " ")]);
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        r.text()
+            .unwrap()
+            .contains("chưa chọn buổi tập huấn cần xóa")
+    );
+
+    // The button asks again, showing the session; nothing is deleted yet.
+    let r = delete(&[("csrf", &csrf), ("session", &wrong)]);
+    assert_eq!(r.status(), StatusCode::OK);
+    let ask = r.text().unwrap();
+    let facts = element(&ask, "delete-session", "</dl>");
+    assert!(
+        facts.contains("Kích hoạt VNeID mức độ 2") && facts.contains(&day),
+        "{facts}"
+    );
+    assert!(
+        facts.contains(&name(l0)) && facts.contains(&name(m01)),
+        "{facts}"
+    );
+    assert!(ask.contains(r#"name="confirm" value="1""#));
+    let page = get(&http, &url("/training"), Some(&session))
+        .text()
+        .unwrap();
+    assert!(
+        element(&page, &team0, "</tr>").contains("2 / 3"),
+        "still there"
+    );
+
+    // Confirmed: gone, the team's share without it, the audit says so.
+    let csrf = csrf_of(&ask);
+    let r = delete(&[("csrf", &csrf), ("session", &wrong), ("confirm", "1")]);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()[LOCATION], "/training?deleted=1");
+    let page = get(&http, &url("/training?deleted=1"), Some(&session))
+        .text()
+        .unwrap();
+    assert!(page.contains("Đã xóa buổi tập huấn; việc xóa được ghi vào Nhật ký."));
+    assert!(element(&page, &team0, "</tr>").contains("0 / 3"));
+    assert!(page.contains(r#"id="no-sessions""#));
+    let audit = get(&http, &url("/audit"), Some(&session)).text().unwrap();
+    let table = element(&audit, "training-audit", "</table>");
+    let rows: Vec<&str> = table.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 1, "{table}");
+    assert!(rows[0].contains(&name(officer(&org))), "who: {}", rows[0]);
+    assert!(rows[0].contains("Kích hoạt VNeID mức độ 2") && rows[0].contains(&day));
+    assert!(rows[0].contains(&name(l0)) && rows[0].contains(&name(m01)));
+    // Deleting it again: not found.
+    let r = delete(&[("csrf", &csrf), ("session", &wrong), ("confirm", "1")]);
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

@@ -43,7 +43,7 @@
 //!   synced: Tổ 1 and Tổ 2 (each member with a phone synced); Tổ 3 has none
 
 use crate::device::options;
-use crate::server::{RunningServer, admin, admin_command, data_args};
+use crate::server::{RunningServer, admin, data_args};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use gocua_core::indicators::Quarter;
 use gocua_core::month::{Month, local_date};
@@ -54,13 +54,9 @@ use gocua_core::{
 use gocua_store::{DbKey, Store};
 use gocua_sync::client;
 use gocua_sync::wire::EnrollmentPayload;
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::Stdio;
 use tempfile::TempDir;
 
-pub const LOGIN: &str = "lan";
-pub const PASSWORD: &str = "mật khẩu của Lan 2026";
 pub const COMMUNE: &str = "Xã Thử Nghiệm";
 
 pub struct Commune {
@@ -188,33 +184,16 @@ impl Commune {
         c
     }
 
-    /// `admin member set-password`, the password on standard input.
+    /// `admin member set-password`: the login is said, the password never.
     fn set_password(&self) {
-        let mut child = admin_command(&crate::server::server_bin(), &data_args(&self.data()))
-            .args([
-                "member",
-                "set-password",
-                "--member",
-                &self.officer,
-                "--login",
-                LOGIN,
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run set-password");
-        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-        let out = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let stdout = crate::officer::set_password(
+            &crate::server::server_bin(),
+            &data_args(&self.data()),
+            &self.officer,
         );
         assert!(stdout.contains("Tên đăng nhập: lan"), "{stdout}");
         assert!(
-            !stdout.contains(PASSWORD) && !stdout.contains("Lan 2026"),
+            !stdout.contains(crate::officer::PASSWORD) && !stdout.contains("Lan 2026"),
             "{stdout}"
         );
     }

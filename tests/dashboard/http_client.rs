@@ -3,7 +3,7 @@
 //! as a browser does, and signing in through the real form.
 #![allow(dead_code)] // each test crate uses its own part
 
-use crate::commune::{LOGIN, PASSWORD};
+use crate::officer::{LOGIN, PASSWORD};
 use crate::server::RunningServer;
 use gocua_sync::tls::{Pin, pinned_client_config};
 use reqwest::StatusCode;
@@ -118,4 +118,14 @@ pub fn csrf_of(page: &str) -> String {
         .and_then(|s| s.split('"').next())
         .expect("a CSRF field")
         .to_string()
+}
+
+/// The element of a page with this id, up to the first `end` (its end tag)
+/// after it.
+pub fn element<'a>(page: &'a str, id: &str, end: &str) -> &'a str {
+    let start = page
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("no #{id} in the page"));
+    let rest = &page[start..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
 }

@@ -11,6 +11,7 @@ pub mod api;
 mod app;
 pub mod chart;
 mod ctx;
+mod fold_out;
 mod form_state;
 pub mod format;
 pub mod forms;

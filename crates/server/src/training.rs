@@ -1,7 +1,8 @@
-//! `gocua-server admin training add|list`: recording members' training
-//! sessions and reading where each team stands against the plans' goal
-//! (every member trained by 30 June; rules in `gocua_core::training`). The
-//! web page `/training` does the same for officers.
+//! `gocua-server admin training add|list|delete`: recording members'
+//! training sessions, reading where each team stands against the plans'
+//! goal (every member trained by 30 June; rules in `gocua_core::training`),
+//! and deleting a session recorded by mistake (audited). The web page
+//! `/training` does the same for officers.
 
 use anyhow::{Result, anyhow};
 use chrono::{NaiveDate, Utc};
@@ -34,6 +35,16 @@ pub enum TrainingCommand {
         /// Take the figures as on this day (YYYY-MM-DD) instead of today.
         #[arg(long)]
         today: Option<String>,
+    },
+    /// Delete a session recorded by mistake (the wrong member, the wrong
+    /// day), by the id `list` shows; the deletion is kept in the audit.
+    /// Record it again, corrected, with `add`.
+    Delete {
+        /// The session's id.
+        id: String,
+        /// The commune (default: the only one on this server).
+        #[arg(long)]
+        commune: Option<String>,
     },
 }
 
@@ -130,6 +141,23 @@ pub fn run(db: &CentralDb, command: TrainingCommand, json: bool) -> Result<()> {
             }
             print_list(&org, &sessions, &teams);
         }
+        TrainingCommand::Delete { id, commune } => {
+            let commune = crate::report::commune(db, commune.as_deref())?;
+            let user = std::env::var("USER")
+                .or_else(|_| std::env::var("USERNAME"))
+                .unwrap_or_else(|_| "?".into());
+            let s = db.delete_training(commune, id.trim(), None, &format!("admin:{user}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+                return Ok(());
+            }
+            println!(
+                "Đã xóa buổi tập huấn \"{}\" ngày {} ({} thành viên); việc xóa được ghi vào nhật ký.",
+                s.topic,
+                crate::report::fmt_day(s.day),
+                s.member_ids.len()
+            );
+        }
     }
     Ok(())
 }
@@ -163,10 +191,11 @@ fn print_list(org: &OrgSnapshot, sessions: &[TrainingSession], teams: &[TeamTrai
     for s in sessions {
         let names: Vec<&str> = s.member_ids.iter().map(|m| name_of(org, *m)).collect();
         println!(
-            "{}  {} — {}",
+            "{}  {} — {}  [{}]",
             crate::report::fmt_day(s.day),
             s.topic,
-            names.join(", ")
+            names.join(", "),
+            s.id
         );
     }
     for t in teams {

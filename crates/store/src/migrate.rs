@@ -110,6 +110,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0012_review_audit",
         include_str!("../../../migrations/server/0012_review_audit.sql"),
     ),
+    (
+        13,
+        "0013_training_deletions",
+        include_str!("../../../migrations/server/0013_training_deletions.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `central::pg`). Keep the two
@@ -175,6 +180,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         12,
         "0012_review_audit",
         include_str!("../../../migrations/server-pg/0012_review_audit.sql"),
+    ),
+    (
+        13,
+        "0013_training_deletions",
+        include_str!("../../../migrations/server-pg/0013_training_deletions.sql"),
     ),
 ];
 

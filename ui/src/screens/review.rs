@@ -6,21 +6,15 @@
 //! with a reason, then log it again).
 
 use crate::ctx::{AppCtx, Route};
+use crate::fold_out::use_fold_out;
 use crate::format;
-use crate::ipc::ApiError;
 use crate::review_api::{self, ReviewItem};
 use crate::widgets::ErrorBanner;
 use gocua_core::review::ReviewState;
 use gocua_core::{EntityKind, VisitId};
 use std::rc::Rc;
 use uuid::Uuid;
-use web_sys::HtmlTextAreaElement;
-use yew::platform::spawn_local;
 use yew::prelude::*;
-
-fn text_of(e: InputEvent) -> String {
-    e.target_unchecked_into::<HtmlTextAreaElement>().value()
-}
 
 #[derive(Properties, PartialEq)]
 pub struct ListProps {
@@ -60,58 +54,25 @@ fn ReviewEntry(props: &EntryProps) -> Html {
     let ctx = use_context::<AppCtx>().expect("inside the app");
     let i = &props.item;
     let m = &i.mark;
-    let writing = use_state(|| false);
-    let text = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
+    let form = use_fold_out();
     let open = m.state == ReviewState::Open;
-    let toggle = {
-        let writing = writing.clone();
-        Callback::from(move |_: MouseEvent| writing.set(!*writing))
-    };
-    let oninput = {
-        let text = text.clone();
-        Callback::from(move |e: InputEvent| text.set(text_of(e)))
-    };
-    let submit = {
-        let (text, writing, error, done, ctx, id) = (
-            text.clone(),
-            writing.clone(),
-            error.clone(),
-            props.on_changed.clone(),
-            ctx.clone(),
-            m.id,
-        );
-        Callback::from(move |_: MouseEvent| {
+    let id = m.id;
+    // Sent, the same entry shows the next step, its form closed.
+    let submit = form.submit(
+        move |text: String| async move {
             let words = Some(text.trim().to_string()).filter(|t| !t.is_empty());
-            let (text, writing, error, done, ctx) = (
-                text.clone(),
-                writing.clone(),
-                error.clone(),
-                done.clone(),
-                ctx.clone(),
-            );
-            spawn_local(async move {
-                let r = if open {
-                    review_api::resolve_review(id, words).await
-                } else {
-                    review_api::reopen_review(id, words).await
-                };
-                match r {
-                    Ok(_) => {
-                        // The same entry shows the next step: start it closed.
-                        text.set(String::new());
-                        writing.set(false);
-                        error.set(None);
-                        done.emit(());
-                    }
-                    Err(e) => {
-                        ctx.report(&e);
-                        error.set(Some(e));
-                    }
-                }
-            });
-        })
-    };
+            if open {
+                review_api::resolve_review(id, words).await
+            } else {
+                review_api::reopen_review(id, words).await
+            }
+        },
+        props.on_changed.clone(),
+        {
+            let ctx = ctx.clone();
+            move |e| ctx.report(e)
+        },
+    );
     let to_household = {
         let (go, h) = (ctx.go.clone(), m.household_id);
         Callback::from(move |_: MouseEvent| go.emit(Route::Household(h)))
@@ -135,24 +96,24 @@ fn ReviewEntry(props: &EntryProps) -> Html {
                     <button type="button" class="choice small" data-testid="review-open-household" onclick={to_household}>{ "Mở hồ sơ hộ" }</button>
                 }
                 if can_step {
-                    <button type="button" class={classes!("choice", "small", writing.then_some("on"))}
-                        data-testid={if open { "review-resolve" } else { "review-reopen" }} onclick={toggle}>
+                    <button type="button" class={classes!("choice", "small", form.is_open().then_some("on"))}
+                        data-testid={if open { "review-resolve" } else { "review-reopen" }} onclick={form.toggle()}>
                         { if open { "Đã sửa" } else { "Mở lại" } }
                     </button>
                 }
             </div>
-            if *writing {
+            if form.is_open() {
                 <div class="confirm">
                     <label class="field">
                         <span>{ if open { "Trả lời tổ trưởng (không bắt buộc)" } else { "Cần sửa thêm gì? (không bắt buộc)" } }</span>
-                        <textarea data-testid="review-text" value={(*text).clone()} {oninput} />
+                        <textarea data-testid="review-text" value={(*form.text).clone()} oninput={form.oninput()} />
                     </label>
                     <button type="button" class="primary" data-testid="review-submit" onclick={submit}>
                         { if open { "Báo đã sửa" } else { "Mở lại yêu cầu" } }
                     </button>
                 </div>
             }
-            <ErrorBanner error={(*error).clone()} />
+            <ErrorBanner error={(*form.error).clone()} />
         </li>
     }
 }
@@ -168,60 +129,30 @@ pub struct MarkProps {
 #[function_component]
 pub fn MarkForm(props: &MarkProps) -> Html {
     let ctx = use_context::<AppCtx>().expect("inside the app");
-    let writing = use_state(|| false);
-    let text = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
+    let form = use_fold_out();
     if !ctx.session.is_leader {
         return html! {};
     }
-    let toggle = {
-        let writing = writing.clone();
-        Callback::from(move |_: MouseEvent| writing.set(!*writing))
-    };
-    let oninput = {
-        let text = text.clone();
-        Callback::from(move |e: InputEvent| text.set(text_of(e)))
-    };
-    let submit = {
-        let (text, error, writing, done, kind, target) = (
-            text.clone(),
-            error.clone(),
-            writing.clone(),
-            props.on_done.clone(),
-            props.kind,
-            props.target,
-        );
-        Callback::from(move |_: MouseEvent| {
-            let comment = (*text).clone();
-            let (text, error, writing, done) =
-                (text.clone(), error.clone(), writing.clone(), done.clone());
-            spawn_local(async move {
-                match review_api::open_review(kind, target, &comment).await {
-                    Ok(_) => {
-                        text.set(String::new());
-                        writing.set(false);
-                        error.set(None);
-                        done.emit(());
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        })
-    };
+    let (kind, target) = (props.kind, props.target);
+    let submit = form.submit(
+        move |comment: String| async move { review_api::open_review(kind, target, &comment).await },
+        props.on_done.clone(),
+        |_| {},
+    );
     html! {
         <div class="mark-form">
-            <button type="button" class={classes!("plain", "small", writing.then_some("on"))}
-                data-testid="mark-needs-fix" onclick={toggle}>{ "Đánh dấu cần sửa" }</button>
-            if *writing {
+            <button type="button" class={classes!("plain", "small", form.is_open().then_some("on"))}
+                data-testid="mark-needs-fix" onclick={form.toggle()}>{ "Đánh dấu cần sửa" }</button>
+            if form.is_open() {
                 <div class="confirm">
                     <label class="field">
                         <span>{ "Cần sửa gì?" }</span>
-                        <textarea data-testid="mark-comment" value={(*text).clone()} {oninput} />
+                        <textarea data-testid="mark-comment" value={(*form.text).clone()} oninput={form.oninput()} />
                     </label>
                     <button type="button" class="primary" data-testid="mark-submit" onclick={submit}>{ "Gửi yêu cầu sửa" }</button>
                 </div>
             }
-            <ErrorBanner error={(*error).clone()} />
+            <ErrorBanner error={(*form.error).clone()} />
         </div>
     }
 }
@@ -236,50 +167,28 @@ pub struct VoidProps {
 /// a reason (its actions with it) and logged again.
 #[function_component]
 pub fn VoidVisit(props: &VoidProps) -> Html {
-    let asking = use_state(|| false);
-    let text = use_state(String::new);
-    let error = use_state(|| None::<ApiError>);
-    let toggle = {
-        let asking = asking.clone();
-        Callback::from(move |_: MouseEvent| asking.set(!*asking))
-    };
-    let oninput = {
-        let text = text.clone();
-        Callback::from(move |e: InputEvent| text.set(text_of(e)))
-    };
-    let submit = {
-        let (text, error, done, id) = (
-            text.clone(),
-            error.clone(),
-            props.on_done.clone(),
-            props.visit,
-        );
-        Callback::from(move |_: MouseEvent| {
-            let reason = (*text).clone();
-            let (error, done) = (error.clone(), done.clone());
-            spawn_local(async move {
-                match review_api::void_visit(id, &reason).await {
-                    Ok(()) => done.emit(()),
-                    Err(e) => error.set(Some(e)),
-                }
-            });
-        })
-    };
+    let form = use_fold_out();
+    let id = props.visit;
+    let submit = form.submit(
+        move |reason: String| async move { review_api::void_visit(id, &reason).await },
+        props.on_done.clone(),
+        |_| {},
+    );
     html! {
         <div class="void-visit">
-            <button type="button" class={classes!("plain", "small", asking.then_some("on"))}
-                data-testid="void-visit" onclick={toggle}>{ "Hủy lượt thăm" }</button>
-            if *asking {
+            <button type="button" class={classes!("plain", "small", form.is_open().then_some("on"))}
+                data-testid="void-visit" onclick={form.toggle()}>{ "Hủy lượt thăm" }</button>
+            if form.is_open() {
                 <div class="confirm">
                     <p class="small">{ "Lượt thăm đã ghi không sửa được: hủy kèm lý do (các nội dung hỗ trợ của lượt này cũng bị hủy), rồi ghi lại lượt thăm đúng." }</p>
                     <label class="field">
                         <span>{ "Lý do hủy" }</span>
-                        <textarea data-testid="void-reason" value={(*text).clone()} {oninput} />
+                        <textarea data-testid="void-reason" value={(*form.text).clone()} oninput={form.oninput()} />
                     </label>
                     <button type="button" class="danger" data-testid="void-submit" onclick={submit}>{ "Hủy lượt thăm này" }</button>
                 </div>
             }
-            <ErrorBanner error={(*error).clone()} />
+            <ErrorBanner error={(*form.error).clone()} />
         </div>
     }
 }

@@ -24,6 +24,9 @@ pub enum PageError {
     NotFound,
     /// A query parameter that cannot be read: what was expected.
     BadQuery(String),
+    /// A form field that cannot be what the form sends: what was expected
+    /// (nothing was saved).
+    BadField(String),
 }
 
 impl From<ApiError> for PageError {
@@ -72,6 +75,10 @@ impl PageError {
             PageError::BadQuery(what) => (
                 StatusCode::BAD_REQUEST,
                 format!("Địa chỉ trang không hợp lệ: {what}"),
+            ),
+            PageError::BadField(what) => (
+                StatusCode::BAD_REQUEST,
+                format!("Biểu mẫu chưa đúng, chưa lưu gì: {what}"),
             ),
         }
     }

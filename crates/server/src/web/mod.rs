@@ -3,7 +3,8 @@
 //! admin set (`gocua-server admin member set-password`) and sees the
 //! commune's dashboard, the teams' quarter, recognition and the records
 //! behind every figure, changes the commune's targets, records members'
-//! training, reviews likely duplicate residents and merges them, downloads the quarterly
+//! training, reviews likely duplicate residents and merges them, opens a
+//! household's records and marks any of them "needs fix", downloads the quarterly
 //! report and sees who downloaded what (every export is audited).
 //!
 //! Server-rendered HTML (maud), a small hand-written stylesheet, bar charts
@@ -98,6 +99,7 @@ pub fn router() -> Router<AppState> {
             "/training",
             get(pages::training::show).post(pages::training::save),
         )
+        .route("/training/delete", post(pages::training_delete::delete))
         .route("/duplicates", get(pages::duplicates::show))
         .route(
             "/duplicates/merge",
@@ -105,6 +107,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/duplicates/unmerge", post(pages::merge::unmerge))
         .route("/resident", get(pages::duplicates::resident))
+        .route("/household", get(pages::household::show))
         .route("/review", post(pages::review::open))
         .route("/audit", get(pages::audit::show))
         .route("/report.xlsx", get(pages::download::xlsx))

@@ -129,6 +129,8 @@ fn what_vi(what: &str) -> &'static str {
         "member" => "thành viên",
         "device" => "thiết bị",
         "resident" => "nhân khẩu",
+        "household" => "hộ gia đình",
+        "training session" => "buổi tập huấn",
         _ => "bản ghi",
     }
 }

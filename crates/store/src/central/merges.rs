@@ -14,8 +14,8 @@ use gocua_core::merge::FieldClocks;
 use gocua_core::same_person::Roots;
 use gocua_core::validate::ValidationError;
 use gocua_core::{
-    Change, ChangeId, CommuneId, DeviceId, EntityKind, HlcClock, MemberId, ResidentId, Role,
-    VillageId,
+    ActionId, Change, ChangeId, CommuneId, DeviceId, EntityKind, HlcClock, MemberId, ResidentId,
+    Role, VillageId,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -40,6 +40,7 @@ pub struct MergeEntry {
 /// An action counted for a resident, as their card lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CardAction {
+    pub action_id: ActionId,
     pub day: String,
     pub code: String,
     pub status: String,
@@ -220,13 +221,14 @@ impl CentralDb {
         self.reports_ready(commune)?;
         self.read(|tx| {
             tx.query(
-                "SELECT day, code, status, live, recorded_for FROM rpt_actions
+                "SELECT day, code, status, live, recorded_for, action_id FROM rpt_actions
                  WHERE commune_id = $1 AND resident_id = $2 ORDER BY day, action_id",
                 vals![commune.to_string(), resident.to_string()],
             )?
             .iter()
             .map(|r| {
                 Ok(CardAction {
+                    action_id: r.parse(5)?,
                     day: r.string(0)?,
                     code: r.string(1)?,
                     status: r.string(2)?,

@@ -51,6 +51,7 @@ mod conflicts;
 mod duplicates;
 mod enroll;
 mod error;
+mod household_view;
 mod import;
 mod merges;
 mod org;
@@ -89,6 +90,7 @@ pub use conflicts::ConflictEntry;
 pub use duplicates::{DuplicateCandidate, ResidentBrief, ResidentCard};
 pub use enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
 pub use error::CentralError;
+pub use household_view::HouseholdView;
 pub use import::{
     ImportCounts, ImportError, ImportTarget, RegistryHousehold, import_device, registry_id,
 };
@@ -101,7 +103,7 @@ pub use report_catch_up::{REPORT_BATCH, ReportLag};
 #[cfg(feature = "postgres")]
 pub use report_gen::{SyntheticProvince, synthetic_id, synthetic_province};
 pub use sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};
-pub use training::TrainingSession;
+pub use training::{TrainingDeletion, TrainingSession};
 pub use web_review::WEB_DEVICE_NAME;
 
 use chrono::{DateTime, SecondsFormat, Utc};

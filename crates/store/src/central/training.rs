@@ -1,6 +1,9 @@
 //! Members' training sessions, as the commune office records them (`admin
 //! training add`, the web page `/training`): one row per session (topic,
-//! day) and one per member who attended. The rules that judge them (who
+//! day) and one per member who attended. A session recorded by mistake is
+//! deleted whole (`admin training delete`, the page's delete button), and
+//! the deletion leaves a row in `training_deletions` in the same
+//! transaction: who, which session as it was, when (listed on `/audit`). The rules that judge them (who
 //! counts, trained this year, the end-of-Q2 goal) are
 //! `gocua_core::training`'s; this module only keeps and hands out records.
 //!
@@ -31,6 +34,23 @@ pub struct TrainingSession {
     pub recorded_by: Option<MemberId>,
     /// RFC 3339 UTC.
     pub recorded_at: String,
+}
+
+/// A deleted session, as the audit lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrainingDeletion {
+    pub id: i64,
+    /// The officer on the web; None from the command line.
+    pub member_id: Option<MemberId>,
+    /// Who, in words: the officer's name, or `admin:USER`.
+    pub actor: String,
+    pub session_id: String,
+    pub topic: String,
+    pub day: NaiveDate,
+    /// Whom it had counted.
+    pub member_ids: Vec<MemberId>,
+    /// RFC 3339 UTC.
+    pub at: String,
 }
 
 /// A topic as kept: NFC, single spaces, no control characters.
@@ -152,6 +172,98 @@ impl CentralDb {
                 }
             }
             Ok(sessions)
+        })
+    }
+
+    /// Delete a session of `commune` recorded by mistake, as `by` (None:
+    /// the command line) named `actor`; the deletion is audited in the
+    /// same transaction. NotFound for a session of another commune.
+    pub fn delete_training(
+        &self,
+        commune: CommuneId,
+        session: &str,
+        by: Option<MemberId>,
+        actor: &str,
+    ) -> Result<TrainingSession, CentralError> {
+        let at = stamp(chrono::Utc::now());
+        self.write(|tx| {
+            let row = tx
+                .query_opt(
+                    "SELECT id, topic, day, recorded_by, recorded_at FROM training_sessions
+                     WHERE id = $1 AND commune_id = $2",
+                    vals![session, commune.to_string()],
+                )?
+                .ok_or_else(|| CentralError::not_found("training session", session))?;
+            let mut gone = TrainingSession {
+                id: row.string(0)?,
+                topic: row.string(1)?,
+                day: row.parse(2)?,
+                member_ids: Vec::new(),
+                recorded_by: row.opt_parse(3)?,
+                recorded_at: row.string(4)?,
+            };
+            gone.member_ids = tx
+                .query(
+                    "SELECT member_id FROM training_attendance WHERE session_id = $1
+                     ORDER BY member_id",
+                    vals![gone.id.as_str()],
+                )?
+                .iter()
+                .map(|r| r.parse(0))
+                .collect::<Result<_, _>>()?;
+            tx.execute(
+                "DELETE FROM training_attendance WHERE session_id = $1",
+                vals![gone.id.as_str()],
+            )?;
+            tx.execute(
+                "DELETE FROM training_sessions WHERE id = $1",
+                vals![gone.id.as_str()],
+            )?;
+            tx.execute(
+                "INSERT INTO training_deletions (commune_id, member_id, actor, session_id, topic,
+                     day, member_ids, at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                vals![
+                    commune.to_string(),
+                    by.map(|m| m.to_string()),
+                    actor,
+                    gone.id.as_str(),
+                    gone.topic.as_str(),
+                    gone.day.to_string(),
+                    super::push::to_json(&gone.member_ids)?,
+                    at.as_str()
+                ],
+            )?;
+            Ok(gone)
+        })
+    }
+
+    /// The commune's deleted sessions, the latest deletion first.
+    pub fn training_deletions(
+        &self,
+        commune: CommuneId,
+        limit: u32,
+    ) -> Result<Vec<TrainingDeletion>, CentralError> {
+        self.read(|tx| {
+            tx.query(
+                "SELECT id, member_id, actor, session_id, topic, day, member_ids, at
+                 FROM training_deletions WHERE commune_id = $1 ORDER BY id DESC LIMIT $2",
+                vals![commune.to_string(), limit.clamp(1, super::MAX_AUDIT_PAGE)],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(TrainingDeletion {
+                    id: r.int(0)?,
+                    member_id: r.opt_parse(1)?,
+                    actor: r.string(2)?,
+                    session_id: r.string(3)?,
+                    topic: r.string(4)?,
+                    day: r.parse(5)?,
+                    member_ids: r.json(6)?,
+                    at: r.string(7)?,
+                })
+            })
+            .collect()
         })
     }
 

@@ -12,7 +12,9 @@ use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError, DeviceAuth, random_32, registry_id, sha256_hex, stamp};
 use chrono::Utc;
 use gocua_core::review::{ReviewInput, ReviewMark};
-use gocua_core::{Change, ChangeId, DeviceId, EntityKind, HlcClock, HouseholdId, MemberId};
+use gocua_core::{
+    Change, ChangeId, CommuneId, DeviceId, EntityKind, HlcClock, HouseholdId, MemberId,
+};
 use gocua_core::{ReviewMarkId, merge::FieldClocks};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -53,6 +55,13 @@ impl CentralDb {
             )?;
             let household = target_household(tx, input.target_kind, input.target_id)?
                 .unwrap_or(HouseholdId(input.target_id));
+            let input = ReviewInput {
+                assignee: match input.assignee {
+                    Some(m) => Some(m),
+                    None => recorder(tx, input.target_kind, input.target_id)?,
+                },
+                ..input
+            };
             let mark = match ReviewMark::open(ReviewMarkId::new(), input, household, officer, now) {
                 Ok(m) => m,
                 Err(e) => {
@@ -87,6 +96,67 @@ impl CentralDb {
                 .ok_or_else(|| CentralError::Corrupt("no result for the mark".into()))
         })
     }
+
+    /// The household a record of `commune` belongs to, found as `kind`
+    /// says it is (None: no such record in this commune). The web's form
+    /// goes back to that household's page after a mark.
+    pub fn record_household(
+        &self,
+        commune: CommuneId,
+        kind: EntityKind,
+        id: Uuid,
+    ) -> Result<Option<HouseholdId>, CentralError> {
+        self.read(|tx| {
+            let Some(household) = target_household(tx, kind, id)? else {
+                return Ok(None);
+            };
+            let ours = tx.exists(
+                "SELECT 1 FROM records
+                 WHERE entity_id = $1 AND entity = 'household' AND commune_id = $2",
+                vals![household.to_string(), commune.to_string()],
+            )?;
+            Ok(ours.then_some(household))
+        })
+    }
+}
+
+/// The record's parent, if the server has the record.
+fn parent(tx: &mut dyn Tx, id: Uuid) -> Result<Option<Uuid>, CentralError> {
+    match tx.query_opt(
+        "SELECT parent_id FROM records WHERE entity_id = $1",
+        vals![id.to_string()],
+    )? {
+        Some(r) => r.opt_parse(0),
+        None => Ok(None),
+    }
+}
+
+/// Who recorded the visit a visit's or action's mark is about (the first
+/// member it credits): the mark is asked of them, as a device asks
+/// (`gocua_store::Batch::open_review`). None for other kinds: the team.
+fn recorder(tx: &mut dyn Tx, kind: EntityKind, id: Uuid) -> Result<Option<MemberId>, CentralError> {
+    let visit = match kind {
+        EntityKind::Visit => id,
+        EntityKind::AssistedAction => match parent(tx, id)? {
+            Some(v) => v,
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let Some(row) = tx.query_opt(
+        "SELECT fields FROM records WHERE entity_id = $1 AND entity = 'visit'",
+        vals![visit.to_string()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let fields: Map<String, Value> = row.json(0)?;
+    Ok(fields
+        .get("members")
+        .and_then(Value::as_array)
+        .and_then(|m| m.first())
+        .and_then(Value::as_str)
+        .and_then(|m| m.parse().ok()))
 }
 
 /// The household of a record the server has (None: it has no such record;
@@ -96,15 +166,6 @@ fn target_household(
     kind: EntityKind,
     id: Uuid,
 ) -> Result<Option<HouseholdId>, CentralError> {
-    let parent = |tx: &mut dyn Tx, id: Uuid| -> Result<Option<Uuid>, CentralError> {
-        match tx.query_opt(
-            "SELECT parent_id FROM records WHERE entity_id = $1",
-            vals![id.to_string()],
-        )? {
-            Some(r) => r.opt_parse(0),
-            None => Ok(None),
-        }
-    };
     Ok(match kind {
         EntityKind::Household => Some(HouseholdId(id)),
         EntityKind::Resident | EntityKind::Visit => parent(tx, id)?.map(HouseholdId),

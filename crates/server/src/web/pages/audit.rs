@@ -1,8 +1,9 @@
 //! `GET /audit`: who did what, and when — the review steps on marked
 //! records (opened, resolved, reopened), every change taken from a device,
-//! who merged which residents (or separated them again), and who took which
-//! report out of the server (the web downloads and `admin report`), each
-//! newest first (`central::change_audit`, `central::merges`,
+//! who merged which residents (or separated them again), who deleted which
+//! training session, and who took which report out of the server (the web
+//! downloads and `admin report`), each newest first
+//! (`central::change_audit`, `central::merges`, `central::training`,
 //! `central::audit`). Officers only, like every page here.
 
 use super::audit_changes::{changes_table, reviews_table};
@@ -12,7 +13,8 @@ use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
 use axum::extract::State;
 use gocua_core::EntityKind;
-use gocua_store::central::{ExportChannel, ExportEntry, MergeEntry};
+use gocua_core::OrgSnapshot;
+use gocua_store::central::{ExportChannel, ExportEntry, MergeEntry, TrainingDeletion};
 use maud::{Markup, html};
 
 /// Rows shown in each list.
@@ -20,13 +22,15 @@ pub(super) const SHOWN: u32 = 200;
 
 pub async fn show(State(state): State<AppState>, officer: Officer) -> Result<Markup, PageError> {
     let commune = officer.commune();
-    let (reviews, changes, merges, exports) = state
+    let (reviews, changes, merges, exports, deletions, org) = state
         .db_read(move |db| {
             Ok((
                 db.change_audit(commune, Some(EntityKind::ReviewMark), SHOWN)?,
                 db.change_audit(commune, None, SHOWN)?,
                 db.merge_audit(commune, SHOWN)?,
                 db.export_audit(commune, SHOWN)?,
+                db.training_deletions(commune, SHOWN)?,
+                db.org_snapshot(commune)?,
             ))
         })
         .await?;
@@ -38,12 +42,14 @@ pub async fn show(State(state): State<AppState>, officer: Officer) -> Result<Mar
             h1 { "Nhật ký" }
             p.sub {
                 "Ai đã làm gì, lúc nào: yêu cầu sửa của tổ trưởng và cán bộ xã, mọi thay đổi "
-                "dữ liệu nhận từ thiết bị, các lần gộp nhân khẩu trùng, và mọi lần tải báo cáo. "
+                "dữ liệu nhận từ thiết bị, các lần gộp nhân khẩu trùng, các buổi tập huấn bị xóa "
+                "vì ghi nhầm, và mọi lần tải báo cáo. "
                 "Mỗi mục hiện " (SHOWN) " lần gần nhất."
             }
             (reviews_table(&reviews))
             (changes_table(&changes))
             (merges_body(&merges))
+            (training_body(&deletions, &org))
             (body(&exports))
         },
     ))
@@ -124,6 +130,33 @@ fn merges_body(entries: &[MergeEntry]) -> Markup {
                             td { @if let Some(i) = e.into_id {
                                 a href={ "/resident?id=" (i) } { (e.into_name) }
                             } @else { "—" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn training_body(entries: &[TrainingDeletion], org: &OrgSnapshot) -> Markup {
+    html! {
+        h2 { "Xóa buổi tập huấn ghi nhầm" }
+        @if entries.is_empty() {
+            p.muted #no-training-deletions { "Chưa xóa buổi tập huấn nào." }
+        } @else {
+            table #training-audit {
+                thead { tr {
+                    th scope="col" { "Thời gian" } th scope="col" { "Người xóa" }
+                    th scope="col" { "Buổi tập huấn" } th scope="col" { "Thành viên đã ghi" }
+                } }
+                tbody {
+                    @for e in entries {
+                        tr {
+                            td { (when(&e.at)) }
+                            th scope="row" { (e.actor) }
+                            td { (e.topic) ", ngày " (layout::day(e.day)) }
+                            td { (e.member_ids.iter().map(|m| super::member_name(org, *m))
+                                .collect::<Vec<_>>().join(", ")) }
                         }
                     }
                 }

@@ -3,19 +3,22 @@
 //! `gocua_core::duplicates`), linking to each resident's card. `GET
 //! /resident?id=…`: that card (the resident, their household's address and
 //! other residents, records merged into them and every action counted for
-//! them), with the officer's "needs fix" form (`review.rs`). Merging is
+//! them), with the officer's "needs fix" marks and forms on the resident and
+//! each action (`review.rs`); the household links to its page
+//! (`household.rs`). Merging is
 //! `merge.rs`'s, from a link on each pair.
 //!
 //! Shown: names, birth years, villages, household heads, and whether an ID
 //! number is on file — never the number or its hash, never a phone.
 
-use super::village_name;
+use super::{review, village_name};
 use crate::app::AppState;
 use crate::web::auth::Officer;
 use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
 use axum::extract::{Query, State};
 use gocua_core::duplicates::Strength;
+use gocua_core::review::ReviewMark;
 use gocua_core::{EntityKind, OrgSnapshot, ResidentId};
 use gocua_store::central::{CardAction, DuplicateCandidate, ResidentBrief, ResidentCard};
 use maud::{Markup, html};
@@ -48,7 +51,9 @@ fn who(r: &ResidentBrief, org: &OrgSnapshot) -> Markup {
         br;
         span.muted.small {
             (village_name(org, r.village_id))
-            @if !r.head_name.is_empty() { " — hộ " (r.head_name) }
+            @if !r.head_name.is_empty() {
+                " — " a href={ "/household?id=" (r.household_id) } { "hộ " (r.head_name) }
+            }
             @if r.has_citizen_id { " — đã có CCCD" }
         }
     }
@@ -127,6 +132,10 @@ struct Merges {
     /// Action code → its name in the commune's catalogue.
     names: std::collections::HashMap<String, String>,
     notice: Option<&'static str>,
+    /// "Needs fix" marks on the resident and on their actions.
+    marks: Vec<ReviewMark>,
+    /// The record whose mark was just taken.
+    just_marked: Option<uuid::Uuid>,
 }
 
 /// `GET /resident?id=…`.
@@ -159,6 +168,9 @@ pub async fn resident(
                 from.push(db.resident_card(commune, m)?.resident);
             }
             let actions = db.resident_actions(commune, id)?;
+            let mut targets = vec![id.0];
+            targets.extend(actions.iter().map(|a| a.action_id.0));
+            let marks = db.review_marks_on(commune, &targets)?;
             let names = db
                 .catalogue(commune)?
                 .into_iter()
@@ -170,6 +182,8 @@ pub async fn resident(
                 actions,
                 names,
                 notice,
+                marks,
+                just_marked: (q.marked.as_deref() == Some("1")).then_some(id.0),
             };
             Ok((card, db.org_snapshot(commune)?, merges))
         })
@@ -181,8 +195,13 @@ pub async fn resident(
         Nav::Records,
         html! {
             (card_body(&officer, &card, &org, &merges))
-            (super::review::mark_form(&officer, EntityKind::Resident, id.0,
-                q.marked.as_deref() == Some("1"), None))
+            h2 { "Yêu cầu sửa" }
+            @let mine: Vec<&ReviewMark> = merges.marks.iter().filter(|m| m.target_id == id.0).collect();
+            div id=(review::anchor(id.0)) {
+                (review::marks_list(&mine, &org))
+                (review::mark_form(&officer, EntityKind::Resident, id.0,
+                    merges.just_marked == Some(id.0), None))
+            }
         },
     ))
 }
@@ -231,7 +250,7 @@ fn card_body(officer: &Officer, c: &ResidentCard, org: &OrgSnapshot, m: &Merges)
             dt { "Năm sinh" } dd { (r.birth_year) }
             dt { "Giới tính" } dd { (sex_vi(&c.sex)) }
             dt { "Thôn, xóm" } dd { (village_name(org, r.village_id)) }
-            dt { "Chủ hộ" } dd { (r.head_name) }
+            dt { "Chủ hộ" } dd { a #household-link href={ "/household?id=" (r.household_id) } { (r.head_name) } }
             dt { "Địa chỉ" } dd { (c.address) }
             dt { "CCCD" } dd { @if r.has_citizen_id { "đã có (không hiển thị)" } @else { "chưa có" } }
         }
@@ -271,6 +290,7 @@ fn card_body(officer: &Officer, c: &ResidentCard, org: &OrgSnapshot, m: &Merges)
                     thead { tr {
                         th scope="col" { "Ngày" } th scope="col" { "Nội dung" }
                         th scope="col" { "Kết quả" } th scope="col" { "Ghi cho bản ghi" }
+                        th scope="col" { "Yêu cầu sửa" }
                     } }
                     tbody {
                         @for a in &m.actions {
@@ -279,6 +299,8 @@ fn card_body(officer: &Officer, c: &ResidentCard, org: &OrgSnapshot, m: &Merges)
                                 td { (m.names.get(&a.code).unwrap_or(&a.code)) }
                                 td { (status_vi(&a.status)) @if !a.live { " (đã hủy)" } }
                                 td { (name_of(a.recorded_for)) }
+                                td { (review::fold_out(officer, org, EntityKind::AssistedAction,
+                                    a.action_id.0, &m.marks, false)) }
                             }
                         }
                     }

@@ -6,6 +6,7 @@ pub mod audit_changes;
 pub mod dashboard;
 pub mod download;
 pub mod duplicates;
+pub mod household;
 pub mod merge;
 pub mod recognition;
 pub mod records;
@@ -14,6 +15,7 @@ pub mod sign_in;
 pub mod targets;
 pub mod teams;
 pub mod training;
+pub mod training_delete;
 
 use super::error::PageError;
 use super::layout;

@@ -1,7 +1,8 @@
 //! `GET /records`: the records behind a figure, a page at a time — the
 //! least that tells them apart (a name, a birth year, a village, a day),
-//! never an ID number or a phone. Only the officer's own commune: an id
-//! from elsewhere is "not found".
+//! never an ID number or a phone, each linking to the resident's card or
+//! the household's page. Only the officer's own commune: an id from
+//! elsewhere is "not found".
 
 use super::{action_name, member_name, today, village_name};
 use crate::app::AppState;
@@ -137,7 +138,11 @@ fn residents(page: &DrillPage, org: &OrgSnapshot) -> Markup {
             tbody {
                 @for row in &page.rows {
                     @if let DrillRow::Resident(r) = row {
-                        tr { th scope="row" { (r.full_name) } td.num { (r.birth_year) } td { (village_name(org, r.village_id)) } }
+                        tr {
+                            th scope="row" { a href={ "/resident?id=" (r.resident_id) } { (r.full_name) } }
+                            td.num { (r.birth_year) }
+                            td { (village_name(org, r.village_id)) }
+                        }
                     }
                 }
             }
@@ -152,7 +157,10 @@ fn households(page: &DrillPage, org: &OrgSnapshot) -> Markup {
             tbody {
                 @for row in &page.rows {
                     @if let DrillRow::Household(h) = row {
-                        tr { th scope="row" { (h.head_name) } td { (village_name(org, h.village_id)) } }
+                        tr {
+                            th scope="row" { a href={ "/household?id=" (h.household_id) } { (h.head_name) } }
+                            td { (village_name(org, h.village_id)) }
+                        }
                     }
                 }
             }
@@ -172,7 +180,7 @@ fn actions(page: &DrillPage, org: &OrgSnapshot, catalogue: &[CatalogueEntry]) ->
                     @if let DrillRow::Action(a) = row {
                         tr {
                             td { (layout::day(a.day)) }
-                            th scope="row" { (a.resident_name) }
+                            th scope="row" { a href={ "/resident?id=" (a.resident_id) } { (a.resident_name) } }
                             td { (action_name(catalogue, a.action.as_str())) }
                             td { (status_vi(&a.status)) }
                             td { @if let Some(d) = a.due { (layout::day(d)) } }

@@ -1,7 +1,9 @@
 //! `/training`: members' training sessions — each team's share of members
 //! trained this year against the plans' goal (everyone by 30 June; rules in
 //! `gocua_core::training`), who is not yet trained, the form that records a
-//! session for one or several members, and the sessions recorded.
+//! session for one or several members, and the sessions recorded, each with
+//! a button to delete it when it was recorded by mistake
+//! (`training_delete.rs`).
 //!
 //! A form that cannot be saved shows again with what was typed and ticked
 //! and the sentence saying why; nothing is saved.
@@ -27,6 +29,8 @@ use std::collections::BTreeMap;
 #[derive(Deserialize)]
 pub struct SavedQuery {
     saved: Option<u32>,
+    /// `1` after a session was deleted.
+    deleted: Option<u8>,
 }
 
 /// Checkbox names: `member-<id>`.
@@ -76,7 +80,12 @@ pub async fn show(
     Query(q): Query<SavedQuery>,
 ) -> Result<Markup, PageError> {
     let data = load(&state, &officer).await?;
-    let body = body(&officer, &data, &Typed::default(), None, q.saved);
+    let notice = match (q.saved, q.deleted) {
+        (Some(n), _) => Some(format!("Đã ghi buổi tập huấn cho {n} thành viên.")),
+        (_, Some(_)) => Some("Đã xóa buổi tập huấn; việc xóa được ghi vào Nhật ký.".to_string()),
+        _ => None,
+    };
+    let body = body(&officer, &data, &Typed::default(), None, notice.as_deref());
     Ok(layout::page("Tập huấn", &officer, Nav::Training, body))
 }
 
@@ -158,7 +167,7 @@ fn body(
     d: &Data,
     typed: &Typed,
     error: Option<&str>,
-    saved: Option<u32>,
+    notice: Option<&str>,
 ) -> Markup {
     let year = d.as_of.year();
     html! {
@@ -168,13 +177,13 @@ fn body(
             (layout::day(gocua_core::training::goal_day(year)))
             ". Tính các buổi trong năm " (year) " đến hết ngày " (layout::day(d.as_of)) "."
         }
-        @if let Some(n) = saved {
-            p.notice role="status" #saved { "Đã ghi buổi tập huấn cho " (n) " thành viên." }
+        @if let Some(n) = notice {
+            p.notice role="status" #saved { (n) }
         }
         (teams_table(d))
         (untrained(d))
         (form(officer, d, typed, error))
-        (sessions(d))
+        (sessions(officer, d))
     }
 }
 
@@ -267,7 +276,7 @@ fn form(officer: &Officer, d: &Data, typed: &Typed, error: Option<&str>) -> Mark
 }
 
 /// A session's members in the organisation's (Vietnamese name) order.
-fn attendees(org: &OrgSnapshot, s: &TrainingSession) -> String {
+pub(super) fn attendees(org: &OrgSnapshot, s: &TrainingSession) -> String {
     org.members
         .iter()
         .filter(|m| s.member_ids.contains(&m.id))
@@ -276,7 +285,7 @@ fn attendees(org: &OrgSnapshot, s: &TrainingSession) -> String {
         .join(", ")
 }
 
-fn sessions(d: &Data) -> Markup {
+fn sessions(officer: &Officer, d: &Data) -> Markup {
     html! {
         h2 { "Các buổi đã ghi" }
         @if d.sessions.is_empty() {
@@ -286,10 +295,11 @@ fn sessions(d: &Data) -> Markup {
                 thead { tr {
                     th scope="col" { "Ngày" } th scope="col" { "Nội dung" }
                     th scope="col" { "Thành viên đã dự" } th scope="col" { "Người ghi" }
+                    th scope="col" { "Ghi nhầm?" }
                 } }
                 tbody {
                     @for s in &d.sessions {
-                        tr {
+                        tr id={ "session-" (s.id) } {
                             td { (layout::day(s.day)) }
                             th scope="row" { (s.topic) }
                             td { (attendees(&d.org, s)) }
@@ -297,6 +307,13 @@ fn sessions(d: &Data) -> Markup {
                                 Some(m) => (member_name(&d.org, m)),
                                 None => span.muted { "quản trị máy chủ" },
                             } }
+                            td {
+                                form method="post" action="/training/delete" {
+                                    (officer.csrf_field())
+                                    input type="hidden" name="session" value=(s.id);
+                                    button.danger type="submit" { "Xóa buổi này…" }
+                                }
+                            }
                         }
                     }
                 }
