@@ -46,6 +46,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0007_review_marks",
         include_str!("../../../migrations/device/0007_review_marks.sql"),
     ),
+    (
+        8,
+        "0008_resident_history",
+        include_str!("../../../migrations/device/0008_resident_history.sql"),
+    ),
 ];
 
 /// The central server's schema.
@@ -109,6 +114,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         12,
         "0012_review_audit",
         include_str!("../../../migrations/server/0012_review_audit.sql"),
+    ),
+    (
+        13,
+        "0013_cross_village_merges",
+        include_str!("../../../migrations/server/0013_cross_village_merges.sql"),
     ),
 ];
 
@@ -175,6 +185,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         12,
         "0012_review_audit",
         include_str!("../../../migrations/server-pg/0012_review_audit.sql"),
+    ),
+    (
+        13,
+        "0013_cross_village_merges",
+        include_str!("../../../migrations/server-pg/0013_cross_village_merges.sql"),
     ),
 ];
 

@@ -57,9 +57,11 @@ mod org;
 #[cfg(feature = "postgres")]
 mod pg;
 mod pull;
+mod pull_resident;
 mod push;
 mod push_batch;
 mod push_judge;
+mod push_reach;
 mod report;
 mod report_catch_up;
 mod report_derived;

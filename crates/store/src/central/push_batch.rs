@@ -82,7 +82,8 @@ const RECORD_COLUMNS: &str = "entity_id, entity, commune_id, village_id, parent_
 
 /// The columns of a logged change, in the order `keep` is given them.
 pub(super) const CHANGE_COLUMNS: &str = "change_id, commune_id, village_id, entity, entity_id, \
-    hlc, fields, base, device_id, received_at, household_id, moved_from";
+    hlc, fields, base, device_id, received_at, household_id, moved_from, resident_id, \
+    also_village_id";
 
 impl PushBatch {
     /// Read ahead what judging `changes` will ask for: which of them the
@@ -136,7 +137,63 @@ impl PushBatch {
                 .collect();
             batch.load(tx, parents)?;
         }
+        // Whom merged residents were merged into (and so on, a chain
+        // deep): where their changes also go (`push_reach.rs`).
+        for _ in 0..2 {
+            let targets: Vec<Uuid> = batch
+                .records
+                .keys()
+                .copied()
+                .collect::<Vec<_>>()
+                .into_iter()
+                .filter_map(|id| batch.merged_into_now(id).ok().flatten())
+                .collect();
+            batch.load(tx, targets)?;
+        }
         Ok(batch)
+    }
+
+    /// The `merged_into` of a resident already read (None for anyone else,
+    /// or when not merged). Most residents are not merged: their JSON is
+    /// looked at, not parsed.
+    fn merged_into_now(&self, id: Uuid) -> Result<Option<Uuid>, CentralError> {
+        let Some(Some(entry)) = self.records.get(&id) else {
+            return Ok(None);
+        };
+        if entry.meta.entity != EntityKind::Resident {
+            return Ok(None);
+        }
+        let value = match &entry.body {
+            Body::Parsed(body) => body.0.get("merged_into").cloned(),
+            Body::Text { fields, .. } => {
+                if !fields.contains("\"merged_into\":\"") {
+                    return Ok(None);
+                }
+                let f: Map<String, Value> = serde_json::from_str(fields)
+                    .map_err(|e| CentralError::Corrupt(format!("record {id}: bad JSON: {e}")))?;
+                f.get("merged_into").cloned()
+            }
+        };
+        Ok(value
+            .as_ref()
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok()))
+    }
+
+    /// A resident's `merged_into` and village, read if not yet (None when
+    /// the server has no such resident).
+    pub(super) fn merge_link(
+        &mut self,
+        tx: &mut dyn Tx,
+        id: Uuid,
+    ) -> Result<Option<(Option<Uuid>, VillageId)>, CentralError> {
+        let Some(meta) = self.meta(tx, id)? else {
+            return Ok(None);
+        };
+        if meta.entity != EntityKind::Resident {
+            return Ok(None);
+        }
+        Ok(Some((self.merged_into_now(id)?, meta.village_id)))
     }
 
     /// Read the records of `ids` not read yet.
