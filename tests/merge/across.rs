@@ -9,7 +9,8 @@
 //! and on An's phone, whose worklist no longer lists A's follow-up; An's
 //! phone holds B and her two visits but never D nor D's action. Undone:
 //! back to before on An's phone too. Merged again, then Bình voids B's
-//! e-health action: Đông e-health 0 of 1 on both.
+//! e-health action: Đông e-health 0 of 1 on both; then the visit of her
+//! VNeID: Đông VNeID 0 of 1 on both, A's follow-up listed again.
 
 use super::*;
 
@@ -307,4 +308,12 @@ pub(crate) fn a_merge_across_villages_reaches_the_kept_residents_village(backend
         checklist(&an, h1, a)[1],
         ("ehealth_book".to_string(), ChecklistStatus::Pending)
     );
+    // And a void of the visit that did her VNeID.
+    binh.write(|x| x.void_visit(first, "Ghi nhầm hộ", t.binh))
+        .unwrap();
+    quiet_sync(&mut binh);
+    assert_eq!(server_dong(), [(0, 1), (0, 1)]);
+    quiet_sync(&mut an);
+    assert_eq!(figures(&an), server_dong());
+    assert_eq!(follow_ups(&an), [(a, "vneid_l2".to_string())]);
 }

@@ -65,6 +65,8 @@ pub(super) struct PushBatch {
     records: HashMap<Uuid, Option<Entry>>,
     /// A visit's outcome and Vietnam day, for its actions.
     visits: HashMap<Uuid, (VisitOutcome, NaiveDate)>,
+    /// The residents of a stored visit's actions (read for voids only).
+    visit_residents: HashMap<Uuid, Vec<Uuid>>,
     members: HashMap<MemberId, bool>,
     catalogue: HashMap<String, Option<bool>>,
     /// Change ids on the server, or taken by this push.
@@ -93,6 +95,7 @@ impl PushBatch {
         let mut batch = PushBatch {
             records: HashMap::new(),
             visits: HashMap::new(),
+            visit_residents: HashMap::new(),
             members: HashMap::new(),
             catalogue: HashMap::new(),
             known_changes: HashSet::new(),
@@ -137,6 +140,15 @@ impl PushBatch {
                 .collect();
             batch.load(tx, parents)?;
         }
+        // A visit voided: whose actions it takes back.
+        let voided: Vec<Uuid> = changes
+            .iter()
+            .filter(|c| c.entity == EntityKind::Visit)
+            .filter(|c| matches!(batch.records.get(&c.entity_id), Some(Some(_))))
+            .map(|c| c.entity_id)
+            .collect();
+        let residents = batch.read_visit_residents(tx, &voided)?;
+        batch.load(tx, residents)?;
         // Whom merged residents were merged into (and so on, a chain
         // deep): where their changes also go (`push_reach.rs`).
         for _ in 0..2 {
@@ -178,6 +190,63 @@ impl PushBatch {
             .as_ref()
             .and_then(Value::as_str)
             .and_then(|s| Uuid::parse_str(s).ok()))
+    }
+
+    /// Read which residents the actions of `visits` are for; returns them.
+    fn read_visit_residents(
+        &mut self,
+        tx: &mut dyn Tx,
+        visits: &[Uuid],
+    ) -> Result<Vec<Uuid>, CentralError> {
+        let mut todo: Vec<String> = visits
+            .iter()
+            .filter(|v| !self.visit_residents.contains_key(v))
+            .map(Uuid::to_string)
+            .collect();
+        todo.sort_unstable();
+        todo.dedup();
+        let sql = format!(
+            "SELECT parent_id, fields FROM records
+             WHERE entity = 'assisted_action' AND parent_id IN ({})",
+            placeholders(1, ID_CHUNK)
+        );
+        let mut all = Vec::new();
+        for params in id_chunks(&todo) {
+            for row in tx.query(&sql, &params)? {
+                let visit: Uuid = row.parse(0)?;
+                let fields: Map<String, Value> = row.json(1)?;
+                if let Some(r) = fields
+                    .get("resident_id")
+                    .and_then(Value::as_str)
+                    .and_then(|s| Uuid::parse_str(s).ok())
+                {
+                    self.visit_residents.entry(visit).or_default().push(r);
+                    all.push(r);
+                }
+            }
+        }
+        for v in todo {
+            if let Ok(v) = Uuid::parse_str(&v) {
+                self.visit_residents.entry(v).or_default();
+            }
+        }
+        Ok(all)
+    }
+
+    /// The residents of a stored visit's actions.
+    pub(super) fn visit_residents(
+        &mut self,
+        tx: &mut dyn Tx,
+        visit: Uuid,
+    ) -> Result<Vec<Uuid>, CentralError> {
+        if !self.visit_residents.contains_key(&visit) {
+            self.read_visit_residents(tx, &[visit])?;
+        }
+        Ok(self
+            .visit_residents
+            .get(&visit)
+            .cloned()
+            .unwrap_or_default())
     }
 
     /// A resident's `merged_into` and village, read if not yet (None when

@@ -1,7 +1,8 @@
 //! Where else a change must be logged (issue 6, see `mod.rs`): a resident
 //! merged into one of another village is counted there, so that village's
 //! devices must get the merge, its undoing, and every later change of the
-//! duplicate and of its actions. Each change also names the resident it is
+//! duplicate and of its actions, and a void of a visit holding one of them.
+//! Each change also names the resident it is
 //! about, so a device can fetch one resident's history by it. Read through
 //! the push's `PushBatch`, which read the merge links ahead: no round trip
 //! per change.
@@ -64,6 +65,22 @@ impl Judge<'_> {
                 Ok(Reach {
                     resident: Some(resident),
                     also_village: elsewhere(self.root_village(resident, into)?),
+                })
+            }
+            EntityKind::Visit if self.batch.meta(self.tx, self.change.entity_id)?.is_some() => {
+                // A void takes back the actions of the visit: the village
+                // any of them counts in must learn it.
+                let mut also = None;
+                for r in self.batch.visit_residents(self.tx, self.change.entity_id)? {
+                    let into = self.batch.merge_link(self.tx, r)?.and_then(|l| l.0);
+                    also = elsewhere(self.root_village(r, into)?);
+                    if also.is_some() {
+                        break;
+                    }
+                }
+                Ok(Reach {
+                    resident: None,
+                    also_village: also,
                 })
             }
             _ => Ok(Reach {
