@@ -10,3 +10,8 @@ WHERE r.entity_id = c.entity_id AND c.entity = 'assisted_action';
 CREATE INDEX changes_resident_seq ON changes(resident_id, seq) WHERE resident_id IS NOT NULL;
 CREATE INDEX changes_also_village_seq ON changes(also_village_id, seq)
     WHERE also_village_id IS NOT NULL;
+
+ALTER TABLE records ADD COLUMN merged_into TEXT COLLATE "C";
+UPDATE records SET merged_into = fields::jsonb ->> 'merged_into'
+WHERE entity = 'resident' AND fields LIKE '%"merged_into":"%';
+CREATE INDEX records_merged_into ON records(merged_into) WHERE merged_into IS NOT NULL;

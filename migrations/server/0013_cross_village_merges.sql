@@ -19,3 +19,10 @@ WHERE entity = 'assisted_action';
 CREATE INDEX changes_resident_seq ON changes(resident_id, seq) WHERE resident_id IS NOT NULL;
 CREATE INDEX changes_also_village_seq ON changes(also_village_id, seq)
     WHERE also_village_id IS NOT NULL;
+
+-- Who was merged into a resident: that resident's history brings theirs too
+-- (a chain, C into B before B into A of another village, counts C as A).
+ALTER TABLE records ADD COLUMN merged_into TEXT;
+UPDATE records SET merged_into = json_extract(fields, '$.merged_into')
+WHERE entity = 'resident' AND fields LIKE '%"merged_into":"%';
+CREATE INDEX records_merged_into ON records(merged_into) WHERE merged_into IS NOT NULL;

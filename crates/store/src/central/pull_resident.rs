@@ -1,10 +1,11 @@
 //! One resident's history (issue 6, see `mod.rs`): for a device of the
 //! village a resident of another village was merged into, which must count
 //! the duplicate's actions as the server does. It gets the resident's own
-//! changes and their actions' (by (resident, seq)), and what those need on
-//! the device — the household the resident lives in and the visits holding
-//! their actions (within each household's (household, seq) range) — but
-//! not the housemates or their actions: the least the count needs.
+//! changes and their actions' (by (resident, seq)), the same for everyone
+//! merged into the resident before (a chain counts as one person), and what
+//! those need on the device — the household each lives in and the visits
+//! holding their actions (within each household's (household, seq) range)
+//! — but not the housemates or their actions: the least the count needs.
 
 use super::pull::{BY_RESIDENT, COLUMNS, Found, HOUSEHOLD_RECORD, found, query};
 use super::push::load_record;
@@ -33,21 +34,26 @@ pub(super) fn history(
     if !scope.covers(root_village) {
         return Ok(Vec::new());
     }
-    let id = resident.to_string();
-    let mut all = query(tx, BY_RESIDENT, &id, range)?;
+    let mut all = Vec::new();
     let mut households: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     households.entry(home.to_string()).or_default();
-    for r in tx.query(
-        "SELECT DISTINCT a.parent_id, v.parent_id FROM changes c
-         JOIN records a ON a.entity_id = c.entity_id
-         JOIN records v ON v.entity_id = a.parent_id
-         WHERE c.resident_id = $1 AND c.entity = 'assisted_action'",
-        vals![id.as_str()],
-    )? {
-        let (Some(visit), Some(household)) = (r.opt_string(0)?, r.opt_string(1)?) else {
-            continue;
-        };
-        households.entry(household).or_default().insert(visit);
+    for (id, home) in merged_into(tx, resident)? {
+        if let Some(home) = home {
+            households.entry(home).or_default();
+        }
+        all.extend(query(tx, BY_RESIDENT, &id, range)?);
+        for r in tx.query(
+            "SELECT DISTINCT a.parent_id, v.parent_id FROM changes c
+             JOIN records a ON a.entity_id = c.entity_id
+             JOIN records v ON v.entity_id = a.parent_id
+             WHERE c.resident_id = $1 AND c.entity = 'assisted_action'",
+            vals![id.as_str()],
+        )? {
+            let (Some(visit), Some(household)) = (r.opt_string(0)?, r.opt_string(1)?) else {
+                continue;
+            };
+            households.entry(household).or_default().insert(visit);
+        }
     }
     // As `pull::sql`, the ids before the page size ($N in order).
     let visits_of = format!(
@@ -68,6 +74,37 @@ pub(super) fn history(
         }
     }
     Ok(all)
+}
+
+/// Most residents one history brings (the resident and those merged into
+/// it, a chain deep): far more than one person is entered twice.
+const MAX_GROUP: usize = 64;
+
+/// `resident` and everyone merged into it, directly or through others
+/// (by `records_merged_into`), each with their household (None for
+/// `resident`, whose household the caller has).
+fn merged_into(
+    tx: &mut dyn Tx,
+    resident: ResidentId,
+) -> Result<Vec<(String, Option<String>)>, CentralError> {
+    let mut group = vec![(resident.to_string(), None)];
+    let mut seen = BTreeSet::from([resident.to_string()]);
+    let mut at = 0;
+    while at < group.len() && group.len() < MAX_GROUP {
+        let parent = group[at].0.clone();
+        at += 1;
+        for r in tx.query(
+            "SELECT entity_id, parent_id FROM records
+             WHERE merged_into = $1 AND entity = 'resident'",
+            vals![parent.as_str()],
+        )? {
+            let id = r.string(0)?;
+            if seen.insert(id.clone()) {
+                group.push((id, r.opt_string(1)?));
+            }
+        }
+    }
+    Ok(group)
 }
 
 /// The resident's household and the village of its root, if the resident

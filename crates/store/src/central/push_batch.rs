@@ -452,6 +452,12 @@ impl PushBatch {
                 return Err(CentralError::Corrupt(format!("kept record {id} unparsed")));
             };
             let m = &entry.meta;
+            let merged_into = body
+                .0
+                .get("merged_into")
+                .and_then(Value::as_str)
+                .filter(|_| m.entity == EntityKind::Resident)
+                .map(str::to_string);
             rows.push(vec![
                 Val::from(id.to_string()),
                 Val::from(m.entity.as_str()),
@@ -463,14 +469,16 @@ impl PushBatch {
                     None => to_json(&body.0)?,
                 }),
                 Val::from(to_json(&body.1)?),
+                Val::from(merged_into),
             ]);
         }
         insert_rows(
             tx,
-            &format!("INSERT INTO records ({RECORD_COLUMNS})"),
+            &format!("INSERT INTO records ({RECORD_COLUMNS}, merged_into)"),
             " ON CONFLICT (entity_id) DO UPDATE SET
                  village_id = excluded.village_id, parent_id = excluded.parent_id,
-                 fields = excluded.fields, clocks = excluded.clocks",
+                 fields = excluded.fields, clocks = excluded.clocks,
+                 merged_into = excluded.merged_into",
             rows,
         )?;
         insert_rows(

@@ -72,7 +72,7 @@ impl Judge<'_> {
             auth.device_id.to_string(),
             received_at,
             a.household.to_string(),
-            a.moved_from.map(|v| v.to_string()),
+            a.moved_from.or(reach.left_village).map(|v| v.to_string()),
             reach.resident.map(|id| id.to_string()),
             reach.also_village.map(|v| v.to_string()),
         ]

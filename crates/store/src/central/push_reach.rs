@@ -24,6 +24,11 @@ pub(super) struct Reach {
     pub(super) resident: Option<Uuid>,
     /// The village of that resident's root, when not the record's own.
     pub(super) also_village: Option<VillageId>,
+    /// For a change of whom a resident is merged into: the village their
+    /// root was in before, when neither the record's nor the new root's
+    /// (logged as `moved_from`: that village's devices must learn that
+    /// the person no longer counts there).
+    pub(super) left_village: Option<VillageId>,
 }
 
 impl Judge<'_> {
@@ -36,16 +41,16 @@ impl Judge<'_> {
             EntityKind::Resident => {
                 let id = self.change.entity_id;
                 let now = merged_into(&record.fields);
-                let mut also = elsewhere(self.root_village(id, now)?);
-                if also.is_none() && self.change.fields.contains_key("merged_into") {
-                    // Undone (or moved to a root at home): the village it
-                    // was counted in must learn it.
+                let also = elsewhere(self.root_village(id, now)?);
+                let mut left = None;
+                if self.change.fields.contains_key("merged_into") {
                     let before = self.batch.merge_link(self.tx, id)?.and_then(|l| l.0);
-                    also = elsewhere(self.root_village(id, before)?);
+                    left = elsewhere(self.root_village(id, before)?).filter(|v| Some(*v) != also);
                 }
                 Ok(Reach {
                     resident: Some(id),
                     also_village: also,
+                    left_village: left,
                 })
             }
             EntityKind::AssistedAction => {
@@ -58,6 +63,7 @@ impl Judge<'_> {
                     return Ok(Reach {
                         resident: None,
                         also_village: None,
+                        left_village: None,
                     });
                 };
                 let link = self.batch.merge_link(self.tx, resident)?;
@@ -65,6 +71,7 @@ impl Judge<'_> {
                 Ok(Reach {
                     resident: Some(resident),
                     also_village: elsewhere(self.root_village(resident, into)?),
+                    left_village: None,
                 })
             }
             EntityKind::Visit if self.batch.meta(self.tx, self.change.entity_id)?.is_some() => {
@@ -81,11 +88,13 @@ impl Judge<'_> {
                 Ok(Reach {
                     resident: None,
                     also_village: also,
+                    left_village: None,
                 })
             }
             _ => Ok(Reach {
                 resident: None,
                 also_village: None,
+                left_village: None,
             }),
         }
     }
