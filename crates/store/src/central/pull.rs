@@ -218,12 +218,24 @@ mod tests {
             assert!(plan.contains(index), "{plan}");
             assert!(!plan.contains("TEMP B-TREE"), "{plan}");
         }
+        // Who was merged into a resident (`pull_resident.rs`).
+        let plan = db
+            .read(|tx| {
+                tx.explain(
+                    "SELECT entity_id, parent_id FROM records
+                     WHERE merged_into = $1 AND entity = 'resident'",
+                    vals!["x"],
+                )
+            })
+            .unwrap();
+        assert!(plan.contains("records_merged_into"), "{plan}");
     }
 
     /// On an analysed table of 40,000 changes over two communes of 20
     /// villages each, PostgreSQL seeks (village, seq), (commune, seq),
-    /// (moved_from, seq) or (household, seq) from the cursor, whether the
-    /// cursor is far behind or at the end.
+    /// (moved_from, seq), (also_village, seq), (household, seq) or
+    /// (resident, seq) from the cursor, whether the cursor is far behind or
+    /// at the end.
     #[cfg(feature = "postgres")]
     #[test]
     fn pull_seeks_an_index_on_postgres_too() {
@@ -247,10 +259,13 @@ mod tests {
             )?;
             tx.execute(
                 "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
-                                      fields, device_id, received_at, household_id, moved_from)
+                                      fields, device_id, received_at, household_id, moved_from,
+                                      resident_id, also_village_id)
                  SELECT 'ch' || i, 'c' || (i % 40 / 20 + 1), 'v' || (i % 40), 'household',
                         'e' || i, 'h', '{}', 'd', 't', 'h' || (i / 8),
-                        CASE WHEN i % 100 = 0 THEN 'v' || ((i + 1) % 40) END
+                        CASE WHEN i % 100 = 0 THEN 'v' || ((i + 1) % 40) END,
+                        'r' || (i / 3),
+                        CASE WHEN i % 100 = 1 THEN 'v' || ((i + 2) % 40) END
                  FROM generate_series(1, 40000) i",
                 &[],
             )?;
@@ -265,6 +280,10 @@ mod tests {
             (BY_MOVED_FROM, "v3", 0, "changes_moved_from_seq"),
             (BY_MOVED_FROM, "v3", 39_000, "changes_moved_from_seq"),
             (BY_HOUSEHOLD, "h77", 0, "changes_household_seq"),
+            (HOUSEHOLD_RECORD, "h77", 0, "changes_household_seq"),
+            (BY_ALSO_VILLAGE, "v3", 0, "changes_also_village_seq"),
+            (BY_ALSO_VILLAGE, "v3", 39_000, "changes_also_village_seq"),
+            (BY_RESIDENT, "r500", 0, "changes_resident_seq"),
         ] {
             let plan = db
                 .read(|tx| tx.explain(&sql(key), vals![id, after, i64::MAX, 501i64]))
