@@ -1,4 +1,5 @@
-//! Convergence under faults, as a property: 2–5 members' devices and two
+//! Convergence under faults, as a property: 2–5 members' devices (of two
+//! villages' teams: the fourth and fifth are the second's) and two
 //! devices of the commune officer do random offline work (create and edit
 //! households and residents, log and void visits; leaders and the officer
 //! mark households and visits "needs fix", members resolve the marks,
@@ -6,8 +7,9 @@
 //! residents and undo merges, issue 6 — concurrently, so chains and cycles
 //! happen), sync in random order through a proxy that cuts connections
 //! mid-request and mid-response, while the server is SIGKILLed and
-//! restarted. At the end every device equals what a commune officer's fresh
-//! device pulls from the server, nothing is duplicated, nothing is
+//! restarted. The officer merges residents of either village into one of
+//! either. At the end every device equals, for its villages, what a
+//! commune officer's fresh device pulls from the server, nothing is duplicated, nothing is
 //! quarantined, every record a device created is there, and the indicators
 //! every device counts are the server's report.
 //!
@@ -91,11 +93,12 @@ enum Op {
         pick: usize,
     },
     /// On officer device `officer` (0 or 1): merge one resident it lists
-    /// into another.
+    /// into another (`across`: of the other village).
     MergeResidents {
         officer: usize,
         pick: usize,
         into: usize,
+        across: bool,
     },
     /// On officer device `officer`: undo one merge it holds.
     Unmerge {
@@ -142,7 +145,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (d.clone(), any::<usize>(), 0..NAMES.len()).prop_map(|(dev, pick, value)| Op::EditResident { dev, pick, value }),
         3 => (d.clone(), any::<usize>(), 0usize..3, prop::bool::weighted(0.8)).prop_map(|(dev, pick, actions, met)| Op::LogVisit { dev, pick, actions, met }),
         1 => (d.clone(), any::<usize>()).prop_map(|(dev, pick)| Op::VoidVisit { dev, pick }),
-        2 => (0usize..2, any::<usize>(), any::<usize>()).prop_map(|(officer, pick, into)| Op::MergeResidents { officer, pick, into }),
+        3 => (0usize..2, any::<usize>(), any::<usize>(), any::<bool>()).prop_map(|(officer, pick, into, across)| Op::MergeResidents { officer, pick, into, across }),
         1 => (0usize..2, any::<usize>()).prop_map(|(officer, pick)| Op::Unmerge { officer, pick }),
         2 => (d.clone(), any::<usize>(), any::<bool>()).prop_map(|(dev, pick, visit)| Op::Mark { dev, pick, visit }),
         2 => (d.clone(), any::<usize>(), any::<bool>()).prop_map(|(dev, pick, reply)| Op::ResolveMark { dev, pick, reply }),
@@ -156,6 +159,8 @@ struct Device {
     store: Store,
     member: MemberId,
     leader: bool,
+    /// The villages it works in: its team's, or the commune's (officers).
+    villages: Vec<VillageId>,
 }
 
 /// Records each device created, to check they all arrive.
@@ -176,7 +181,8 @@ struct World {
     data: std::path::PathBuf,
     server: Option<RunningServer>,
     proxy: FaultyProxy,
-    village: VillageId,
+    /// Two villages, a team each: the officer's merges cross them.
+    villages: Vec<VillageId>,
     officer: MemberId,
     devices: Vec<Device>,
     created: Created,
@@ -188,16 +194,19 @@ impl World {
         let data = dir.path().join("server");
         let bin = server_bin();
         let org: OrgSnapshot =
-            serde_json::from_value(admin(&bin, &data, &["demo", "--villages", "1"]))
+            serde_json::from_value(admin(&bin, &data, &["demo", "--villages", "2"]))
                 .expect("demo org");
         let server = RunningServer::start(&bin, &data);
         let proxy = FaultyProxy::start(server.addr);
         let url = format!("https://{}", proxy.addr());
-        let team_members: Vec<(MemberId, bool)> = org
+        let villages: Vec<VillageId> = org.villages.iter().map(|v| v.id).collect();
+        let team_members: Vec<(MemberId, bool, Vec<VillageId>)> = org
             .members
             .iter()
-            .filter(|m| m.team_id.is_some())
-            .map(|m| (m.id, m.role == Role::TeamLeader))
+            .filter_map(|m| {
+                let team = org.teams.iter().find(|t| Some(t.id) == m.team_id)?;
+                Some((m.id, m.role == Role::TeamLeader, team.village_ids.clone()))
+            })
             .collect();
         let officer = org
             .members
@@ -207,7 +216,7 @@ impl World {
             .id;
         let mut list = Vec::new();
         for i in 0..devices {
-            let (member, leader) = team_members[i % team_members.len()];
+            let (member, leader, villages) = team_members[i % team_members.len()].clone();
             let code = enroll_code(&bin, &data, &member.to_string());
             let mut store = Store::open(
                 &dir.path().join(format!("device{i}.db")),
@@ -223,6 +232,7 @@ impl World {
                 store,
                 member,
                 leader,
+                villages,
             });
         }
         // The officer's two devices: the last two (syncs and other work
@@ -251,10 +261,11 @@ impl World {
                 store,
                 member: officer,
                 leader: true,
+                villages: villages.clone(),
             });
         }
         World {
-            village: org.villages[0].id,
+            villages,
             officer,
             devices: list,
             created: Created::default(),
@@ -269,8 +280,9 @@ impl World {
         let n = self.devices.len();
         match *op {
             Op::AddHousehold { dev, name, poor } => {
-                let village = self.village;
-                let h = self.devices[dev % n]
+                let d = &mut self.devices[dev % n];
+                let village = d.villages[name % d.villages.len()];
+                let h = d
                     .store
                     .write(|b| {
                         b.add_household(HouseholdInput {
@@ -294,7 +306,7 @@ impl World {
                 value,
             } => {
                 let d = &mut self.devices[dev % n];
-                let Some(h) = pick(&d.store.list_households(&[]).expect("list"), p) else {
+                let Some(h) = pick(&d.store.list_households(&d.villages).expect("list"), p) else {
                     return;
                 };
                 let mut input = HouseholdInput {
@@ -321,7 +333,7 @@ impl World {
                 age,
             } => {
                 let d = &mut self.devices[dev % n];
-                let Some(h) = pick(&d.store.list_households(&[]).expect("list"), p) else {
+                let Some(h) = pick(&d.store.list_households(&d.villages).expect("list"), p) else {
                     return;
                 };
                 let r = d
@@ -346,7 +358,7 @@ impl World {
                 value,
             } => {
                 let d = &mut self.devices[dev % n];
-                let Some(h) = pick(&d.store.list_households(&[]).expect("list"), p) else {
+                let Some(h) = pick(&d.store.list_households(&d.villages).expect("list"), p) else {
                     return;
                 };
                 let page = d.store.household(h.id).expect("household");
@@ -378,7 +390,7 @@ impl World {
                 met,
             } => {
                 let d = &mut self.devices[dev % n];
-                let Some(h) = pick(&d.store.list_households(&[]).expect("list"), p) else {
+                let Some(h) = pick(&d.store.list_households(&d.villages).expect("list"), p) else {
                     return;
                 };
                 let residents = d.store.household(h.id).expect("household").residents;
@@ -419,7 +431,7 @@ impl World {
             }
             Op::VoidVisit { dev, pick: p } => {
                 let d = &mut self.devices[dev % n];
-                let Some(h) = pick(&d.store.list_households(&[]).expect("list"), p) else {
+                let Some(h) = pick(&d.store.list_households(&d.villages).expect("list"), p) else {
                     return;
                 };
                 let visits: Vec<VisitId> = d
@@ -441,17 +453,26 @@ impl World {
                 officer,
                 pick: p,
                 into,
+                across,
             } => {
                 let d = &mut self.devices[n - 2 + officer % 2];
-                let listed: Vec<ResidentId> = d
-                    .store
-                    .list_households(&[])
-                    .expect("list")
-                    .iter()
-                    .flat_map(|h| d.store.household(h.id).expect("household").residents)
-                    .map(|r| r.resident.id)
-                    .collect();
-                let (Some(dup), Some(keep)) = (pick(&listed, p), pick(&listed, into)) else {
+                let listed = |villages: &[VillageId]| -> Vec<ResidentId> {
+                    d.store
+                        .list_households(villages)
+                        .expect("list")
+                        .iter()
+                        .flat_map(|h| d.store.household(h.id).expect("household").residents)
+                        .map(|r| r.resident.id)
+                        .collect()
+                };
+                let (from, to) = if across {
+                    let v = &self.villages;
+                    let (a, b) = (v[p % v.len()], v[(p + 1) % v.len()]);
+                    (listed(&[a]), listed(&[b]))
+                } else {
+                    (listed(&[]), listed(&[]))
+                };
+                let (Some(dup), Some(keep)) = (pick(&from, p), pick(&to, into)) else {
                     return;
                 };
                 if dup == keep {
@@ -479,7 +500,7 @@ impl World {
                 visit,
             } => {
                 let d = &mut self.devices[dev % n];
-                let Some(h) = pick(&d.store.list_households(&[]).expect("list"), p) else {
+                let Some(h) = pick(&d.store.list_households(&d.villages).expect("list"), p) else {
                     return;
                 };
                 let (kind, target) = if visit {
@@ -593,7 +614,7 @@ impl World {
         );
         enroll(&mut observer, &payload, None, "Máy cán bộ", &options()).expect("observer enroll");
         sync(&mut observer, &options(), &mut |_| {}).expect("observer sync");
-        let truth = dump(&observer);
+        let truth = dump(&observer, &self.villages);
 
         let households: BTreeSet<String> = self
             .created
@@ -634,23 +655,33 @@ impl World {
                 0,
                 "device {i} quarantined something"
             );
-            assert_eq!(dump(&d.store), truth, "device {i} differs from the server");
+            // Its villages as the server has them: a merged person of
+            // another village counted in one of them as the server counts.
+            assert_eq!(
+                dump(&d.store, &d.villages),
+                dump(&observer, &d.villages),
+                "device {i} differs from the server"
+            );
         }
         // Figures: every device counts what the server reports (a merged
         // person once).
         let today = gocua_core::month::local_date(Utc::now());
-        let server = server_figures(&self.data, self.village);
-        let observed = figures(&observer, self.village, today);
-        assert_eq!(
-            observed, server,
-            "the officer's device counts as the server"
-        );
-        for (i, d) in self.devices.iter().enumerate() {
+        for village in &self.villages {
+            let server = server_figures(&self.data, *village);
+            let observed = figures(&observer, *village, today);
             assert_eq!(
-                figures(&d.store, self.village, today),
-                server,
-                "device {i} counts otherwise"
+                observed, server,
+                "the officer's device counts as the server"
             );
+            for (i, d) in self.devices.iter().enumerate() {
+                if d.villages.contains(village) {
+                    assert_eq!(
+                        figures(&d.store, *village, today),
+                        server,
+                        "device {i} counts otherwise"
+                    );
+                }
+            }
         }
     }
 }
@@ -698,10 +729,11 @@ fn server_figures(data: &std::path::Path, village: VillageId) -> Figures {
         .collect()
 }
 
-/// Everything a device knows about its households, in a canonical form.
-fn dump(store: &Store) -> BTreeMap<String, Value> {
+/// Everything a device knows about the households of `villages`, in a
+/// canonical form.
+fn dump(store: &Store, villages: &[VillageId]) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
-    for h in store.list_households(&[]).expect("list") {
+    for h in store.list_households(villages).expect("list") {
         let page = store.household(h.id).expect("household");
         let mut residents: Vec<Value> = page
             .residents
@@ -952,11 +984,13 @@ fn concurrent_merges_into_each_other_resolve_alike_everywhere() {
             officer: 0,
             pick: 0,
             into: 1,
+            across: false,
         },
         MergeResidents {
             officer: 1,
             pick: 1,
             into: 0,
+            across: false,
         },
         Sync {
             dev: 2,
@@ -980,6 +1014,7 @@ fn concurrent_merges_into_each_other_resolve_alike_everywhere() {
             officer: 0,
             pick: 1,
             into: 0,
+            across: false,
         },
         RestartServer,
     ];
@@ -992,4 +1027,70 @@ fn concurrent_merges_into_each_other_resolve_alike_everywhere() {
         roots.merged().count() >= 2,
         "the three records are one person: {roots:?}"
     );
+}
+
+/// Issue 6 across villages: the officer merges a resident of the second
+/// village (worked by device 3) into one of the first (devices 0–2), then
+/// device 3, not yet synced, logs more work for her and voids a visit:
+/// the first village's devices count her as the server does, and hold
+/// none of her housemates.
+#[test]
+fn a_merge_across_villages_reaches_the_kept_village() {
+    use Op::*;
+    let mut world = World::new(4);
+    let none = Fault::None;
+    let sync = |dev| Sync { dev, fault: none };
+    let add = |dev, name, age| AddResident {
+        dev,
+        pick: 0,
+        name,
+        age,
+    };
+    let visit = |dev| LogVisit {
+        dev,
+        pick: 0,
+        actions: 2,
+        met: true,
+    };
+    let household = |dev| AddHousehold {
+        dev,
+        name: 3,
+        poor: false,
+    };
+    let ops = [
+        household(0),
+        add(0, 3, 66),
+        household(3),
+        add(3, 3, 66),
+        add(3, 1, 40),
+        visit(3),
+        sync(0),
+        sync(3),
+        sync(4),
+        MergeResidents {
+            officer: 0,
+            pick: 1,
+            into: 0,
+            across: true,
+        },
+        sync(4),
+        sync(0),
+        visit(3),
+        VoidVisit { dev: 3, pick: 0 },
+        sync(3),
+        sync(1),
+    ];
+    for op in &ops {
+        world.run(op);
+    }
+    world.check();
+    let first = &world.devices[0].store;
+    let roots = first.resident_roots().expect("roots");
+    assert_eq!(roots.merged().count(), 1, "{roots:?}");
+    let b = world.villages[1];
+    let mut held = 0;
+    for h in first.list_households(&[b]).expect("list") {
+        held += first.household(h.id).expect("household").residents.len();
+    }
+    assert_eq!(held, 0, "her housemates stay in their village");
 }

@@ -15,6 +15,8 @@
 #[macro_use]
 #[path = "support/backend.rs"]
 mod backend;
+#[path = "merge/across.rs"]
+mod across;
 #[path = "support/device.rs"]
 mod device;
 #[path = "dashboard/http_client.rs"]
@@ -30,9 +32,10 @@ use backend::{Backend, Place};
 use chrono::Utc;
 use gocua_core::indicators::Indicator;
 use gocua_core::month::{Month, local_date};
+use gocua_core::rules::ChecklistStatus;
 use gocua_core::{
-    ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId, ResidentId,
-    ResidentInput, Sex, VillageId, VisitForm, VisitInput, VisitOutcome,
+    ActionId, ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId,
+    ResidentId, ResidentInput, Sex, VillageId, VisitForm, VisitId, VisitInput, VisitOutcome,
 };
 use gocua_store::Store;
 use gocua_sync::client;
@@ -391,4 +394,9 @@ fn an_officer_merges_on_the_web_and_both_phones_count_one_person(backend: Backen
     assert!(element(&audit, "merge-audit", "</table>").contains("admin:"));
 }
 
-on_each_backend!(an_officer_merges_on_the_web_and_both_phones_count_one_person);
+use across::a_merge_across_villages_reaches_the_kept_residents_village;
+
+on_each_backend!(
+    an_officer_merges_on_the_web_and_both_phones_count_one_person,
+    a_merge_across_villages_reaches_the_kept_residents_village,
+);

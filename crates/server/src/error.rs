@@ -102,7 +102,7 @@ impl ApiError {
             OneFilter => (
                 StatusCode::BAD_REQUEST,
                 "bad_query",
-                "Chỉ lấy lịch sử của một thôn hoặc một hộ mỗi lần.".into(),
+                "Chỉ lấy lịch sử của một thôn, một hộ hoặc một người mỗi lần.".into(),
             ),
             TooManyAttempts => (
                 StatusCode::TOO_MANY_REQUESTS,

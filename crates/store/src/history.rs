@@ -12,14 +12,20 @@
 //! - A pulled change that moved a household here from a village this
 //!   device does not hold gets a history fetch of that household, up to the
 //!   move (`apply_pulled`, `apply_history_page`).
+//! - A pulled merge of a resident this device does not hold (one of another
+//!   village, merged into one of its own: issue 6), or an action of such a
+//!   resident whose visit it lacks, gets a history fetch of that resident
+//!   up to that change (`merge_history.rs`); the change itself waits in the
+//!   quarantine until the fetch brings it again, in the same round.
 //!
 //! Each page of history is applied together with its fetch's progress (or
 //! the fetch's end) in one transaction, like the cursor's pages: a cut
 //! connection costs nothing, and applying a change twice is a no-op.
 
+use crate::merge_history::note_merges_in;
 use crate::sync_state::record_pulled_outcomes;
 use crate::{ApplyOutcome, Store, StoreError};
-use gocua_core::{Change, EntityKind, HouseholdId, VillageId};
+use gocua_core::{Change, EntityKind, HouseholdId, ResidentId, VillageId};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeSet;
 
@@ -37,6 +43,7 @@ pub struct Pulled {
 pub enum HistoryTarget {
     Village(VillageId),
     Household(HouseholdId),
+    Resident(ResidentId),
 }
 
 /// History still to fetch: the target's changes with `after` < seq <=
@@ -114,10 +121,10 @@ impl Store {
             .prepare("SELECT id, kind, target, after, until FROM pull_history ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
             let kind: String = r.get(1)?;
-            let target = if kind == "village" {
-                HistoryTarget::Village(crate::rows::col(r, 2)?)
-            } else {
-                HistoryTarget::Household(crate::rows::col(r, 2)?)
+            let target = match kind.as_str() {
+                "village" => HistoryTarget::Village(crate::rows::col(r, 2)?),
+                "resident" => HistoryTarget::Resident(crate::rows::col(r, 2)?),
+                _ => HistoryTarget::Household(crate::rows::col(r, 2)?),
             };
             Ok(HistoryFetch {
                 id: r.get(0)?,
@@ -145,6 +152,7 @@ impl Store {
                 "UPDATE sync_state SET pull_cursor = ?1 WHERE singleton = 1",
                 params![cursor],
             )?;
+            note_merges_in(tx, page, outcomes, None)?;
             note_moves_in(tx, page, None)
         })?;
         Ok(outcomes)
@@ -179,10 +187,16 @@ impl Store {
             }
             // A household's own history names its own moves: no fetch of
             // itself again.
+            let own_resident = this
+                .as_ref()
+                .filter(|(kind, _)| kind == "resident")
+                .map(|(_, target)| target.as_str());
+            note_merges_in(tx, page, outcomes, own_resident)?;
             let own = this
+                .as_ref()
                 .filter(|(kind, _)| kind == "household")
-                .map(|(_, target)| target);
-            note_moves_in(tx, page, own.as_deref())
+                .map(|(_, target)| target.as_str());
+            note_moves_in(tx, page, own)
         })?;
         Ok(outcomes)
     }

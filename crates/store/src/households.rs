@@ -339,8 +339,15 @@ impl Store {
                              ELSE 3 END AS rank
                  FROM hits
              ), best AS (
-                 SELECT hid, min(rank) AS rank FROM ranked GROUP BY hid
-                 ORDER BY rank LIMIT ?3
+                 -- Only the villages this device holds: it may also keep
+                 -- a household of another (one it lost, or the home of a
+                 -- resident merged into one of its own), out of its lists.
+                 -- A device never synced holds none and searches all.
+                 SELECT x.hid, min(x.rank) AS rank FROM ranked x
+                 JOIN households hh ON hh.id = x.hid
+                 WHERE hh.village_id IN (SELECT village_id FROM pull_villages)
+                    OR NOT EXISTS (SELECT 1 FROM pull_villages)
+                 GROUP BY x.hid ORDER BY rank LIMIT ?3
              )
              SELECT h.id, h.head_name, h.address, v.name, b.rank,
                     (SELECT resident FROM ranked x WHERE x.hid = b.hid AND x.rank = b.rank

@@ -14,6 +14,7 @@ mod error;
 mod history;
 mod households;
 mod merge;
+mod merge_history;
 mod migrate;
 mod open;
 mod org;

@@ -46,6 +46,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0007_review_marks",
         include_str!("../../../migrations/device/0007_review_marks.sql"),
     ),
+    (
+        8,
+        "0008_resident_history",
+        include_str!("../../../migrations/device/0008_resident_history.sql"),
+    ),
 ];
 
 /// The central server's schema.
@@ -114,6 +119,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         13,
         "0013_training_deletions",
         include_str!("../../../migrations/server/0013_training_deletions.sql"),
+    ),
+    (
+        14,
+        "0014_cross_village_merges",
+        include_str!("../../../migrations/server/0014_cross_village_merges.sql"),
     ),
 ];
 
@@ -185,6 +195,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         13,
         "0013_training_deletions",
         include_str!("../../../migrations/server-pg/0013_training_deletions.sql"),
+    ),
+    (
+        14,
+        "0014_cross_village_merges",
+        include_str!("../../../migrations/server-pg/0014_cross_village_merges.sql"),
     ),
 ];
 

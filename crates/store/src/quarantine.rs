@@ -168,7 +168,23 @@ impl Store {
             return Ok(0);
         }
         let (outcomes, ()) = self.apply_then(&held, |tx, outcomes| {
-            record_pulled_outcomes(tx, &held, outcomes)
+            record_pulled_outcomes(tx, &held, outcomes)?;
+            // Held by a version that did not fetch a merged resident's
+            // history: ask for it now, up to the cursor (it is behind).
+            let cursor: i64 = tx.query_row(
+                "SELECT pull_cursor FROM sync_state WHERE singleton = 1",
+                [],
+                |r| r.get(0),
+            )?;
+            let page: Vec<crate::Pulled> = held
+                .iter()
+                .map(|change| crate::Pulled {
+                    seq: cursor,
+                    change: change.clone(),
+                    moved_from: None,
+                })
+                .collect();
+            crate::merge_history::note_merges_in(tx, &page, outcomes, None)
         })?;
         Ok(outcomes
             .iter()

@@ -4,8 +4,8 @@
 
 use gocua_core::training::TrainingRecord;
 use gocua_core::{
-    CatalogueEntry, Change, ChangeId, CommuneId, DeviceId, HouseholdId, Member, OrgSnapshot, Role,
-    VillageId,
+    CatalogueEntry, Change, ChangeId, CommuneId, DeviceId, HouseholdId, Member, OrgSnapshot,
+    ResidentId, Role, VillageId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -113,9 +113,11 @@ pub struct PushResponse {
 }
 
 /// `GET /api/v1/pull?after=CURSOR&limit=N`: the device's scope after its
-/// cursor. With `village=ID` or `household=ID` (and `until=SEQ`): that
-/// village's or household's history in (after, until], fetched when the
-/// device's scope gained it (see `gocua_store::central`).
+/// cursor. With `village=ID`, `household=ID` or `resident=ID` (and
+/// `until=SEQ`): that village's, household's or resident's history in
+/// (after, until], fetched when the device's scope gained it, or a resident
+/// of another village was merged into one it holds (see
+/// `gocua_store::central`; `resident` is newer: older servers refuse it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PullQuery {
@@ -129,6 +131,8 @@ pub struct PullQuery {
     pub village: Option<VillageId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub household: Option<HouseholdId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resident: Option<ResidentId>,
 }
 
 fn default_pull_limit() -> u32 {

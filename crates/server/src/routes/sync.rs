@@ -69,11 +69,12 @@ pub async fn pull(
     let limit = q.limit.clamp(1, MAX_PULL_LIMIT);
     let after = q.after.max(0);
     let until = q.until.unwrap_or(i64::MAX);
-    let filter = match (q.village, q.household) {
-        (None, None) => PullFilter::Scope,
-        (Some(v), None) => PullFilter::Village(v),
-        (None, Some(h)) => PullFilter::Household(h),
-        (Some(_), Some(_)) => return Err(ApiError::OneFilter),
+    let filter = match (q.village, q.household, q.resident) {
+        (None, None, None) => PullFilter::Scope,
+        (Some(v), None, None) => PullFilter::Village(v),
+        (None, Some(h), None) => PullFilter::Household(h),
+        (None, None, Some(r)) => PullFilter::Resident(r),
+        _ => return Err(ApiError::OneFilter),
     };
     let page = state
         .db_read(move |db| {

@@ -35,14 +35,33 @@
 //!   what comes after is the cursor's. A village lost is forgotten, so
 //!   gaining it again fetches it again. The device keeps track of this
 //!   (`gocua_store`'s `history.rs`), each page applied with its progress in
-//!   one transaction; the wire is `pull?village=…|household=…&until=…`.
+//!   one transaction; the wire is
+//!   `pull?village=…|household=…|resident=…&until=…`.
+//! - A resident merged into one of another village (issue 6) counts where
+//!   the kept one (the root, after chains) lives, so that village's devices
+//!   must count its actions too. Each change names the resident it is about
+//!   (`resident_id`: a resident's own, an action's), and one of a resident
+//!   whose root lives elsewhere is also logged for the root's village
+//!   (`also_village_id`, walked by the scope pull like `moved_from`): the
+//!   merge itself, the duplicate's later edits, its actions and their
+//!   voids, a void of a visit holding one. A merge that takes the root out
+//!   of a village (undone, or into another) names that village as
+//!   `moved_from`. A device pulling the merge of a resident it does not
+//!   hold fetches that resident's history once, by (resident_id, seq): the
+//!   resident, everyone merged into it before, their actions, and the
+//!   household record and visits those need on the device — not the
+//!   housemates nor their actions (`pull_resident.rs`); the server hands it
+//!   only to devices whose scope holds the root's village.
 //!
-//! Not covered: a resident merged into one of another village (issue 6)
-//! is logged under its own village only, so the kept resident's village's
-//! devices never get its history (the server counts it); a resident moving
-//! to a household of another village carries no history (its earlier changes stay keyed to its old
+//! Not covered: a resident moving to a household of another village
+//! carries no history (its earlier changes stay keyed to its old
 //! household); a device that held a village keeps its copies of that
-//! village's records after losing it (out of its lists, no longer updated).
+//! village's records after losing it (out of its lists and search, no
+//! longer updated), and a device of a village a merged person no longer
+//! counts in keeps the duplicate's copies likewise; merges across villages
+//! made before migration 0014 reach the kept village only with their later
+//! changes (re-merge to send them); an older device of the kept village
+//! holds those changes in its quarantine until it is updated.
 
 mod accounts;
 mod audit;
@@ -58,9 +77,11 @@ mod org;
 #[cfg(feature = "postgres")]
 mod pg;
 mod pull;
+mod pull_resident;
 mod push;
 mod push_batch;
 mod push_judge;
+mod push_reach;
 mod report;
 mod report_catch_up;
 mod report_derived;

@@ -1,13 +1,16 @@
 //! Handing changes to a device: those after its cursor, in its scope, in
 //! server order, a page at a time; or, when its scope changed, one village's
-//! or one household's history up to a given seq (see `mod.rs`). Each query
-//! seeks an index on (village, seq), (moved_from, seq), (commune, seq) or
-//! (household, seq) and stops at the page size, so the cost follows what is
-//! returned, not how much the server holds.
+//! or one household's or one resident's history up to a given seq (see
+//! `mod.rs`). Each query seeks an index on (village, seq), (moved_from,
+//! seq), (also_village, seq), (commune, seq), (household, seq) or
+//! (resident, seq) and stops at the page size, so the cost follows what is
+//! returned, not how much the server holds (a resident's history walks
+//! their household's range too, for the household and visits their
+//! actions need: one household's changes).
 
 use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError, DeviceAuth};
-use gocua_core::{Change, ChangeId, EntityKind, Hlc, HouseholdId, VillageId};
+use gocua_core::{Change, ChangeId, EntityKind, Hlc, HouseholdId, ResidentId, VillageId};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -35,9 +38,14 @@ pub enum PullFilter {
     /// One household now in the scope: its history (wherever it lived), for
     /// a device of the village it moved to.
     Household(HouseholdId),
+    /// One resident merged into one whose village is in the scope (issue
+    /// 6): the resident's changes and their actions', with the household
+    /// and the visits those need — none of the housemates'.
+    Resident(ResidentId),
 }
 
-const COLUMNS: &str = "SELECT seq, change_id, entity, entity_id, hlc, fields, base, moved_from
+pub(super) const COLUMNS: &str =
+    "SELECT seq, change_id, entity, entity_id, hlc, fields, base, moved_from
     FROM changes";
 const BY_COMMUNE: &str = "commune_id = $1";
 const BY_VILLAGE: &str = "village_id = $1";
@@ -45,10 +53,16 @@ const BY_VILLAGE: &str = "village_id = $1";
 /// reaches the devices of the one it left.
 const BY_MOVED_FROM: &str = "moved_from = $1";
 const BY_HOUSEHOLD: &str = "household_id = $1";
+/// A change of a resident counted in another village (merged into one of
+/// it) also reaches that village's devices.
+const BY_ALSO_VILLAGE: &str = "also_village_id = $1";
+pub(super) const BY_RESIDENT: &str = "resident_id = $1";
+/// The household itself, within its range.
+pub(super) const HOUSEHOLD_RECORD: &str = "household_id = $1 AND entity = 'household'";
 
 /// `COLUMNS WHERE key AND seq in (after, until] ORDER BY seq LIMIT n`: a
 /// seek on the index (key, seq) that stops at the page size.
-fn sql(key: &str) -> String {
+pub(super) fn sql(key: &str) -> String {
     format!("{COLUMNS} WHERE {key} AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4")
 }
 
@@ -89,16 +103,20 @@ impl CentralDb {
                     // Index ranges per village, merged by seq.
                     let mut all = Vec::new();
                     for v in &scope.village_ids {
-                        all.extend(query(tx, BY_VILLAGE, &v.to_string(), range)?);
-                        all.extend(query(tx, BY_MOVED_FROM, &v.to_string(), range)?);
+                        for key in [BY_VILLAGE, BY_MOVED_FROM, BY_ALSO_VILLAGE] {
+                            all.extend(query(tx, key, &v.to_string(), range)?);
+                        }
                     }
                     Ok(all)
                 }
                 PullFilter::Village(v) if scope.covers(v) => {
-                    let mut all = query(tx, BY_VILLAGE, &v.to_string(), range)?;
-                    all.extend(query(tx, BY_MOVED_FROM, &v.to_string(), range)?);
+                    let mut all = Vec::new();
+                    for key in [BY_VILLAGE, BY_MOVED_FROM, BY_ALSO_VILLAGE] {
+                        all.extend(query(tx, key, &v.to_string(), range)?);
+                    }
                     Ok(all)
                 }
+                PullFilter::Resident(r) => super::pull_resident::history(tx, scope, r, range),
                 PullFilter::Household(h) => {
                     let home = tx.query_opt(
                         "SELECT village_id FROM records
@@ -138,21 +156,25 @@ impl CentralDb {
 }
 
 /// A change as stored, with where it was logged from.
-struct Found {
-    seq: i64,
-    change: Change,
-    moved_from: Option<VillageId>,
+pub(super) struct Found {
+    pub(super) seq: i64,
+    pub(super) change: Change,
+    pub(super) moved_from: Option<VillageId>,
 }
 
 /// The changes `key` = `id` with seq in (after, until], the first `limit`.
-fn query(
+pub(super) fn query(
     tx: &mut dyn Tx,
     key: &str,
     id: &str,
     (after, until, limit): (i64, i64, i64),
 ) -> Result<Vec<Found>, CentralError> {
-    tx.query(&sql(key), vals![id, after, until, limit])?
-        .iter()
+    found(&tx.query(&sql(key), vals![id, after, until, limit])?)
+}
+
+/// Rows of `COLUMNS` as changes.
+pub(super) fn found(rows: &[super::sql::Row]) -> Result<Vec<Found>, CentralError> {
+    rows.iter()
         .map(|r| {
             let entity = r.text(2)?;
             let entity = EntityKind::parse(entity)
@@ -186,6 +208,9 @@ mod tests {
             (BY_COMMUNE, "changes_commune_seq"),
             (BY_MOVED_FROM, "changes_moved_from_seq"),
             (BY_HOUSEHOLD, "changes_household_seq"),
+            (BY_ALSO_VILLAGE, "changes_also_village_seq"),
+            (BY_RESIDENT, "changes_resident_seq"),
+            (HOUSEHOLD_RECORD, "changes_household_seq"),
         ] {
             let plan = db
                 .read(|tx| tx.explain(&sql(key), vals!["x", 0i64, i64::MAX, 10i64]))
@@ -193,12 +218,24 @@ mod tests {
             assert!(plan.contains(index), "{plan}");
             assert!(!plan.contains("TEMP B-TREE"), "{plan}");
         }
+        // Who was merged into a resident (`pull_resident.rs`).
+        let plan = db
+            .read(|tx| {
+                tx.explain(
+                    "SELECT entity_id, parent_id FROM records
+                     WHERE merged_into = $1 AND entity = 'resident'",
+                    vals!["x"],
+                )
+            })
+            .unwrap();
+        assert!(plan.contains("records_merged_into"), "{plan}");
     }
 
     /// On an analysed table of 40,000 changes over two communes of 20
     /// villages each, PostgreSQL seeks (village, seq), (commune, seq),
-    /// (moved_from, seq) or (household, seq) from the cursor, whether the
-    /// cursor is far behind or at the end.
+    /// (moved_from, seq), (also_village, seq), (household, seq) or
+    /// (resident, seq) from the cursor, whether the cursor is far behind or
+    /// at the end.
     #[cfg(feature = "postgres")]
     #[test]
     fn pull_seeks_an_index_on_postgres_too() {
@@ -222,10 +259,13 @@ mod tests {
             )?;
             tx.execute(
                 "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
-                                      fields, device_id, received_at, household_id, moved_from)
+                                      fields, device_id, received_at, household_id, moved_from,
+                                      resident_id, also_village_id)
                  SELECT 'ch' || i, 'c' || (i % 40 / 20 + 1), 'v' || (i % 40), 'household',
                         'e' || i, 'h', '{}', 'd', 't', 'h' || (i / 8),
-                        CASE WHEN i % 100 = 0 THEN 'v' || ((i + 1) % 40) END
+                        CASE WHEN i % 100 = 0 THEN 'v' || ((i + 1) % 40) END,
+                        'r' || (i / 3),
+                        CASE WHEN i % 100 = 1 THEN 'v' || ((i + 2) % 40) END
                  FROM generate_series(1, 40000) i",
                 &[],
             )?;
@@ -240,6 +280,10 @@ mod tests {
             (BY_MOVED_FROM, "v3", 0, "changes_moved_from_seq"),
             (BY_MOVED_FROM, "v3", 39_000, "changes_moved_from_seq"),
             (BY_HOUSEHOLD, "h77", 0, "changes_household_seq"),
+            (HOUSEHOLD_RECORD, "h77", 0, "changes_household_seq"),
+            (BY_ALSO_VILLAGE, "v3", 0, "changes_also_village_seq"),
+            (BY_ALSO_VILLAGE, "v3", 39_000, "changes_also_village_seq"),
+            (BY_RESIDENT, "r500", 0, "changes_resident_seq"),
         ] {
             let plan = db
                 .read(|tx| tx.explain(&sql(key), vals![id, after, i64::MAX, 501i64]))

@@ -3,9 +3,8 @@
 //! parents) are read in bulk before judging, 128 ids a statement; the
 //! commune's members and catalogue are read whole, once, when the first
 //! change asks (a commune has tens of each; answers hold for one commune
-//! only); the
-//! records it saves and the changes it logs are written at the end, 128 rows
-//! a statement. Judging a change sees what the changes before it in the
+//! only); the records it saves and the changes it logs are written at the
+//! end, 128 rows a statement. Judging a change sees what the changes before it in the
 //! same push or group left (the records it saved are served from here).
 //!
 //! Why: a push of 500 changes read each parent once per child (a visit's
@@ -67,6 +66,8 @@ pub(super) struct PushBatch {
     records: HashMap<Uuid, Option<Entry>>,
     /// A visit's outcome and Vietnam day, for its actions.
     visits: HashMap<Uuid, (VisitOutcome, NaiveDate)>,
+    /// The residents of a stored visit's actions (read for voids only).
+    visit_residents: HashMap<Uuid, Vec<Uuid>>,
     /// The commune's member ids (any status), once asked.
     members: Option<(CommuneId, HashSet<MemberId>)>,
     /// The commune's catalogue: code → active, once asked.
@@ -86,7 +87,8 @@ const RECORD_COLUMNS: &str = "entity_id, entity, commune_id, village_id, parent_
 
 /// The columns of a logged change, in the order `keep` is given them.
 pub(super) const CHANGE_COLUMNS: &str = "change_id, commune_id, village_id, entity, entity_id, \
-    hlc, fields, base, device_id, received_at, household_id, moved_from";
+    hlc, fields, base, device_id, received_at, household_id, moved_from, resident_id, \
+    also_village_id";
 
 impl PushBatch {
     /// Read ahead what judging `changes` will ask for: which of them the
@@ -96,6 +98,7 @@ impl PushBatch {
         let mut batch = PushBatch {
             records: HashMap::new(),
             visits: HashMap::new(),
+            visit_residents: HashMap::new(),
             members: None,
             catalogue: None,
             known_changes: HashSet::new(),
@@ -140,7 +143,129 @@ impl PushBatch {
                 .collect();
             batch.load(tx, parents)?;
         }
+        // A visit voided: whose actions it takes back.
+        let voided: Vec<Uuid> = changes
+            .iter()
+            .filter(|c| c.entity == EntityKind::Visit)
+            .filter(|c| matches!(batch.records.get(&c.entity_id), Some(Some(_))))
+            .map(|c| c.entity_id)
+            .collect();
+        let residents = batch.read_visit_residents(tx, &voided)?;
+        batch.load(tx, residents)?;
+        // Whom merged residents were merged into (and so on, a chain
+        // deep): where their changes also go (`push_reach.rs`).
+        for _ in 0..2 {
+            let targets: Vec<Uuid> = batch
+                .records
+                .keys()
+                .copied()
+                .collect::<Vec<_>>()
+                .into_iter()
+                .filter_map(|id| batch.merged_into_now(id).ok().flatten())
+                .collect();
+            batch.load(tx, targets)?;
+        }
         Ok(batch)
+    }
+
+    /// The `merged_into` of a resident already read (None for anyone else,
+    /// or when not merged). Most residents are not merged: their JSON is
+    /// looked at, not parsed.
+    fn merged_into_now(&self, id: Uuid) -> Result<Option<Uuid>, CentralError> {
+        let Some(Some(entry)) = self.records.get(&id) else {
+            return Ok(None);
+        };
+        if entry.meta.entity != EntityKind::Resident {
+            return Ok(None);
+        }
+        let value = match &entry.body {
+            Body::Parsed(body) => body.0.get("merged_into").cloned(),
+            Body::Text { fields, .. } => {
+                if !fields.contains("\"merged_into\":\"") {
+                    return Ok(None);
+                }
+                let f: Map<String, Value> = serde_json::from_str(fields)
+                    .map_err(|e| CentralError::Corrupt(format!("record {id}: bad JSON: {e}")))?;
+                f.get("merged_into").cloned()
+            }
+        };
+        Ok(value
+            .as_ref()
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok()))
+    }
+
+    /// Read which residents the actions of `visits` are for; returns them.
+    fn read_visit_residents(
+        &mut self,
+        tx: &mut dyn Tx,
+        visits: &[Uuid],
+    ) -> Result<Vec<Uuid>, CentralError> {
+        let mut todo: Vec<String> = visits
+            .iter()
+            .filter(|v| !self.visit_residents.contains_key(v))
+            .map(Uuid::to_string)
+            .collect();
+        todo.sort_unstable();
+        todo.dedup();
+        let sql = format!(
+            "SELECT parent_id, fields FROM records
+             WHERE entity = 'assisted_action' AND parent_id IN ({})",
+            placeholders(1, ID_CHUNK)
+        );
+        let mut all = Vec::new();
+        for params in id_chunks(&todo) {
+            for row in tx.query(&sql, &params)? {
+                let visit: Uuid = row.parse(0)?;
+                let fields: Map<String, Value> = row.json(1)?;
+                if let Some(r) = fields
+                    .get("resident_id")
+                    .and_then(Value::as_str)
+                    .and_then(|s| Uuid::parse_str(s).ok())
+                {
+                    self.visit_residents.entry(visit).or_default().push(r);
+                    all.push(r);
+                }
+            }
+        }
+        for v in todo {
+            if let Ok(v) = Uuid::parse_str(&v) {
+                self.visit_residents.entry(v).or_default();
+            }
+        }
+        Ok(all)
+    }
+
+    /// The residents of a stored visit's actions.
+    pub(super) fn visit_residents(
+        &mut self,
+        tx: &mut dyn Tx,
+        visit: Uuid,
+    ) -> Result<Vec<Uuid>, CentralError> {
+        if !self.visit_residents.contains_key(&visit) {
+            self.read_visit_residents(tx, &[visit])?;
+        }
+        Ok(self
+            .visit_residents
+            .get(&visit)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// A resident's `merged_into` and village, read if not yet (None when
+    /// the server has no such resident).
+    pub(super) fn merge_link(
+        &mut self,
+        tx: &mut dyn Tx,
+        id: Uuid,
+    ) -> Result<Option<(Option<Uuid>, VillageId)>, CentralError> {
+        let Some(meta) = self.meta(tx, id)? else {
+            return Ok(None);
+        };
+        if meta.entity != EntityKind::Resident {
+            return Ok(None);
+        }
+        Ok(Some((self.merged_into_now(id)?, meta.village_id)))
     }
 
     /// Read the records of `ids` not read yet.
@@ -336,6 +461,12 @@ impl PushBatch {
                 return Err(CentralError::Corrupt(format!("kept record {id} unparsed")));
             };
             let m = &entry.meta;
+            let merged_into = body
+                .0
+                .get("merged_into")
+                .and_then(Value::as_str)
+                .filter(|_| m.entity == EntityKind::Resident)
+                .map(str::to_string);
             rows.push(vec![
                 Val::from(id.to_string()),
                 Val::from(m.entity.as_str()),
@@ -347,14 +478,16 @@ impl PushBatch {
                     None => to_json(&body.0)?,
                 }),
                 Val::from(to_json(&body.1)?),
+                Val::from(merged_into),
             ]);
         }
         insert_rows(
             tx,
-            &format!("INSERT INTO records ({RECORD_COLUMNS})"),
+            &format!("INSERT INTO records ({RECORD_COLUMNS}, merged_into)"),
             " ON CONFLICT (entity_id) DO UPDATE SET
                  village_id = excluded.village_id, parent_id = excluded.parent_id,
-                 fields = excluded.fields, clocks = excluded.clocks",
+                 fields = excluded.fields, clocks = excluded.clocks,
+                 merged_into = excluded.merged_into",
             rows,
         )?;
         insert_rows(

@@ -59,6 +59,7 @@ impl Judge<'_> {
         let fields = to_json(&c.fields)?;
         // A new record's fields are its change's: the same text.
         let json = (r.fields == c.fields).then(|| fields.clone());
+        let reach = self.reach(r)?;
         let logged = vals![
             c.id.to_string(),
             r.commune_id.to_string(),
@@ -71,7 +72,9 @@ impl Judge<'_> {
             auth.device_id.to_string(),
             received_at,
             a.household.to_string(),
-            a.moved_from.map(|v| v.to_string()),
+            a.moved_from.or(reach.left_village).map(|v| v.to_string()),
+            reach.resident.map(|id| id.to_string()),
+            reach.also_village.map(|v| v.to_string()),
         ]
         .to_vec();
         for f in &a.conflicts {

@@ -5,7 +5,8 @@
 //!    applied or already had (→ it leaves the outbox) or rejected (→ it moves
 //!    to the quarantine, with the reason, in the same transaction) — one bad
 //!    change never holds back the others;
-//! 3. fetch pending history (villages gained, households moved in), page by
+//! 3. fetch pending history (villages gained, households moved in,
+//!    residents of other villages merged into one held), page by
 //!    page, each applied with its progress in one transaction;
 //! 4. pull pages after the stored cursor until the server has no more, each
 //!    page applied together with its new cursor in one transaction (a
@@ -319,6 +320,7 @@ impl Round<'_> {
             let target = match fetch.target {
                 HistoryTarget::Village(v) => format!("village={v}"),
                 HistoryTarget::Household(h) => format!("household={h}"),
+                HistoryTarget::Resident(r) => format!("resident={r}"),
             };
             let mut after = fetch.after;
             loop {
