@@ -51,7 +51,14 @@ pub struct AppState {
     /// On PostgreSQL, a group committer per commune (pushes of one commune
     /// take turns at its lock anyway; communes stay in parallel).
     commune_queues: Arc<std::sync::Mutex<HashMap<CommuneId, Arc<crate::push_queue::PushQueue>>>>,
+    /// On PostgreSQL, which commune's committer a device's pushes go to,
+    /// by the SHA-256 of its token (never the token itself).
+    token_communes: Arc<std::sync::Mutex<HashMap<[u8; 32], CommuneId>>>,
 }
+
+/// Devices whose commune is remembered at most; past it the map starts
+/// over (each device then authenticates once more).
+const TOKEN_COMMUNES_MAX: usize = 100_000;
 
 impl AppState {
     pub fn new(db: Arc<CentralDb>, fingerprint: String) -> Self {
@@ -69,6 +76,7 @@ impl AppState {
             projector: Arc::default(),
             push_queue: None,
             commune_queues: Arc::default(),
+            token_communes: Arc::default(),
         };
         // The committer is a task: only inside a runtime (the server's).
         if sqlite && tokio::runtime::Handle::try_current().is_ok() {
@@ -89,6 +97,40 @@ impl AppState {
             .entry(commune)
             .or_insert_with(|| Arc::new(crate::push_queue::PushQueue::start(self.clone())))
             .clone()
+    }
+
+    /// The commune of the device holding `token`, remembered after its
+    /// first push: only to pick the committer, which authenticates every
+    /// push again inside its transaction (a revoked token is refused
+    /// there), and a device never changes commune.
+    pub async fn token_commune(&self, token: &str) -> Result<CommuneId, ApiError> {
+        use sha2::Digest;
+        let key: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        let known = self
+            .token_communes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .copied();
+        if let Some(commune) = known {
+            return Ok(commune);
+        }
+        let t = token.to_string();
+        let commune = self
+            .db_read(move |db| db.authenticate(&t))
+            .await?
+            .scope
+            .commune_id;
+        // Each update is one insert or clear: the map is sound after a panic.
+        let mut map = self
+            .token_communes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if map.len() >= TOKEN_COMMUNES_MAX {
+            map.clear();
+        }
+        map.insert(key, commune);
+        Ok(commune)
     }
 
     /// Run `f` on the database, off the async threads.

@@ -16,7 +16,8 @@ use gocua_core::Change;
 use gocua_store::central::{CentralError, Grouped};
 use tokio::sync::{mpsc, oneshot};
 
-/// Pushes committed together at most.
+/// Pushes committed together at most (a push's answer waits for its whole
+/// group: larger groups save little and make each wait longer).
 const MAX_PUSHES: usize = 32;
 /// Changes committed together at most (a group is always at least one push).
 const MAX_CHANGES: usize = 2000;

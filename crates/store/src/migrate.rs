@@ -125,6 +125,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0014_cross_village_merges",
         include_str!("../../../migrations/server/0014_cross_village_merges.sql"),
     ),
+    (
+        15,
+        "0015_log_without_row_checks",
+        include_str!("../../../migrations/server/0015_log_without_row_checks.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `central::pg`). Keep the two
@@ -200,6 +205,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         14,
         "0014_cross_village_merges",
         include_str!("../../../migrations/server-pg/0014_cross_village_merges.sql"),
+    ),
+    (
+        15,
+        "0015_log_without_row_checks",
+        include_str!("../../../migrations/server-pg/0015_log_without_row_checks.sql"),
     ),
 ];
 

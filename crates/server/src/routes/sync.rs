@@ -27,11 +27,7 @@ pub async fn push(
     let queue = match &state.push_queue {
         Some(queue) => queue.clone(),
         // PostgreSQL: the commune's committer, known from the token.
-        None => {
-            let t = token.clone();
-            let auth = state.db_read(move |db| db.authenticate(&t)).await?;
-            state.commune_queue(auth.scope.commune_id)
-        }
+        None => state.commune_queue(state.token_commune(&token).await?),
     };
     let (auth, results) = queue.push(token, req.changes).await??;
     let (device, commune) = (auth.device_id, auth.scope.commune_id);

@@ -329,3 +329,36 @@ impl Tx for PgTx<'_, '_> {
         Ok(lines.join(" | "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::central::CentralDb;
+    use crate::central::scratch::ScratchSchema;
+
+    /// Migration 0015 names the constraints PostgreSQL made (`IF EXISTS`
+    /// would pass over a wrong name): the rows every push writes carry no
+    /// foreign key, the organisation's tables keep theirs.
+    #[test]
+    fn the_change_log_and_records_carry_no_foreign_keys() {
+        let Ok(url) = std::env::var("GOCUA_TEST_PG_URL") else {
+            eprintln!("GOCUA_TEST_PG_URL is not set: PostgreSQL not tested");
+            return;
+        };
+        let schema = ScratchSchema::create(&url).unwrap();
+        let db = CentralDb::connect(schema.url(), 1).unwrap();
+        let count = |table: &'static str| {
+            db.read(|tx| {
+                tx.query_opt(
+                    "SELECT count(*) FROM pg_constraint
+                     WHERE contype = 'f' AND conrelid = to_regclass($1)",
+                    crate::central::sql::vals![table],
+                )?
+                .map_or(Ok(-1), |r| r.int(0))
+            })
+            .unwrap()
+        };
+        assert_eq!(count("changes"), 0);
+        assert_eq!(count("records"), 0);
+        assert!(count("members") > 0);
+    }
+}

@@ -1,0 +1,5 @@
+-- Kept in step with migrations/server-pg/0015_log_without_row_checks.sql,
+-- which drops the change log's and the records' foreign keys on
+-- PostgreSQL. SQLite keeps them: it checks one with a probe of an index in
+-- the same process, and cannot drop a constraint without rebuilding the
+-- table. Nothing to do here.
