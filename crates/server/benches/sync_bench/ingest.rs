@@ -71,7 +71,7 @@ pub fn wait_projected(db: &CentralDb, commune: CommuneId, limit: Duration) -> Re
 
 /// The two rows the server keeps for a change, as text.
 struct Rows {
-    change: [Option<String>; 10],
+    change: [Option<String>; 12],
     record: [Option<String>; 7],
 }
 
@@ -79,6 +79,10 @@ struct Rows {
 /// each record filed under its household's village, with its parent.
 fn rows(changes: &[Change], commune: CommuneId) -> Result<Vec<Rows>> {
     let mut village: HashMap<Uuid, VillageId> = HashMap::new();
+    // Every change names its household; a resident's and an action's, the
+    // resident (the columns pulls of a moved household or a merged
+    // resident's history walk).
+    let mut household: HashMap<Uuid, Uuid> = HashMap::new();
     let received_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let id_field = |c: &Change, name: &str| -> Result<Uuid> {
         let v = c.fields.get(name).context("parent field")?;
@@ -98,6 +102,17 @@ fn rows(changes: &[Change], commune: CommuneId) -> Result<Vec<Rows>> {
             Some(_) => (*village.get(&v).context("parent first")?, Some(v)),
         };
         village.insert(c.entity_id, v);
+        let home = match (c.entity, parent) {
+            (EntityKind::Household, _) => c.entity_id,
+            (_, Some(p)) => household.get(&p).copied().unwrap_or(p),
+            (_, None) => bail!("a record without a household"),
+        };
+        household.insert(c.entity_id, home);
+        let resident = match c.entity {
+            EntityKind::Resident => Some(c.entity_id),
+            EntityKind::AssistedAction => Some(id_field(c, "resident_id")?),
+            _ => None,
+        };
         let clocks: Map<String, Value> = if merged {
             let hlc = Value::String(c.hlc.to_string());
             c.fields.keys().map(|k| (k.clone(), hlc.clone())).collect()
@@ -118,6 +133,8 @@ fn rows(changes: &[Change], commune: CommuneId) -> Result<Vec<Rows>> {
                 s(serde_json::to_string(&c.base)?),
                 s(c.hlc.device.to_string()),
                 s(received_at.clone()),
+                s(home.to_string()),
+                resident.map(|r| r.to_string()),
             ],
             record: [
                 s(c.entity_id.to_string()),
@@ -133,22 +150,30 @@ fn rows(changes: &[Change], commune: CommuneId) -> Result<Vec<Rows>> {
     Ok(out)
 }
 
-/// The two tables as `migrations/server/0001_init.sql` makes them (without
-/// the foreign keys, which plain SQLite does not check anyway).
+/// The two tables as `migrations/server/` leaves them (0001, with the
+/// columns and indexes 0003 and 0014 add: the same rows the server writes),
+/// without the foreign keys, which plain SQLite does not check.
 const SCHEMA: &str = "
 CREATE TABLE changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, change_id TEXT NOT NULL UNIQUE,
     commune_id TEXT NOT NULL, village_id TEXT NOT NULL, entity TEXT NOT NULL,
     entity_id TEXT NOT NULL, hlc TEXT NOT NULL, fields TEXT NOT NULL,
-    base TEXT NOT NULL DEFAULT '{}', device_id TEXT NOT NULL, received_at TEXT NOT NULL);
+    base TEXT NOT NULL DEFAULT '{}', device_id TEXT NOT NULL, received_at TEXT NOT NULL,
+    household_id TEXT, moved_from TEXT, resident_id TEXT, also_village_id TEXT);
 CREATE INDEX changes_village_seq ON changes(village_id, seq);
 CREATE INDEX changes_commune_seq ON changes(commune_id, seq);
+CREATE INDEX changes_household_seq ON changes(household_id, seq) WHERE household_id IS NOT NULL;
+CREATE INDEX changes_moved_from_seq ON changes(moved_from, seq) WHERE moved_from IS NOT NULL;
+CREATE INDEX changes_resident_seq ON changes(resident_id, seq) WHERE resident_id IS NOT NULL;
+CREATE INDEX changes_also_village_seq ON changes(also_village_id, seq)
+    WHERE also_village_id IS NOT NULL;
 CREATE TABLE records (
     entity_id TEXT PRIMARY KEY, entity TEXT NOT NULL, commune_id TEXT NOT NULL,
     village_id TEXT NOT NULL, parent_id TEXT, fields TEXT NOT NULL,
-    clocks TEXT NOT NULL DEFAULT '{}');
+    clocks TEXT NOT NULL DEFAULT '{}', merged_into TEXT);
 CREATE INDEX records_village ON records(village_id, entity);
-CREATE INDEX records_parent ON records(parent_id) WHERE parent_id IS NOT NULL;";
+CREATE INDEX records_parent ON records(parent_id) WHERE parent_id IS NOT NULL;
+CREATE INDEX records_merged_into ON records(merged_into) WHERE merged_into IS NOT NULL;";
 
 /// Insert the rows for `changes` into a fresh plain SQLite file in one
 /// transaction (WAL, synchronous=FULL, as the server), three times; the
@@ -177,8 +202,9 @@ fn insert_once(path: &Path, rows: &[Rows]) -> Result<Duration> {
     {
         let mut change = tx.prepare(
             "INSERT INTO changes (change_id, commune_id, village_id, entity, entity_id, hlc,
-                                  fields, base, device_id, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                  fields, base, device_id, received_at, household_id,
+                                  resident_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
         let mut record = tx.prepare(
             "INSERT INTO records (entity_id, entity, commune_id, village_id, parent_id, fields,
