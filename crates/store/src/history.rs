@@ -202,6 +202,23 @@ impl Store {
     }
 }
 
+/// Queue a fetch of one household's or resident's history (`kind`) up to
+/// `until`; one already queued for it is stretched to the later bound.
+pub(crate) fn queue_history(
+    conn: &Connection,
+    kind: &str,
+    target: &str,
+    until: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO pull_history (kind, target, after, until)
+         VALUES (?1, ?2, 0, ?3)
+         ON CONFLICT (kind, target) DO UPDATE SET until = max(until, excluded.until)",
+    )?
+    .execute(params![kind, target, until])?;
+    Ok(())
+}
+
 /// A history fetch for each household the page moved here from a village
 /// this device does not hold (up to the move: what follows comes anyway).
 fn note_moves_in(conn: &Connection, page: &[Pulled], skip: Option<&str>) -> Result<(), StoreError> {
@@ -222,12 +239,7 @@ fn note_moves_in(conn: &Connection, page: &[Pulled], skip: Option<&str>) -> Resu
             None => false,
         };
         if moved_in && skip != Some(household.as_str()) {
-            conn.prepare_cached(
-                "INSERT INTO pull_history (kind, target, after, until)
-                 VALUES ('household', ?1, 0, ?2)
-                 ON CONFLICT (kind, target) DO UPDATE SET until = max(until, excluded.until)",
-            )?
-            .execute(params![household, p.seq])?;
+            queue_history(conn, "household", &household, p.seq)?;
         }
     }
     Ok(())

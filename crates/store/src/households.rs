@@ -243,46 +243,28 @@ impl Store {
     /// flagged: the rules decide what counts), oldest first: on equal days the
     /// checklist takes the later record, and UUIDv7 ids order by creation.
     fn action_records(&self, id: HouseholdId) -> Result<Vec<ActionRecord>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT a.resident_id, a.action_code, a.status, a.follow_up_due, a.reason, a.reason_note,
-                    a.day, (a.voided_at IS NOT NULL OR v.voided_at IS NOT NULL)
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {ACTION_RECORD_COLUMNS}
              FROM assisted_actions a
              JOIN residents r ON r.id = a.resident_id
              JOIN visits v ON v.id = a.visit_id
              WHERE r.household_id = ?1
-             ORDER BY a.day, a.id",
-        )?;
-        let rows = stmt.query_map(params![id.to_string()], |r| {
-            Ok(ActionRecord {
-                resident_id: rows::col(r, 0)?,
-                action: rows::col(r, 1)?,
-                outcome: crate::visits::outcome_from_row(r, 2)?,
-                day: rows::col(r, 6)?,
-                voided: r.get(7)?,
-            })
-        })?;
+             ORDER BY a.day, a.id"
+        ))?;
+        let rows = stmt.query_map(params![id.to_string()], action_record)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Every action recorded for one resident, as `action_records`.
     fn resident_action_records(&self, id: ResidentId) -> Result<Vec<ActionRecord>, StoreError> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT a.resident_id, a.action_code, a.status, a.follow_up_due, a.reason, a.reason_note,
-                    a.day, (a.voided_at IS NOT NULL OR v.voided_at IS NOT NULL)
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {ACTION_RECORD_COLUMNS}
              FROM assisted_actions a
              JOIN visits v ON v.id = a.visit_id
              WHERE a.resident_id = ?1
-             ORDER BY a.day, a.id",
-        )?;
-        let rows = stmt.query_map(params![id.to_string()], |r| {
-            Ok(ActionRecord {
-                resident_id: rows::col(r, 0)?,
-                action: rows::col(r, 1)?,
-                outcome: crate::visits::outcome_from_row(r, 2)?,
-                day: rows::col(r, 6)?,
-                voided: r.get(7)?,
-            })
-        })?;
+             ORDER BY a.day, a.id"
+        ))?;
+        let rows = stmt.query_map(params![id.to_string()], action_record)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -375,4 +357,19 @@ impl Store {
         });
         Ok(hits.into_iter().map(|(_, h)| h).collect())
     }
+}
+
+/// What `action_record` reads, from `assisted_actions a` joined to its
+/// `visits v` (a voided visit voids its actions).
+const ACTION_RECORD_COLUMNS: &str = "a.resident_id, a.action_code, a.status, a.follow_up_due, \
+    a.reason, a.reason_note, a.day, (a.voided_at IS NOT NULL OR v.voided_at IS NOT NULL)";
+
+fn action_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActionRecord> {
+    Ok(ActionRecord {
+        resident_id: rows::col(r, 0)?,
+        action: rows::col(r, 1)?,
+        outcome: crate::visits::outcome_from_row(r, 2)?,
+        day: rows::col(r, 6)?,
+        voided: r.get(7)?,
+    })
 }

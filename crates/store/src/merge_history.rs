@@ -7,7 +7,8 @@
 //! what it needs; the same for an action of that resident whose visit is
 //! not here (logged after the merge, its visit only in its own village).
 
-use crate::{ApplyOutcome, StoreError, history::Pulled};
+use crate::history::{Pulled, queue_history};
+use crate::{ApplyOutcome, StoreError};
 use gocua_core::EntityKind;
 use rusqlite::{Connection, params};
 use serde_json::Value;
@@ -53,12 +54,7 @@ pub(crate) fn note_merges_in(
         if skip == Some(resident.as_str()) {
             continue;
         }
-        conn.prepare_cached(
-            "INSERT INTO pull_history (kind, target, after, until)
-             VALUES ('resident', ?1, 0, ?2)
-             ON CONFLICT (kind, target) DO UPDATE SET until = max(until, excluded.until)",
-        )?
-        .execute(params![resident, p.seq])?;
+        queue_history(conn, "resident", &resident, p.seq)?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! current merged fields; the ID hash is compared here and never leaves:
 //! pages learn only whether a resident has one.
 
+use super::scopes::commune_villages;
 use super::sql::{Tx, vals};
 use super::{CentralDb, CentralError};
 use gocua_core::duplicates::{DuplicatePair, ResidentKey, likely_duplicates};
@@ -140,16 +141,6 @@ fn village(tx: &mut dyn Tx, village: &str) -> Result<Village, CentralError> {
     Ok(out)
 }
 
-fn village_ids(tx: &mut dyn Tx, commune: CommuneId) -> Result<Vec<String>, CentralError> {
-    tx.query(
-        "SELECT id FROM villages WHERE commune_id = $1 ORDER BY id",
-        vals![commune.to_string()],
-    )?
-    .iter()
-    .map(|r| r.string(0))
-    .collect()
-}
-
 impl CentralDb {
     /// The commune's likely duplicate residents, strongest first.
     pub fn duplicate_candidates(
@@ -159,8 +150,8 @@ impl CentralDb {
         let (mut keys, briefs) = self.read(|tx| {
             let mut keys = Vec::new();
             let mut briefs = HashMap::new();
-            for v in village_ids(tx, commune)? {
-                for (key, brief) in village(tx, &v)?.residents {
+            for v in commune_villages(tx, commune)? {
+                for (key, brief) in village(tx, &v.to_string())?.residents {
                     briefs.insert(key.resident_id, brief);
                     keys.push(key);
                 }

@@ -15,6 +15,7 @@
 
 use super::org::village_commune;
 use super::push::push_in;
+use super::scopes::commune_villages;
 use super::sql::{Tx, Val, vals};
 use super::{ApplyResult, CentralDb, CentralError, DeviceAuth, Scope};
 use crate::merge::to_fields;
@@ -239,14 +240,7 @@ impl CentralDb {
 /// The import acts as an admin's device of the commune: it may write in
 /// every village, and its changes carry its own device id.
 fn import_auth(tx: &mut dyn Tx, commune: CommuneId) -> Result<DeviceAuth, CentralError> {
-    let village_ids = tx
-        .query(
-            "SELECT id FROM villages WHERE commune_id = $1 ORDER BY id",
-            vals![commune.to_string()],
-        )?
-        .iter()
-        .map(|r| r.parse(0))
-        .collect::<Result<Vec<VillageId>, _>>()?;
+    let village_ids = commune_villages(tx, commune)?;
     Ok(DeviceAuth {
         device_id: import_device(commune),
         member: Member {

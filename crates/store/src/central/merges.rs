@@ -7,6 +7,7 @@
 //! `merge_audit` in the same transaction: who, which two, when.
 
 use super::push::{load_record, push_in};
+use super::scopes::commune_villages;
 use super::sql::{Tx, vals};
 use super::{ApplyResult, CentralDb, CentralError, DeviceAuth, Scope, stamp};
 use chrono::{DateTime, Utc};
@@ -15,7 +16,7 @@ use gocua_core::same_person::Roots;
 use gocua_core::validate::ValidationError;
 use gocua_core::{
     ActionId, Change, ChangeId, CommuneId, DeviceId, EntityKind, HlcClock, MemberId, ResidentId,
-    Role, VillageId,
+    Role,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -273,14 +274,7 @@ fn office_auth(
     commune: CommuneId,
     member: gocua_core::Member,
 ) -> Result<DeviceAuth, CentralError> {
-    let village_ids = tx
-        .query(
-            "SELECT id FROM villages WHERE commune_id = $1 ORDER BY id",
-            vals![commune.to_string()],
-        )?
-        .iter()
-        .map(|r| r.parse(0))
-        .collect::<Result<Vec<VillageId>, _>>()?;
+    let village_ids = commune_villages(tx, commune)?;
     Ok(DeviceAuth {
         device_id: office_device(commune, member.id),
         scope: Scope {

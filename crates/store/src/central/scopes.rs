@@ -71,7 +71,11 @@ fn commune_wide(role: Role) -> bool {
     matches!(role, Role::CommuneOfficer | Role::Admin)
 }
 
-fn commune_villages(tx: &mut dyn Tx, commune: CommuneId) -> Result<Vec<VillageId>, CentralError> {
+/// Every village of the commune, in id order.
+pub(super) fn commune_villages(
+    tx: &mut dyn Tx,
+    commune: CommuneId,
+) -> Result<Vec<VillageId>, CentralError> {
     tx.query(
         "SELECT id FROM villages WHERE commune_id = $1 ORDER BY id",
         vals![commune.to_string()],
