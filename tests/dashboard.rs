@@ -18,6 +18,8 @@ mod commune;
 mod device;
 #[path = "dashboard/http_client.rs"]
 mod http_client;
+#[path = "support/members.rs"]
+mod members;
 #[path = "support/officer.rs"]
 mod officer;
 #[path = "support/server.rs"]

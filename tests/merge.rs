@@ -30,24 +30,21 @@ mod server;
 
 use backend::{Backend, Place};
 use chrono::Utc;
+use device::{household, resident};
 use gocua_core::indicators::Indicator;
 use gocua_core::month::{Month, local_date};
 use gocua_core::rules::ChecklistStatus;
 use gocua_core::{
-    ActionId, ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId,
-    ResidentId, ResidentInput, Sex, VillageId, VisitForm, VisitId, VisitInput, VisitOutcome,
+    ActionId, ActionInput, ActionOutcome, HouseholdId, MemberId, ResidentId, VillageId, VisitForm,
+    VisitId, VisitInput, VisitOutcome,
 };
 use gocua_store::Store;
 use gocua_sync::client;
 use http_client::{csrf_of, element, get, http, post, sign_in};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
-use server::{RunningServer, admin_with, server_bin};
+use server::{OrgAdmin, RunningServer, admin_with, server_bin};
 use std::ffi::OsString;
-
-fn id(v: &serde_json::Value) -> String {
-    v["id"].as_str().expect("an id").to_string()
-}
 
 struct World {
     args: Vec<OsString>,
@@ -59,52 +56,13 @@ struct World {
 
 fn set_up(args: Vec<OsString>) -> World {
     let bin = server_bin();
-    let run = |a: &[&str]| admin_with(&bin, &args, a);
-    let commune = id(&run(&[
-        "commune",
-        "create",
-        "--name",
-        "Xã Gộp Thử",
-        "--province",
-        "Thanh Hóa",
-    ]));
-    let village = id(&run(&[
-        "village",
-        "add",
-        "--commune",
-        &commune,
-        "--name",
-        "Thôn Đông",
-    ]));
-    let team = id(&run(&[
-        "team",
-        "add",
-        "--commune",
-        &commune,
-        "--name",
-        "Tổ 1",
-        "--village",
-        &village,
-    ]));
-    let member = |name: &str, role: &str, team: Option<&str>| {
-        let mut a = vec![
-            "member",
-            "add",
-            "--commune",
-            &commune,
-            "--name",
-            name,
-            "--role",
-            role,
-        ];
-        if let Some(t) = team {
-            a.extend(["--team", t]);
-        }
-        id(&run(&a))
-    };
-    let an = member("Lê Văn An", "team_leader", Some(&team));
-    let binh = member("Trần Thị Bình", "member", Some(&team));
-    let officer = member("Nguyễn Thị Lan", "commune_officer", None);
+    let org = OrgAdmin::new(&args);
+    let commune = org.commune("Xã Gộp Thử");
+    let village = org.village(&commune, "Thôn Đông");
+    let team = org.team(&commune, "Tổ 1", &village);
+    let an = org.member(&commune, "Lê Văn An", "team_leader", Some(&team));
+    let binh = org.member(&commune, "Trần Thị Bình", "member", Some(&team));
+    let officer = org.member(&commune, "Nguyễn Thị Lan", "commune_officer", None);
     officer::set_password(&bin, &args, &officer);
     World {
         village: village.parse().unwrap(),
@@ -123,52 +81,28 @@ impl World {
 
     /// The commune's (achieved, denominator) of an indicator, this month.
     fn server_figure(&self, ind: Indicator) -> (u64, u64) {
-        let month = Month::of(local_date(Utc::now())).to_string();
-        let d = admin_with(&server_bin(), &self.args, &["report", "--month", &month]);
-        let v = d["indicators"]["total"]["values"]
-            .as_array()
-            .expect("values")
-            .iter()
-            .find(|v| v["indicator"] == ind.code())
-            .expect("the indicator")
-            .clone();
-        (
-            v["achieved"].as_u64().unwrap(),
-            v["denominator"].as_u64().unwrap(),
-        )
+        figure(&month_report(&self.args)["indicators"]["total"], ind)
     }
 }
 
-fn household(store: &mut Store, village: VillageId, head: &str) -> HouseholdId {
-    store
-        .write(|b| {
-            b.add_household(HouseholdInput {
-                village_id: Some(village),
-                address: format!("Nhà {head}"),
-                head_name: head.into(),
-                phone: None,
-                flags: HouseholdFlags::default(),
-            })
-        })
-        .unwrap()
-        .id
+/// This month's `admin report`, as the server's database gives it.
+fn month_report(args: &[OsString]) -> serde_json::Value {
+    let month = Month::of(local_date(Utc::now())).to_string();
+    admin_with(&server_bin(), args, &["report", "--month", &month])
 }
 
-fn resident(store: &mut Store, h: HouseholdId, name: &str, born: i32) -> ResidentId {
-    store
-        .write(|b| {
-            b.add_resident(ResidentInput {
-                household_id: h,
-                full_name: name.into(),
-                birth_year: born,
-                sex: Sex::Female,
-                has_smartphone: true,
-                consent_on: None,
-                citizen_id_hash: None,
-            })
-        })
-        .unwrap()
-        .id
+/// (achieved, denominator) of an indicator among a report place's values.
+fn figure(place: &serde_json::Value, ind: Indicator) -> (u64, u64) {
+    let v = place["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .find(|v| v["indicator"] == ind.code())
+        .expect("the indicator");
+    (
+        v["achieved"].as_u64().unwrap(),
+        v["denominator"].as_u64().unwrap(),
+    )
 }
 
 fn visit(store: &mut Store, h: HouseholdId, member: MemberId, r: ResidentId, code: &str) {

@@ -43,17 +43,17 @@
 //!   synced: Tổ 1 and Tổ 2 (each member with a phone synced); Tổ 3 has none
 
 use crate::device::options;
-use crate::server::{RunningServer, admin, data_args};
+pub use crate::device::{household, resident};
+use crate::server::{OrgAdmin, RunningServer, data_args};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use gocua_core::indicators::Quarter;
 use gocua_core::month::{Month, local_date};
 use gocua_core::{
-    ActionInput, ActionOutcome, CannotReason, HouseholdFlags, HouseholdId, HouseholdInput,
-    MemberId, ResidentId, ResidentInput, Sex, VillageId, VisitForm, VisitInput, VisitOutcome,
+    ActionInput, ActionOutcome, CannotReason, HouseholdId, MemberId, ResidentId, VillageId,
+    VisitForm, VisitInput, VisitOutcome,
 };
-use gocua_store::{DbKey, Store};
+use gocua_store::Store;
 use gocua_sync::client;
-use gocua_sync::wire::EnrollmentPayload;
 use std::path::PathBuf;
 use tempfile::TempDir;
 
@@ -71,10 +71,6 @@ pub struct Commune {
     pub officer: String,
     /// The quarter the work lies in.
     pub quarter: Quarter,
-}
-
-fn id(v: &serde_json::Value) -> String {
-    v["id"].as_str().expect("an id").to_string()
 }
 
 /// The quarter before the one `today` is in.
@@ -98,71 +94,21 @@ impl Commune {
         self.dir.path().join("server")
     }
 
-    fn admin(&self, args: &[&str]) -> serde_json::Value {
-        admin(&crate::server::server_bin(), &self.data(), args)
-    }
-
     /// The organisation and the officer's password, before the server runs.
     pub fn create() -> Commune {
         let dir = TempDir::new().unwrap();
         let data = dir.path().join("server");
-        let run = |args: &[&str]| admin(&crate::server::server_bin(), &data, args);
-        let commune = id(&run(&[
-            "commune",
-            "create",
-            "--name",
-            COMMUNE,
-            "--province",
-            "Thanh Hóa",
-        ]));
-        let village = |name: &str| {
-            id(&run(&[
-                "village",
-                "add",
-                "--commune",
-                &commune,
-                "--name",
-                name,
-            ]))
-        };
-        let villages = [
-            village("Thôn Đông"),
-            village("Thôn Tây"),
-            village("Thôn Bắc"),
-        ];
-        let team = |name: &str, v: &str| {
-            id(&run(&[
-                "team",
-                "add",
-                "--commune",
-                &commune,
-                "--name",
-                name,
-                "--village",
-                v,
-            ]))
-        };
+        let db_args = data_args(&data);
+        let org = OrgAdmin::new(&db_args);
+        let commune = org.commune(COMMUNE);
+        let villages = ["Thôn Đông", "Thôn Tây", "Thôn Bắc"].map(|v| org.village(&commune, v));
         let teams = [
-            team("Tổ 1", &villages[0]),
-            team("Tổ 2", &villages[1]),
-            team("Tổ 3", &villages[2]),
+            org.team(&commune, "Tổ 1", &villages[0]),
+            org.team(&commune, "Tổ 2", &villages[1]),
+            org.team(&commune, "Tổ 3", &villages[2]),
         ];
-        let member = |team: Option<&str>, name: &str, role: &str| {
-            let mut args = vec![
-                "member",
-                "add",
-                "--commune",
-                &commune,
-                "--name",
-                name,
-                "--role",
-                role,
-            ];
-            if let Some(t) = team {
-                args.extend(["--team", t]);
-            }
-            id(&run(&args))
-        };
+        let member =
+            |team: Option<&str>, name: &str, role: &str| org.member(&commune, name, role, team);
         let an = member(Some(&teams[0]), "Lê Văn An", "team_leader");
         let binh = member(Some(&teams[0]), "Trần Thị Bình", "member");
         let cuong = member(Some(&teams[1]), "Phạm Văn Cường", "team_leader");
@@ -210,15 +156,9 @@ impl Commune {
 
     /// A phone for a member, enrolled to the running server.
     pub fn phone(&self, server: &RunningServer, member: &str, name: &str) -> Store {
-        let mut store = Store::open(
-            &self.dir.path().join(format!("{name}.db")),
-            &DbKey::Raw([7; 32]),
-        )
-        .expect("a device store");
-        let out = self.admin(&["enroll-code", "--member", member, "--url", &server.url]);
-        let payload = EnrollmentPayload::parse(out["payload"].as_str().unwrap()).unwrap();
-        client::enroll_with(&mut store, &payload, name, &options()).expect("enrolled");
-        store
+        let path = self.dir.path().join(format!("{name}.db"));
+        let member = member.parse().expect("a member id");
+        crate::members::enrolled_phone(server, &data_args(&self.data()), member, &path, name)
     }
 
     /// The quarter's work, recorded on An's and Cường's phones and synced.
@@ -330,38 +270,6 @@ impl Commune {
         );
         sync(&mut phone);
     }
-}
-
-pub fn household(store: &mut Store, village: VillageId, head: &str) -> HouseholdId {
-    store
-        .write(|b| {
-            b.add_household(HouseholdInput {
-                village_id: Some(village),
-                address: format!("Nhà {head}"),
-                head_name: head.into(),
-                phone: None,
-                flags: HouseholdFlags::default(),
-            })
-        })
-        .expect("a household")
-        .id
-}
-
-pub fn resident(store: &mut Store, household: HouseholdId, name: &str, born: i32) -> ResidentId {
-    store
-        .write(|b| {
-            b.add_resident(ResidentInput {
-                household_id: household,
-                full_name: name.into(),
-                birth_year: born,
-                sex: Sex::Female,
-                has_smartphone: true,
-                consent_on: None,
-                citizen_id_hash: None,
-            })
-        })
-        .expect("a resident")
-        .id
 }
 
 fn act(resident: ResidentId, code: &str, outcome: ActionOutcome) -> ActionInput {

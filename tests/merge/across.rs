@@ -24,47 +24,18 @@ struct Two {
 }
 
 fn set_up_two(args: Vec<OsString>) -> Two {
-    let bin = server_bin();
-    let run = |a: &[&str]| id(&admin_with(&bin, &args, a));
-    let commune = run(&[
-        "commune",
-        "create",
-        "--name",
-        "Xã Hai Thôn",
-        "--province",
-        "Thanh Hóa",
-    ]);
-    let village = |name: &str| run(&["village", "add", "--commune", &commune, "--name", name]);
-    let (dong, tay) = (village("Thôn Đông"), village("Thôn Tây"));
-    let team = |name: &str, v: &str| {
-        run(&[
-            "team",
-            "add",
-            "--commune",
-            &commune,
-            "--name",
-            name,
-            "--village",
-            v,
-        ])
-    };
-    let (t1, t2) = (team("Tổ 1", &dong), team("Tổ 2", &tay));
-    let member = |name: &str, role: &str, team: Option<&str>| {
-        let mut a = vec![
-            "member",
-            "add",
-            "--commune",
-            &commune,
-            "--name",
-            name,
-            "--role",
-            role,
-        ];
-        if let Some(t) = team {
-            a.extend(["--team", t]);
-        }
-        run(&a)
-    };
+    let org = OrgAdmin::new(&args);
+    let commune = org.commune("Xã Hai Thôn");
+    let (dong, tay) = (
+        org.village(&commune, "Thôn Đông"),
+        org.village(&commune, "Thôn Tây"),
+    );
+    let (t1, t2) = (
+        org.team(&commune, "Tổ 1", &dong),
+        org.team(&commune, "Tổ 2", &tay),
+    );
+    let member =
+        |name: &str, role: &str, team: Option<&str>| org.member(&commune, name, role, team);
     Two {
         an: member("Lê Văn An", "team_leader", Some(&t1))
             .parse()
@@ -93,26 +64,14 @@ impl Two {
     /// (achieved, denominator) of an indicator in one village, this month,
     /// as the server reports it.
     fn server_village(&self, village: VillageId, ind: Indicator) -> (u64, u64) {
-        let month = Month::of(local_date(Utc::now())).to_string();
-        let d = admin_with(&server_bin(), &self.args, &["report", "--month", &month]);
-        let place = d["indicators"]["villages"]
+        let report = month_report(&self.args);
+        let place = report["indicators"]["villages"]
             .as_array()
             .expect("villages")
             .iter()
             .find(|p| p["place"]["id"] == village.to_string().as_str())
-            .expect("the village")
-            .clone();
-        let v = place["values"]
-            .as_array()
-            .expect("values")
-            .iter()
-            .find(|v| v["indicator"] == ind.code())
-            .expect("the indicator")
-            .clone();
-        (
-            v["achieved"].as_u64().unwrap(),
-            v["denominator"].as_u64().unwrap(),
-        )
+            .expect("the village");
+        figure(place, ind)
     }
 
     fn merge(&self, duplicate: ResidentId, into: Option<ResidentId>) {

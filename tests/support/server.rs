@@ -142,3 +142,75 @@ pub fn enroll_code(bin: &Path, data: &Path, member: &str) -> String {
 pub fn server_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_gocua-server"))
 }
+
+/// The organisation made as the commune office makes it, with `gocua-server
+/// admin` on the database `db_args` names: each call returns the new
+/// row's id.
+pub struct OrgAdmin<'a> {
+    bin: PathBuf,
+    db_args: &'a [OsString],
+}
+
+impl<'a> OrgAdmin<'a> {
+    pub fn new(db_args: &'a [OsString]) -> OrgAdmin<'a> {
+        OrgAdmin {
+            bin: server_bin(),
+            db_args,
+        }
+    }
+
+    fn id(&self, args: &[&str]) -> String {
+        admin_with(&self.bin, self.db_args, args)["id"]
+            .as_str()
+            .expect("an id")
+            .to_string()
+    }
+
+    /// A commune of Thanh Hóa.
+    pub fn commune(&self, name: &str) -> String {
+        self.id(&[
+            "commune",
+            "create",
+            "--name",
+            name,
+            "--province",
+            "Thanh Hóa",
+        ])
+    }
+
+    pub fn village(&self, commune: &str, name: &str) -> String {
+        self.id(&["village", "add", "--commune", commune, "--name", name])
+    }
+
+    /// A team serving one village.
+    pub fn team(&self, commune: &str, name: &str, village: &str) -> String {
+        self.id(&[
+            "team",
+            "add",
+            "--commune",
+            commune,
+            "--name",
+            name,
+            "--village",
+            village,
+        ])
+    }
+
+    /// A member with `role`, of `team` unless commune-wide.
+    pub fn member(&self, commune: &str, name: &str, role: &str, team: Option<&str>) -> String {
+        let mut args = vec![
+            "member",
+            "add",
+            "--commune",
+            commune,
+            "--name",
+            name,
+            "--role",
+            role,
+        ];
+        if let Some(t) = team {
+            args.extend(["--team", t]);
+        }
+        self.id(&args)
+    }
+}
