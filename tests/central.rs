@@ -13,14 +13,14 @@ mod backend;
 
 use backend::{Backend, Place};
 use chrono::{Duration, TimeZone, Utc};
-use gocua_core::merge::{FieldClocks, merge_fields};
+use gocua_central::{ApplyResult, CentralDb, CentralError, DeviceAuth, PullFilter};
+use gocua_core::converge::{FieldClocks, converge_fields};
+use gocua_core::demo::demo_org;
 use gocua_core::{
     ActionCode, ActionId, ActionOutcome, AssistedAction, Change, ChangeId, EntityKind, Hlc,
     HlcClock, Household, HouseholdFlags, HouseholdId, MemberId, OrgSnapshot, Resident, ResidentId,
     Role, Sex, Visit, VisitForm, VisitId, VisitOutcome, Void,
 };
-use gocua_store::central::{ApplyResult, CentralDb, CentralError, DeviceAuth, PullFilter};
-use gocua_store::demo::demo_org;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::path::Path;
@@ -686,7 +686,7 @@ fn concurrent_edits_converge_and_the_loser_is_logged(backend: Backend) {
     let fold = |order: &[&Change]| {
         let (mut f, mut c) = (Map::new(), FieldClocks::new());
         for ch in order {
-            let m = merge_fields(f, c, ch);
+            let m = converge_fields(f, c, ch);
             f = m.fields;
             c = m.clocks;
         }
@@ -865,7 +865,7 @@ fn concurrent_pushes_land_once_in_one_order(backend: Backend) {
     // The state is the log folded in server order.
     let (mut fields, mut clocks) = (Map::new(), FieldClocks::new());
     for (_, c) in all.iter().filter(|(_, c)| c.entity_id == h.0) {
-        let m = merge_fields(fields, clocks, c);
+        let m = converge_fields(fields, clocks, c);
         fields = m.fields;
         clocks = m.clocks;
     }

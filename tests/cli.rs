@@ -2,8 +2,8 @@
 //! person uses, errors in plain words, and durability under kill -9.
 
 use gocua_core::HouseholdId;
-use gocua_store::demo::demo_org;
-use gocua_store::{DbKey, Store};
+use gocua_core::demo::demo_org;
+use gocua_device::{DbKey, Store};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -14,7 +14,7 @@ const KEY: &str = "mật khẩu thử nghiệm";
 struct Device {
     _dir: TempDir,
     db: PathBuf,
-    org: gocua_store::OrgSnapshot,
+    org: gocua_device::OrgSnapshot,
 }
 
 fn gocua(db: &Path, args: &[&str]) -> Command {
@@ -328,7 +328,7 @@ fn a_quarantined_change_is_retried_or_discarded_from_the_command_line() {
     let (first, second) = {
         let mut store = Store::open(&d.db, &DbKey::Passphrase(KEY.into())).unwrap();
         let pending = store.outbox_pending(10).unwrap();
-        let refuse = |i: usize| gocua_store::PushRejection {
+        let refuse = |i: usize| gocua_device::PushRejection {
             change_id: pending[i].change.id,
             code: "out_of_scope".into(),
             message: "Bản ghi thuộc thôn ngoài phạm vi.".into(),

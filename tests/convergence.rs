@@ -31,7 +31,7 @@ use gocua_core::{
     OrgSnapshot, ResidentId, ResidentInput, ReviewMarkId, Role, Sex, VillageId, VisitForm, VisitId,
     VisitInput, VisitOutcome,
 };
-use gocua_store::{DbKey, ReviewQuery, Store};
+use gocua_device::{DbKey, ReviewQuery, Store};
 use gocua_sync::client::{enroll, sync};
 use proptest::prelude::*;
 use proxy::{Direction, FaultyProxy};

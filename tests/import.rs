@@ -16,9 +16,9 @@ mod server;
 
 use backend::{Backend, Place};
 use chrono::Datelike;
+use gocua_central::{CentralDb, DeviceAuth, Scope};
 use gocua_core::{DeviceId, OrgSnapshot, Role, Sex};
-use gocua_store::central::{CentralDb, DeviceAuth, Scope};
-use gocua_store::{DbKey, Store};
+use gocua_device::{DbKey, Store};
 use gocua_sync::client;
 use serde_json::{Map, Value};
 use server::{RunningServer, admin_command, admin_with, server_bin};

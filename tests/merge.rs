@@ -38,7 +38,7 @@ use gocua_core::{
     ActionId, ActionInput, ActionOutcome, HouseholdId, MemberId, ResidentId, VillageId, VisitForm,
     VisitId, VisitInput, VisitOutcome,
 };
-use gocua_store::Store;
+use gocua_device::Store;
 use gocua_sync::client;
 use http_client::{csrf_of, element, get, http, post, sign_in};
 use reqwest::StatusCode;

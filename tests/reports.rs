@@ -14,7 +14,7 @@ mod server;
 
 use backend::{Backend, Place};
 use calamine::{Data, Range, Reader, Xlsx, open_workbook};
-use gocua_store::central::CentralDb;
+use gocua_central::CentralDb;
 use reports_fixture::fixture;
 use reports_push::load_fixture;
 use server::{admin_command, admin_with, server_bin};

@@ -12,9 +12,9 @@ mod reports_fixture;
 mod reports_push;
 
 use backend::{Backend, Place as DbPlace};
+use gocua_central::{CentralDb, ReportLag};
 use gocua_core::indicators::*;
 use gocua_core::*;
-use gocua_store::central::{CentralDb, ReportLag};
 use reports_fixture::{Fixture, Q4, d, fixture, hh, member, village};
 use reports_push::load_fixture;
 

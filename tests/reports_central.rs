@@ -13,11 +13,11 @@ mod reports_push;
 
 use backend::{Backend, Place as DbPlace};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use gocua_central::CentralDb;
+use gocua_core::demo::demo_org;
 use gocua_core::indicators::*;
 use gocua_core::month::local_date;
 use gocua_core::*;
-use gocua_store::central::CentralDb;
-use gocua_store::demo::demo_org;
 use reports_fixture::{Fixture, Q4, d, fixture, member, village};
 use reports_push::{Pusher, load_fixture, push_work};
 use std::collections::BTreeSet;

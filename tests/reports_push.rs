@@ -5,9 +5,9 @@
 #![allow(dead_code)] // each test crate uses its part
 
 use chrono::{Duration, Utc};
-use gocua_core::merge::FieldClocks;
+use gocua_central::{ApplyResult, CentralDb, DeviceAuth};
+use gocua_core::converge::FieldClocks;
 use gocua_core::*;
-use gocua_store::central::{ApplyResult, CentralDb, DeviceAuth};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;

@@ -18,15 +18,15 @@ mod backend;
 
 use backend::{Backend, Place};
 use chrono::{Duration, NaiveDate, Utc};
+use gocua_central::{ApplyResult, CentralDb, CentralError, DeviceAuth};
 use gocua_core::citizen_id::CitizenIdHash;
+use gocua_core::converge::FieldClocks;
+use gocua_core::demo::demo_org;
 use gocua_core::duplicates::Strength;
-use gocua_core::merge::FieldClocks;
 use gocua_core::{
     Change, ChangeId, EntityKind, HlcClock, Household, HouseholdFlags, HouseholdId, Resident,
     ResidentId, Role, Sex, VillageId,
 };
-use gocua_store::central::{ApplyResult, CentralDb, CentralError, DeviceAuth};
-use gocua_store::demo::demo_org;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -198,7 +198,7 @@ fn likely_duplicates_are_graded_and_each_resident_has_a_card(backend: Backend) {
 
 /// Exports are listed newest first, per commune, at most `limit`.
 fn exports_are_audited_per_commune_newest_first(backend: Backend) {
-    use gocua_store::central::{ExportChannel, ExportEvent};
+    use gocua_central::{ExportChannel, ExportEvent};
     let place = Place::new(backend);
     let db = place.central();
     let org = demo_org(1);

@@ -36,16 +36,16 @@ mod server;
 use backend::{Backend, Place};
 use chrono::{Duration, Utc};
 use device::options;
-use gocua_core::merge::FieldClocks;
+use gocua_central::{ApplyResult, CentralDb, DeviceAuth, ReviewStep};
+use gocua_core::converge::FieldClocks;
+use gocua_core::demo::demo_org;
 use gocua_core::review::{ReviewInput, ReviewMark, ReviewState};
 use gocua_core::{
     ActionInput, ActionOutcome, Change, ChangeId, EntityKind, HlcClock, Household, HouseholdFlags,
     HouseholdId, HouseholdInput, MemberId, OrgSnapshot, ResidentInput, ReviewMarkId, Sex,
     VillageId, VisitForm, VisitInput, VisitOutcome,
 };
-use gocua_store::central::{ApplyResult, CentralDb, DeviceAuth, ReviewStep};
-use gocua_store::demo::demo_org;
-use gocua_store::{DbKey, ReviewQuery, Store};
+use gocua_device::{DbKey, ReviewQuery, Store};
 use gocua_sync::client;
 use members::{enrolled_phone, member, officer};
 use serde::Serialize;
@@ -63,7 +63,7 @@ fn sync(store: &mut Store) {
     );
 }
 
-fn open_marks(store: &Store, m: MemberId) -> Vec<gocua_store::ReviewItem> {
+fn open_marks(store: &Store, m: MemberId) -> Vec<gocua_device::ReviewItem> {
     store
         .review_marks(ReviewQuery {
             open_for: Some(m),
@@ -430,7 +430,7 @@ fn the_review_loop_goes_round_two_devices_and_the_server(backend: Backend) {
     );
     assert_eq!(
         steps[0].device_name.as_deref(),
-        Some(gocua_store::central::WEB_DEVICE_NAME)
+        Some(gocua_central::WEB_DEVICE_NAME)
     );
     assert_eq!(
         steps[3].review.as_ref().unwrap().1.as_deref(),

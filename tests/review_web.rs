@@ -37,7 +37,7 @@ use gocua_core::{
     ActionInput, ActionOutcome, HouseholdFlags, HouseholdInput, OrgSnapshot, ResidentInput, Sex,
     VisitForm, VisitInput, VisitOutcome,
 };
-use gocua_store::{DbKey, ReviewQuery, Store};
+use gocua_device::{DbKey, ReviewQuery, Store};
 use gocua_sync::client;
 use http_client::{csrf_of, element, get, http, post, sign_in};
 use members::{enrolled_phone, member, officer};

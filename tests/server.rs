@@ -16,16 +16,16 @@ mod server;
 
 use backend::{Backend, Place};
 use chrono::{TimeZone, Utc};
-use gocua_core::merge::FieldClocks;
+use gocua_core::converge::FieldClocks;
 use gocua_core::{
     ActionCode, ActionId, ActionOutcome, AssistedAction, Change, ChangeId, EntityKind, HlcClock,
     Household, HouseholdFlags, HouseholdId, MemberId, OrgSnapshot, Resident, ResidentId, Sex,
     VillageId, Visit, VisitForm, VisitId, VisitOutcome,
 };
 use gocua_sync::tls::{Pin, pinned_http_client};
-use gocua_sync::wire::{
-    self, EnrollResponse, EnrollmentPayload, ErrorBody, PullResponse, PushOutcome, PushRequest,
-    PushResponse,
+use gocua_wire::{
+    self as wire, EnrollResponse, EnrollmentPayload, ErrorBody, PullResponse, PushOutcome,
+    PushRequest, PushResponse,
 };
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder};

@@ -8,7 +8,7 @@ use gocua_core::{
     HouseholdInput, Member, MemberId, Month, ResidentInput, Role, Sex, Team, TeamId, Village,
     VillageId, VisitForm, VisitInput, VisitOutcome,
 };
-use gocua_store::{ApplyOutcome, DbKey, OrgSnapshot, Store, StoreError};
+use gocua_device::{ApplyOutcome, DbKey, OrgSnapshot, Store, StoreError};
 use std::path::Path;
 use tempfile::TempDir;
 use unicode_normalization::UnicodeNormalization;

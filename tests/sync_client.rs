@@ -9,11 +9,11 @@ use gocua_core::{
     Commune, CommuneId, DeviceId, HouseholdFlags, HouseholdInput, Member, MemberId, OrgSnapshot,
     Role, Team, TeamId, Village, VillageId,
 };
-use gocua_store::{DbKey, DeviceToken, NewEnrollment, QuarantineDirection, Store};
+use gocua_device::{DbKey, DeviceToken, NewEnrollment, QuarantineDirection, Store};
 use gocua_sync::client::{self, ClientOptions, Progress, RetryPolicy, SyncError};
-use gocua_sync::wire::{
-    self, EnrollResponse, EnrollmentPayload, ErrorBody, OrgResponse, PullResponse, PulledChange,
-    PushOutcome, PushRequest, PushResponse, PushResult, Scope,
+use gocua_wire::{
+    self as wire, EnrollResponse, EnrollmentPayload, ErrorBody, OrgResponse, PullResponse,
+    PulledChange, PushOutcome, PushRequest, PushResponse, PushResult, Scope,
 };
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;

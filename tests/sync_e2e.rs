@@ -26,9 +26,9 @@ use gocua_core::{
     ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId, OrgSnapshot,
     ResidentInput, Role, Sex, VillageId, VisitForm, VisitInput, VisitOutcome,
 };
-use gocua_store::{DbKey, QuarantineDirection, RetryOutcome, Store};
+use gocua_device::{DbKey, QuarantineDirection, RetryOutcome, Store};
 use gocua_sync::client::{self, EnrollOutcome, SyncError, SyncReport};
-use gocua_sync::wire::EnrollmentPayload;
+use gocua_wire::EnrollmentPayload;
 use proxy::{Direction, FaultyProxy};
 use serde_json::Value;
 use server::{RunningServer, admin_with, server_bin};

@@ -6,7 +6,7 @@ use gocua_core::{
     Change, ChangeId, Commune, CommuneId, DeviceId, HouseholdFlags, HouseholdId, HouseholdInput,
     Member, MemberId, ResidentInput, Role, Sex, Team, TeamId, Village, VillageId,
 };
-use gocua_store::{
+use gocua_device::{
     ApplyOutcome, DbKey, DeviceToken, HistoryTarget, NewEnrollment, OrgSnapshot, Pulled,
     PushRejection, QuarantineDirection, RetryOutcome, ScopeChange, Store, StoreError,
 };

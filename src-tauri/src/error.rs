@@ -1,7 +1,7 @@
 //! The one error the UI receives: `{code, message}`, a stable code and a
 //! Vietnamese sentence. Every command's failure is turned into it here.
 
-use gocua_store::StoreError;
+use gocua_device::StoreError;
 use gocua_sync::client::SyncError;
 use serde::Serialize;
 

@@ -4,7 +4,7 @@
 //! This crate owns the app's session — PIN → database key (`keys`), the
 //! wrong-PIN guard (`pin_guard`), the unlocked store and its idle lock
 //! (`state`) — and the commands the UI invokes (`commands`, one file per
-//! area). Commands are thin calls into `gocua-store` and `gocua-sync`; it
+//! area). Commands are thin calls into `gocua-device` and `gocua-sync`; it
 //! must not hold domain rules, SQL or wire details of its own, nor anything
 //! desktop-only outside `main.rs`. Errors reach the UI as `{code, message}`
 //! with a Vietnamese message (`error`).

@@ -3,7 +3,7 @@
 //! `idle` without a command from the member; commands then answer `locked`.
 
 use crate::error::{ApiError, ApiResult};
-use gocua_store::Store;
+use gocua_device::Store;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -129,7 +129,7 @@ pub async fn blocking<T: Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gocua_store::DbKey;
+    use gocua_device::DbKey;
 
     fn open_store(dir: &Path) -> Store {
         Store::open(&dir.join("s.db"), &DbKey::Raw([1; 32])).unwrap()

@@ -5,8 +5,8 @@
 
 use chrono::Datelike;
 use gocua_core::{ActionOutcome, HouseholdFlags, Sex, VisitOutcome};
-use gocua_store::demo::{DemoSpec, load_demo};
-use gocua_store::{DbKey, Store};
+use gocua_device::demo::{DemoSpec, load_demo};
+use gocua_device::{DbKey, Store};
 use gocua_ui::api as ui;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -213,7 +213,7 @@ fn store_answers_read_into_the_ui_types() {
         })
         .unwrap();
     let marks = store
-        .review_marks(gocua_store::ReviewQuery {
+        .review_marks(gocua_device::ReviewQuery {
             open_for: Some(member),
             limit: 10,
             ..Default::default()
@@ -229,7 +229,7 @@ fn store_answers_read_into_the_ui_types() {
 #[test]
 fn session_and_status_read_into_the_ui_types() {
     use gocua_app_lib::commands::session::{AppStatus, SessionInfo};
-    let org = gocua_store::demo::demo_org(2);
+    let org = gocua_core::demo::demo_org(2);
     let info = SessionInfo {
         member: org.members[0].clone(),
         team_name: Some(org.teams[0].name.clone()),
@@ -263,7 +263,7 @@ fn session_and_status_read_into_the_ui_types() {
 fn the_team_training_view_reads_into_the_ui_type() {
     use gocua_app_lib::commands::training::team_training_view;
     use gocua_core::training::TrainingRecord;
-    let org = gocua_store::demo::demo_org(2);
+    let org = gocua_core::demo::demo_org(2);
     let team: Vec<_> = org
         .members
         .iter()

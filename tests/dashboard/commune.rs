@@ -52,7 +52,7 @@ use gocua_core::{
     ActionInput, ActionOutcome, CannotReason, HouseholdId, MemberId, ResidentId, VillageId,
     VisitForm, VisitInput, VisitOutcome,
 };
-use gocua_store::Store;
+use gocua_device::Store;
 use gocua_sync::client;
 use std::path::PathBuf;
 use tempfile::TempDir;

@@ -8,7 +8,7 @@
 //! VNeID 1 of 1, e-health 1 of 1 (B's actions count for A), on the server
 //! and on An's phone, whose worklist no longer lists A's follow-up; An's
 //! phone holds B and her two visits but never D nor D's action. Undone:
-//! back to before on An's phone too. Merged again, then Bình voids B's
+//! back to before on An's phone too. Converged again, then Bình voids B's
 //! e-health action: Đông e-health 0 of 1 on both; then the visit of her
 //! VNeID: Đông VNeID 0 of 1 on both, A's follow-up listed again.
 
@@ -181,7 +181,7 @@ pub(crate) fn a_merge_across_villages_reaches_the_kept_residents_village(backend
     assert_eq!(follow_ups(&an), [(a, "vneid_l2".to_string())]);
     assert!(an.household(h2).is_err(), "Tây is not An's");
 
-    // Merged by the officer: An's phone gets the merge and B's history,
+    // Converged by the officer: An's phone gets the merge and B's history,
     // and counts her actions for A as the server does.
     t.merge(b, Some(a));
     assert_eq!(server_dong(), [(1, 1), (1, 1)]);
@@ -251,7 +251,7 @@ pub(crate) fn a_merge_across_villages_reaches_the_kept_residents_village(backend
             .is_empty()
     );
 
-    // Merged again; a later void of B's action reaches An's phone.
+    // Converged again; a later void of B's action reaches An's phone.
     t.merge(b, Some(a));
     quiet_sync(&mut an);
     assert_eq!(figures(&an), server_dong());

@@ -6,8 +6,8 @@
 //! (the name `backend` matters: `on_each_backend!` refers to it).
 #![allow(dead_code)] // each test crate uses its own part
 
-use gocua_store::central::CentralDb;
-use gocua_store::central::scratch::ScratchSchema;
+use gocua_central::CentralDb;
+use gocua_central::scratch::ScratchSchema;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;

@@ -6,7 +6,7 @@
 use gocua_core::{
     HouseholdFlags, HouseholdId, HouseholdInput, ResidentId, ResidentInput, Sex, VillageId,
 };
-use gocua_store::Store;
+use gocua_device::Store;
 use gocua_sync::client::{ClientOptions, RetryPolicy};
 use std::time::Duration;
 

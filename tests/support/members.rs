@@ -1,4 +1,4 @@
-//! Members in tests: the demo commune's (`admin demo`, `gocua_store::demo`)
+//! Members in tests: the demo commune's (`admin demo`, `gocua_device::demo`)
 //! by place, and a member's phone (a real encrypted store) enrolled to the
 //! running server with a code of its own.
 #![allow(dead_code)] // each test crate uses its own part
@@ -6,9 +6,9 @@
 use crate::device::options;
 use crate::server::{RunningServer, admin_with, server_bin};
 use gocua_core::{MemberId, OrgSnapshot, Role};
-use gocua_store::{DbKey, Store};
+use gocua_device::{DbKey, Store};
 use gocua_sync::client;
-use gocua_sync::wire::EnrollmentPayload;
+use gocua_wire::EnrollmentPayload;
 use std::ffi::OsString;
 use std::path::Path;
 

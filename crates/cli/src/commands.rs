@@ -10,8 +10,8 @@ use gocua_core::{
     ActionInput, ActionOutcome, HouseholdFlags, HouseholdInput, MemberId, Month, ResidentInput,
     VisitInput,
 };
-use gocua_store::demo::{DemoSpec, load_demo};
-use gocua_store::{DbKey, OrgSnapshot, Store};
+use gocua_device::demo::{DemoSpec, load_demo};
+use gocua_device::{DbKey, OrgSnapshot, Store};
 use std::io::{BufRead, IsTerminal, Write};
 use std::str::FromStr;
 

@@ -1,7 +1,7 @@
 //! `gocua`: a headless client over the device store, for scripting, support
 //! at the commune office, and load simulation. It owns argument parsing and
 //! printing only; every rule lives in `gocua-core`, every query in
-//! `gocua-store`, sync in `gocua-sync`.
+//! `gocua-device`, sync in `gocua-sync`.
 
 mod args;
 mod commands;

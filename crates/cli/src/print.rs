@@ -2,7 +2,7 @@
 //! stderr in plain words.
 
 use gocua_core::{EntityKind, ValidationError, ValidationErrors};
-use gocua_store::StoreError;
+use gocua_device::StoreError;
 use gocua_sync::client::SyncError;
 use serde::Serialize;
 

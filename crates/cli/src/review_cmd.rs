@@ -8,7 +8,7 @@ use crate::print;
 use anyhow::{Result, bail};
 use gocua_core::review::{ReviewInput, ReviewMark};
 use gocua_core::{EntityKind, MemberId};
-use gocua_store::{ReviewQuery, Store, StoreError};
+use gocua_device::{ReviewQuery, Store, StoreError};
 
 /// `--member`, or the member this device is enrolled as.
 fn actor(store: &Store, member: Option<&str>) -> Result<MemberId> {

@@ -7,7 +7,7 @@ use crate::args::QuarantineCommand;
 use crate::print;
 use anyhow::{Result, anyhow};
 use gocua_core::Change;
-use gocua_store::{QuarantineDirection, QuarantinedChange, RetryOutcome, Store};
+use gocua_device::{QuarantineDirection, QuarantinedChange, RetryOutcome, Store};
 use gocua_sync::client::{self, ClientOptions, Progress};
 
 pub fn enroll(

@@ -9,11 +9,13 @@
 pub mod catalogue;
 pub mod change;
 pub mod citizen_id;
+pub mod converge;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod duplicates;
 pub mod hlc;
 pub mod ids;
 pub mod indicators;
-pub mod merge;
 pub mod model;
 pub mod month;
 pub mod review;

@@ -74,7 +74,7 @@ impl Roots {
         self.0.get(&id).copied().unwrap_or(id)
     }
 
-    /// Merged into someone else: out of lists and denominators.
+    /// Converged into someone else: out of lists and denominators.
     pub fn is_merged(&self, id: ResidentId) -> bool {
         self.of(id) != id
     }

@@ -26,7 +26,7 @@ mod sqlite;
 
 use anyhow::Result;
 use chrono::NaiveDate;
-use gocua_store::central::CentralDb;
+use gocua_central::CentralDb;
 use std::time::Instant;
 
 pub struct Knobs {
@@ -91,7 +91,7 @@ pub fn time(
     what: &str,
     goal_ms: Option<f64>,
     runs: usize,
-    mut f: impl FnMut() -> Result<(), gocua_store::central::CentralError>,
+    mut f: impl FnMut() -> Result<(), gocua_central::CentralError>,
 ) -> Result<Timing> {
     let mut ms = Vec::with_capacity(runs);
     for _ in 0..runs.max(1) {
@@ -162,9 +162,9 @@ fn sqlite_part(k: &Knobs, today: NaiveDate) -> Result<()> {
     let (commune, secs, changes) = sqlite::generate(&db, k, today)?;
     // The report tables follow the change log: project it all now, timed.
     let t = std::time::Instant::now();
-    while db.catch_up_reports(commune, gocua_store::central::REPORT_BATCH)?
-        == gocua_store::central::REPORT_BATCH
-    {}
+    while db.catch_up_reports(commune, gocua_central::REPORT_BATCH)? == gocua_central::REPORT_BATCH
+    {
+    }
     let projected = t.elapsed().as_secs_f64();
     println!(
         "SQLite: {} households, {} residents, {} actions: {changes} changes pushed in {secs:.1} s \

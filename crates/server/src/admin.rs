@@ -8,13 +8,13 @@ use crate::serve::{INFO_FILE, ServerInfo, open_db};
 use crate::{qr, tls};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
+use gocua_central::{CentralDb, CentralError};
+use gocua_core::demo::demo_org;
 use gocua_core::month::vietnam;
 use gocua_core::{
     CommuneId, DeviceId, Member, MemberId, OrgSnapshot, ResidentId, Role, TeamId, VillageId,
 };
-use gocua_store::central::{CentralDb, CentralError};
-use gocua_store::demo::demo_org;
-use gocua_sync::wire::EnrollmentPayload;
+use gocua_wire::EnrollmentPayload;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

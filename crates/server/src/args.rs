@@ -43,7 +43,7 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// PostgreSQL connections kept open at most.
-    #[arg(long, default_value_t = gocua_store::central::DEFAULT_PG_POOL,
+    #[arg(long, default_value_t = gocua_central::DEFAULT_PG_POOL,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub database_pool: u32,
     /// Address and port to listen on; port 0 picks a free one.

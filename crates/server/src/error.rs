@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use gocua_store::central::{AccountError, CentralError};
-use gocua_sync::wire::{ErrorBody, MAX_PUSH_CHANGES};
+use gocua_central::{AccountError, CentralError};
+use gocua_wire::{ErrorBody, MAX_PUSH_CHANGES};
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -134,7 +134,7 @@ fn too_large() -> (StatusCode, &'static str, String) {
         "too_large",
         format!(
             "Dữ liệu gửi lên quá lớn (tối đa {} MB).",
-            gocua_sync::wire::MAX_BODY_BYTES / (1024 * 1024)
+            gocua_wire::MAX_BODY_BYTES / (1024 * 1024)
         ),
     )
 }
@@ -160,7 +160,7 @@ fn central_status(e: &CentralError) -> StatusCode {
             }
         },
         CentralError::Corrupt(_)
-        | CentralError::Store(_)
+        | CentralError::SchemaTooNew { .. }
         | CentralError::Sqlite(_)
         | CentralError::Postgres(_)
         | CentralError::Backend(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use gocua_store::central::DeviceAuth;
+use gocua_central::DeviceAuth;
 use serde::de::DeserializeOwned;
 
 /// A JSON body; malformed, mistyped, oversized or unknown-field bodies are

@@ -2,7 +2,7 @@
 //! API devices sync with; `admin` sets up the commune (villages, teams,
 //! members), issues enrollment codes and manages devices, working on the
 //! data folder directly. This crate owns HTTP, TLS and the command line;
-//! every rule and all SQL live in `gocua-core` and `gocua_store::central`.
+//! every rule and all SQL live in `gocua-core` and `gocua_central`.
 
 mod admin;
 mod app;

@@ -2,7 +2,7 @@
 //! catch up in the background (`CentralDb::catch_up_reports`), so a push
 //! only judges and keeps its changes, and the first report after a burst
 //! finds little left to do. Reports never depend on it for being right:
-//! each catches up to the end of the log first (gocua_store's
+//! each catches up to the end of the log first (gocua_device's
 //! `report_catch_up.rs`); this only takes that work off their path and off
 //! the pushes'.
 //!
@@ -16,8 +16,8 @@
 //! report lock, not the one pushes take, and runs beside them.
 
 use crate::app::AppState;
+use gocua_central::REPORT_BATCH;
 use gocua_core::CommuneId;
-use gocua_store::central::REPORT_BATCH;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};

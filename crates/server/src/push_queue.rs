@@ -12,8 +12,8 @@
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use gocua_central::{CentralError, Grouped};
 use gocua_core::Change;
-use gocua_store::central::{CentralError, Grouped};
 use tokio::sync::{mpsc, oneshot};
 
 /// Pushes committed together at most (a push's answer waits for its whole

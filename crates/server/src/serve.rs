@@ -8,7 +8,7 @@ use crate::args::{DbArgs, ServeArgs};
 use crate::tls;
 use anyhow::{Context, Result};
 use axum_server::tls_rustls::RustlsConfig;
-use gocua_store::central::CentralDb;
+use gocua_central::CentralDb;
 use serde::{Deserialize, Serialize};
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;

@@ -68,14 +68,16 @@ pub fn load(data: &Path, extra_sans: &[String], given: Option<(&Path, &Path)>) -
     let first = certs
         .first()
         .with_context(|| format!("no certificate in {}", cert_path.display()))?;
-    let fingerprint = gocua_sync::tls::fingerprint(first.as_ref());
+    let fingerprint = gocua_wire::cert_fingerprint(first.as_ref());
     let key = PrivateKeyDer::from_pem_file(&key_path)
         .with_context(|| format!("reading private key {}", key_path.display()))?;
-    let mut config = ServerConfig::builder_with_provider(gocua_sync::tls::provider())
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .context("certificate and key do not match")?;
+    let mut config = ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .context("certificate and key do not match")?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Tls {
         config,
@@ -87,7 +89,7 @@ pub fn load(data: &Path, extra_sans: &[String], given: Option<(&Path, &Path)>) -
 pub fn fingerprint_of(cert_path: &Path) -> Result<String> {
     let cert = CertificateDer::from_pem_file(cert_path)
         .with_context(|| format!("reading certificate {}", cert_path.display()))?;
-    Ok(gocua_sync::tls::fingerprint(cert.as_ref()))
+    Ok(gocua_wire::cert_fingerprint(cert.as_ref()))
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {

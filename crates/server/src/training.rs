@@ -7,10 +7,10 @@
 use anyhow::{Result, anyhow};
 use chrono::{NaiveDate, Utc};
 use clap::Subcommand;
+use gocua_central::{CentralDb, TrainingSession};
 use gocua_core::month::local_date;
 use gocua_core::training::{GoalStatus, TeamTraining, commune_training};
 use gocua_core::{MemberId, OrgSnapshot};
-use gocua_store::central::{CentralDb, TrainingSession};
 use serde::Serialize;
 
 #[derive(Subcommand)]

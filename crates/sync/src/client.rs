@@ -42,7 +42,7 @@ impl Default for ClientOptions {
         ClientOptions {
             timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
-            push_batch: crate::wire::MAX_PUSH_CHANGES,
+            push_batch: gocua_wire::MAX_PUSH_CHANGES,
             pull_limit: 1000,
         }
     }

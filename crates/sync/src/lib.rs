@@ -1,12 +1,10 @@
-//! Gõ Cửa sync: the versioned wire format spoken between devices and the
-//! central server (`wire`, under `/api/v1`), certificate pinning (`tls`), and
-//! the device's sync client (`client`) that pushes the store's outbox and
-//! pulls what changed in its scope.
+//! Gõ Cửa sync, the device's side: enrollment with the commune server,
+//! certificate pinning (`tls`), and the sync client (`client`) that pushes
+//! the device store's outbox and pulls what changed in its scope, speaking
+//! the API that `gocua-wire` defines.
 //!
-//! The merge rules themselves are pure functions in `gocua_core::merge`, so
-//! that the device store and the server apply them identically. This crate
-//! must not touch SQL (the store does) nor decide scope (the server does).
+//! This crate must not touch SQL (`gocua-device` does) nor decide scope or
+//! convergence (the server and `gocua_core::converge` do).
 
 pub mod client;
 pub mod tls;
-pub mod wire;

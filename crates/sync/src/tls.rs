@@ -9,13 +9,9 @@ use rustls::SignatureScheme;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
 
-/// Lower-case hex SHA-256 of a DER certificate.
-pub fn fingerprint(cert_der: &[u8]) -> String {
-    hex::encode(Sha256::digest(cert_der))
-}
+pub use gocua_wire::cert_fingerprint as fingerprint;
 
 /// Which server certificate to accept.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use crate::state::{AppState, blocking};
 use gocua_core::{
     Household, HouseholdId, HouseholdInput, Resident, ResidentId, ResidentInput, Sex,
 };
-use gocua_store::{HouseholdDetail, SearchHit, Worklist};
+use gocua_device::{HouseholdDetail, SearchHit, Worklist};
 use serde::Deserialize;
 use tauri::State;
 

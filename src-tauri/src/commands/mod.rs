@@ -1,5 +1,5 @@
 //! The commands the UI invokes, one file per area. Each is a thin call into
-//! `gocua-store` or `gocua-sync` on a worker thread; names and arguments are
+//! `gocua-device` or `gocua-sync` on a worker thread; names and arguments are
 //! snake_case as the UI (`gocua-ui`'s `api` module) sends them.
 
 pub mod households;

@@ -5,7 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, blocking};
 use gocua_core::rules::MemberMonth;
 use gocua_core::{CatalogueEntry, Month};
-use gocua_store::{Store, StoreError};
+use gocua_device::{Store, StoreError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tauri::State;

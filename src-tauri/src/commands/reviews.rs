@@ -9,7 +9,7 @@ use crate::error::ApiResult;
 use crate::state::{AppState, blocking};
 use gocua_core::review::{ReviewInput, ReviewMark};
 use gocua_core::{EntityKind, HouseholdId, ReviewMarkId, VisitId};
-use gocua_store::{ReviewItem, ReviewQuery};
+use gocua_device::{ReviewItem, ReviewQuery};
 use tauri::State;
 use uuid::Uuid;
 

@@ -6,7 +6,7 @@ use crate::keys;
 use crate::pin_guard::PinGuard;
 use crate::state::{AppState, Inner, blocking};
 use gocua_core::{Member, Role, Village, VillageId};
-use gocua_store::{DbKey, Store, StoreError};
+use gocua_device::{DbKey, Store, StoreError};
 use gocua_sync::client::{self, ClientOptions};
 use serde::{Deserialize, Serialize};
 use tauri::State;

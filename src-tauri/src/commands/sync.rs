@@ -4,7 +4,7 @@
 use super::reports::entity_vi;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Inner, blocking};
-use gocua_store::{QuarantineDirection, RetryOutcome};
+use gocua_device::{QuarantineDirection, RetryOutcome};
 use gocua_sync::client::{self, ClientOptions, Progress, RetryPolicy};
 use serde::Serialize;
 use std::sync::atomic::Ordering;
@@ -170,7 +170,7 @@ fn run_round(inner: &Inner, app: &AppHandle, auto: bool) -> ApiResult<SyncOutcom
     };
     inner.with_store(!auto, |s| {
         if s.enrollment()?.is_none() {
-            return Err(ApiError::from(gocua_store::StoreError::NotEnrolled));
+            return Err(ApiError::from(gocua_device::StoreError::NotEnrolled));
         }
         if auto && s.unsent_count()? == 0 {
             let recent = s

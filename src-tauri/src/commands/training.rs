@@ -9,7 +9,7 @@ use crate::state::{AppState, blocking};
 use chrono::NaiveDate;
 use gocua_core::training::{self as rules, GoalStatus, TrainingRecord};
 use gocua_core::{Member, OrgSnapshot};
-use gocua_store::{Store, StoreError};
+use gocua_device::{Store, StoreError};
 use serde::Serialize;
 use tauri::State;
 

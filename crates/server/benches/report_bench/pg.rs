@@ -5,8 +5,8 @@
 use super::{Knobs, Timing, sqlite};
 use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
-use gocua_store::central::scratch::ScratchSchema;
-use gocua_store::central::{CentralDb, SyntheticProvince, synthetic_province};
+use gocua_central::scratch::ScratchSchema;
+use gocua_central::{CentralDb, SyntheticProvince, synthetic_province};
 use std::io::Write;
 use std::time::Instant;
 

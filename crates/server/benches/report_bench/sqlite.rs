@@ -5,11 +5,11 @@
 use super::{Knobs, Rng, Timing, time};
 use anyhow::Result;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use gocua_central::{ApplyResult, CentralDb, DeviceAuth};
+use gocua_core::converge::FieldClocks;
+use gocua_core::demo::demo_org;
 use gocua_core::indicators::{DrillQuery, Figure, Indicator, Part, Period, Quarter, Subject};
-use gocua_core::merge::FieldClocks;
 use gocua_core::*;
-use gocua_store::central::{ApplyResult, CentralDb, DeviceAuth};
-use gocua_store::demo::demo_org;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::time::Instant;

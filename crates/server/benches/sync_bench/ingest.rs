@@ -5,8 +5,8 @@
 
 use crate::net::Device;
 use anyhow::{Context, Result, bail};
+use gocua_central::CentralDb;
 use gocua_core::{Change, CommuneId, EntityKind, VillageId};
-use gocua_store::central::CentralDb;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::Path;

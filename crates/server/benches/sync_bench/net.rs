@@ -4,12 +4,13 @@
 //! counts the bytes that actually cross the wire.
 
 use anyhow::{Context, Result, bail};
+use gocua_central::CentralDb;
+use gocua_central::scratch::ScratchSchema;
 use gocua_core::{Change, DeviceId, MemberId};
-use gocua_store::central::CentralDb;
-use gocua_store::central::scratch::ScratchSchema;
 use gocua_sync::tls::{Pin, pinned_http_client};
-use gocua_sync::wire::{
-    self, EnrollRequest, EnrollResponse, PullResponse, PushOutcome, PushRequest, PushResponse,
+use gocua_wire::{
+    self as wire, EnrollRequest, EnrollResponse, PullResponse, PushOutcome, PushRequest,
+    PushResponse,
 };
 use reqwest::blocking::Client;
 use serde::de::DeserializeOwned;

@@ -4,7 +4,7 @@
 use crate::data::{Household, fresh_copy};
 use crate::net::{CountingRelay, Device, Place};
 use anyhow::{Result, ensure};
-use gocua_store::central::{ApplyResult, CentralDb, DeviceAuth};
+use gocua_central::{ApplyResult, CentralDb, DeviceAuth};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use uuid::Uuid;

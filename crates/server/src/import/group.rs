@@ -25,11 +25,11 @@ use super::columns::{Field, Layout};
 use super::people::People;
 use super::report::{Level, Problem};
 use super::rows::{Context, RowData};
+use gocua_central::{RegistryHousehold, registry_id};
 use gocua_core::{
     CommuneId, Household, HouseholdFlags, HouseholdId, HouseholdInput, Resident, ValidationError,
     VillageId,
 };
-use gocua_store::central::{RegistryHousehold, registry_id};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 

@@ -5,7 +5,7 @@
 //! The file is read (`sheet`), its columns recognised (`columns`), each row
 //! read (`rows`, `cells`) and grouped into households (`group`, which also
 //! states the decisions on errors, duplicates and consent); the households
-//! are written by `gocua_store::central` in one transaction, and a report of
+//! are written by `gocua_central` in one transaction, and a report of
 //! every problem is written beside the input (`report`). CCCD numbers are
 //! hashed with the commune's secret as the row is read and are never
 //! printed, logged or stored: the report shows them masked.
@@ -22,9 +22,9 @@ use anyhow::{Result, anyhow, bail};
 use chrono::Utc;
 use clap::Args;
 use columns::{Field, Layout};
+use gocua_central::{CentralDb, ImportCounts, ImportError};
 use gocua_core::CommuneId;
 use gocua_core::month::local_date;
-use gocua_store::central::{CentralDb, ImportCounts, ImportError};
 use indicatif::{ProgressBar, ProgressStyle};
 use report::{Level, Problem};
 use serde::Serialize;

@@ -6,11 +6,11 @@ use super::columns::Field;
 use super::group::{Stats, column_label, name_column};
 use super::report::{Level, Problem};
 use super::rows::{Context, RowData};
+use gocua_central::registry_id;
 use gocua_core::citizen_id::CitizenIdHash;
 use gocua_core::{
     CommuneId, HouseholdId, Resident, ResidentId, ResidentInput, ValidationError, ValidationErrors,
 };
-use gocua_store::central::registry_id;
 use std::collections::{BTreeSet, HashMap};
 
 pub struct People<'a> {

@@ -11,10 +11,10 @@ pub mod xlsx;
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
+use gocua_central::{CentralDb, ExportChannel, ExportEvent};
 use gocua_core::CommuneId;
 use gocua_core::indicators::{CommuneDashboard, Period, QuarterReport};
 use gocua_core::month::{local_date, vietnam};
-use gocua_store::central::{CentralDb, ExportChannel, ExportEvent};
 use std::path::{Path, PathBuf};
 
 #[derive(Args)]

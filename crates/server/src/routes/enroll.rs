@@ -9,8 +9,8 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
-use gocua_store::central::CentralError;
-use gocua_sync::wire::{EnrollRequest, EnrollResponse};
+use gocua_central::CentralError;
+use gocua_wire::{EnrollRequest, EnrollResponse};
 use std::net::SocketAddr;
 
 pub async fn enroll(

@@ -6,8 +6,8 @@ pub mod health;
 pub mod org;
 pub mod sync;
 
-use gocua_store::central;
-use gocua_sync::wire;
+use gocua_central as central;
+use gocua_wire as wire;
 
 pub fn wire_scope(s: central::Scope) -> wire::Scope {
     wire::Scope {

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::extract::Device;
 use axum::Json;
 use axum::extract::State;
-use gocua_sync::wire::OrgResponse;
+use gocua_wire::OrgResponse;
 
 pub async fn org(
     State(state): State<AppState>,

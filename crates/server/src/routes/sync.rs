@@ -7,8 +7,8 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, DeviceToken};
 use axum::Json;
 use axum::extract::State;
-use gocua_store::central::{ApplyResult, PullFilter};
-use gocua_sync::wire::{
+use gocua_central::{ApplyResult, PullFilter};
+use gocua_wire::{
     MAX_PULL_LIMIT, MAX_PUSH_CHANGES, PullQuery, PullResponse, PulledChange, PushOutcome,
     PushRequest, PushResponse, PushResult,
 };

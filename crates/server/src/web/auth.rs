@@ -10,8 +10,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
+use gocua_central::{WebSession, constant_time_eq};
 use gocua_core::CommuneId;
-use gocua_store::central::{WebSession, constant_time_eq};
 use maud::{Markup, html};
 use std::collections::BTreeMap;
 

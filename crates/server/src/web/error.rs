@@ -7,7 +7,7 @@ use super::layout;
 use crate::error::ApiError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use gocua_store::central::{AccountError, CentralError};
+use gocua_central::{AccountError, CentralError};
 use maud::html;
 
 #[derive(Debug)]

@@ -14,7 +14,7 @@
 //! `crate::report`'s generators, render. Every failure becomes a page in
 //! `error.rs`.
 //!
-//! Security: sessions live on the server (`gocua_store::central`
+//! Security: sessions live on the server (`gocua_central`
 //! sessions: random id in a `__Host-` cookie, only its hash stored, idle
 //! and absolute expiry); cookies are `Secure; HttpOnly; SameSite=Strict;
 //! Path=/`; every POST carries the session's synchronizer token (masked

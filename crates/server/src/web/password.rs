@@ -6,8 +6,8 @@
 
 use crate::serve::{INFO_FILE, ServerInfo};
 use anyhow::{Context, Result, bail};
+use gocua_central::{CentralDb, MAX_PASSWORD_CHARS};
 use gocua_core::MemberId;
-use gocua_store::central::{CentralDb, MAX_PASSWORD_CHARS};
 use std::io::{BufRead, IsTerminal, Read};
 use std::path::Path;
 

@@ -11,9 +11,9 @@ use super::ClientOptions;
 use super::error::SyncError;
 use super::transport::{Repeat, Transport};
 use crate::tls::Pin;
-use crate::wire::{self, EnrollRequest, EnrollResponse, EnrollmentPayload};
 use gocua_core::{DeviceId, Member};
-use gocua_store::{DeviceToken, NewEnrollment, Store, StoreError};
+use gocua_device::{DeviceToken, NewEnrollment, Store, StoreError};
+use gocua_wire::{self as wire, EnrollRequest, EnrollResponse, EnrollmentPayload};
 use serde::Serialize;
 
 /// What enrollment established.
@@ -123,7 +123,7 @@ pub fn enroll_with(
     gocua_core::validate::required_text("device_name", &name)
         .map_err(|e| StoreError::Invalid(e.into()))?;
     // The server assigns a new device id; changes stamped with the current
-    // one could never be pushed after (see `gocua_store::sync_state`).
+    // one could never be pushed after (see `gocua_device::sync_state`).
     let unsent = store.unsent_count()?;
     if unsent > 0 {
         return Err(StoreError::UnsentFromOtherDevice { count: unsent }.into());

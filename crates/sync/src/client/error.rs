@@ -3,7 +3,7 @@
 //! unsent changes stay in the store's outbox.
 
 use crate::tls::PinError;
-use gocua_store::StoreError;
+use gocua_device::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {

@@ -1,6 +1,6 @@
 //! One sync round, in this order:
 //! 1. refresh the organisation, catalogue, member and scope (`GET org`); a
-//!    village the scope gained gets a history fetch (`gocua_store` history);
+//!    village the scope gained gets a history fetch (`gocua_device` history);
 //! 2. push the outbox, oldest first, in batches; per change the server says
 //!    applied or already had (→ it leaves the outbox) or rejected (→ it moves
 //!    to the quarantine, with the reason, in the same transaction) — one bad
@@ -22,9 +22,9 @@ use super::ClientOptions;
 use super::error::SyncError;
 use super::transport::{Repeat, RetryNotice, Transport};
 use crate::tls::Pin;
-use crate::wire::{self, OrgResponse, PullResponse, PushOutcome, PushRequest, PushResponse};
 use gocua_core::{Change, ChangeId};
-use gocua_store::{ApplyOutcome, HistoryTarget, Pulled, PushRejection, Store};
+use gocua_device::{ApplyOutcome, HistoryTarget, Pulled, PushRejection, Store};
+use gocua_wire::{self as wire, OrgResponse, PullResponse, PushOutcome, PushRequest, PushResponse};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::time::Duration;

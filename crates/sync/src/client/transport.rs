@@ -17,8 +17,8 @@
 use super::error::SyncError;
 use super::retry::{RetryPolicy, jitter};
 use crate::tls::{Pin, SeenFingerprint, pinned_http_client};
-use crate::wire::ErrorBody;
-use gocua_store::DeviceToken;
+use gocua_device::DeviceToken;
+use gocua_wire::ErrorBody;
 use reqwest::Method;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};

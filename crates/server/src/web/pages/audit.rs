@@ -12,9 +12,9 @@ use crate::web::auth::Officer;
 use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
 use axum::extract::State;
+use gocua_central::{ExportChannel, ExportEntry, MergeEntry, TrainingDeletion};
 use gocua_core::EntityKind;
 use gocua_core::OrgSnapshot;
-use gocua_store::central::{ExportChannel, ExportEntry, MergeEntry, TrainingDeletion};
 use maud::{Markup, html};
 
 /// Rows shown in each list.

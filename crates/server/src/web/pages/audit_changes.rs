@@ -3,8 +3,8 @@
 //! and when (`central::change_audit`).
 
 use super::audit::when;
+use gocua_central::ChangeEntry;
 use gocua_core::EntityKind;
-use gocua_store::central::ChangeEntry;
 use maud::{Markup, html};
 
 fn entity_vi(kind: EntityKind) -> &'static str {
@@ -138,7 +138,7 @@ pub fn changes_table(entries: &[ChangeEntry]) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gocua_store::central::ReviewStep;
+    use gocua_central::ReviewStep;
 
     fn entry(entity: EntityKind, fields: &[&str]) -> ChangeEntry {
         ChangeEntry {

@@ -12,7 +12,7 @@ use crate::web::error::PageError;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use gocua_store::central::{ExportChannel, ExportEvent};
+use gocua_central::{ExportChannel, ExportEvent};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 

@@ -17,10 +17,10 @@ use crate::web::auth::Officer;
 use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
 use axum::extract::{Query, State};
+use gocua_central::{CardAction, DuplicateCandidate, ResidentBrief, ResidentCard};
 use gocua_core::duplicates::Strength;
 use gocua_core::review::ReviewMark;
 use gocua_core::{EntityKind, OrgSnapshot, ResidentId};
-use gocua_store::central::{CardAction, DuplicateCandidate, ResidentBrief, ResidentCard};
 use maud::{Markup, html};
 use serde::Deserialize;
 

@@ -12,8 +12,8 @@ use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use gocua_central::ResidentCard;
 use gocua_core::{OrgSnapshot, ResidentId};
-use gocua_store::central::ResidentCard;
 use maud::{Markup, html};
 use serde::Deserialize;
 

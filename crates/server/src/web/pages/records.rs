@@ -11,9 +11,9 @@ use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
 use crate::web::links::{RecordsQuery, records_href};
 use axum::extract::{Query, State};
+use gocua_central::CentralError;
 use gocua_core::indicators::{DrillPage, DrillQuery, DrillRow, Figure, Part, Subject};
 use gocua_core::{CatalogueEntry, OrgSnapshot};
-use gocua_store::central::CentralError;
 use maud::{Markup, html};
 
 /// Rows on a page.

@@ -14,9 +14,9 @@ use crate::web::layout::{self, Nav};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use gocua_central::ApplyResult;
 use gocua_core::review::{ReviewInput, ReviewMark, ReviewState};
 use gocua_core::{EntityKind, HouseholdId, OrgSnapshot};
-use gocua_store::central::ApplyResult;
 use maud::{Markup, html};
 use uuid::Uuid;
 

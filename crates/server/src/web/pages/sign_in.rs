@@ -14,7 +14,7 @@ use crate::web::layout;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
-use gocua_store::central::{AccountError, CentralError, normalize_login};
+use gocua_central::{AccountError, CentralError, normalize_login};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::net::SocketAddr;

@@ -13,8 +13,8 @@ use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+use gocua_central::TrainingSession;
 use gocua_core::OrgSnapshot;
-use gocua_store::central::TrainingSession;
 use maud::{Markup, html};
 
 /// `POST /training/delete`.

@@ -1,0 +1,145 @@
+//! What can go wrong in the central database, each with a stable code for
+//! programs and a Vietnamese sentence for the person at the other end.
+
+use gocua_core::ValidationErrors;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum CentralError {
+    #[error("invalid input: {0}")]
+    Invalid(#[from] ValidationErrors),
+    #[error("{what} {id} not found")]
+    NotFound { what: &'static str, id: String },
+    #[error("{what} {id} belongs to another commune")]
+    OtherCommune { what: &'static str, id: String },
+    #[error("members and team leaders must belong to a team")]
+    TeamRequired,
+    #[error("percent must be between 0 and 100")]
+    Percent,
+    #[error("training: {0}")]
+    Training(#[from] gocua_core::training::TrainingError),
+    #[error("unknown enrollment code")]
+    CodeUnknown,
+    #[error("enrollment code already used")]
+    CodeUsed,
+    #[error("enrollment code expired")]
+    CodeExpired,
+    #[error("member {0} is no longer active")]
+    MemberInactive(String),
+    #[error("unknown or revoked device token")]
+    Unauthorized,
+    /// Officers' web accounts and sessions.
+    #[error(transparent)]
+    Account(#[from] super::AccountError),
+    /// A merge of residents the judge or the rules refused (the sentence
+    /// in Vietnamese).
+    #[error("merge refused: {0}")]
+    MergeRefused(String),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("the database was made by a newer version (schema {found}, known {known})")]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[cfg(feature = "postgres")]
+    #[error("database error: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// The backend failed otherwise (no connection from the pool, a
+    /// statement it cannot run).
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+impl CentralError {
+    pub(crate) fn not_found(what: &'static str, id: impl ToString) -> Self {
+        CentralError::NotFound {
+            what,
+            id: id.to_string(),
+        }
+    }
+
+    /// A stable code for programs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CentralError::Invalid(_) => "invalid",
+            CentralError::NotFound { .. } => "not_found",
+            CentralError::OtherCommune { .. } => "other_commune",
+            CentralError::TeamRequired => "team_required",
+            CentralError::Percent => "percent",
+            CentralError::Training(e) => e.code(),
+            CentralError::CodeUnknown => "code_unknown",
+            CentralError::CodeUsed => "code_used",
+            CentralError::CodeExpired => "code_expired",
+            CentralError::MemberInactive(_) => "member_inactive",
+            CentralError::Unauthorized => "unauthorized",
+            CentralError::Account(e) => e.code(),
+            CentralError::MergeRefused(_) => "merge_refused",
+            CentralError::Corrupt(_) => "corrupt",
+            CentralError::SchemaTooNew { .. } => "schema_too_new",
+            CentralError::Sqlite(_) | CentralError::Backend(_) => "database",
+            #[cfg(feature = "postgres")]
+            CentralError::Postgres(_) => "database",
+        }
+    }
+
+    /// The sentence for a Vietnamese user.
+    pub fn message_vi(&self) -> String {
+        match self {
+            CentralError::Invalid(e) => e.message_vi(),
+            CentralError::NotFound { what, .. } => format!("Không tìm thấy {}.", what_vi(what)),
+            CentralError::OtherCommune { what, .. } => {
+                format!("{} thuộc xã khác.", capitalise(what_vi(what)))
+            }
+            CentralError::TeamRequired => "Tổ viên và tổ trưởng phải thuộc một tổ.".into(),
+            CentralError::Percent => "Chỉ tiêu phải từ 0 đến 100 phần trăm.".into(),
+            CentralError::Training(e) => e.message_vi(),
+            CentralError::CodeUnknown => {
+                "Mã đăng ký không đúng. Hãy kiểm tra lại hoặc xin mã mới.".into()
+            }
+            CentralError::CodeUsed => {
+                "Mã đăng ký này đã được dùng. Mỗi mã chỉ dùng được một lần; hãy xin mã mới.".into()
+            }
+            CentralError::CodeExpired => "Mã đăng ký đã hết hạn; hãy xin mã mới.".into(),
+            CentralError::MemberInactive(_) => {
+                "Thành viên này không còn hoạt động trong tổ.".into()
+            }
+            CentralError::Unauthorized => {
+                "Thiết bị chưa đăng ký hoặc đã bị thu hồi quyền truy cập.".into()
+            }
+            CentralError::Account(e) => e.message_vi(),
+            CentralError::SchemaTooNew { .. } => {
+                "Dữ liệu được tạo bởi phiên bản mới hơn; hãy cập nhật ứng dụng.".into()
+            }
+            CentralError::MergeRefused(m) => m.clone(),
+            CentralError::Corrupt(_) | CentralError::Sqlite(_) | CentralError::Backend(_) => {
+                DATABASE_FAILED.into()
+            }
+            #[cfg(feature = "postgres")]
+            CentralError::Postgres(_) => DATABASE_FAILED.into(),
+        }
+    }
+}
+
+const DATABASE_FAILED: &str = "Lỗi cơ sở dữ liệu trên máy chủ; xin thử lại sau.";
+
+fn what_vi(what: &str) -> &'static str {
+    match what {
+        "commune" => "xã",
+        "village" => "thôn/xóm",
+        "team" => "tổ",
+        "member" => "thành viên",
+        "device" => "thiết bị",
+        "resident" => "nhân khẩu",
+        "household" => "hộ gia đình",
+        "training session" => "buổi tập huấn",
+        _ => "bản ghi",
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

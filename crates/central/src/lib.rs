@@ -1,0 +1,228 @@
+//! The commune server's database: one SQLite file in the server's data
+//! folder by default (`migrations/server/`), or PostgreSQL for a province
+//! that outgrows one machine (`migrations/server-pg/`, feature `postgres`).
+//! It owns the communes' organisation and catalogues, enrollment codes and
+//! devices, the log of every accepted change and the records built from it,
+//! the report tables, the conflict log, officers' accounts and sessions.
+//! It decides scope: every device's read and write goes through a
+//! `DeviceAuth` and touches only that device's villages.
+//!
+//! All the server's SQL lives here, written once against the `Tx` trait
+//! that both backends implement. It must not speak HTTP or render pages
+//! (`gocua-server` does, calling these methods), and it applies the same
+//! convergence rules as the device (`gocua_core::converge`), never its own.
+//! How scope changes, moved households and merged residents reach the
+//! right devices: `docs/sync.md`.
+
+mod accounts;
+mod audit;
+mod change_audit;
+mod conflicts;
+mod duplicates;
+mod enroll;
+mod error;
+mod household_view;
+mod import;
+mod merges;
+mod migrate;
+mod org;
+#[cfg(feature = "postgres")]
+mod pg;
+mod pull;
+mod pull_resident;
+mod push;
+mod push_batch;
+mod push_judge;
+mod push_reach;
+mod report;
+mod report_catch_up;
+mod report_derived;
+mod report_drill;
+#[cfg(feature = "postgres")]
+mod report_gen;
+mod report_merges;
+mod report_project;
+mod report_sql;
+mod report_stock;
+mod scopes;
+#[cfg(feature = "postgres")]
+pub mod scratch;
+mod sessions;
+mod sql;
+mod sqlite;
+mod training;
+mod web_review;
+
+pub use accounts::{
+    AccountError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordCheck, WebAccount,
+    normalize_login,
+};
+pub use audit::{ExportChannel, ExportEntry, ExportEvent, MAX_AUDIT_PAGE};
+pub use change_audit::{ChangeEntry, ReviewStep};
+pub use conflicts::ConflictEntry;
+pub use duplicates::{DuplicateCandidate, ResidentBrief, ResidentCard};
+pub use enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
+pub use error::CentralError;
+pub use household_view::HouseholdView;
+pub use import::{
+    ImportCounts, ImportError, ImportTarget, RegistryHousehold, import_device, registry_id,
+};
+pub use merges::{CardAction, MergeEntry, office_device};
+pub use org::{OrgView, Target};
+pub use pull::{PullFilter, PullPage};
+pub use push::{ApplyResult, Grouped, StoredRecord};
+pub use report::MAX_PAGE as REPORT_MAX_PAGE;
+pub use report_catch_up::{REPORT_BATCH, ReportLag};
+#[cfg(feature = "postgres")]
+pub use report_gen::{SyntheticProvince, synthetic_id, synthetic_province};
+pub use sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};
+pub use training::{TrainingDeletion, TrainingSession};
+pub use web_review::WEB_DEVICE_NAME;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use gocua_core::{CommuneId, DeviceId, Member, Role, VillageId};
+use serde::Serialize;
+use sql::Tx;
+use std::path::Path;
+
+/// What a device may see and write: its member's commune and villages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Scope {
+    pub commune_id: CommuneId,
+    pub role: Role,
+    /// A team's villages for members and leaders; the whole commune's for
+    /// officers and admins.
+    pub village_ids: Vec<VillageId>,
+}
+
+impl Scope {
+    pub fn covers(&self, village: VillageId) -> bool {
+        self.village_ids.contains(&village)
+    }
+
+    /// Officers and admins see the whole commune.
+    pub fn is_commune_wide(&self) -> bool {
+        matches!(self.role, Role::CommuneOfficer | Role::Admin)
+    }
+}
+
+/// An authenticated device, as every request after enrollment carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceAuth {
+    pub device_id: DeviceId,
+    pub member: Member,
+    pub scope: Scope,
+}
+
+/// Connections a PostgreSQL-backed server keeps open at most.
+pub const DEFAULT_PG_POOL: u32 = 16;
+
+/// The central database. Safe to share between threads: SQLite keeps one
+/// connection and takes turns on it; PostgreSQL lends each call a
+/// connection from a pool.
+pub struct CentralDb {
+    backend: Backend,
+}
+
+enum Backend {
+    Sqlite(sqlite::SqliteDb),
+    #[cfg(feature = "postgres")]
+    Postgres(pg::PgDb),
+}
+
+impl CentralDb {
+    /// Open (creating if needed) the SQLite database at `path` and bring
+    /// its schema up to date. Writes are WAL with synchronous=FULL: a push
+    /// the device was told was applied survives a power cut.
+    pub fn open(path: &Path) -> Result<CentralDb, CentralError> {
+        Ok(CentralDb {
+            backend: Backend::Sqlite(sqlite::SqliteDb::open(path)?),
+        })
+    }
+
+    /// Connect to PostgreSQL (`postgres://user:password@host:port/db`;
+    /// `?options=-csearch_path%3Dname` picks a schema) and bring its schema
+    /// up to date, with a pool of at most `pool_size` connections. Only with
+    /// the `postgres` feature (the server's; devices do without).
+    #[cfg(feature = "postgres")]
+    pub fn connect(url: &str, pool_size: u32) -> Result<CentralDb, CentralError> {
+        Ok(CentralDb {
+            backend: Backend::Postgres(pg::PgDb::connect(url, pool_size.max(1))?),
+        })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// "ok" when the database is sound (SQLite's integrity check; on
+    /// PostgreSQL, that it answers and has the schema).
+    pub fn integrity_check(&self) -> Result<String, CentralError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.integrity_check(),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => self.read(|tx| {
+                tx.query("SELECT count(*) FROM schema_migrations", &[])?;
+                Ok("ok".to_string())
+            }),
+        }
+    }
+
+    /// Run `f` in a transaction that only reads.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, CentralError>,
+    ) -> Result<T, CentralError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.transaction(false, f),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(db) => db.transaction(f),
+        }
+    }
+
+    /// Run `f` in a transaction that writes: committed when it returns Ok,
+    /// rolled back when it fails.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, CentralError>,
+    ) -> Result<T, CentralError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.transaction(true, f),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(db) => db.transaction(f),
+        }
+    }
+}
+
+/// A time as stored: RFC 3339 UTC with milliseconds, so text order is time
+/// order.
+pub(crate) fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parse a stored time.
+pub(crate) fn parse_stamp(s: &str) -> Result<DateTime<Utc>, CentralError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| CentralError::Corrupt(format!("bad time {s}: {e}")))
+}
+
+/// Lower-case hex SHA-256 of a secret's text: what is kept instead of it.
+pub(crate) fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// 32 bytes from the operating system's generator (via the thread RNG, a
+/// CSPRNG seeded from it).
+pub(crate) fn random_32() -> [u8; 32] {
+    use rand::Rng;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+}

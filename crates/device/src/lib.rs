@@ -1,0 +1,94 @@
+//! The device's local store: an encrypted SQLite file (SQLCipher) holding the
+//! commune's organisation, households, residents, visits and actions, an
+//! outbox of every local change waiting to be pushed, and the sync state
+//! (enrollment, cursors, quarantine, history fetches).
+//!
+//! This crate owns all device SQL (schema in `migrations/device/`). It must
+//! not decide domain rules (those are `gocua-core`'s), speak the wire format
+//! or the network (`gocua-sync` does), nor hold anything of the server's.
+//! Every write records its change in the outbox in the same transaction;
+//! changes applied from the server do not.
+
+mod batch;
+mod converge;
+pub mod demo;
+mod error;
+mod history;
+mod households;
+mod merge_history;
+mod migrate;
+mod open;
+mod org;
+mod quarantine;
+mod queries;
+mod remote;
+mod reviews;
+mod rows;
+mod same_person;
+mod sync_state;
+mod training;
+mod visits;
+
+pub use batch::Batch;
+pub use error::StoreError;
+pub use gocua_core::OrgSnapshot;
+pub use history::{HistoryFetch, HistoryTarget, Pulled, ScopeChange};
+pub use households::{HouseholdDetail, RecordSubject, ResidentDetail, SearchHit, VisitSummary};
+pub use open::{DbKey, DeviceInfo};
+pub use quarantine::{DiscardedChange, QuarantineDirection, QuarantinedChange, RetryOutcome};
+pub use queries::{FollowUpItem, Worklist, WorklistHousehold};
+pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
+pub use reviews::{ReviewItem, ReviewQuery};
+pub use same_person::{MergedAction, MergedRecord};
+pub use sync_state::{
+    DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection, SyncState,
+};
+
+use gocua_core::HlcClock;
+use rusqlite::Connection;
+
+/// An open device store. One per process; not shared across threads.
+pub struct Store {
+    conn: Connection,
+    clock: Option<HlcClock>,
+}
+
+impl Store {
+    /// Run `f` as one transaction: everything it writes, and the outbox
+    /// entries for it, are committed together (durably: WAL with
+    /// synchronous=FULL) or not at all.
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Batch<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let clock = self.clock.as_mut().ok_or(StoreError::NotInitialised)?;
+        // The clock only moves on if the transaction commits.
+        let mut draft = clock.clone();
+        let tx = self.conn.transaction()?;
+        let out = {
+            let mut batch = Batch::new(&tx, &mut draft);
+            let out = f(&mut batch)?;
+            batch.save_clock()?;
+            out
+        };
+        tx.commit()?;
+        *clock = draft;
+        Ok(out)
+    }
+
+    /// Read-only access for the query modules.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Milliseconds since the Unix epoch, from the system clock.
+pub(crate) fn now_ms() -> u64 {
+    let now = chrono::Utc::now().timestamp_millis();
+    u64::try_from(now).unwrap_or(0)
+}
+
+/// Today in Vietnam.
+pub(crate) fn today() -> chrono::NaiveDate {
+    gocua_core::month::local_date(chrono::Utc::now())
+}

@@ -1,0 +1,114 @@
+//! Schema migrations: the SQL files in `migrations/device/`, applied in
+//! order, each in its own transaction, each recorded so it runs once.
+
+use crate::StoreError;
+use rusqlite::{Connection, params};
+
+/// (version, name, SQL). Append only: a shipped migration never changes.
+pub(crate) type Migration = (i64, &'static str, &'static str);
+
+/// The device schema.
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    (
+        1,
+        "0001_init",
+        include_str!("../../../migrations/device/0001_init.sql"),
+    ),
+    (
+        2,
+        "0002_sync",
+        include_str!("../../../migrations/device/0002_sync.sql"),
+    ),
+    (
+        3,
+        "0003_quarantine_discards",
+        include_str!("../../../migrations/device/0003_quarantine_discards.sql"),
+    ),
+    (
+        4,
+        "0004_scope_history",
+        include_str!("../../../migrations/device/0004_scope_history.sql"),
+    ),
+    (
+        5,
+        "0005_training",
+        include_str!("../../../migrations/device/0005_training.sql"),
+    ),
+    (
+        6,
+        "0006_resident_merges",
+        include_str!("../../../migrations/device/0006_resident_merges.sql"),
+    ),
+    (
+        7,
+        "0007_review_marks",
+        include_str!("../../../migrations/device/0007_review_marks.sql"),
+    ),
+    (
+        8,
+        "0008_resident_history",
+        include_str!("../../../migrations/device/0008_resident_history.sql"),
+    ),
+];
+
+pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version     INTEGER PRIMARY KEY,
+             name        TEXT NOT NULL,
+             applied_at  TEXT NOT NULL
+         );",
+    )?;
+    let current: i64 = conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
+    let known = migrations.last().map(|m| m.0).unwrap_or(0);
+    if current > known {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known,
+        });
+    }
+    for (version, name, sql) in migrations.iter().filter(|m| m.0 > current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+            params![version, name, chrono::Utc::now().to_rfc3339()],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each folder's files, in order, are exactly the listed migrations.
+    fn check_listed(folder: &str, migrations: &[Migration]) {
+        let dir = format!("{}/../../migrations/{folder}", env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let listed: Vec<String> = migrations.iter().map(|m| format!("{}.sql", m.1)).collect();
+        assert_eq!(files, listed);
+        // Versions are consecutive: `run` applies only versions above the
+        // database's, so a gap filled later would never be applied.
+        // Each file is named by its own version.
+        for (i, m) in migrations.iter().enumerate() {
+            assert_eq!(m.0, i as i64 + 1);
+            assert!(m.1.starts_with(&format!("{:04}_", m.0)));
+        }
+    }
+
+    #[test]
+    fn every_device_migration_file_is_listed_in_order() {
+        check_listed("device", MIGRATIONS);
+    }
+}
