@@ -30,7 +30,7 @@ pub enum CentralError {
     Unauthorized,
     /// Officers' web accounts and sessions.
     #[error(transparent)]
-    Account(#[from] super::AccountError),
+    Account(#[from] crate::AccountError),
     /// A merge of residents the judge or the rules refused (the sentence
     /// in Vietnamese).
     #[error("merge refused: {0}")]

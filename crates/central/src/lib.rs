@@ -14,75 +14,48 @@
 //! How scope changes, moved households and merged residents reach the
 //! right devices: `docs/sync.md`.
 
-mod accounts;
-mod audit;
-mod change_audit;
-mod conflicts;
-mod duplicates;
-mod enroll;
+mod backend;
 mod error;
-mod household_view;
-mod import;
-mod merges;
-mod migrate;
+mod lookups;
+mod office;
 mod org;
-#[cfg(feature = "postgres")]
-mod pg;
 mod pull;
-mod pull_resident;
 mod push;
-mod push_batch;
-mod push_judge;
-mod push_reach;
 mod report;
-mod report_catch_up;
-mod report_derived;
-mod report_drill;
-#[cfg(feature = "postgres")]
-mod report_gen;
-mod report_merges;
-mod report_project;
-mod report_sql;
-mod report_stock;
 mod scopes;
-#[cfg(feature = "postgres")]
-pub mod scratch;
-mod sessions;
-mod sql;
-mod sqlite;
-mod training;
-mod web_review;
 
-pub use accounts::{
+#[cfg(feature = "postgres")]
+pub use backend::scratch;
+pub use error::CentralError;
+pub use office::accounts::{
     AccountError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordCheck, WebAccount,
     normalize_login,
 };
-pub use audit::{ExportChannel, ExportEntry, ExportEvent, MAX_AUDIT_PAGE};
-pub use change_audit::{ChangeEntry, ReviewStep};
-pub use conflicts::ConflictEntry;
-pub use duplicates::{DuplicateCandidate, ResidentBrief, ResidentCard};
-pub use enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
-pub use error::CentralError;
-pub use household_view::HouseholdView;
-pub use import::{
+pub use office::audit::{ExportChannel, ExportEntry, ExportEvent, MAX_AUDIT_PAGE};
+pub use office::change_audit::{ChangeEntry, ReviewStep};
+pub use office::conflicts::ConflictEntry;
+pub use office::duplicates::{DuplicateCandidate, ResidentBrief, ResidentCard};
+pub use office::household_view::HouseholdView;
+pub use office::merges::{CardAction, MergeEntry, office_device};
+pub use office::sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};
+pub use office::web_review::WEB_DEVICE_NAME;
+pub use org::enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
+pub use org::import::{
     ImportCounts, ImportError, ImportTarget, RegistryHousehold, import_device, registry_id,
 };
-pub use merges::{CardAction, MergeEntry, office_device};
+pub use org::training::{TrainingDeletion, TrainingSession};
 pub use org::{OrgView, Target};
 pub use pull::{PullFilter, PullPage};
 pub use push::{ApplyResult, Grouped, StoredRecord};
 pub use report::MAX_PAGE as REPORT_MAX_PAGE;
-pub use report_catch_up::{REPORT_BATCH, ReportLag};
+pub use report::catch_up::{REPORT_BATCH, ReportLag};
 #[cfg(feature = "postgres")]
-pub use report_gen::{SyntheticProvince, synthetic_id, synthetic_province};
-pub use sessions::{NewSession, SESSION_IDLE, SESSION_MAX, WebSession, constant_time_eq};
-pub use training::{TrainingDeletion, TrainingSession};
-pub use web_review::WEB_DEVICE_NAME;
+pub use report::synthetic::{SyntheticProvince, synthetic_id, synthetic_province};
 
+use backend::sql::Tx;
 use chrono::{DateTime, SecondsFormat, Utc};
 use gocua_core::{CommuneId, DeviceId, Member, Role, VillageId};
 use serde::Serialize;
-use sql::Tx;
 use std::path::Path;
 
 /// What a device may see and write: its member's commune and villages.
@@ -125,9 +98,9 @@ pub struct CentralDb {
 }
 
 enum Backend {
-    Sqlite(sqlite::SqliteDb),
+    Sqlite(backend::sqlite::SqliteDb),
     #[cfg(feature = "postgres")]
-    Postgres(pg::PgDb),
+    Postgres(backend::pg::PgDb),
 }
 
 impl CentralDb {
@@ -136,7 +109,7 @@ impl CentralDb {
     /// the device was told was applied survives a power cut.
     pub fn open(path: &Path) -> Result<CentralDb, CentralError> {
         Ok(CentralDb {
-            backend: Backend::Sqlite(sqlite::SqliteDb::open(path)?),
+            backend: Backend::Sqlite(backend::sqlite::SqliteDb::open(path)?),
         })
     }
 
@@ -147,7 +120,7 @@ impl CentralDb {
     #[cfg(feature = "postgres")]
     pub fn connect(url: &str, pool_size: u32) -> Result<CentralDb, CentralError> {
         Ok(CentralDb {
-            backend: Backend::Postgres(pg::PgDb::connect(url, pool_size.max(1))?),
+            backend: Backend::Postgres(backend::pg::PgDb::connect(url, pool_size.max(1))?),
         })
     }
 

@@ -2,8 +2,8 @@
 //! commune's for its officers. Asked for every request a device makes, so
 //! a group of pushes asks for all its members at once.
 
-use super::sql::{ID_CHUNK, Tx, id_chunks, placeholders, vals};
-use super::{CentralError, Scope};
+use crate::backend::sql::{ID_CHUNK, Tx, id_chunks, placeholders, vals};
+use crate::{CentralError, Scope};
 use gocua_core::{CommuneId, Member, MemberId, Role, TeamId, VillageId};
 use std::collections::HashMap;
 
@@ -72,7 +72,7 @@ fn commune_wide(role: Role) -> bool {
 }
 
 /// Every village of the commune, in id order.
-pub(super) fn commune_villages(
+pub(crate) fn commune_villages(
     tx: &mut dyn Tx,
     commune: CommuneId,
 ) -> Result<Vec<VillageId>, CentralError> {
