@@ -6,8 +6,6 @@
 mod args;
 mod commands;
 mod print;
-mod review_cmd;
-mod sync_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;

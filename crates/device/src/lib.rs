@@ -15,7 +15,6 @@ pub mod demo;
 mod error;
 mod history;
 mod households;
-mod merge_history;
 mod migrate;
 mod open;
 mod org;

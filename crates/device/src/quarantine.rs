@@ -184,7 +184,7 @@ impl Store {
                     moved_from: None,
                 })
                 .collect();
-            crate::merge_history::note_merges_in(tx, &page, outcomes, None)
+            crate::history::note_merges_in(tx, &page, outcomes, None)
         })?;
         Ok(outcomes
             .iter()

@@ -347,3 +347,18 @@ mod tests {
         assert_eq!(letter(27), "AB");
     }
 }
+
+/// The label of the first column holding `field` (empty when none does).
+pub fn column_label(layout: &Layout, field: Field) -> String {
+    layout.first(field).map(|c| c.label()).unwrap_or_default()
+}
+
+/// The column that names people (for a message about a name).
+pub fn name_column(layout: &Layout) -> String {
+    let c = column_label(layout, Field::FullName);
+    if c.is_empty() {
+        column_label(layout, Field::HeadName)
+    } else {
+        c
+    }
+}

@@ -21,31 +21,16 @@
 //!   citizen-ID hash without consent. Without it the number is checked and
 //!   dropped, and the report says how many were.
 
-use super::columns::{Field, Layout};
+use super::columns::{Field, Layout, column_label, name_column};
 use super::people::People;
-use super::report::{Level, Problem};
+use super::report::{Level, Problem, Stats};
 use super::rows::{Context, RowData};
 use gocua_central::{RegistryHousehold, registry_id};
 use gocua_core::{
     CommuneId, Household, HouseholdFlags, HouseholdId, HouseholdInput, Resident, ValidationError,
     VillageId,
 };
-use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
-
-/// What the file holds, and what will go in.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Stats {
-    pub rows: usize,
-    pub households_in_file: usize,
-    pub residents_in_file: usize,
-    pub households_ready: usize,
-    pub households_held_back: usize,
-    pub rows_with_errors: usize,
-    pub rows_held_back: usize,
-    pub duplicate_rows: usize,
-    pub citizen_ids_without_consent: usize,
-}
 
 pub struct Plan {
     pub households: Vec<RegistryHousehold>,
@@ -212,20 +197,6 @@ pub fn plan(ctx: &Context, commune: CommuneId, rows: Vec<RowData>) -> Plan {
         households,
         problems,
         stats,
-    }
-}
-
-pub fn column_label(layout: &Layout, field: Field) -> String {
-    layout.first(field).map(|c| c.label()).unwrap_or_default()
-}
-
-/// The column that names people (for a message about a name).
-pub fn name_column(layout: &Layout) -> String {
-    let c = column_label(layout, Field::FullName);
-    if c.is_empty() {
-        column_label(layout, Field::HeadName)
-    } else {
-        c
     }
 }
 

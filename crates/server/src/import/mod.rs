@@ -62,7 +62,7 @@ struct Summary {
     report: PathBuf,
     dry_run: bool,
     #[serde(flatten)]
-    stats: group::Stats,
+    stats: report::Stats,
     /// What was written (None for a dry run).
     imported: Option<ImportCounts>,
     unknown_columns: Vec<String>,

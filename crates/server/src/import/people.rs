@@ -2,9 +2,8 @@
 //! resident, with the same person twice in a household and one CCCD on
 //! two people caught (see `group.rs` for what each becomes).
 
-use super::columns::Field;
-use super::group::{Stats, column_label, name_column};
-use super::report::{Level, Problem};
+use super::columns::{Field, column_label, name_column};
+use super::report::{Level, Problem, Stats};
 use super::rows::{Context, RowData};
 use gocua_central::registry_id;
 use gocua_core::citizen_id::CitizenIdHash;

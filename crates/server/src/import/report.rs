@@ -62,6 +62,20 @@ impl Problem {
     }
 }
 
+/// What the file holds, and what will go in.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub rows: usize,
+    pub households_in_file: usize,
+    pub residents_in_file: usize,
+    pub households_ready: usize,
+    pub households_held_back: usize,
+    pub rows_with_errors: usize,
+    pub rows_held_back: usize,
+    pub duplicate_rows: usize,
+    pub citizen_ids_without_consent: usize,
+}
+
 /// `danh-sach.xlsx` → `danh-sach.loi-nhap.csv`, beside it.
 pub fn path_for(input: &Path) -> PathBuf {
     let stem = input

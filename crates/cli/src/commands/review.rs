@@ -3,7 +3,7 @@
 //! one. The store judges who may take which step.
 
 use crate::args::ReviewCommand;
-use crate::commands::parse;
+use crate::commands::input::parse;
 use crate::print;
 use anyhow::{Result, bail};
 use gocua_core::review::{ReviewInput, ReviewMark};

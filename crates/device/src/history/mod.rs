@@ -1,5 +1,5 @@
 //! The device's side of scope changes (the server's is described in
-//! `central/mod.rs`). The pull cursor covers the villages the device held
+//! docs/sync.md). The pull cursor covers the villages the device held
 //! while it moved; when the scope grows, what lies behind the cursor for the
 //! new part is fetched once, as history:
 //!
@@ -13,30 +13,28 @@
 //!   device does not hold gets a history fetch of that household, up to the
 //!   move (`apply_pulled`, `apply_history_page`).
 //! - A pulled merge of a resident this device does not hold (one of another
-//!   village, merged into one of its own: issue 6), or an action of such a
+//!   village, merged into one of its own), or an action of such a
 //!   resident whose visit it lacks, gets a history fetch of that resident
-//!   up to that change (`merge_history.rs`); the change itself waits in the
+//!   up to that change (`merged.rs`); the change itself waits in the
 //!   quarantine until the fetch brings it again, in the same round.
 //!
 //! Each page of history is applied together with its fetch's progress (or
 //! the fetch's end) in one transaction, like the cursor's pages: a cut
 //! connection costs nothing, and applying a change twice is a no-op.
 
-use crate::merge_history::note_merges_in;
+mod merged;
+mod moved;
+mod queue;
+
+pub use queue::Pulled;
+
 use crate::sync_state::record_pulled_outcomes;
 use crate::{ApplyOutcome, Store, StoreError};
-use gocua_core::{Change, EntityKind, HouseholdId, ResidentId, VillageId};
-use rusqlite::{Connection, OptionalExtension, params};
+use gocua_core::{Change, HouseholdId, ResidentId, VillageId};
+pub(crate) use merged::note_merges_in;
+use moved::note_moves_in;
+use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeSet;
-
-/// A change as pulled: its server order, and for a change that moved a
-/// household to another village, the village it left.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pulled {
-    pub seq: i64,
-    pub change: Change,
-    pub moved_from: Option<VillageId>,
-}
 
 /// Whose history a fetch brings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,47 +198,4 @@ impl Store {
         })?;
         Ok(outcomes)
     }
-}
-
-/// Queue a fetch of one household's or resident's history (`kind`) up to
-/// `until`; one already queued for it is stretched to the later bound.
-pub(crate) fn queue_history(
-    conn: &Connection,
-    kind: &str,
-    target: &str,
-    until: i64,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO pull_history (kind, target, after, until)
-         VALUES (?1, ?2, 0, ?3)
-         ON CONFLICT (kind, target) DO UPDATE SET until = max(until, excluded.until)",
-    )?
-    .execute(params![kind, target, until])?;
-    Ok(())
-}
-
-/// A history fetch for each household the page moved here from a village
-/// this device does not hold (up to the move: what follows comes anyway).
-fn note_moves_in(conn: &Connection, page: &[Pulled], skip: Option<&str>) -> Result<(), StoreError> {
-    let held = |v: String| -> Result<bool, StoreError> {
-        Ok(conn
-            .prepare_cached("SELECT 1 FROM pull_villages WHERE village_id = ?1")?
-            .exists(params![v])?)
-    };
-    for p in page {
-        let Some(from) = p.moved_from else { continue };
-        if p.change.entity != EntityKind::Household {
-            continue;
-        }
-        let household = p.change.entity_id.to_string();
-        let to = p.change.fields.get("village_id").and_then(|v| v.as_str());
-        let moved_in = match to {
-            Some(to) => held(to.to_string())? && !held(from.to_string())?,
-            None => false,
-        };
-        if moved_in && skip != Some(household.as_str()) {
-            queue_history(conn, "household", &household, p.seq)?;
-        }
-    }
-    Ok(())
 }

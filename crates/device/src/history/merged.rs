@@ -1,5 +1,5 @@
-//! Residents of other villages merged into one this device holds (issue 6;
-//! the server's side is `central/pull_resident.rs`). The merge reaches this
+//! Residents of other villages merged into one this device holds (the
+//! server's side is its pull of one resident's history). The merge reaches this
 //! device because the server logs it for the kept resident's village too,
 //! but the duplicate's record, and the household and visits its actions
 //! hang on, were never here: the change cannot be applied. Such a change
@@ -7,7 +7,7 @@
 //! what it needs; the same for an action of that resident whose visit is
 //! not here (logged after the merge, its visit only in its own village).
 
-use crate::history::{Pulled, queue_history};
+use crate::history::queue::{Pulled, queue_history};
 use crate::{ApplyOutcome, StoreError};
 use gocua_core::EntityKind;
 use rusqlite::{Connection, params};
