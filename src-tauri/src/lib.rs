@@ -4,10 +4,11 @@
 //! This crate owns the app's session — PIN → database key (`keys`), the
 //! wrong-PIN guard (`pin_guard`), the unlocked store and its idle lock
 //! (`state`) — and the commands the UI invokes (`commands`, one file per
-//! area). Commands are thin calls into `gocua-device` and `gocua-sync`; it
-//! must not hold domain rules, SQL or wire details of its own, nor anything
-//! desktop-only outside `main.rs`. Errors reach the UI as `{code, message}`
-//! with a Vietnamese message (`error`).
+//! area). Commands are thin calls into `gocua-device` and `gocua-sync`, and
+//! take and return `gocua-app-api`'s types (shared with the UI; none are
+//! declared here); it must not hold domain rules, SQL or wire details of its
+//! own, nor anything desktop-only outside `main.rs`. Errors reach the UI as
+//! `{code, message}` with a Vietnamese message (`error`).
 
 pub mod commands;
 pub mod error;
@@ -45,7 +46,7 @@ pub fn enroll_headless(
     code: &str,
     device_name: &str,
     pin: &str,
-) -> Result<commands::session::SessionInfo, error::ApiError> {
+) -> Result<gocua_app_api::SessionInfo, error::ApiError> {
     let state = AppState::new(Paths::in_dir(dir), idle_lock());
     let (mut store, info) =
         commands::session::enroll_device(&state.0, target, code, device_name, pin)?;

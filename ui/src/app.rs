@@ -3,7 +3,7 @@
 //! shell gives (the shell also refuses commands after it), and runs an
 //! automatic sync now and then so data goes out when the server is in reach.
 
-use crate::api::{self, SessionInfo, SyncProgress};
+use crate::api;
 use crate::ctx::{AppCtx, Route, now_ms};
 use crate::ipc::{self, ApiError};
 use crate::screens::{
@@ -11,6 +11,7 @@ use crate::screens::{
     household_form::HouseholdFormScreen, resident_form::ResidentFormScreen, team::TeamScreen,
     unlock::UnlockScreen, visit::VisitScreen, worklist::WorklistScreen,
 };
+use gocua_app_api::{SYNC_PROGRESS_EVENT, SessionInfo, SyncProgress};
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -93,7 +94,7 @@ pub fn App() -> Html {
         let progress = progress.clone();
         let lines = use_mut_ref(Vec::<String>::new);
         use_effect_with((), move |_| {
-            ipc::listen(api::SYNC_PROGRESS_EVENT, move |json| {
+            ipc::listen(SYNC_PROGRESS_EVENT, move |json| {
                 if let Ok(p) = ipc::decode::<SyncProgress>(&json) {
                     let mut lines = lines.borrow_mut();
                     if p.text.is_empty() {

@@ -1,8 +1,9 @@
 //! What every screen shares: the session, navigation, error reporting and
 //! sync progress (a Yew context), and a hook that loads data from a command.
 
-use crate::api::{ApiResult, SessionInfo};
+use crate::api::ApiResult;
 use crate::ipc::ApiError;
+use gocua_app_api::SessionInfo;
 use gocua_core::{HouseholdId, ResidentId};
 use std::future::Future;
 use std::rc::Rc;

@@ -2,7 +2,7 @@
 //! field. The rules are `gocua_core::validate`'s wherever one exists, so the
 //! form says what the store would say, before the member taps "Lưu".
 
-use crate::api::{HouseholdInput, ResidentForm};
+use gocua_app_api::{HouseholdInput, ResidentForm};
 use gocua_core::validate::{self, ValidationError};
 use gocua_core::{HouseholdFlags, HouseholdId, Sex, VillageId};
 use std::collections::BTreeMap;

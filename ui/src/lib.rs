@@ -4,8 +4,10 @@
 //! This crate owns what the member sees and taps, in Vietnamese, at 360×640
 //! and on a desktop window. It must not keep records or decide domain rules:
 //! every fact comes from the shell's commands (`api`, over `ipc`) and the
-//! rules are `gocua-core`'s. Pure logic (formatting, form checks, the visit
-//! reducer) lives in modules without a DOM and is tested natively.
+//! rules are `gocua-core`'s. Nor does it declare what the commands take and
+//! return: those types are `gocua-app-api`'s, shared with the shell. Pure
+//! logic (formatting, form checks, the visit reducer) lives in modules
+//! without a DOM and is tested natively.
 
 pub mod api;
 mod app;

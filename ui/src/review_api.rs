@@ -1,29 +1,14 @@
 //! The review loop's commands as typed calls (`gocua-app`'s
 //! `commands::reviews`): the marks a screen lists, opening, resolving and
 //! reopening them, and voiding a visit to correct it. A mark is the core
-//! type itself (`gocua_core::review::ReviewMark`).
+//! type itself (`gocua_core::review::ReviewMark`); what the commands take and
+//! return is `gocua-app-api`'s.
 
 use crate::api::ApiResult;
 use crate::ipc::invoke;
-use gocua_core::review::ReviewMark;
-use gocua_core::{EntityKind, HouseholdId, ReviewMarkId, VisitId};
-use serde::{Deserialize, Serialize};
+use gocua_app_api::{EntityKind, HouseholdId, ReviewItem, ReviewMark, ReviewMarkId, VisitId};
 use serde_json::json;
 use uuid::Uuid;
-
-/// A mark with what a screen shows beside it.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct ReviewItem {
-    pub mark: ReviewMark,
-    pub household_head: String,
-    pub address: String,
-    pub village_name: String,
-    /// What is marked, in words ("Lượt thăm ngày 28/11/2026").
-    pub target_label: String,
-    pub author_name: String,
-    pub assignee_name: Option<String>,
-    pub resolved_by_name: Option<String>,
-}
 
 /// The open marks asked of this member or their team (`mine`), or a
 /// household's, or every mark on the device.

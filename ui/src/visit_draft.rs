@@ -1,8 +1,8 @@
 //! The visit being logged, as a reducer: what the member tapped so far, and
 //! the entry to send. Pure: the screen feeds it messages and renders it.
 
-use crate::api::{ActionEntry, VisitEntry};
 use chrono::NaiveDate;
+use gocua_app_api::{ActionEntry, VisitEntry};
 use gocua_core::validate::ValidationError;
 use gocua_core::{ActionCode, ActionOutcome, CannotReason, HouseholdId, ResidentId, VisitOutcome};
 

@@ -1,5 +1,6 @@
 //! Gõ Cửa domain: the commune's organisation, households, residents, visits,
-//! assisted actions, the action catalogue, and the rules the plans judge them by.
+//! assisted actions, the action catalogue, the rules the plans judge them by,
+//! and the read models the device shows (`views`).
 //!
 //! This crate owns the meaning of the data and nothing else. It must not do I/O,
 //! touch SQL, read the clock or the network: callers pass in "now" and every
@@ -24,6 +25,7 @@ pub mod same_person;
 pub mod text;
 pub mod training;
 pub mod validate;
+pub mod views;
 
 pub use catalogue::{ActionCode, CatalogueEntry, Eligibility};
 pub use change::{Change, EntityKind};

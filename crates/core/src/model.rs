@@ -190,7 +190,7 @@ pub struct Household {
 }
 
 /// Raw household input from a form or the command line.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HouseholdInput {
     pub village_id: Option<VillageId>,
     pub address: String,

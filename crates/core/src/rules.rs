@@ -14,7 +14,7 @@ use crate::ids::{HouseholdId, MemberId, ResidentId, VisitId};
 use crate::model::{ActionOutcome, CannotReason, VisitOutcome};
 use crate::month::Month;
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// Each member directly helps at least this many households a month.
@@ -41,7 +41,7 @@ pub struct ActionRecord {
     pub voided: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ChecklistStatus {
     Done,
@@ -63,7 +63,7 @@ impl ChecklistStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChecklistItem {
     pub action: ActionCode,
     pub name_vi: String,

@@ -4,9 +4,9 @@ use crate::converge::{household_from_row, resident_from_row};
 use crate::{Batch, Store, StoreError, rows};
 use gocua_core::rules::{self, ActionRecord, ChecklistItem};
 use gocua_core::text::{search_key, vietnamese_cmp, vietnamese_name_cmp};
+use gocua_core::views::{HouseholdDetail, ResidentDetail, SearchHit};
 use gocua_core::{
-    ActionOutcome, Household, HouseholdId, HouseholdInput, Resident, ResidentId, ResidentInput,
-    VillageId, VisitForm, VisitId, VisitOutcome,
+    Household, HouseholdId, HouseholdInput, Resident, ResidentId, ResidentInput, VillageId,
 };
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -75,59 +75,6 @@ impl Batch<'_> {
 
 fn exists(conn: &rusqlite::Connection, sql: &str, id: impl ToString) -> Result<bool, StoreError> {
     Ok(conn.prepare_cached(sql)?.exists(params![id.to_string()])?)
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ResidentDetail {
-    pub resident: Resident,
-    pub age: i32,
-    pub checklist: Vec<ChecklistItem>,
-    pub digital_citizen: bool,
-    /// Records merged into this resident (one person entered twice), with
-    /// what was recorded for them; their actions count in `checklist`.
-    pub merged_from: Vec<crate::MergedRecord>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct VisitActionSummary {
-    pub resident_name: String,
-    pub action_code: String,
-    pub action_name: String,
-    pub outcome: ActionOutcome,
-    pub voided: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct VisitSummary {
-    pub id: VisitId,
-    pub day: String,
-    pub form: VisitForm,
-    pub outcome: VisitOutcome,
-    pub members: Vec<String>,
-    pub note: Option<String>,
-    pub voided_reason: Option<String>,
-    pub actions: Vec<VisitActionSummary>,
-}
-
-/// Everything the household page shows.
-#[derive(Debug, Clone, Serialize)]
-pub struct HouseholdDetail {
-    pub household: Household,
-    pub village_name: String,
-    pub residents: Vec<ResidentDetail>,
-    pub digital_family: bool,
-    pub visits: Vec<VisitSummary>,
-}
-
-/// One search result: a household, and the resident whose name matched if
-/// it was not the head's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SearchHit {
-    pub household_id: HouseholdId,
-    pub head_name: String,
-    pub address: String,
-    pub village_name: String,
-    pub matched_resident: Option<String>,
 }
 
 /// Whose record a change touched, as a leader reads a log line.

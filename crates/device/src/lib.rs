@@ -32,15 +32,20 @@ pub use batch::Batch;
 pub use error::StoreError;
 pub use gocua_core::OrgSnapshot;
 pub use history::{HistoryFetch, HistoryTarget, Pulled, ScopeChange};
-pub use households::{HouseholdDetail, RecordSubject, ResidentDetail, SearchHit, VisitSummary};
+pub use households::RecordSubject;
 pub use open::{DbKey, DeviceInfo};
 pub use quarantine::{DiscardedChange, QuarantineDirection, QuarantinedChange, RetryOutcome};
-pub use queries::{FollowUpItem, Worklist, WorklistHousehold};
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
-pub use reviews::{ReviewItem, ReviewQuery};
-pub use same_person::{MergedAction, MergedRecord};
+pub use reviews::ReviewQuery;
 pub use sync_state::{
     DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection, SyncState,
+};
+
+// The read models this store builds are gocua-core's (`views`), shared
+// with the app that shows them; kept here at their old paths.
+pub use gocua_core::views::{
+    FollowUpItem, HouseholdDetail, MergedAction, MergedRecord, ResidentDetail, ReviewItem,
+    SearchHit, VisitActionSummary, VisitSummary, Worklist, WorklistHousehold,
 };
 
 use gocua_core::HlcClock;

@@ -7,43 +7,10 @@ use crate::{Store, StoreError, rows};
 use chrono::NaiveDate;
 use gocua_core::rules::{self, ActionWork, MemberMonth, TeamMonth, VisitWork};
 use gocua_core::text::vietnamese_name_cmp;
-use gocua_core::{
-    ActionCode, ActionId, Household, HouseholdId, MemberId, Month, ResidentId, TeamId, VillageId,
-    VisitId,
-};
+use gocua_core::views::{FollowUpItem, Worklist, WorklistHousehold};
+use gocua_core::{MemberId, Month, TeamId, VillageId, VisitId};
 use rusqlite::params_from_iter;
-use serde::Serialize;
 use std::collections::HashMap;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct WorklistHousehold {
-    pub household: Household,
-    pub priority: u8,
-    pub resident_count: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FollowUpItem {
-    pub action_id: ActionId,
-    pub household_id: HouseholdId,
-    pub head_name: String,
-    pub address: String,
-    pub resident_id: ResidentId,
-    pub resident_name: String,
-    pub action: ActionCode,
-    pub action_name: String,
-    pub due: NaiveDate,
-    pub overdue: bool,
-}
-
-/// The day's work for villages: follow-ups falling due, then the households
-/// not yet visited this month, priority groups first.
-#[derive(Debug, Clone, Serialize)]
-pub struct Worklist {
-    pub month: Month,
-    pub follow_ups: Vec<FollowUpItem>,
-    pub not_visited: Vec<WorklistHousehold>,
-}
 
 impl Store {
     /// `horizon_days`: follow-ups due up to this many days ahead are listed.

@@ -7,9 +7,9 @@ use crate::converge::{ConvergingRecord, FieldClocks, clocks_json, to_fields};
 use crate::{Batch, Store, StoreError, rows};
 use chrono::{DateTime, Utc};
 use gocua_core::review::{ReviewError, ReviewInput, ReviewMark, ReviewState, check_step};
+use gocua_core::views::ReviewItem;
 use gocua_core::{EntityKind, HouseholdId, MemberId, ReviewMarkId, Role};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 use uuid::Uuid;
 
 impl ConvergingRecord for ReviewMark {
@@ -224,21 +224,6 @@ fn kind_label(kind: EntityKind) -> &'static str {
         EntityKind::AssistedAction => "action",
         EntityKind::ReviewMark => "review mark",
     }
-}
-
-/// A mark as a screen shows it: who, on what, and where to go to fix it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReviewItem {
-    pub mark: ReviewMark,
-    pub household_head: String,
-    pub address: String,
-    pub village_name: String,
-    /// What is marked, in Vietnamese ("Hộ gia đình", "Nhân khẩu Lê Thị
-    /// Hoa", "Lượt thăm 28/11/2026", "Nội dung hỗ trợ …").
-    pub target_label: String,
-    pub author_name: String,
-    pub assignee_name: Option<String>,
-    pub resolved_by_name: Option<String>,
 }
 
 /// Which marks to list.

@@ -11,31 +11,12 @@ use crate::{Batch, Store, StoreError, rows};
 use gocua_core::indicators::{Counts, Records, indicator_counts};
 use gocua_core::same_person::Roots;
 use gocua_core::validate::ValidationError;
+use gocua_core::views::{MergedAction, MergedRecord};
 use gocua_core::{
     ActionId, AssistedAction, Household, Resident, ResidentId, VillageId, Visit, Void,
 };
 use rusqlite::params;
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-
-/// A record merged into a resident, with what was recorded for it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MergedRecord {
-    pub resident_id: ResidentId,
-    pub full_name: String,
-    pub household_id: gocua_core::HouseholdId,
-    /// Its actions, oldest first (voided ones flagged).
-    pub actions: Vec<MergedAction>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MergedAction {
-    pub day: String,
-    pub action_code: String,
-    pub action_name: String,
-    pub outcome: gocua_core::ActionOutcome,
-    pub voided: bool,
-}
 
 impl Batch<'_> {
     /// Merge `duplicate` into `into`: one person, counted as `into` from now
@@ -197,7 +178,7 @@ impl Store {
             let actions = acts
                 .query_map(params![dup.to_string()], |row| {
                     Ok(MergedAction {
-                        day: row.get(0)?,
+                        day: rows::col(row, 0)?,
                         action_code: row.get(1)?,
                         action_name: row.get(2)?,
                         outcome: crate::visits::outcome_from_row(row, 3)?,

@@ -2,10 +2,10 @@
 //! changes, afterwards only voided.
 
 use crate::converge::to_fields;
-use crate::households::{VisitActionSummary, VisitSummary};
 use crate::{Batch, Store, StoreError, rows};
 use gocua_core::month::local_date;
 use gocua_core::validate::{self, ValidationError};
+use gocua_core::views::{VisitActionSummary, VisitSummary};
 use gocua_core::{
     ActionId, ActionOutcome, AssistedAction, EntityKind, HouseholdId, MemberId, Month, Visit,
     VisitId, VisitInput, Void,
@@ -279,7 +279,7 @@ impl Store {
             .query_map(params![id.to_string()], |r| {
                 Ok(VisitSummary {
                     id: rows::col(r, 0)?,
-                    day: r.get(1)?,
+                    day: rows::col(r, 1)?,
                     form: rows::col(r, 2)?,
                     outcome: rows::col(r, 3)?,
                     note: r.get(4)?,

@@ -1,8 +1,11 @@
 //! `gocua-server`: the commune's central sync server. `serve` runs the HTTPS
 //! API devices sync with; `admin` sets up the commune (villages, teams,
 //! members), issues enrollment codes and manages devices, working on the
-//! data folder directly. This crate owns HTTP, TLS and the command line;
-//! every rule and all SQL live in `gocua-core` and `gocua_central`.
+//! data folder directly. This crate owns HTTP, TLS, the command line, the
+//! office's web pages, the registry import and the report files; every rule
+//! lives in `gocua-core` and all SQL in `gocua-central`. It must never link
+//! the device store (`gocua-device`): its one contract with devices is
+//! `gocua-wire`.
 
 mod admin;
 mod app;

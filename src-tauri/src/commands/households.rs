@@ -4,11 +4,11 @@
 use super::session::my_villages;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, blocking};
-use gocua_core::{
-    Household, HouseholdId, HouseholdInput, Resident, ResidentId, ResidentInput, Sex,
+use gocua_app_api::{
+    Household, HouseholdDetail, HouseholdId, HouseholdInput, Resident, ResidentForm, ResidentId,
+    SearchHit, Worklist,
 };
-use gocua_device::{HouseholdDetail, SearchHit, Worklist};
-use serde::Deserialize;
+use gocua_core::ResidentInput;
 use tauri::State;
 
 /// Follow-ups due within this many days are on the worklist.
@@ -60,19 +60,9 @@ pub async fn save_household(
     .await
 }
 
-/// A resident as the form sends it: `consent` is recorded as the day it was
-/// first given; a citizen ID hash already kept is never dropped by an edit.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ResidentForm {
-    pub household_id: HouseholdId,
-    pub full_name: String,
-    pub birth_year: i32,
-    pub sex: Sex,
-    pub has_smartphone: bool,
-    pub consent: bool,
-}
-
+/// Add a resident (`id` none) or save an edited one: `consent` is recorded
+/// as the day it was first given; a citizen ID hash already kept is never
+/// dropped by an edit.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn save_resident(
     state: State<'_, AppState>,

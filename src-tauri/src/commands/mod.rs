@@ -1,6 +1,7 @@
 //! The commands the UI invokes, one file per area. Each is a thin call into
 //! `gocua-device` or `gocua-sync` on a worker thread; names and arguments are
-//! snake_case as the UI (`gocua-ui`'s `api` module) sends them.
+//! snake_case as the UI (`gocua-ui`'s `api` module) sends them, and their
+//! types are `gocua-app-api`'s.
 
 pub mod households;
 pub mod reports;

@@ -3,65 +3,12 @@
 use super::session::{me, my_villages};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, blocking};
+use gocua_app_api::{ActionCount, ConflictView, MemberLine, MyMonth, TeamMonthView};
 use gocua_core::rules::MemberMonth;
 use gocua_core::{CatalogueEntry, Month};
 use gocua_device::{Store, StoreError};
-use serde::Serialize;
 use std::collections::BTreeMap;
 use tauri::State;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ActionCount {
-    pub name_vi: String,
-    pub count: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct MyMonth {
-    pub month: String,
-    pub households_helped: usize,
-    pub quota: usize,
-    pub assists: usize,
-    pub follow_ups_due: usize,
-    pub by_action: Vec<ActionCount>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct MemberLine {
-    pub name: String,
-    pub households_helped: usize,
-    pub assists: usize,
-    pub quota: usize,
-    pub meets_quota: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TeamMonthView {
-    pub month: String,
-    pub team_name: String,
-    pub assists: usize,
-    pub quota: usize,
-    pub meets_quota: bool,
-    pub households_helped: usize,
-    pub members: Vec<MemberLine>,
-    pub by_action: Vec<ActionCount>,
-    /// Every action recorded this month by how it ended.
-    pub by_outcome: Vec<ActionCount>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ConflictView {
-    pub what: String,
-    /// Whose record: the household head's or the resident's name.
-    pub subject: String,
-    /// The household to open, when the record still exists here.
-    pub household_id: Option<gocua_core::HouseholdId>,
-    pub field: String,
-    pub kept_value: String,
-    pub lost_value: String,
-    /// When the losing edit was made (RFC 3339).
-    pub lost_at: String,
-}
 
 /// How each action ended, in the order a leader reads them.
 fn outcome_counts(by_outcome: &BTreeMap<&'static str, usize>) -> Vec<ActionCount> {

@@ -7,9 +7,9 @@
 use super::session::me;
 use crate::error::ApiResult;
 use crate::state::{AppState, blocking};
-use gocua_core::review::{ReviewInput, ReviewMark};
-use gocua_core::{EntityKind, HouseholdId, ReviewMarkId, VisitId};
-use gocua_device::{ReviewItem, ReviewQuery};
+use gocua_app_api::{EntityKind, HouseholdId, ReviewItem, ReviewMark, ReviewMarkId, VisitId};
+use gocua_core::review::ReviewInput;
+use gocua_device::ReviewQuery;
 use tauri::State;
 use uuid::Uuid;
 

@@ -5,31 +5,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::keys;
 use crate::pin_guard::PinGuard;
 use crate::state::{AppState, Inner, blocking};
-use gocua_core::{Member, Role, Village, VillageId};
+use gocua_app_api::{AppStatus, SessionInfo};
+use gocua_core::{Member, Role, VillageId};
 use gocua_device::{DbKey, Store, StoreError};
 use gocua_sync::client::{self, ClientOptions};
-use serde::{Deserialize, Serialize};
 use tauri::State;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AppStatus {
-    pub set_up: bool,
-    pub unlocked: bool,
-    pub wait_seconds: u64,
-    pub idle_lock_seconds: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SessionInfo {
-    pub member: Member,
-    pub team_name: Option<String>,
-    pub commune_name: String,
-    pub villages: Vec<Village>,
-    pub device_name: String,
-    pub server_url: Option<String>,
-    pub is_leader: bool,
-    pub today: chrono::NaiveDate,
-}
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

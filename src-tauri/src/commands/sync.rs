@@ -4,52 +4,16 @@
 use super::reports::entity_vi;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Inner, blocking};
+use gocua_app_api::{QuarantineView, SYNC_PROGRESS_EVENT, SyncOutcome, SyncProgress, SyncStatus};
 use gocua_device::{QuarantineDirection, RetryOutcome};
 use gocua_sync::client::{self, ClientOptions, Progress, RetryPolicy};
-use serde::Serialize;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, State};
 
-pub const PROGRESS_EVENT: &str = "sync-progress";
-
 /// An automatic round runs when something waits to be sent, or when the
 /// last success is older than this.
 const AUTO_EVERY_SECS: i64 = 15 * 60;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct QuarantineView {
-    pub id: i64,
-    /// The server refused it (`true`) or this device could not apply it.
-    pub refused_by_server: bool,
-    pub what: String,
-    pub message: String,
-    pub at: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SyncStatus {
-    pub server_url: Option<String>,
-    pub unsent: i64,
-    pub last_success_at: Option<String>,
-    pub last_error: Option<String>,
-    pub syncing: bool,
-    pub quarantined: Vec<QuarantineView>,
-}
-
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct SyncOutcome {
-    pub ran: bool,
-    pub sent: usize,
-    pub received: usize,
-    pub rejected: usize,
-    pub unsent: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct ProgressLine {
-    text: String,
-}
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn sync_status(state: State<'_, AppState>) -> ApiResult<SyncStatus> {
@@ -183,7 +147,7 @@ fn run_round(inner: &Inner, app: &AppHandle, auto: bool) -> ApiResult<SyncOutcom
             }
         }
         let emit = |text: String| {
-            let _ = app.emit(PROGRESS_EVENT, ProgressLine { text });
+            let _ = app.emit(SYNC_PROGRESS_EVENT, SyncProgress { text });
         };
         emit(String::new());
         emit("Đang kết nối máy chủ của xã…".into());

@@ -7,34 +7,11 @@ use super::session::me;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, blocking};
 use chrono::NaiveDate;
+use gocua_app_api::{MemberTrainingLine, TeamTrainingView};
 use gocua_core::training::{self as rules, GoalStatus, TrainingRecord};
 use gocua_core::{Member, OrgSnapshot};
 use gocua_device::{Store, StoreError};
-use serde::Serialize;
 use tauri::State;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct MemberTrainingLine {
-    pub name: String,
-    pub trained: bool,
-    pub sessions_this_year: usize,
-    pub last_day: Option<NaiveDate>,
-    pub last_topic: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TeamTrainingView {
-    pub team_name: String,
-    pub as_of: NaiveDate,
-    pub goal_day: NaiveDate,
-    pub trained: usize,
-    pub total: usize,
-    pub met: bool,
-    /// Where the team stands, as a sentence ("Còn 42 ngày đến hạn 30/06/2026").
-    pub status_vi: String,
-    /// Untrained members first, then in the organisation's name order.
-    pub members: Vec<MemberTrainingLine>,
-}
 
 /// The view of `member`'s team from the organisation and records held.
 pub fn team_training_view(

@@ -3,38 +3,12 @@
 use super::session::me;
 use crate::error::ApiResult;
 use crate::state::{AppState, blocking};
-use gocua_core::{
-    ActionCode, ActionInput, ActionOutcome, CatalogueEntry, HouseholdId, ResidentId, VisitForm,
-    VisitId, VisitInput, VisitOutcome,
-};
-use serde::{Deserialize, Serialize};
+use gocua_app_api::{CatalogueEntry, LoggedVisit, VisitEntry};
+use gocua_core::{ActionInput, VisitForm, VisitInput};
 use tauri::State;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActionEntry {
-    pub resident_id: ResidentId,
-    pub action: ActionCode,
-    pub outcome: ActionOutcome,
-}
-
-/// A visit as the UI sends it: the member logging it is credited, at the
-/// time it is saved, door to door.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VisitEntry {
-    pub household_id: HouseholdId,
-    pub outcome: VisitOutcome,
-    pub note: Option<String>,
-    pub actions: Vec<ActionEntry>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct LoggedVisit {
-    pub visit_id: VisitId,
-    pub actions: usize,
-}
-
+/// Log a visit as the UI sends it: the member logging it is credited, at
+/// the time it is saved, door to door.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn log_visit(state: State<'_, AppState>, entry: VisitEntry) -> ApiResult<LoggedVisit> {
     blocking(&state, move |inner| {

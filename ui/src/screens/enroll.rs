@@ -1,10 +1,11 @@
 //! First run: the server and the enrollment code from the leader (or the QR
 //! text pasted whole), a name for this device, then a PIN chosen twice.
 
-use crate::api::{self, SessionInfo};
+use crate::api;
 use crate::form_state::use_form;
 use crate::forms::{EnrollFields, check_new_pin, no_errors};
 use crate::widgets::{ErrorBanner, Field};
+use gocua_app_api::SessionInfo;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

@@ -3,14 +3,15 @@
 //! helped against 10, assists, follow-ups due; and the sync card — unsent changes, last sync, a sync button with
 //! progress, and what the server refused (the quarantine), with why.
 
-use crate::api::{self, MyMonth, QuarantineView, SyncStatus};
+use crate::api;
 use crate::chart::{Bar, BarChart};
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
 use crate::ipc::ApiError;
-use crate::review_api::{self, ReviewItem};
+use crate::review_api;
 use crate::screens::review::ReviewList;
 use crate::widgets::{ErrorBanner, Loading, Meter, TopBar};
+use gocua_app_api::{MyMonth, QuarantineView, ReviewItem, SyncStatus};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 

@@ -5,15 +5,16 @@
 //! "Đánh dấu cần sửa" on the household, each resident and each visit, and
 //! voiding a visit to log it again.
 
-use crate::api::{
-    self, ChecklistItem, ChecklistStatus, HouseholdDetail, MergedRecord, ResidentDetail,
-    VisitSummary,
-};
+use crate::api;
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
-use crate::review_api::{self, ReviewItem};
+use crate::review_api;
 use crate::screens::review::{MarkForm, ReviewList, VoidVisit};
 use crate::widgets::{ErrorBanner, Loading, TopBar};
+use gocua_app_api::{
+    ChecklistItem, ChecklistStatus, HouseholdDetail, MergedRecord, ResidentDetail, ReviewItem,
+    VisitSummary,
+};
 use gocua_core::{EntityKind, HouseholdId, VisitOutcome};
 use yew::prelude::*;
 

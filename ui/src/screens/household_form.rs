@@ -1,11 +1,12 @@
 //! Add or edit a household: head's name, address, phone, village and the
 //! priority groups, with the core's messages under each bad field.
 
-use crate::api::{self, HouseholdDetail};
+use crate::api;
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::form_state::use_form;
 use crate::forms::HouseholdFields;
 use crate::widgets::{Check, ErrorBanner, Field, Loading, TopBar};
+use gocua_app_api::HouseholdDetail;
 use gocua_core::{HouseholdId, VillageId};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;

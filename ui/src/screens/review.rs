@@ -8,8 +8,9 @@
 use crate::ctx::{AppCtx, Route};
 use crate::fold_out::use_fold_out;
 use crate::format;
-use crate::review_api::{self, ReviewItem};
+use crate::review_api;
 use crate::widgets::ErrorBanner;
+use gocua_app_api::ReviewItem;
 use gocua_core::review::ReviewState;
 use gocua_core::{EntityKind, VisitId};
 use std::rc::Rc;

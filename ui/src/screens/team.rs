@@ -4,7 +4,7 @@
 //! everyone trained by 30 June, and the log of edits that lost a concurrent
 //! change during sync.
 
-use crate::api::{self, ActionCount, ConflictView, TeamMonthView, TeamTrainingView};
+use crate::api;
 use crate::chart::{Bar, BarChart};
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
@@ -12,6 +12,7 @@ use crate::review_api;
 use crate::screens::review::ReviewList;
 use crate::widgets::{ErrorBanner, Loading, Meter, TopBar};
 use chrono::Datelike;
+use gocua_app_api::{ActionCount, ConflictView, ReviewItem, TeamMonthView, TeamTrainingView};
 use yew::prelude::*;
 
 #[function_component]
@@ -53,7 +54,7 @@ pub fn TeamScreen() -> Html {
 }
 
 /// "2 cần sửa, 3 đã sửa".
-fn review_counts_vi(items: &[review_api::ReviewItem]) -> String {
+fn review_counts_vi(items: &[ReviewItem]) -> String {
     let open = items
         .iter()
         .filter(|i| i.mark.state == gocua_core::review::ReviewState::Open)

@@ -1,10 +1,11 @@
 //! The PIN screen: opens the encrypted data. Wrong PINs make the shell wait
 //! longer each time; its message says how long.
 
-use crate::api::{self, SessionInfo};
+use crate::api;
 use crate::forms::check_pin;
 use crate::ipc::ApiError;
 use crate::widgets::{ErrorBanner, Field};
+use gocua_app_api::SessionInfo;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 

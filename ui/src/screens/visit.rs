@@ -3,11 +3,12 @@
 //! follow-up (with a date) or not possible (with a reason). Saved the moment
 //! the member taps "Lưu lượt thăm".
 
-use crate::api::{self, ChecklistStatus, ResidentDetail};
+use crate::api;
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
 use crate::visit_draft::{Mark, Msg, VisitDraft, default_due};
 use crate::widgets::{ErrorBanner, Loading, TopBar};
+use gocua_app_api::{ChecklistStatus, ResidentDetail};
 use gocua_core::rules::is_eligible;
 use gocua_core::{CannotReason, CatalogueEntry, HouseholdId, VisitOutcome};
 use std::rc::Rc;

@@ -2,10 +2,11 @@
 //! visited this month, priority groups first — and a search box that
 //! ignores diacritics ("nguyen thi dao" finds "Nguyễn Thị Đào").
 
-use crate::api::{self, SearchHit, Worklist, WorklistHousehold};
+use crate::api;
 use crate::ctx::{AppCtx, Load, Route, use_api};
 use crate::format;
 use crate::widgets::{ErrorBanner, Loading, TopBar};
+use gocua_app_api::{SearchHit, Worklist, WorklistHousehold};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -114,7 +115,7 @@ fn worklist(list: &Load<Worklist>, ctx: &AppCtx) -> Html {
                         </button></li>
                     }) }
                 </ul>
-                <h2>{ format!("Chưa thăm trong {} ({})", format::month_vi(&w.month), w.not_visited.len()) }</h2>
+                <h2>{ format!("Chưa thăm trong {} ({})", format::month_vi(&w.month.to_string()), w.not_visited.len()) }</h2>
                 <ul class="rows" data-testid="not-visited">
                     { for w.not_visited.iter().take(200).map(|h| household_row(h, ctx)) }
                 </ul>

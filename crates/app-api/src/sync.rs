@@ -1,0 +1,44 @@
+//! Sync: its state for the home screen, a round's outcome, and the
+//! progress lines sent while it runs (`commands::sync`).
+
+use serde::{Deserialize, Serialize};
+
+/// The event carrying a `SyncProgress` line during a sync.
+pub const SYNC_PROGRESS_EVENT: &str = "sync-progress";
+
+/// A change held back (quarantined) instead of applied or sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineView {
+    pub id: i64,
+    /// The server refused it (`true`) or this device could not apply it.
+    pub refused_by_server: bool,
+    pub what: String,
+    pub message: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub server_url: Option<String>,
+    pub unsent: i64,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    pub syncing: bool,
+    pub quarantined: Vec<QuarantineView>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncOutcome {
+    /// False when an automatic sync found nothing to do (or was busy).
+    pub ran: bool,
+    pub sent: usize,
+    pub received: usize,
+    pub rejected: usize,
+    pub unsent: i64,
+}
+
+/// One line of progress during a sync (the `sync-progress` event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProgress {
+    pub text: String,
+}
