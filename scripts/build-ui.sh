@@ -3,7 +3,7 @@
 # Tauri shell embeds (tauri.conf.json: frontendDist). Needs what
 # scripts/setup.sh installs: Debian's rustc-web + rust-web-src (linked as the
 # rustup toolchain "deb-web"), wasm-ld, wasm-bindgen and wasm-opt.
-# See ../shared/TOOLCHAIN.md for why std is built here (-Zbuild-std).
+# See docs/field-app.md ("Building") for why std is built here (-Zbuild-std).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 llvm=$(/usr/bin/rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')

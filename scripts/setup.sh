@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what a fresh Debian 12 machine lacks to build and test Gõ Cửa:
 # the native build (SQLCipher needs OpenSSL), the wasm32 UI toolchain (see
-# ../shared/TOOLCHAIN.md), the Tauri desktop build, and the end-to-end test
+# docs/field-app.md, "Building"), the Tauri desktop build, and the end-to-end test
 # tools (Xvfb, WebKitWebDriver, tauri-driver, Python selenium).
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
