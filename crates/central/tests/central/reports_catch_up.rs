@@ -5,11 +5,10 @@
 //! the tables a rebuild gives, and the figures `gocua_core` counts from the
 //! records.
 
-#[macro_use]
-#[path = "support/backend.rs"]
-mod backend;
-mod reports_fixture;
-mod reports_push;
+use gocua_testkit::backend;
+use gocua_testkit::on_each_backend;
+use gocua_testkit::reports_fixture;
+use gocua_testkit::reports_push;
 
 use backend::{Backend, Place as DbPlace};
 use gocua_central::{CentralDb, ReportLag};

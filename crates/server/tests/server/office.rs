@@ -7,19 +7,9 @@
 //!
 //! Commune: Tổ 1 (An leader, Bình), Tổ 2 (Cường), Tổ 3 (Dũng); officer Lan.
 
-#[allow(dead_code)] // the dashboard's work on phones is not needed here
-#[path = "dashboard/commune.rs"]
-mod commune;
-#[path = "support/device.rs"]
-mod device;
-#[path = "dashboard/http_client.rs"]
-mod http_client;
-#[path = "support/members.rs"]
-mod members;
-#[path = "support/officer.rs"]
-mod officer;
-#[path = "support/server.rs"]
-mod server;
+use gocua_testkit::commune;
+use gocua_testkit::http_client;
+use gocua_testkit::server;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use commune::Commune;

@@ -7,9 +7,8 @@
 //! GOCUA_TEST_PG_URL names a PostgreSQL database, on PostgreSQL
 //! (`postgres::…`) in a schema of its own that is dropped afterwards.
 
-#[macro_use]
-#[path = "support/backend.rs"]
-mod backend;
+use gocua_testkit::backend;
+use gocua_testkit::on_each_backend;
 
 use backend::{Backend, Place};
 use chrono::{Duration, TimeZone, Utc};

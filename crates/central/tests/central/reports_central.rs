@@ -5,11 +5,10 @@
 //! repeats), before and after a rebuild; every figure opens to exactly the
 //! records it counts.
 
-#[macro_use]
-#[path = "support/backend.rs"]
-mod backend;
-mod reports_fixture;
-mod reports_push;
+use gocua_testkit::backend;
+use gocua_testkit::on_each_backend;
+use gocua_testkit::reports_fixture;
+use gocua_testkit::reports_push;
 
 use backend::{Backend, Place as DbPlace};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
@@ -54,7 +53,8 @@ fn hand_made_commune_gives_the_hand_worked_figures(backend: Backend) {
     let nov: Period = "2026-11".parse().unwrap();
     let dash = db.commune_dashboard(commune, nov, today).unwrap();
     assert_eq!(dash, reference(&db, commune, &f.records(), nov, today));
-    // A few of the sums from tests/reports_core.rs, read off the server.
+    // A few of the sums from gocua-core's tests/domain/reports_core.rs,
+    // read off the server.
     let a = dash
         .indicators
         .villages

@@ -15,19 +15,13 @@
 //! three steps with who. A household of another demo commune is not found,
 //! neither its page nor a mark on it.
 
-#[macro_use]
-#[path = "support/backend.rs"]
-mod backend;
-#[path = "support/device.rs"]
-mod device;
-#[path = "dashboard/http_client.rs"]
-mod http_client;
-#[path = "support/members.rs"]
-mod members;
-#[path = "support/officer.rs"]
-mod officer;
-#[path = "support/server.rs"]
-mod server;
+use gocua_testkit::backend;
+use gocua_testkit::on_each_backend;
+use gocua_testkit::device;
+use gocua_testkit::http_client;
+use gocua_testkit::members;
+use gocua_testkit::officer;
+use gocua_testkit::server;
 
 use backend::{Backend, Place};
 use chrono::{Duration, Utc};

@@ -1,7 +1,7 @@
 //! The indicators, month and quarter figures of the hand-made commune
-//! (tests/reports_fixture.rs), each worked out by hand in the comments.
+//! (`gocua_testkit::reports_fixture`), each worked out by hand in the comments.
 
-mod reports_fixture;
+use gocua_testkit::reports_fixture;
 
 use chrono::{TimeZone, Utc};
 use gocua_core::catalogue::seed_catalogue;

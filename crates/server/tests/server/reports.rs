@@ -1,16 +1,14 @@
 //! `gocua-server admin report` on a real server database holding the
-//! hand-made commune (tests/reports_fixture.rs, pushed like devices push
+//! hand-made commune (`gocua_testkit::reports_fixture`, pushed like devices push
 //! it): the quarterly .xlsx read back with calamine cell by cell against
 //! the hand-worked figures, the CSV, the month view as JSON, the commune's
 //! own targets, and bad input refused in words. SQLite and PostgreSQL.
 
-#[macro_use]
-#[path = "support/backend.rs"]
-mod backend;
-mod reports_fixture;
-mod reports_push;
-#[path = "support/server.rs"]
-mod server;
+use gocua_testkit::backend;
+use gocua_testkit::on_each_backend;
+use gocua_testkit::reports_fixture;
+use gocua_testkit::reports_push;
+use gocua_testkit::server;
 
 use backend::{Backend, Place};
 use calamine::{Data, Range, Reader, Xlsx, open_workbook};

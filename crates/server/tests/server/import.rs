@@ -6,13 +6,10 @@
 //! CCCD numbers nowhere on disk, and an enrolled device pulling what was
 //! imported for its village.
 
-#[macro_use]
-#[path = "support/backend.rs"]
-mod backend;
-#[path = "support/device.rs"]
-mod device;
-#[path = "support/server.rs"]
-mod server;
+use gocua_testkit::backend;
+use gocua_testkit::on_each_backend;
+use gocua_testkit::device;
+use gocua_testkit::server;
 
 use backend::{Backend, Place};
 use chrono::Datelike;
@@ -475,7 +472,8 @@ fn household_codes_conflicting_duplicates_a_shared_cccd_and_two_heads() {
 
 /// The figure: a commune's file of 25,000 residents (6,250 households of
 /// four, two villages), imported and imported again. Run with
-/// `cargo test -p gocua-server --test import -- --ignored --nocapture`.
+/// `cargo test -p gocua-server --test server figure_import -- --ignored
+/// --nocapture`.
 #[test]
 #[ignore]
 fn figure_import_of_25k_residents() {

@@ -8,11 +8,9 @@
 //! `--database-url` on PostgreSQL (`postgres::…`), in a schema of its own
 //! that is dropped afterwards.
 
-#[macro_use]
-#[path = "support/backend.rs"]
-mod backend;
-#[path = "support/server.rs"]
-mod server;
+use gocua_testkit::backend;
+use gocua_testkit::on_each_backend;
+use gocua_testkit::server;
 
 use backend::{Backend, Place};
 use chrono::{TimeZone, Utc};

@@ -12,21 +12,14 @@
 //! actions; B leaves the lists; the audit names Lan. Undone ("tách"): back
 //! to before; merged again with `admin merge-residents`.
 
-#[macro_use]
-#[path = "support/backend.rs"]
-mod backend;
-#[path = "merge/across.rs"]
+use gocua_testkit::backend;
+use gocua_testkit::on_each_backend;
 mod across;
-#[path = "support/device.rs"]
-mod device;
-#[path = "dashboard/http_client.rs"]
-mod http_client;
-#[path = "support/members.rs"]
-mod members;
-#[path = "support/officer.rs"]
-mod officer;
-#[path = "support/server.rs"]
-mod server;
+use gocua_testkit::device;
+use gocua_testkit::http_client;
+use gocua_testkit::members;
+use gocua_testkit::officer;
+use gocua_testkit::server;
 
 use backend::{Backend, Place};
 use chrono::Utc;

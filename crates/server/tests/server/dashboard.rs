@@ -3,27 +3,18 @@
 //! `admin`, work on two members' phones synced in), and headless Debian
 //! Chromium driven over WebDriver. The officer is refused with a wrong
 //! password, signs in, reads the quarter's figures (worked out by hand in
-//! tests/dashboard/commune.rs), opens the records behind one, reads the
+//! `gocua_testkit::commune`), opens the records behind one, reads the
 //! teams' quarter and recognition, changes a target with the form, and
 //! downloads the quarterly workbook, read back with calamine. Over plain
 //! HTTP (reqwest): the security headers, a POST without or with a wrong
 //! CSRF token refused, the CSV, another commune's ids, sign-out ending the
 //! session, and wrong passwords limited.
 
-#[path = "dashboard/browser.rs"]
 mod browser;
-#[path = "dashboard/commune.rs"]
-mod commune;
-#[path = "support/device.rs"]
-mod device;
-#[path = "dashboard/http_client.rs"]
-mod http_client;
-#[path = "support/members.rs"]
-mod members;
-#[path = "support/officer.rs"]
-mod officer;
-#[path = "support/server.rs"]
-mod server;
+use gocua_testkit::commune;
+use gocua_testkit::http_client;
+use gocua_testkit::officer;
+use gocua_testkit::server;
 
 use browser::{Browser, spki_hash};
 use calamine::{Data, Reader, Xlsx, open_workbook};
