@@ -14,14 +14,11 @@
 //! every device counts are the server's report.
 //!
 //! CI runs a fixed fast subset; `GOCUA_CONVERGENCE_CASES=2000 cargo test -p
-//! gocua-server --test convergence --release` runs the long mode.
+//! gocua-tests --test e2e --release convergence` runs the long mode.
 
-#[path = "support/device.rs"]
-mod device;
-#[path = "support/proxy.rs"]
-mod proxy;
-#[path = "support/server.rs"]
-mod server;
+use gocua_testkit::device;
+use gocua_testkit::proxy;
+use gocua_testkit::server;
 
 use chrono::Utc;
 use device::options;

@@ -9,15 +9,11 @@
 //! points and a server killed with SIGKILL cost nothing; a household moving
 //! to another village, and a team gaining a village, bring their history.
 
-#[macro_use]
-#[path = "support/backend.rs"]
-mod backend;
-#[path = "support/device.rs"]
-mod device;
-#[path = "support/proxy.rs"]
-mod proxy;
-#[path = "support/server.rs"]
-mod server;
+use gocua_testkit::backend;
+use gocua_testkit::on_each_backend;
+use gocua_testkit::device;
+use gocua_testkit::proxy;
+use gocua_testkit::server;
 
 use backend::{Backend, Place};
 use chrono::Utc;
