@@ -27,7 +27,6 @@
 //!                          possible (after the follow-up A17)
 //! V10 h5 12-08 b1    met:  A21..A25 r9 vneid, app, ehealth, bank, safety done
 
-
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use gocua_core::indicators::{Counts, Indicator, Quarter, Records};
 use gocua_core::month::Month;

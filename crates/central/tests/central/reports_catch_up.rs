@@ -5,10 +5,7 @@
 //! the tables a rebuild gives, and the figures `gocua_core` counts from the
 //! records.
 
-use gocua_testkit::backend;
-use gocua_testkit::on_each_backend;
-use gocua_testkit::reports_fixture;
-use gocua_testkit::reports_push;
+use gocua_testkit::{backend, on_each_backend, reports_fixture, reports_push};
 
 use backend::{Backend, Place as DbPlace};
 use gocua_central::{CentralDb, ReportLag};

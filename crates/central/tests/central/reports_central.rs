@@ -5,10 +5,7 @@
 //! repeats), before and after a rebuild; every figure opens to exactly the
 //! records it counts.
 
-use gocua_testkit::backend;
-use gocua_testkit::on_each_backend;
-use gocua_testkit::reports_fixture;
-use gocua_testkit::reports_push;
+use gocua_testkit::{backend, on_each_backend, reports_fixture, reports_push};
 
 use backend::{Backend, Place as DbPlace};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};

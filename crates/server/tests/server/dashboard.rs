@@ -11,10 +11,7 @@
 //! session, and wrong passwords limited.
 
 mod browser;
-use gocua_testkit::commune;
-use gocua_testkit::http_client;
-use gocua_testkit::officer;
-use gocua_testkit::server;
+use gocua_testkit::{commune, http_client, officer, server};
 
 use browser::{Browser, spki_hash};
 use calamine::{Data, Reader, Xlsx, open_workbook};

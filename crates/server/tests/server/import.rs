@@ -6,10 +6,7 @@
 //! CCCD numbers nowhere on disk, and an enrolled device pulling what was
 //! imported for its village.
 
-use gocua_testkit::backend;
-use gocua_testkit::on_each_backend;
-use gocua_testkit::device;
-use gocua_testkit::server;
+use gocua_testkit::{backend, device, on_each_backend, server};
 
 use backend::{Backend, Place};
 use chrono::Datelike;

@@ -12,14 +12,8 @@
 //! actions; B leaves the lists; the audit names Lan. Undone ("tách"): back
 //! to before; merged again with `admin merge-residents`.
 
-use gocua_testkit::backend;
-use gocua_testkit::on_each_backend;
+use gocua_testkit::{backend, device, http_client, members, officer, on_each_backend, server};
 mod across;
-use gocua_testkit::device;
-use gocua_testkit::http_client;
-use gocua_testkit::members;
-use gocua_testkit::officer;
-use gocua_testkit::server;
 
 use backend::{Backend, Place};
 use chrono::Utc;

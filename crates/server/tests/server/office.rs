@@ -7,9 +7,7 @@
 //!
 //! Commune: Tổ 1 (An leader, Bình), Tổ 2 (Cường), Tổ 3 (Dũng); officer Lan.
 
-use gocua_testkit::commune;
-use gocua_testkit::http_client;
-use gocua_testkit::server;
+use gocua_testkit::{commune, http_client, server};
 
 use chrono::{Datelike, NaiveDate, Utc};
 use commune::Commune;

@@ -4,11 +4,7 @@
 //! the hand-worked figures, the CSV, the month view as JSON, the commune's
 //! own targets, and bad input refused in words. SQLite and PostgreSQL.
 
-use gocua_testkit::backend;
-use gocua_testkit::on_each_backend;
-use gocua_testkit::reports_fixture;
-use gocua_testkit::reports_push;
-use gocua_testkit::server;
+use gocua_testkit::{backend, on_each_backend, reports_fixture, reports_push, server};
 
 use backend::{Backend, Place};
 use calamine::{Data, Range, Reader, Xlsx, open_workbook};

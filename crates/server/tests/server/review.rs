@@ -12,8 +12,7 @@
 //! Pairs: R1-R6 strong (a…); R1-R3 likely (V0); R1-R4 and R3-R4 possible
 //! (V0/V1); R5-R7 share name and year but hold different hashes: none.
 
-use gocua_testkit::backend;
-use gocua_testkit::on_each_backend;
+use gocua_testkit::{backend, on_each_backend};
 
 use backend::{Backend, Place};
 use chrono::{Duration, NaiveDate, Utc};

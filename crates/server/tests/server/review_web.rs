@@ -15,13 +15,7 @@
 //! three steps with who. A household of another demo commune is not found,
 //! neither its page nor a mark on it.
 
-use gocua_testkit::backend;
-use gocua_testkit::on_each_backend;
-use gocua_testkit::device;
-use gocua_testkit::http_client;
-use gocua_testkit::members;
-use gocua_testkit::officer;
-use gocua_testkit::server;
+use gocua_testkit::{backend, device, http_client, members, officer, on_each_backend, server};
 
 use backend::{Backend, Place};
 use chrono::{Duration, Utc};

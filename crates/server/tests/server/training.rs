@@ -14,13 +14,7 @@
 //!   Devices: L0 gets team 0's 4 records, M01 only its own 1, L1 1,
 //!   the officer all 5.
 
-use gocua_testkit::backend;
-use gocua_testkit::on_each_backend;
-use gocua_testkit::device;
-use gocua_testkit::http_client;
-use gocua_testkit::members;
-use gocua_testkit::officer;
-use gocua_testkit::server;
+use gocua_testkit::{backend, device, http_client, members, officer, on_each_backend, server};
 
 use backend::{Backend, Place};
 use chrono::{Duration, NaiveDate};
