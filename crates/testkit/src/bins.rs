@@ -5,7 +5,10 @@
 //! missing, so that a lone `cargo test -p gocua-tests` works too.
 //!
 //! A binary that is there is used as it is: `cargo test --workspace` (or
-//! the package's own tests) keeps it fresh.
+//! the package's own tests) keeps it fresh. The build when it is missing
+//! takes minutes the first time: `-p gocua-server` alone unifies its
+//! dependencies' features apart from the workspace's, so some are built
+//! again (kept for the next time).
 
 use std::collections::HashMap;
 use std::ffi::OsString;
