@@ -1,0 +1,100 @@
+//! Enrollment codes and device tokens: one use, any case, expiry; kept
+//! only as hashes; unknown and revoked tokens refused.
+
+use super::*;
+
+fn codes_work_once_in_any_case_and_expire(backend: Backend) {
+    let s = server(backend);
+    let member = s.member(0, 1);
+    let code = s.db.issue_code(member, Duration::hours(72)).unwrap();
+    assert_eq!(code.code.len(), 9);
+    assert_eq!(&code.code[4..5], "-");
+    assert!(code.expires_at > Utc::now() + Duration::hours(71));
+    // Typed in lower case without the dash, it still works.
+    let typed = code.code.replace('-', "").to_lowercase();
+    let e = s.db.redeem_code(&typed, "  Điện thoại   của Lan ").unwrap();
+    assert_eq!(e.auth.member.id, member);
+    assert_eq!(e.auth.scope.village_ids, vec![s.village(0)]);
+    assert_eq!(e.token.len(), 64);
+    assert!(matches!(
+        s.db.redeem_code(&code.code, "Máy khác"),
+        Err(CentralError::CodeUsed)
+    ));
+    assert!(matches!(
+        s.db.redeem_code("ABCD-EFGH", "Máy khác"),
+        Err(CentralError::CodeUnknown)
+    ));
+    assert!(matches!(
+        s.db.redeem_code("'; DROP TABLE devices; --", "Máy khác"),
+        Err(CentralError::CodeUnknown)
+    ));
+    let expired = s.db.issue_code(member, Duration::zero()).unwrap();
+    assert!(matches!(
+        s.db.redeem_code(&expired.code, "Máy khác"),
+        Err(CentralError::CodeExpired)
+    ));
+    // A blank device name is refused and the code stays usable.
+    let fresh = s.db.issue_code(member, Duration::hours(1)).unwrap();
+    assert!(matches!(
+        s.db.redeem_code(&fresh.code, "   "),
+        Err(CentralError::Invalid(_))
+    ));
+    s.db.redeem_code(&fresh.code, "Máy mới").unwrap();
+    // Errors carry a code and a Vietnamese sentence.
+    let err = s.db.redeem_code(&fresh.code, "x").unwrap_err();
+    assert_eq!(err.code(), "code_used");
+    assert!(err.message_vi().contains("đã được dùng"));
+    assert!(
+        s.db.issue_code(MemberId::new(), Duration::hours(1))
+            .is_err()
+    );
+
+    let devices = s.db.devices(s.org.commune.id).unwrap();
+    assert_eq!(devices.len(), 2);
+    assert!(devices.iter().any(|d| d.name == "Điện thoại của Lan"));
+}
+
+fn tokens_and_codes_are_kept_only_as_hashes(backend: Backend) {
+    let s = server(backend);
+    let member = s.member(0, 0);
+    let code = s.db.issue_code(member, Duration::hours(72)).unwrap();
+    let e = s.db.redeem_code(&code.code, "Máy của Hùng").unwrap();
+    let auth = s.db.authenticate(&e.token).unwrap();
+    assert_eq!(auth.device_id, e.auth.device_id);
+    assert_eq!(auth.member.id, member);
+    let bytes = stored(&s.place);
+    assert!(contains(&bytes, "Máy của Hùng"), "the scan sees the data");
+    assert!(!contains(&bytes, &e.token), "the token is not on disk");
+    assert!(!contains(&bytes, &e.token.to_uppercase()));
+    assert!(!contains(&bytes, &code.code), "the code is not on disk");
+    assert!(!contains(&bytes, &code.code.replace('-', "")));
+}
+
+fn unknown_and_revoked_tokens_are_refused(backend: Backend) {
+    let s = server(backend);
+    let d = s.enroll(s.member(0, 1));
+    assert!(s.db.authenticate(&d.token).is_ok());
+    for bad in ["", "x", &"0".repeat(64), &d.token[1..], &"a".repeat(10_000)] {
+        assert!(matches!(
+            s.db.authenticate(bad),
+            Err(CentralError::Unauthorized)
+        ));
+    }
+    s.db.revoke_device(d.auth.device_id).unwrap();
+    assert!(matches!(
+        s.db.authenticate(&d.token),
+        Err(CentralError::Unauthorized)
+    ));
+    let listed = s.db.devices(s.org.commune.id).unwrap();
+    assert!(listed[0].revoked_at.is_some());
+    assert!(matches!(
+        s.db.revoke_device(gocua_core::DeviceId::new()),
+        Err(CentralError::NotFound { .. })
+    ));
+}
+
+on_each_backend!(
+    codes_work_once_in_any_case_and_expire,
+    tokens_and_codes_are_kept_only_as_hashes,
+    unknown_and_revoked_tokens_are_refused,
+);

@@ -1,0 +1,4 @@
+//! gocua-cli's integration tests, one binary: the `gocua` binary on real
+//! device stores.
+
+mod cli;

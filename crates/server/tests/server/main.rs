@@ -1,0 +1,15 @@
+//! gocua-server's integration tests, one binary: the real `gocua-server`
+//! (started through `gocua_testkit`), its admin commands, the office's web
+//! pages and reports, on SQLite and, when GOCUA_TEST_PG_URL names one, on
+//! PostgreSQL.
+
+mod dashboard;
+mod import;
+mod merge;
+mod office;
+mod reports;
+mod review;
+mod review_loop;
+mod review_web;
+mod server;
+mod training;
