@@ -247,7 +247,6 @@ pub(crate) trait Tx {
 
     /// The query plan for `sql`, as one line of text (for tests that pull
     /// stays on its index).
-
     #[cfg(test)]
     fn explain(&mut self, sql: &str, params: &[Val]) -> Result<String, CentralError>;
 
@@ -260,6 +259,11 @@ pub(crate) trait Tx {
     fn exists(&mut self, sql: &str, params: &[Val]) -> Result<bool, CentralError> {
         Ok(self.query_opt(sql, params)?.is_some())
     }
+}
+
+/// A value as JSON text, for the columns that keep JSON.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String, CentralError> {
+    serde_json::to_string(v).map_err(|e| CentralError::Corrupt(e.to_string()))
 }
 
 #[cfg(test)]
@@ -304,9 +308,4 @@ mod tests {
         row.set_text(5, "past the end: ignored");
         assert!(row.text(5).is_err());
     }
-}
-
-/// A value as JSON text, for the columns that keep JSON.
-pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String, CentralError> {
-    serde_json::to_string(v).map_err(|e| CentralError::Corrupt(e.to_string()))
 }

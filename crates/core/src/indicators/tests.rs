@@ -1,6 +1,6 @@
 //! Unit tests of periods, age brackets, checklist masks, targets and the
 //! latest-attempt rule. The figures of a whole hand-made commune are in
-//! tests/reports_core.rs.
+//! crates/core/tests/domain/reports_core.rs.
 
 use super::*;
 use crate::catalogue::{ActionCode, seed_catalogue};

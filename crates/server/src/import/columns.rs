@@ -296,6 +296,21 @@ pub fn layout(sheet: &Sheet) -> Option<Layout> {
     })
 }
 
+/// The label of the first column holding `field` (empty when none does).
+pub fn column_label(layout: &Layout, field: Field) -> String {
+    layout.first(field).map(|c| c.label()).unwrap_or_default()
+}
+
+/// The column that names people (for a message about a name).
+pub fn name_column(layout: &Layout) -> String {
+    let c = column_label(layout, Field::FullName);
+    if c.is_empty() {
+        column_label(layout, Field::HeadName)
+    } else {
+        c
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,20 +360,5 @@ mod tests {
         assert_eq!(letter(25), "Z");
         assert_eq!(letter(26), "AA");
         assert_eq!(letter(27), "AB");
-    }
-}
-
-/// The label of the first column holding `field` (empty when none does).
-pub fn column_label(layout: &Layout, field: Field) -> String {
-    layout.first(field).map(|c| c.label()).unwrap_or_default()
-}
-
-/// The column that names people (for a message about a name).
-pub fn name_column(layout: &Layout) -> String {
-    let c = column_label(layout, Field::FullName);
-    if c.is_empty() {
-        column_label(layout, Field::HeadName)
-    } else {
-        c
     }
 }
