@@ -4,6 +4,7 @@
 //! with a byte-order mark so Excel reads the Vietnamese as such.
 
 use gocua_core::indicators::{CommuneDashboard, MonthLine, Place, PlaceIndicators};
+use std::borrow::Cow;
 
 const HEADERS: [&str; 11] = [
     "Kỳ",
@@ -35,10 +36,28 @@ fn yes_no(b: Option<bool>) -> &'static str {
     }
 }
 
+/// A cell as written: text that a spreadsheet would read as a formula (it
+/// begins with `=`, `+`, `-`, `@`, a tab or a carriage return: a name
+/// typed on a phone or in a registry file) gets a leading `'`, so Excel
+/// and LibreOffice show it as text instead of running it (OWASP's rule
+/// for CSV injection).
+fn cell(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// One row, every cell through `cell`.
+fn row<const N: usize>(w: &mut csv::Writer<Vec<u8>>, cells: [&str; N]) -> Result<(), csv::Error> {
+    w.write_record(cells.map(cell).iter().map(|c| c.as_ref()))
+}
+
 /// The dashboard's figures as CSV bytes.
 pub fn dashboard_csv(d: &CommuneDashboard) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record(HEADERS)?;
+    row(&mut w, HEADERS)?;
     let period = d.period.to_string();
     let places: Vec<&PlaceIndicators> = d
         .indicators
@@ -49,19 +68,22 @@ pub fn dashboard_csv(d: &CommuneDashboard) -> Result<Vec<u8>, csv::Error> {
         .collect();
     for p in places {
         for v in &p.values {
-            w.write_record([
-                period.as_str(),
-                level(&p.place),
-                &p.name,
-                v.indicator.code(),
-                v.indicator.label_vi(),
-                "",
-                &v.achieved.to_string(),
-                &v.denominator.to_string(),
-                &v.percent.map_or(String::new(), |x| format!("{x:.1}")),
-                &v.target.map_or(String::new(), |x| format!("{x}")),
-                yes_no(v.meets_target),
-            ])?;
+            row(
+                &mut w,
+                [
+                    period.as_str(),
+                    level(&p.place),
+                    &p.name,
+                    v.indicator.code(),
+                    v.indicator.label_vi(),
+                    "",
+                    &v.achieved.to_string(),
+                    &v.denominator.to_string(),
+                    &v.percent.map_or(String::new(), |x| format!("{x:.1}")),
+                    &v.target.map_or(String::new(), |x| format!("{x}")),
+                    yes_no(v.meets_target),
+                ],
+            )?;
         }
     }
     for t in &d.teams {
@@ -134,37 +156,58 @@ fn write_work(
         } else {
             ("households_helped", "Hộ được hỗ trợ", m.households_helped)
         };
-        w.write_record([
-            period,
-            l.level,
-            l.name,
-            measure,
-            label,
-            &month,
-            &value.to_string(),
-            "",
-            "",
-            &quota,
-            yes_no(m.meets_quota),
-        ])?;
+        row(
+            w,
+            [
+                period,
+                l.level,
+                l.name,
+                measure,
+                label,
+                &month,
+                &value.to_string(),
+                "",
+                "",
+                &quota,
+                yes_no(m.meets_quota),
+            ],
+        )?;
     }
     for (measure, label, value) in [
         ("households_helped", "Hộ được hỗ trợ (cả kỳ)", l.households),
         ("assists", "Lượt hỗ trợ (cả kỳ)", l.assists),
     ] {
-        w.write_record([
-            period,
-            l.level,
-            l.name,
-            measure,
-            label,
-            "",
-            &value.to_string(),
-            "",
-            "",
-            "",
-            "",
-        ])?;
+        row(
+            w,
+            [
+                period,
+                l.level,
+                l.name,
+                measure,
+                label,
+                "",
+                &value.to_string(),
+                "",
+                "",
+                "",
+                "",
+            ],
+        )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_gets_a_quote() {
+        for text in ["=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(cell(text), format!("'{text}"));
+        }
+        for text in ["Nguyễn Thị Đào", "", "12", "50.0", "Xã Thử"] {
+            assert_eq!(cell(text), text);
+        }
+    }
 }
