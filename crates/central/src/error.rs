@@ -2,6 +2,7 @@
 //! programs and a Vietnamese sentence for the person at the other end.
 
 use gocua_core::ValidationErrors;
+use gocua_core::indicators::Indicator;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -16,6 +17,8 @@ pub enum CentralError {
     TeamRequired,
     #[error("percent must be between 0 and 100")]
     Percent,
+    #[error("no indicator is called {0:?}")]
+    UnknownIndicator(String),
     #[error("training: {0}")]
     Training(#[from] gocua_core::training::TrainingError),
     #[error("unknown enrollment code")]
@@ -66,6 +69,7 @@ impl CentralError {
             CentralError::OtherCommune { .. } => "other_commune",
             CentralError::TeamRequired => "team_required",
             CentralError::Percent => "percent",
+            CentralError::UnknownIndicator(_) => "unknown_indicator",
             CentralError::Training(e) => e.code(),
             CentralError::CodeUnknown => "code_unknown",
             CentralError::CodeUsed => "code_used",
@@ -92,6 +96,10 @@ impl CentralError {
             }
             CentralError::TeamRequired => "Tổ viên và tổ trưởng phải thuộc một tổ.".into(),
             CentralError::Percent => "Chỉ tiêu phải từ 0 đến 100 phần trăm.".into(),
+            CentralError::UnknownIndicator(code) => format!(
+                "Không có chỉ số \"{code}\". Các chỉ số: {}.",
+                Indicator::ALL.map(Indicator::code).join(", ")
+            ),
             CentralError::Training(e) => e.message_vi(),
             CentralError::CodeUnknown => {
                 "Mã đăng ký không đúng. Hãy kiểm tra lại hoặc xin mã mới.".into()

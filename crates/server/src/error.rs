@@ -145,6 +145,7 @@ fn central_status(e: &CentralError) -> StatusCode {
         | CentralError::OtherCommune { .. }
         | CentralError::TeamRequired
         | CentralError::Percent
+        | CentralError::UnknownIndicator(_)
         | CentralError::Training(_)
         | CentralError::MergeRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         CentralError::NotFound { .. } => StatusCode::NOT_FOUND,

@@ -11,11 +11,12 @@ use crate::lookups::{catalogue, member, org_snapshot, village_commune};
 use crate::scopes::scope_for;
 use crate::{CentralDb, CentralError, DeviceAuth, Scope, random_32, stamp};
 use gocua_core::catalogue::seed_catalogue;
+use gocua_core::indicators::Indicator;
 use gocua_core::text::normalize_name;
 use gocua_core::validate::{self, ValidationErrors};
 use gocua_core::{
-    ActionCode, CatalogueEntry, Commune, CommuneId, Member, MemberId, OrgSnapshot, Role, Team,
-    TeamId, Village, VillageId,
+    CatalogueEntry, Commune, CommuneId, Member, MemberId, OrgSnapshot, Role, Team, TeamId, Village,
+    VillageId,
 };
 use serde::Serialize;
 
@@ -196,8 +197,11 @@ impl CentralDb {
         indicator: &str,
         percent: f64,
     ) -> Result<Target, CentralError> {
-        // Indicators are codes like catalogue codes (e.g. `vneid_l2`).
-        let code: ActionCode = indicator.parse().map_err(ValidationErrors::from)?;
+        // A code no report counts would be stored and never shown, while
+        // the target meant stays unset.
+        let code = Indicator::from_code(&indicator.trim().to_ascii_lowercase())
+            .ok_or_else(|| CentralError::UnknownIndicator(indicator.to_string()))?
+            .code();
         if !(0.0..=100.0).contains(&percent) {
             return Err(CentralError::Percent);
         }
@@ -209,16 +213,11 @@ impl CentralDb {
                  VALUES ($1, $2, $3, $4)
                  ON CONFLICT (commune_id, indicator) DO UPDATE SET
                      percent = excluded.percent, updated_at = excluded.updated_at",
-                vals![
-                    commune.to_string(),
-                    code.as_str(),
-                    percent,
-                    updated_at.as_str()
-                ],
+                vals![commune.to_string(), code, percent, updated_at.as_str()],
             )
         })?;
         Ok(Target {
-            indicator: code.as_str().to_string(),
+            indicator: code.to_string(),
             percent,
             updated_at,
         })

@@ -63,6 +63,11 @@ impl Indicator {
         Indicator::DigitalFamilies,
     ];
 
+    /// The indicator a code names (`vneid_l2`), if any.
+    pub fn from_code(code: &str) -> Option<Indicator> {
+        Indicator::ALL.into_iter().find(|i| i.code() == code)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Indicator::VneidL2 => "vneid_l2",

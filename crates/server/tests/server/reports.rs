@@ -227,8 +227,125 @@ fn bad_requests_are_refused_in_words(backend: Backend) {
     }
 }
 
+/// Names that a spreadsheet would read as formulas (a village typed as
+/// `=HYPERLINK(…)`, a team as `-1+1`, `@SUM(…)`, `+…`) reach the CSV as text:
+/// each cell that begins so gets a leading `'`, and no cell of the file
+/// begins with a formula character any more.
+fn names_a_spreadsheet_would_run_reach_the_csv_as_text(backend: Backend) {
+    let place = loaded(backend);
+    let bin = server_bin();
+    let args = place.server_args();
+    let commune = fixture().org.commune.id.to_string();
+    let names = [
+        "=HYPERLINK(\"http://x.example\",\"Bấm\")",
+        "+1+2",
+        "-3+4",
+        "@SUM(A1)",
+    ];
+    for name in names {
+        // `--name=…`: a value that begins with `-` is not read as a flag.
+        let name = format!("--name={name}");
+        admin_with(
+            &bin,
+            &args,
+            &["village", "add", "--commune", &commune, &name],
+        );
+    }
+    let csv = place.path().join("bao-cao.csv");
+    let run = admin_command(&bin, &args)
+        .args(["report", "--quarter", "2026-Q4", "--today", "2026-12-10"])
+        .arg("--csv")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let bytes = std::fs::read(&csv).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(&bytes[3..]);
+    let mut seen = Vec::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        for cell in record.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a cell a spreadsheet would run: {cell:?}"
+            );
+        }
+        seen.push(record[2].to_string());
+    }
+    for name in names {
+        assert!(
+            seen.contains(&format!("'{name}")),
+            "{name} written as text: {seen:?}"
+        );
+    }
+    assert!(
+        seen.iter().any(|n| n == "Thôn A"),
+        "other names as they are"
+    );
+}
+
+/// `admin target set` refuses an indicator no report counts, names the
+/// valid ones, and stores nothing.
+fn an_unknown_indicator_is_refused_with_the_valid_ones(backend: Backend) {
+    let place = loaded(backend);
+    let bin = server_bin();
+    let args = place.server_args();
+    let commune = fixture().org.commune.id.to_string();
+    let out = admin_command(&bin, &args)
+        .args(["target", "set", "--commune", &commune])
+        .args(["--indicator", "vneid_l9", "--percent", "80"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("vneid_l9"), "{stderr}");
+    for valid in gocua_core::indicators::Indicator::ALL {
+        assert!(
+            stderr.contains(valid.code()),
+            "lists {}: {stderr}",
+            valid.code()
+        );
+    }
+    let db = match place.pg() {
+        Some(url) => CentralDb::connect(url, 1).unwrap(),
+        None => CentralDb::open(&place.data().join("central.db")).unwrap(),
+    };
+    let stored: Vec<String> = db
+        .targets(fixture().org.commune.id)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.indicator)
+        .collect();
+    assert!(!stored.iter().any(|t| t == "vneid_l9"), "{stored:?}");
+    drop(db);
+    // The same code in capitals names the real indicator.
+    let t = admin_with(
+        &bin,
+        &args,
+        &[
+            "target",
+            "set",
+            "--commune",
+            &commune,
+            "--indicator",
+            "VNEID_L2",
+            "--percent",
+            "80",
+        ],
+    );
+    assert_eq!(t["indicator"], "vneid_l2");
+}
+
 on_each_backend!(
     the_quarterly_workbook_holds_the_hand_worked_figures,
     month_views_as_json_and_the_communes_own_targets,
     bad_requests_are_refused_in_words,
+    names_a_spreadsheet_would_run_reach_the_csv_as_text,
+    an_unknown_indicator_is_refused_with_the_valid_ones,
 );
