@@ -6,6 +6,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 use std::fmt;
 use std::path::Path;
+use std::sync::Mutex;
 
 /// The key that unlocks the database file.
 #[derive(Clone)]
@@ -40,12 +41,24 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        // A wrong key otherwise makes SQLCipher print HMAC errors on stderr.
-        let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
-        match key {
-            DbKey::Passphrase(p) => conn.pragma_update(None, "key", p)?,
-            DbKey::Raw(bytes) => {
-                conn.pragma_update(None, "key", format!("x'{}'", hex::encode(bytes)))?
+        {
+            // One connection at a time attaches its cipher: once, with
+            // several stores opened at the same moment in one process, a
+            // fresh file's `PRAGMA key` failed ("An error occurred with
+            // PRAGMA key or rekey"), as SQLCipher's crypto provider set-up
+            // is known to race. Attaching is cheap (the key derivation
+            // happens at the first read, below, outside the lock).
+            static ATTACH: Mutex<()> = Mutex::new(());
+            let _turn = ATTACH
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            // A wrong key otherwise makes SQLCipher print HMAC errors on stderr.
+            let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
+            match key {
+                DbKey::Passphrase(p) => conn.pragma_update(None, "key", p)?,
+                DbKey::Raw(bytes) => {
+                    conn.pragma_update(None, "key", format!("x'{}'", hex::encode(bytes)))?
+                }
             }
         }
         // The key is only checked when the first page is read.
