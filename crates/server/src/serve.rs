@@ -54,22 +54,16 @@ pub fn run(args: ServeArgs) -> Result<()> {
 }
 
 /// Open the database: PostgreSQL when a URL is given, else the SQLite file
-/// in the data folder. The folder is created on first use, the owner's
-/// only: it holds the TLS key and, with SQLite, the communes' secrets.
+/// in the data folder. The folder is made the owner's only first (it holds
+/// the TLS key and, with SQLite, the communes' secrets: `data_dir`).
 pub fn open_db(data: &Path, db: &DbArgs, pool: u32) -> Result<CentralDb> {
-    if !data.exists() {
-        std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(data, std::fs::Permissions::from_mode(0o700))?;
-        }
-    }
+    crate::data_dir::secure(data)?;
     if let Some(url) = &db.database_url {
         return CentralDb::connect(url, pool)
             .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)));
     }
     let path = data.join(DB_FILE);
+    crate::data_dir::create_private(&path)?;
     CentralDb::open(&path).with_context(|| format!("opening {}", path.display()))
 }
 
@@ -99,9 +93,9 @@ async fn serve(args: ServeArgs, db: Arc<CentralDb>) -> Result<()> {
         url: url.clone(),
         fingerprint: tls.fingerprint.clone(),
     };
-    std::fs::write(
-        args.data.join(INFO_FILE),
-        serde_json::to_string_pretty(&info)?,
+    crate::data_dir::write_private(
+        &args.data.join(INFO_FILE),
+        serde_json::to_string_pretty(&info)?.as_bytes(),
     )
     .context("writing server.json")?;
 

@@ -7,7 +7,6 @@ use anyhow::{Context, Result};
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Names every generated certificate carries.
@@ -50,8 +49,8 @@ pub fn ensure_self_signed(data: &Path, extra_sans: &[String]) -> Result<(PathBuf
         .context("making the self-signed certificate")?;
     // Key first: a certificate without its key is useless, the other way
     // round the next start simply makes a new pair.
-    write_file(&key_path, key.serialize_pem().as_bytes(), true)?;
-    write_file(&cert_path, cert.pem().as_bytes(), false)?;
+    crate::data_dir::write_private(&key_path, key.serialize_pem().as_bytes())?;
+    crate::data_dir::write_private(&cert_path, cert.pem().as_bytes())?;
     tracing::info!(names = ?sans, path = %cert_path.display(), "created a self-signed certificate");
     Ok((cert_path, key_path))
 }
@@ -99,29 +98,6 @@ fn create_private_dir(dir: &Path) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
-    Ok(())
-}
-
-/// Write a file whole (temporary file, then rename); `private` makes it
-/// readable by the owner only from the first byte.
-fn write_file(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(if private { 0o600 } else { 0o644 });
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut f = opts
-        .open(&tmp)
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 

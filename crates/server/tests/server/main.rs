@@ -4,6 +4,7 @@
 //! PostgreSQL.
 
 mod dashboard;
+mod data_folder;
 mod import;
 mod merge;
 mod office;
