@@ -1,18 +1,24 @@
 //! The server's data folder holds every person of the commune, the TLS
 //! key and, on SQLite, the communes' secrets: it is the owner's alone. The
-//! folder and every folder in it are 0700 and every file 0600, whatever the
-//! umask or the modes they had before; files the server writes are private
-//! from their first byte.
+//! folder is 0700 and every file and folder in it 0600 and 0700, whatever
+//! the umask or the modes they had before; files the server writes are
+//! private from their first byte. Only one level deep: the folder's own
+//! mode already shuts out everyone else, and a `--data` given by mistake
+//! (a home or a checkout) must not have its whole tree changed.
 
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::Path;
 
-/// Make `data` (creating it if needed) and everything in it the owner's
-/// only.
+/// Make `data` (creating it if needed) and what is directly in it the
+/// owner's only.
 pub fn secure(data: &Path) -> Result<()> {
     std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
-    restrict(data)
+    restrict(data)?;
+    for entry in std::fs::read_dir(data)? {
+        restrict(&entry?.path())?;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -30,11 +36,6 @@ fn restrict(path: &Path) -> Result<()> {
     if meta.permissions().mode() & 0o777 != mode {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
             .with_context(|| format!("making {} private", path.display()))?;
-    }
-    if meta.is_dir() {
-        for entry in std::fs::read_dir(path)? {
-            restrict(&entry?.path())?;
-        }
     }
     Ok(())
 }
