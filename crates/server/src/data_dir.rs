@@ -13,12 +13,17 @@ use std::path::Path;
 /// Make `data` (creating it if needed) and what is directly in it the
 /// owner's only.
 pub fn secure(data: &Path) -> Result<()> {
-    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
-    restrict(data)?;
+    private_dir(data)?;
     for entry in std::fs::read_dir(data)? {
         restrict(&entry?.path())?;
     }
     Ok(())
+}
+
+/// Make the folder `dir` (creating it if needed) the owner's only.
+pub fn private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    restrict(dir)
 }
 
 #[cfg(unix)]

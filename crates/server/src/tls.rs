@@ -30,7 +30,7 @@ pub fn ensure_self_signed(data: &Path, extra_sans: &[String]) -> Result<(PathBuf
         return Ok((cert_path, key_path));
     }
     let dir = data.join("tls");
-    create_private_dir(&dir)?;
+    crate::data_dir::private_dir(&dir)?;
     let mut sans: Vec<String> = DEFAULT_SANS.iter().map(|s| s.to_string()).collect();
     for s in extra_sans {
         let s = s.trim();
@@ -89,16 +89,6 @@ pub fn fingerprint_of(cert_path: &Path) -> Result<String> {
     let cert = CertificateDer::from_pem_file(cert_path)
         .with_context(|| format!("reading certificate {}", cert_path.display()))?;
     Ok(gocua_wire::cert_fingerprint(cert.as_ref()))
-}
-
-fn create_private_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
