@@ -22,6 +22,9 @@ cargo build --locked -p gocua-app -p gocua-server -p gocua-cli
 bin=target/debug
 mkdir -p "$DEMO"
 server_data="$DEMO/server"
+# The server key, outside the data folder (made 0600 on first start): it
+# encrypts the server's database. A real office keeps it apart from backups.
+export GOCUA_SERVER_KEY_FILE="$DEMO/server.key"
 
 "$bin/gocua-server" serve --data "$server_data" --bind "127.0.0.1:$PORT" >"$DEMO/server.log" 2>&1 &
 server_pid=$!

@@ -25,7 +25,7 @@ apt_install() {
 
 # Native build; the Tauri shell (WebKitGTK); running it headless and driving it;
 # headless Chromium and its WebDriver for the commune office's pages (the server's dashboard tests).
-apt_install pkg-config libssl-dev gcc make perl \
+apt_install pkg-config libssl-dev openssl gcc make perl \
     libwebkit2gtk-4.1-dev xvfb xauth webkit2gtk-driver \
     chromium chromium-driver \
     rustc-web cargo-web rust-web-src

@@ -13,6 +13,12 @@ if [ -z "${GOCUA_TEST_PG_URL:-}" ] && [ "${GOCUA_TEST_PG:-1}" != 0 ]; then
     GOCUA_TEST_PG_URL=$(bash scripts/postgres.sh)
     export GOCUA_TEST_PG_URL
 fi
+# The authority of its TLS certificate, for the tests of the server's
+# encrypted link to it.
+if [ -n "${GOCUA_TEST_PG_URL:-}" ] && [ -z "${GOCUA_TEST_PG_CA:-}" ]; then
+    GOCUA_TEST_PG_CA=$(bash scripts/postgres.sh --ca 2>/dev/null || true)
+    export GOCUA_TEST_PG_CA
+fi
 echo "test: PostgreSQL for the server's tests: ${GOCUA_TEST_PG_URL:-none, SQLite only}"
 # The UI first: the app embeds ui/dist when it is compiled.
 bash scripts/build-ui.sh

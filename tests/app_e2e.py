@@ -187,6 +187,9 @@ def main():
     figures["wasm_gzip_bytes"] = len(gzip.compress(wasm.read_bytes(), 9))
 
     tmp = Path(tempfile.mkdtemp(prefix="gocua-e2e-"))
+    # The server key, beside the data folder (never in it); every
+    # gocua-server command below reads it from the environment.
+    os.environ["GOCUA_SERVER_KEY_FILE"] = str(tmp / "server.key")
     procs = Procs()
     driver = None
     try:

@@ -40,6 +40,13 @@ pub enum CentralError {
     MergeRefused(String),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    /// The key file given is not the one this database was made with.
+    #[error("the server key does not open this database (another key file?)")]
+    WrongKey,
+    /// Turning a plain SQLite file from before keys into an encrypted one
+    /// failed; the plain file is left as it was.
+    #[error("encrypting the database failed: {0}")]
+    Encrypting(String),
     #[error("the database was made by a newer version (schema {found}, known {known})")]
     SchemaTooNew { found: i64, known: i64 },
     #[error("database error: {0}")]
@@ -80,6 +87,8 @@ impl CentralError {
             CentralError::MergeRefused(_) => "merge_refused",
             CentralError::Corrupt(_) => "corrupt",
             CentralError::SchemaTooNew { .. } => "schema_too_new",
+            CentralError::WrongKey => "wrong_key",
+            CentralError::Encrypting(_) => "encrypting",
             CentralError::Sqlite(_) | CentralError::Backend(_) => "database",
             #[cfg(feature = "postgres")]
             CentralError::Postgres(_) => "database",
@@ -119,6 +128,12 @@ impl CentralError {
                 "Dữ liệu được tạo bởi phiên bản mới hơn; hãy cập nhật ứng dụng.".into()
             }
             CentralError::MergeRefused(m) => m.clone(),
+            CentralError::WrongKey => "Tệp khóa của máy chủ không mở được cơ sở dữ liệu này \
+                 (có thể nhầm tệp khóa); hãy dùng đúng tệp --key-file đã tạo cơ sở dữ liệu."
+                .into(),
+            CentralError::Encrypting(_) => "Không mã hóa được cơ sở dữ liệu cũ; tệp cũ vẫn \
+                 được giữ nguyên."
+                .into(),
             CentralError::Corrupt(_) | CentralError::Sqlite(_) | CentralError::Backend(_) => {
                 DATABASE_FAILED.into()
             }

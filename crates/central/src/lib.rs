@@ -1,5 +1,5 @@
 //! The commune server's database: one SQLite file in the server's data
-//! folder by default (`migrations/server/`), or PostgreSQL for a province
+//! folder by default, encrypted under the server key (`key.rs`) (`migrations/server/`), or PostgreSQL for a province
 //! that outgrows one machine (`migrations/server-pg/`, feature `postgres`).
 //! It owns the communes' organisation and catalogues, enrollment codes and
 //! devices, the log of every accepted change and the records built from it,
@@ -16,6 +16,7 @@
 
 mod backend;
 mod error;
+mod key;
 mod lookups;
 mod office;
 mod org;
@@ -24,9 +25,11 @@ mod push;
 mod report;
 mod scopes;
 
+pub use backend::inspect;
 #[cfg(feature = "postgres")]
 pub use backend::scratch;
 pub use error::CentralError;
+pub use key::{BadKeyText, ServerKey};
 pub use office::accounts::{
     AccountError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordCheck, WebAccount,
     normalize_login,
@@ -95,6 +98,8 @@ pub const DEFAULT_PG_POOL: u32 = 16;
 /// connection from a pool.
 pub struct CentralDb {
     backend: Backend,
+    /// Unwraps the communes' CCCD secrets (`key.rs`).
+    key: ServerKey,
 }
 
 enum Backend {
@@ -107,10 +112,14 @@ impl CentralDb {
     /// Open (creating if needed) the SQLite database at `path` and bring
     /// its schema up to date. Writes are WAL with synchronous=FULL: a push
     /// the device was told was applied survives a power cut.
-    pub fn open(path: &Path) -> Result<CentralDb, CentralError> {
-        Ok(CentralDb {
-            backend: Backend::Sqlite(backend::sqlite::SqliteDb::open(path)?),
-        })
+    /// The file is encrypted under `key` (a plain file from before keys is
+    /// encrypted first); another key is refused (`CentralError::WrongKey`).
+    pub fn open(path: &Path, key: &ServerKey) -> Result<CentralDb, CentralError> {
+        CentralDb {
+            backend: Backend::Sqlite(backend::sqlite::SqliteDb::open(path, key)?),
+            key: key.clone(),
+        }
+        .bound()
     }
 
     /// Connect to PostgreSQL (`postgres://user:password@host:port/db`;
@@ -118,10 +127,24 @@ impl CentralDb {
     /// up to date, with a pool of at most `pool_size` connections. Only with
     /// the `postgres` feature (the server's; devices do without).
     #[cfg(feature = "postgres")]
-    pub fn connect(url: &str, pool_size: u32) -> Result<CentralDb, CentralError> {
-        Ok(CentralDb {
+    /// `key` wraps the communes' CCCD secrets; the first key to connect is
+    /// recorded and another refused (`CentralError::WrongKey`).
+    pub fn connect(url: &str, pool_size: u32, key: &ServerKey) -> Result<CentralDb, CentralError> {
+        CentralDb {
             backend: Backend::Postgres(backend::pg::PgDb::connect(url, pool_size.max(1))?),
-        })
+            key: key.clone(),
+        }
+        .bound()
+    }
+
+    /// Check the key against the database and wrap secrets kept plain.
+    fn bound(self) -> Result<CentralDb, CentralError> {
+        self.write(|tx| key::bind(tx, &self.key))?;
+        Ok(self)
+    }
+
+    pub(crate) fn key(&self) -> &ServerKey {
+        &self.key
     }
 
     /// `sqlite` or `postgres`.
@@ -142,6 +165,26 @@ impl CentralDb {
             Backend::Postgres(_) => self.read(|tx| {
                 tx.query("SELECT count(*) FROM schema_migrations", &[])?;
                 Ok("ok".to_string())
+            }),
+        }
+    }
+
+    /// Whether the link to the database is encrypted: None for SQLite (no
+    /// link), else whether PostgreSQL says this connection uses TLS.
+    pub fn link_encrypted(&self) -> Result<Option<bool>, CentralError> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(None),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => self.read(|tx| {
+                let row = tx.query_opt(
+                    "SELECT CASE WHEN ssl THEN 1 ELSE 0 END FROM pg_stat_ssl
+                     WHERE pid = pg_backend_pid()",
+                    &[],
+                )?;
+                Ok(Some(match row {
+                    Some(r) => r.int(0)? == 1,
+                    None => false,
+                }))
             }),
         }
     }
@@ -170,6 +213,13 @@ impl CentralDb {
             Backend::Postgres(db) => db.transaction(f),
         }
     }
+}
+
+/// Whether the SQLite file at `path` is a plain database from before
+/// keys (the next `CentralDb::open` encrypts it); false for an encrypted,
+/// empty or missing file.
+pub fn is_plain_sqlite(path: &Path) -> Result<bool, CentralError> {
+    backend::cipher::is_plain(path)
 }
 
 /// A time as stored: RFC 3339 UTC with milliseconds, so text order is time

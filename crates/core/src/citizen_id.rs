@@ -27,6 +27,10 @@ impl CommuneSecret {
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
+
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0
+    }
 }
 
 impl fmt::Debug for CommuneSecret {

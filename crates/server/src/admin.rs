@@ -55,6 +55,15 @@ pub fn run(args: AdminArgs) -> Result<()> {
             }
             println!("Đã tạo {} ({})\ncommune id: {}", c.name, c.province, c.id);
         }
+        AdminCommand::Commune(CommuneCommand::List) => {
+            let communes = db.communes()?;
+            if json {
+                return print_json(&communes);
+            }
+            for c in &communes {
+                println!("{}  {} ({})", c.id, c.name, c.province);
+            }
+        }
         AdminCommand::Village(VillageCommand::Add { commune, name }) => {
             let v = db.add_village(parse::<CommuneId>("commune", &commune)?, &name)?;
             if json {

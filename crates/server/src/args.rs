@@ -32,6 +32,11 @@ pub struct DbArgs {
     /// first use; `?options=-csearch_path%3Dname` picks a schema).
     #[arg(long, env = "GOCUA_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The server key's file, kept outside the data folder and readable by
+    /// its owner only: it encrypts the SQLite file and wraps the citizen-ID
+    /// secrets. Made (0600) on first start where absent.
+    #[arg(long, env = "GOCUA_SERVER_KEY_FILE")]
+    pub key_file: PathBuf,
 }
 
 #[derive(Args)]
@@ -179,6 +184,8 @@ pub enum CommuneCommand {
         #[arg(long)]
         province: String,
     },
+    /// The communes on this server, with their ids.
+    List,
 }
 
 #[derive(Subcommand)]

@@ -162,6 +162,8 @@ fn central_status(e: &CentralError) -> StatusCode {
         },
         CentralError::Corrupt(_)
         | CentralError::SchemaTooNew { .. }
+        | CentralError::WrongKey
+        | CentralError::Encrypting(_)
         | CentralError::Sqlite(_)
         | CentralError::Postgres(_)
         | CentralError::Backend(_) => StatusCode::INTERNAL_SERVER_ERROR,

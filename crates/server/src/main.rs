@@ -14,6 +14,7 @@ mod data_dir;
 mod error;
 mod extract;
 mod import;
+mod key_file;
 mod limit;
 mod projector;
 mod push_queue;

@@ -5,7 +5,7 @@
 
 use crate::app::{AppState, router};
 use crate::args::{DbArgs, ServeArgs};
-use crate::tls;
+use crate::{key_file, tls};
 use anyhow::{Context, Result};
 use axum_server::tls_rustls::RustlsConfig;
 use gocua_central::CentralDb;
@@ -43,6 +43,12 @@ pub fn run(args: ServeArgs) -> Result<()> {
     // neither start nor be dropped on an async thread. For the same reason
     // the last handle on the database is dropped here, after the runtime.
     let db = Arc::new(open_db(&args.data, &args.db, args.database_pool)?);
+    if db.link_encrypted()? == Some(false) {
+        tracing::warn!(
+            "the link to PostgreSQL is not encrypted: fine on this machine, not across a \
+             network (add sslmode=require, or verify-full with sslrootcert, to the URL)"
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -54,17 +60,39 @@ pub fn run(args: ServeArgs) -> Result<()> {
 }
 
 /// Open the database: PostgreSQL when a URL is given, else the SQLite file
-/// in the data folder. The folder is made the owner's only first (it holds
-/// the TLS key and, with SQLite, the communes' secrets: `data_dir`).
+/// in the data folder, under the key of `--key-file` (made here for a new
+/// database, `key_file`). The folder is made the owner's only first (it
+/// holds the TLS key and, with SQLite, every person of the commune:
+/// `data_dir`).
 pub fn open_db(data: &Path, db: &DbArgs, pool: u32) -> Result<CentralDb> {
     crate::data_dir::secure(data)?;
     if let Some(url) = &db.database_url {
-        return CentralDb::connect(url, pool)
+        let loaded = key_file::load(&db.key_file, data, true)?;
+        return undo_new_key(&loaded, CentralDb::connect(url, pool, &loaded.key))
             .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)));
     }
     let path = data.join(DB_FILE);
+    // A file already encrypted has its key: a new one could not open it.
+    let keyed = std::fs::metadata(&path).is_ok_and(|m| m.len() > 0)
+        && !gocua_central::is_plain_sqlite(&path)?;
+    let loaded = key_file::load(&db.key_file, data, !keyed)?;
     crate::data_dir::create_private(&path)?;
-    CentralDb::open(&path).with_context(|| format!("opening {}", path.display()))
+    undo_new_key(&loaded, CentralDb::open(&path, &loaded.key))
+        .with_context(|| format!("opening {}", path.display()))
+}
+
+/// A key file made by this start goes again if the database refused it,
+/// so that the next start does not find a wrong key waiting.
+fn undo_new_key(
+    loaded: &key_file::LoadedKey,
+    opened: Result<CentralDb, gocua_central::CentralError>,
+) -> Result<CentralDb, gocua_central::CentralError> {
+    if opened.is_err() {
+        if let Some(made) = &loaded.created {
+            let _ = std::fs::remove_file(made);
+        }
+    }
+    opened
 }
 
 /// A database URL without its password, for messages.

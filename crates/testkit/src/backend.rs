@@ -5,8 +5,8 @@
 //! A test module lists its scenarios with
 //! `gocua_testkit::on_each_backend!(name, …)`.
 
-use gocua_central::CentralDb;
 use gocua_central::scratch::ScratchSchema;
+use gocua_central::{CentralDb, ServerKey};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
@@ -74,10 +74,22 @@ impl Place {
                 Some(ScratchSchema::create(&url).expect("a scratch schema"))
             }
         };
-        Place {
+        let place = Place {
             dir: TempDir::new().expect("temporary folder"),
             schema,
-        }
+        };
+        // Made before any server starts, so that the databases this place
+        // opens itself (`central`, fixtures on PostgreSQL) share its key.
+        crate::server::write_key_file(
+            &crate::server::key_file(&place.data()),
+            &ServerKey::generate(),
+        );
+        place
+    }
+
+    /// The server key of this place (`--key-file` of `server_args`).
+    pub fn key(&self) -> ServerKey {
+        crate::server::read_key_file(&crate::server::key_file(&self.data()))
     }
 
     /// The test's folder.
@@ -95,8 +107,8 @@ impl Place {
     /// its folder on SQLite.
     pub fn central(&self) -> CentralDb {
         match self.pg() {
-            Some(url) => CentralDb::connect(url, 4).expect("PostgreSQL"),
-            None => CentralDb::open(&self.path().join("central.db")).expect("SQLite"),
+            Some(url) => CentralDb::connect(url, 4, &self.key()).expect("PostgreSQL"),
+            None => CentralDb::open(&self.path().join("central.db"), &self.key()).expect("SQLite"),
         }
     }
 
@@ -105,8 +117,8 @@ impl Place {
     /// in its data folder on SQLite.
     pub fn server_db(&self) -> CentralDb {
         match self.pg() {
-            Some(url) => CentralDb::connect(url, 4).expect("PostgreSQL"),
-            None => CentralDb::open(&self.data().join("central.db")).expect("SQLite"),
+            Some(url) => CentralDb::connect(url, 4, &self.key()).expect("PostgreSQL"),
+            None => CentralDb::open(&self.data().join("central.db"), &self.key()).expect("SQLite"),
         }
     }
 
@@ -116,9 +128,10 @@ impl Place {
     }
 
     /// What `gocua-server serve` and `admin` take to use this database:
-    /// `--data DATA` and, on PostgreSQL, `--database-url URL`.
+    /// `--data DATA --key-file DATA.key` and, on PostgreSQL,
+    /// `--database-url URL`.
     pub fn server_args(&self) -> Vec<OsString> {
-        let mut args = vec!["--data".into(), self.data().into_os_string()];
+        let mut args = crate::server::data_args(&self.data());
         if let Some(url) = self.pg() {
             args.extend(["--database-url".into(), url.into()]);
         }

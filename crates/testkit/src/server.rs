@@ -3,6 +3,7 @@
 //! which database it uses, from the arguments given (`--data DIR`, and
 //! `--database-url URL` for PostgreSQL: see `backend::Place::server_args`).
 
+use gocua_central::ServerKey;
 use serde_json::Value;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
@@ -23,9 +24,43 @@ pub struct RunningServer {
     pub fingerprint: String,
 }
 
-/// `--data DIR`: an embedded SQLite server in that folder.
+/// `--data DIR --key-file DIR.key`: an embedded SQLite server in that
+/// folder, its key beside it (never inside: the server refuses that).
 pub fn data_args(data: &Path) -> Vec<OsString> {
-    vec!["--data".into(), data.as_os_str().to_owned()]
+    vec![
+        "--data".into(),
+        data.as_os_str().to_owned(),
+        "--key-file".into(),
+        key_file(data).into_os_string(),
+    ]
+}
+
+/// The key file the tests give the server of data folder `data`: `DATA.key`
+/// beside the folder. The server makes it on first start where absent.
+pub fn key_file(data: &Path) -> PathBuf {
+    let mut name = data.file_name().unwrap_or_default().to_os_string();
+    name.push(".key");
+    data.with_file_name(name)
+}
+
+/// The server key in `path` (written by the server or `write_key_file`).
+pub fn read_key_file(path: &Path) -> ServerKey {
+    let text = std::fs::read_to_string(path).expect("the server's key file");
+    ServerKey::from_hex(&text).expect("a key file of 64 hex digits")
+}
+
+/// Write `key` to `path` as the server keeps it (0600).
+pub fn write_key_file(path: &Path, key: &ServerKey) {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).expect("create the key file");
+    writeln!(f, "{}", key.to_hex()).expect("write the key file");
 }
 
 impl RunningServer {

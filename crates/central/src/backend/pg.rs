@@ -12,10 +12,11 @@ use bytes::BytesMut;
 use gocua_core::CommuneId;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, Config, NoTls, Statement};
+use postgres::{Client, Config, Statement};
 use std::collections::HashMap;
 use std::error::Error;
 use std::time::Duration;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The advisory lock key migrations hold ("gocua-mg").
 const MIGRATION_LOCK: i64 = 0x676f_6375_612d_6d67;
@@ -32,6 +33,8 @@ pub(crate) struct PgConn {
 
 struct Manager {
     config: Config,
+    /// Carries out the URL's `sslmode` (`pg_tls.rs`).
+    tls: MakeRustlsConnect,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -40,7 +43,7 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
         Ok(PgConn {
-            client: self.config.connect(NoTls)?,
+            client: self.config.connect(self.tls.clone())?,
             statements: HashMap::new(),
         })
     }
@@ -60,19 +63,30 @@ fn pool_error(e: r2d2::Error) -> CentralError {
 
 impl PgDb {
     pub(crate) fn connect(url: &str, pool_size: u32) -> Result<PgDb, CentralError> {
-        let mut config: Config = url.parse()?;
+        let (client_url, tls) = crate::backend::pg_tls::link(url)?;
+        let mut config: Config = client_url.parse()?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
         config.application_name("gocua-server");
-        let mut client = config.connect(NoTls)?;
+        // The first connection's failure with its cause (a TLS handshake
+        // says why only there: an unknown authority, a wrong name).
+        let mut client = config.connect(tls.clone()).map_err(|e| {
+            let mut text = e.to_string();
+            let mut source = e.source();
+            while let Some(s) = source {
+                text.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            CentralError::Backend(text)
+        })?;
         run_migrations(&mut client, migrate::SERVER_PG_MIGRATIONS)?;
         drop(client);
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(30))
-            .build(Manager { config })
+            .build(Manager { config, tls })
             .map_err(pool_error)?;
         Ok(PgDb { pool })
     }
@@ -343,7 +357,7 @@ mod tests {
             return;
         };
         let schema = ScratchSchema::create(&url).unwrap();
-        let db = CentralDb::connect(schema.url(), 1).unwrap();
+        let db = CentralDb::connect(schema.url(), 1, &crate::ServerKey::generate()).unwrap();
         let count = |table: &'static str| {
             db.read(|tx| {
                 tx.query_opt(

@@ -1,4 +1,4 @@
-//! The embedded backend: one SQLite file, one writing connection behind a
+//! The embedded backend: one SQLite file (SQLCipher, `cipher.rs`), one writing connection behind a
 //! mutex (SQLite has one writer anyway), and read-only connections for
 //! transactions that only read: WAL gives each its own snapshot while the
 //! writer goes on, so a pull does not wait for a push's commit (its fsync
@@ -6,8 +6,9 @@
 //! a writer waits its turn (busy timeout) instead of failing half-way.
 
 use crate::CentralError;
-use crate::backend::migrate;
 use crate::backend::sql::{Row, Tx, Val};
+use crate::backend::{cipher, migrate};
+use crate::key::ServerKey;
 use gocua_core::CommuneId;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{CachedStatement, Connection, OpenFlags, TransactionBehavior};
@@ -21,6 +22,7 @@ const IDLE_READERS: usize = 8;
 pub(crate) struct SqliteDb {
     conn: Mutex<Connection>,
     path: PathBuf,
+    key: ServerKey,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -30,13 +32,19 @@ pub(crate) struct SqliteDb {
 const STATEMENT_CACHE: usize = 256;
 
 impl SqliteDb {
-    pub(crate) fn open(path: &Path) -> Result<SqliteDb, CentralError> {
+    /// Open (creating if needed) the file at `path`, encrypted under
+    /// `key`; a plain file from before keys is encrypted first.
+    pub(crate) fn open(path: &Path, key: &ServerKey) -> Result<SqliteDb, CentralError> {
+        if cipher::is_plain(path)? {
+            cipher::encrypt_plain(path, key)?;
+        }
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        cipher::unlock(&conn, key)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
@@ -49,6 +57,7 @@ impl SqliteDb {
         Ok(SqliteDb {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
+            key: key.clone(),
             readers: Mutex::new(Vec::new()),
         })
     }
@@ -58,6 +67,7 @@ impl SqliteDb {
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        cipher::unlock(&conn, &self.key)?;
         conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32000;")?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(conn)

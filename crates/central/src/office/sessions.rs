@@ -186,7 +186,7 @@ mod tests {
 
     /// Where a test's database lives, kept until the test ends.
     enum Place {
-        Sqlite(tempfile::TempDir),
+        Sqlite(tempfile::TempDir, crate::ServerKey),
         Postgres(crate::backend::scratch::ScratchSchema),
     }
 
@@ -194,12 +194,8 @@ mod tests {
         /// Every value stored, as text.
         fn all_text(&self) -> String {
             match self {
-                Place::Sqlite(dir) => {
-                    let mut bytes = std::fs::read(dir.path().join("central.db")).unwrap();
-                    if let Ok(wal) = std::fs::read(dir.path().join("central.db-wal")) {
-                        bytes.extend(wal);
-                    }
-                    String::from_utf8_lossy(&bytes).into_owned()
+                Place::Sqlite(dir, key) => {
+                    crate::inspect::sqlite_all_text(&dir.path().join("central.db"), key).unwrap()
                 }
                 Place::Postgres(schema) => schema.all_text().unwrap(),
             }
@@ -211,11 +207,12 @@ mod tests {
     fn officer_dbs() -> Vec<(Place, CentralDb, MemberId)> {
         let mut out = Vec::new();
         let dir = tempfile::tempdir().unwrap();
-        let db = CentralDb::open(&dir.path().join("central.db")).unwrap();
-        out.push((Place::Sqlite(dir), db));
+        let key = crate::ServerKey::generate();
+        let db = CentralDb::open(&dir.path().join("central.db"), &key).unwrap();
+        out.push((Place::Sqlite(dir, key), db));
         if let Ok(url) = std::env::var("GOCUA_TEST_PG_URL") {
             let schema = crate::backend::scratch::ScratchSchema::create(&url).unwrap();
-            let db = CentralDb::connect(schema.url(), 2).unwrap();
+            let db = CentralDb::connect(schema.url(), 2, &crate::ServerKey::generate()).unwrap();
             out.push((Place::Postgres(schema), db));
         }
         out.into_iter()

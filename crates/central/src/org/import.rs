@@ -139,12 +139,13 @@ impl CentralDb {
             };
             let secret = tx
                 .query_opt(
-                    "SELECT secret_hex FROM communes WHERE id = $1",
+                    "SELECT secret_hex, secret_wrapped FROM communes WHERE id = $1",
                     vals![id.to_string()],
                 )?
                 .ok_or_else(|| CentralError::not_found("commune", id))?;
-            let secret = CommuneSecret::from_hex(secret.text(0)?)
-                .map_err(|e| CentralError::Corrupt(format!("commune secret: {e}")))?;
+            let secret = self
+                .key()
+                .unwrap_secret(id, secret.text(0)?, secret.int(1)? != 0)?;
             Ok(Ok((id, secret)))
         })?;
         let (id, secret) = found.map_err(|count| ImportError::CommuneNeeded { count })?;

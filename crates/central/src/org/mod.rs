@@ -9,7 +9,7 @@ pub(crate) mod training;
 use crate::backend::sql::{Tx, vals};
 use crate::lookups::{catalogue, member, org_snapshot, village_commune};
 use crate::scopes::scope_for;
-use crate::{CentralDb, CentralError, DeviceAuth, Scope, random_32, stamp};
+use crate::{CentralDb, CentralError, DeviceAuth, Scope, ServerKey, random_32, stamp};
 use gocua_core::catalogue::seed_catalogue;
 use gocua_core::indicators::Indicator;
 use gocua_core::text::normalize_name;
@@ -57,7 +57,7 @@ impl CentralDb {
             name: clean_name("name", name)?,
             province: clean_name("name", province)?,
         };
-        self.write(|tx| insert_commune(tx, &commune))?;
+        self.write(|tx| insert_commune(tx, self.key(), &commune))?;
         Ok(commune)
     }
 
@@ -175,7 +175,7 @@ impl CentralDb {
     /// another system), with a fresh secret and the seed catalogue.
     pub fn import_org(&self, org: &OrgSnapshot) -> Result<(), CentralError> {
         self.write(|tx| {
-            insert_commune(tx, &org.commune)?;
+            insert_commune(tx, self.key(), &org.commune)?;
             for v in &org.villages {
                 insert_village(tx, v)?;
             }
@@ -276,17 +276,19 @@ impl CentralDb {
     }
 }
 
-fn insert_commune(tx: &mut dyn Tx, c: &Commune) -> Result<(), CentralError> {
+/// A new commune, its CCCD secret random and kept only wrapped under the
+/// server key.
+fn insert_commune(tx: &mut dyn Tx, key: &ServerKey, c: &Commune) -> Result<(), CentralError> {
     let name = clean_name("name", &c.name)?;
     let province = clean_name("name", &c.province)?;
     tx.execute(
-        "INSERT INTO communes (id, name, province, secret_hex, created_at)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO communes (id, name, province, secret_hex, secret_wrapped, created_at)
+         VALUES ($1, $2, $3, $4, 1, $5)",
         vals![
             c.id.to_string(),
             name,
             province,
-            hex::encode(random_32()),
+            key.wrap(c.id, &random_32()),
             stamp(chrono::Utc::now())
         ],
     )?;

@@ -146,7 +146,11 @@ mod tests {
     #[test]
     fn pull_seeks_an_index_in_seq_order_without_sorting() {
         let dir = tempfile::TempDir::new().unwrap();
-        let db = CentralDb::open(&dir.path().join("central.db")).unwrap();
+        let db = CentralDb::open(
+            &dir.path().join("central.db"),
+            &crate::ServerKey::generate(),
+        )
+        .unwrap();
         for (key, index) in [
             (BY_VILLAGE, "changes_village_seq"),
             (BY_COMMUNE, "changes_commune_seq"),
@@ -189,7 +193,7 @@ mod tests {
             return;
         };
         let schema = ScratchSchema::create(&url).unwrap();
-        let db = CentralDb::connect(schema.url(), 2).unwrap();
+        let db = CentralDb::connect(schema.url(), 2, &crate::ServerKey::generate()).unwrap();
         db.write(|tx| {
             tx.execute(
                 "INSERT INTO communes (id, name, province, secret_hex, created_at)

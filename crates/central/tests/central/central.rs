@@ -20,7 +20,6 @@ use gocua_core::{
 use gocua_testkit::{backend, on_each_backend};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use std::path::Path;
 use uuid::Uuid;
 
 mod converge;
@@ -35,7 +34,12 @@ mod scope;
 fn stored(place: &Place) -> Vec<u8> {
     match &place.schema {
         Some(s) => s.all_text().unwrap().into_bytes(),
-        None => disk_bytes(place.path()),
+        // The file is encrypted: what it keeps, read through its key.
+        None => {
+            gocua_central::inspect::sqlite_all_text(&place.path().join("central.db"), &place.key())
+                .unwrap()
+                .into_bytes()
+        }
     }
 }
 
@@ -240,18 +244,6 @@ fn rejected_code(r: &ApplyResult) -> &str {
         }
         other => panic!("expected a rejection, got {other:?}"),
     }
-}
-
-/// Every byte the database keeps on disk (main file, WAL, shared memory).
-fn disk_bytes(dir: &Path) -> Vec<u8> {
-    let mut all = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_file() {
-            all.extend(std::fs::read(p).unwrap());
-        }
-    }
-    all
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {

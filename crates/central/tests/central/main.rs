@@ -2,5 +2,7 @@
 //! SQLite and, when GOCUA_TEST_PG_URL names one, on PostgreSQL.
 
 mod central;
+mod pg_link;
 mod reports_catch_up;
 mod reports_central;
+mod server_key;

@@ -80,7 +80,9 @@ fn tables(place: &DbPlace, bits: bool) -> Vec<Vec<String>> {
             }
         }
         None => {
-            let conn = rusqlite::Connection::open(place.path().join("central.db")).unwrap();
+            let conn =
+                gocua_central::inspect::open_sqlite(&place.path().join("central.db"), &place.key())
+                    .unwrap();
             for t in &tables {
                 let mut stmt = conn
                     .prepare(&format!("SELECT * FROM {t} ORDER BY 1, 2"))
@@ -123,7 +125,9 @@ fn rewind(place: &DbPlace, f: &Fixture) {
             client.batch_execute(&sql).unwrap();
         }
         None => {
-            let conn = rusqlite::Connection::open(place.path().join("central.db")).unwrap();
+            let conn =
+                gocua_central::inspect::open_sqlite(&place.path().join("central.db"), &place.key())
+                    .unwrap();
             conn.execute_batch(&sql).unwrap();
         }
     }
@@ -235,7 +239,9 @@ fn clear_tables(place: &DbPlace) {
             client.batch_execute(sql).unwrap();
         }
         None => {
-            let conn = rusqlite::Connection::open(place.path().join("central.db")).unwrap();
+            let conn =
+                gocua_central::inspect::open_sqlite(&place.path().join("central.db"), &place.key())
+                    .unwrap();
             conn.execute_batch(sql).unwrap();
         }
     }

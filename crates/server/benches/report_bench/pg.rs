@@ -16,7 +16,7 @@ pub fn run(url: &str, k: &Knobs, today: NaiveDate) -> Result<(Vec<Timing>, usize
         return measure_kept(url, &name, k, today);
     }
     let schema = ScratchSchema::create(url)?;
-    let db = CentralDb::connect(schema.url(), 4)?;
+    let db = CentralDb::connect(schema.url(), 4, &super::bench_key())?;
     let spec = SyntheticProvince {
         communes: k.pg_communes,
         villages: 15,
@@ -66,7 +66,11 @@ fn measure_kept(
         anyhow::bail!("GOCUA_REPORT_BENCH_PG_SCHEMA={schema}: not a schema this benchmark made");
     }
     let sep = if url.contains('?') { '&' } else { '?' };
-    let db = CentralDb::connect(&format!("{url}{sep}options=-csearch_path%3D{schema}"), 4)?;
+    let db = CentralDb::connect(
+        &format!("{url}{sep}options=-csearch_path%3D{schema}"),
+        4,
+        &super::bench_key(),
+    )?;
     let communes = db.communes()?;
     let commune = communes
         .get(communes.len() / 2)

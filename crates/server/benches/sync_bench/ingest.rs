@@ -195,6 +195,13 @@ pub fn plain_insert(dir: &Path, changes: &[Change], commune: CommuneId) -> Resul
 
 fn insert_once(path: &Path, rows: &[Rows]) -> Result<Duration> {
     let mut conn = rusqlite::Connection::open(path)?;
+    // Encrypted as the server's own file is, so the ratio measures the
+    // server's work, not SQLCipher's.
+    conn.pragma_update(
+        None,
+        "key",
+        gocua_central::ServerKey::generate().sqlcipher_pragma(),
+    )?;
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
     conn.execute_batch(SCHEMA)?;
     let t = Instant::now();

@@ -4,8 +4,8 @@
 //! counts the bytes that actually cross the wire.
 
 use anyhow::{Context, Result, bail};
-use gocua_central::CentralDb;
 use gocua_central::scratch::ScratchSchema;
+use gocua_central::{CentralDb, ServerKey};
 use gocua_core::{Change, DeviceId, MemberId};
 use gocua_sync::tls::{Pin, pinned_http_client};
 use gocua_wire::{
@@ -33,6 +33,10 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 pub struct Place {
     _dir: TempDir,
     data: PathBuf,
+    /// The server key (the benchmark's database is encrypted as a real
+    /// server's), and its file for the server process.
+    key: ServerKey,
+    key_file: PathBuf,
     schema: Option<ScratchSchema>,
 }
 
@@ -43,9 +47,14 @@ impl Place {
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data)?;
         let schema = pg_url.map(ScratchSchema::create).transpose()?;
+        let key = ServerKey::generate();
+        let key_file = dir.path().join("server.key");
+        write_key(&key_file, &key)?;
         Ok(Place {
             _dir: dir,
             data,
+            key,
+            key_file,
             schema,
         })
     }
@@ -63,6 +72,11 @@ impl Place {
         self.data.join("central.db")
     }
 
+    /// The server key the database is encrypted under.
+    pub fn key(&self) -> &ServerKey {
+        &self.key
+    }
+
     /// The PostgreSQL URL of this place's schema.
     pub fn pg_url(&self) -> Option<&str> {
         self.schema.as_ref().map(|s| s.url())
@@ -72,10 +86,23 @@ impl Place {
     /// organisation and filling it fast, as `gocua-server admin` does).
     pub fn db(&self) -> Result<CentralDb> {
         Ok(match &self.schema {
-            Some(s) => CentralDb::connect(s.url(), 4)?,
-            None => CentralDb::open(&self.data.join("central.db"))?,
+            Some(s) => CentralDb::connect(s.url(), 4, &self.key)?,
+            None => CentralDb::open(&self.data.join("central.db"), &self.key)?,
         })
     }
+}
+
+/// The key file as the server keeps it: 64 hex digits, owner-only.
+fn write_key(path: &std::path::Path, key: &ServerKey) -> Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    writeln!(opts.open(path)?, "{}", key.to_hex())?;
+    Ok(())
 }
 
 /// A running `gocua-server serve`; killed when dropped.
@@ -89,7 +116,9 @@ impl Server {
     pub fn start(place: &Place) -> Result<Server> {
         let mut cmd = Command::new(BIN);
         cmd.args(["serve", "--bind", "127.0.0.1:0", "--data"])
-            .arg(&place.data);
+            .arg(&place.data)
+            .arg("--key-file")
+            .arg(&place.key_file);
         if let Some(s) = &place.schema {
             cmd.args(["--database-url", s.url()]);
         }

@@ -77,15 +77,21 @@ pub fn fill(
         }
         client.batch_execute("ANALYZE changes")?;
     } else if rows > pushed {
-        copy_rows_sqlite(&place.sqlite_file(), pushed, rows - pushed)?;
+        copy_rows_sqlite(&place.sqlite_file(), place.key(), pushed, rows - pushed)?;
     }
     Ok(())
 }
 
 /// As `copy_rows_pg`, on the SQLite file (ids made here: SQLite has no
 /// UUID function), 50,000 rows a transaction so the WAL stays small.
-fn copy_rows_sqlite(path: &Path, base: usize, extra: usize) -> Result<()> {
+fn copy_rows_sqlite(
+    path: &Path,
+    key: &gocua_central::ServerKey,
+    base: usize,
+    extra: usize,
+) -> Result<()> {
     let mut conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "key", key.sqlcipher_pragma())?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     let rows: Vec<Vec<String>> = conn
         .prepare(

@@ -190,7 +190,7 @@ fn backend(
         let ratio = rate / plain_rate;
         table.info("1. ingest over HTTP, SQLite", pushed_figure);
         table.info(
-            "1. plain rusqlite insert, same rows, 1 tx",
+            "1. plain rusqlite insert (encrypted), same rows, 1 tx",
             format!(
                 "{:.0} rows/s = {plain_rate:.0} changes/s ({:.2} s, median of 3)",
                 2.0 * plain_rate,

@@ -94,8 +94,9 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 /// the last fields of each record, by entity.
 fn server_records(place: &Place, org: &OrgSnapshot) -> Vec<(String, Map<String, Value>)> {
     let db = match place.pg() {
-        Some(url) => CentralDb::connect(url, 1).expect("connect"),
-        None => CentralDb::open(&place.data().join("central.db")).expect("open central db"),
+        Some(url) => CentralDb::connect(url, 1, &place.key()).expect("connect"),
+        None => CentralDb::open(&place.data().join("central.db"), &place.key())
+            .expect("open central db"),
     };
     let officer = org
         .members

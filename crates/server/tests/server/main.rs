@@ -6,6 +6,7 @@
 mod dashboard;
 mod data_folder;
 mod import;
+mod key_file;
 mod merge;
 mod office;
 mod reports;

@@ -20,8 +20,8 @@ fn loaded(backend: Backend) -> Place {
     let place = Place::new(backend);
     std::fs::create_dir_all(place.data()).unwrap();
     let db = match place.pg() {
-        Some(url) => CentralDb::connect(url, 2).unwrap(),
-        None => CentralDb::open(&place.data().join("central.db")).unwrap(),
+        Some(url) => CentralDb::connect(url, 2, &place.key()).unwrap(),
+        None => CentralDb::open(&place.data().join("central.db"), &place.key()).unwrap(),
     };
     load_fixture(&db, &fixture());
     place
@@ -313,8 +313,8 @@ fn an_unknown_indicator_is_refused_with_the_valid_ones(backend: Backend) {
         );
     }
     let db = match place.pg() {
-        Some(url) => CentralDb::connect(url, 1).unwrap(),
-        None => CentralDb::open(&place.data().join("central.db")).unwrap(),
+        Some(url) => CentralDb::connect(url, 1, &place.key()).unwrap(),
+        None => CentralDb::open(&place.data().join("central.db"), &place.key()).unwrap(),
     };
     let stored: Vec<String> = db
         .targets(fixture().org.commune.id)

@@ -45,8 +45,8 @@ fn sigterm_stops_cleanly_and_a_restart_keeps_everything(backend: Backend) {
 fn an_unreachable_database_is_a_clear_error() {
     let dir = TempDir::new().unwrap();
     let out = Command::new(server_bin())
-        .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-        .arg(dir.path().join("data"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(server::data_args(&dir.path().join("data")))
         .args([
             "--database-url",
             "postgres://gocua:hunter2@127.0.0.1:1/nowhere",
