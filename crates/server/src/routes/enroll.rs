@@ -19,10 +19,12 @@ pub async fn enroll(
     ApiJson(req): ApiJson<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
     let ip = peer.ip();
-    if !state.enroll_failures.allows(ip) {
+    // The slot is taken before the code is looked up: parallel guesses
+    // cannot all pass a limit they would each find not yet reached.
+    let Some(slot) = state.enroll_failures.try_take(ip) else {
         tracing::warn!(%ip, "enrollment refused: too many wrong codes");
         return Err(ApiError::TooManyAttempts);
-    }
+    };
     let result = state
         .db(move |db| {
             let e = db.redeem_code(&req.code, &req.device_name)?;
@@ -31,15 +33,24 @@ pub async fn enroll(
         })
         .await;
     let (enrollment, view) = match result {
-        Ok(v) => v,
+        Ok(v) => {
+            state.enroll_failures.give_back(slot);
+            v
+        }
         Err(ApiError::Central(
             e @ (CentralError::CodeUnknown | CentralError::CodeUsed | CentralError::CodeExpired),
         )) => {
-            state.enroll_failures.record_failure(ip);
+            // The slot stays taken: that is the wrong code counted.
+            let _ = slot;
             tracing::info!(%ip, code = e.code(), "enrollment refused");
             return Err(e.into());
         }
-        Err(e) => return Err(e),
+        // Not a wrong code (a bad device name, the server failing): only
+        // wrong codes count.
+        Err(e) => {
+            state.enroll_failures.give_back(slot);
+            return Err(e);
+        }
     };
     tracing::info!(
         device = %enrollment.auth.device_id,

@@ -8,6 +8,7 @@ mod data_folder;
 mod import;
 mod merge;
 mod office;
+mod parallel_tries;
 mod reports;
 mod review;
 mod review_loop;
