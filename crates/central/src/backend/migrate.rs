@@ -87,6 +87,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0015_log_without_row_checks",
         include_str!("../../../../migrations/server/0015_log_without_row_checks.sql"),
     ),
+    (
+        16,
+        "0016_device_replaced_by",
+        include_str!("../../../../migrations/server/0016_device_replaced_by.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `pg.rs`). Keep the two
@@ -167,6 +172,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         15,
         "0015_log_without_row_checks",
         include_str!("../../../../migrations/server-pg/0015_log_without_row_checks.sql"),
+    ),
+    (
+        16,
+        "0016_device_replaced_by",
+        include_str!("../../../../migrations/server-pg/0016_device_replaced_by.sql"),
     ),
 ];
 

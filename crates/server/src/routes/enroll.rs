@@ -19,6 +19,7 @@ pub async fn enroll(
     ApiJson(req): ApiJson<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
     let ip = peer.ip();
+    let replaces = req.replaces;
     // The slot is taken before the code is looked up: parallel guesses
     // cannot all pass a limit they would each find not yet reached.
     let Some(slot) = state.enroll_failures.try_take(ip) else {
@@ -27,7 +28,7 @@ pub async fn enroll(
     };
     let result = state
         .db(move |db| {
-            let e = db.redeem_code(&req.code, &req.device_name)?;
+            let e = db.redeem_code_replacing(&req.code, &req.device_name, req.replaces)?;
             let view = db.org_for(&e.auth)?;
             Ok((e, view))
         })
@@ -55,6 +56,7 @@ pub async fn enroll(
     tracing::info!(
         device = %enrollment.auth.device_id,
         member = %enrollment.auth.member.id,
+        replaces = ?replaces,
         "device enrolled"
     );
     Ok(Json(EnrollResponse {

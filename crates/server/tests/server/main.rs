@@ -9,6 +9,7 @@ mod import;
 mod merge;
 mod office;
 mod parallel_tries;
+mod reenroll;
 mod reports;
 mod review;
 mod review_loop;
