@@ -23,7 +23,8 @@ pub async fn enroll(
     // The slot is taken before the code is looked up: parallel guesses
     // cannot all pass a limit they would each find not yet reached.
     let Some(slot) = state.enroll_failures.try_take(ip) else {
-        tracing::warn!(%ip, "enrollment refused: too many wrong codes");
+        // One line per period at most (a refused try costs nothing).
+        crate::conn::warn(crate::conn::Bite::EnrollLimited, Some(ip), "");
         return Err(ApiError::TooManyAttempts);
     };
     let result = state

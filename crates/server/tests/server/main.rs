@@ -15,4 +15,5 @@ mod review;
 mod review_loop;
 mod review_web;
 mod server;
+mod slow_clients;
 mod training;

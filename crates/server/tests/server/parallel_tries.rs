@@ -34,6 +34,14 @@ fn at_once(f: impl Fn(usize) -> StatusCode + Sync) -> Vec<StatusCode> {
     })
 }
 
+fn log_lines(path: &std::path::Path, kind: &str) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(kind))
+        .count()
+}
+
 fn count(statuses: &[StatusCode], wanted: StatusCode) -> usize {
     statuses.iter().filter(|s| **s == wanted).count()
 }
@@ -52,7 +60,8 @@ fn parallel_wrong_passwords_check_at_most_the_limit(backend: Backend) {
         .unwrap()
         .to_string();
     set_password(&bin, &p.server_args(), &officer);
-    let server = RunningServer::start_with(&bin, &p.server_args());
+    let log = p.path().join("server.log");
+    let server = RunningServer::start_limited(&bin, &p.server_args(), None, Some(&log));
     let client = http(&server);
 
     let statuses =
@@ -69,6 +78,9 @@ fn parallel_wrong_passwords_check_at_most_the_limit(backend: Backend) {
     let r = try_password(&client, &server.url, PASSWORD);
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.text().unwrap().contains("Đã nhập sai quá nhiều lần"));
+    // 91 refusals, a line or two in the log (an attacker cannot flood it).
+    let lines = log_lines(&log, "sign_in_limited");
+    assert!((1..=2).contains(&lines), "{lines} lines for the refusals");
 }
 
 fn parallel_wrong_codes_check_at_most_the_limit(backend: Backend) {
@@ -76,7 +88,8 @@ fn parallel_wrong_codes_check_at_most_the_limit(backend: Backend) {
     let bin = server_bin();
     let demo: Value = admin_with(&bin, &p.server_args(), &["demo", "--villages", "1"]);
     let code = demo["enrollment"]["code"].as_str().unwrap().to_string();
-    let server = RunningServer::start_with(&bin, &p.server_args());
+    let log = p.path().join("server.log");
+    let server = RunningServer::start_limited(&bin, &p.server_args(), None, Some(&log));
     let client = http(&server);
     let enroll = |code: &str| {
         client
@@ -113,6 +126,8 @@ fn parallel_wrong_codes_check_at_most_the_limit(backend: Backend) {
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let body: Value = r.json().unwrap();
     assert_eq!(body["code"], "too_many_attempts");
+    let lines = log_lines(&log, "enroll_limited");
+    assert!((1..=2).contains(&lines), "{lines} lines for the refusals");
 }
 
 on_each_backend!(

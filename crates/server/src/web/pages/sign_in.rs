@@ -92,7 +92,9 @@ pub async fn submit(
     // The slot is taken before the slow check: parallel tries cannot all
     // pass a limit they would each find not yet reached.
     let Some(slot) = state.sign_in_limits.try_take(ip, &key) else {
-        tracing::warn!(%ip, "sign-in refused: too many wrong passwords");
+        // One line per period at most: each refused try costs an attacker
+        // nothing, and must not cost the log a line.
+        crate::conn::warn(crate::conn::Bite::SignInLimited, Some(ip), "");
         let minutes = SIGN_IN_WINDOW.as_secs() / 60;
         return Ok(again(
             StatusCode::TOO_MANY_REQUESTS,
