@@ -156,9 +156,10 @@ pub fn run(args: AdminArgs) -> Result<()> {
                 println!("Chưa có thiết bị nào.");
             }
             for d in devices {
-                let status = match &d.revoked_at {
-                    Some(t) => format!("đã thu hồi {}", local(t)),
-                    None => "đang dùng".into(),
+                let status = match (&d.revoked_at, &d.replaced_by) {
+                    (Some(t), Some(new)) => format!("đã thay thế {} bởi {new}", local(t)),
+                    (Some(t), None) => format!("đã thu hồi {}", local(t)),
+                    (None, _) => "đang dùng".into(),
                 };
                 println!(
                     "{}  {} — {} ({}; đăng ký {}, lần cuối {})",

@@ -7,12 +7,14 @@ use crate::error::{ApiError, panic_response};
 use crate::limit::FailureLimiter;
 use crate::routes;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{ConnectInfo, DefaultBodyLimit};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use gocua_central::{CentralDb, CentralError};
 use gocua_core::CommuneId;
 use gocua_wire as wire;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -24,6 +26,9 @@ use tower_http::trace::TraceLayer;
 /// Wrong enrollment codes allowed per client address per window.
 const ENROLL_MAX_FAILURES: usize = 10;
 const ENROLL_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// `serve --request-timeout`'s default.
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(Clone)]
 pub struct AppState {
@@ -54,6 +59,9 @@ pub struct AppState {
     /// On PostgreSQL, which commune's committer a device's pushes go to,
     /// by the SHA-256 of its token (never the token itself).
     token_communes: Arc<std::sync::Mutex<HashMap<[u8; 32], CommuneId>>>,
+    /// How long a request may take, its body read and its answer made
+    /// (`serve --request-timeout`).
+    pub request_timeout: Duration,
 }
 
 /// Devices whose commune is remembered at most; past it the map starts
@@ -77,6 +85,7 @@ impl AppState {
             push_queue: None,
             commune_queues: Arc::default(),
             token_communes: Arc::default(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         };
         // The committer is a task: only inside a runtime (the server's).
         if sqlite && tokio::runtime::Handle::try_current().is_ok() {
@@ -180,7 +189,26 @@ impl AppState {
     }
 }
 
+/// A request that takes longer than `limit` (a body sent slowly, or an
+/// answer slow to make) is stopped with a 503 the client may try again.
+async fn request_deadline(
+    axum::extract::State(limit): axum::extract::State<Duration>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = req.uri().path().to_string();
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            crate::conn::log_request_timeout(peer.ip(), &path);
+            ApiError::RequestTimeout.into_response()
+        }
+    }
+}
+
 pub fn router(state: AppState) -> Router {
+    let request_timeout = state.request_timeout;
     Router::new()
         .route(wire::HEALTH, get(routes::health::health))
         .route(wire::ENROLL, post(routes::enroll::enroll))
@@ -192,6 +220,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(wire::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            request_timeout,
+            request_deadline,
+        ))
         // gzip for clients that ask (the sync client does): a village's first
         // pull is ~13 MB of JSON, mostly ids and names that compress well.
         // Level 3: 1.45 MB for that (level 1: 2.04 MB), at a fraction of the

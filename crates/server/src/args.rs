@@ -64,6 +64,34 @@ pub struct ServeArgs {
     /// office machine's LAN address). Used when the certificate is created.
     #[arg(long = "tls-san")]
     pub tls_sans: Vec<String>,
+    #[command(flatten)]
+    pub conn: ConnArgs,
+}
+
+/// How long a connection may take and how many there may be: what a
+/// hostile network meets (`crate::conn`; docs/operating.md).
+#[derive(Args, Clone, Debug)]
+pub struct ConnArgs {
+    /// Seconds a TLS handshake may take.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub handshake_timeout: u64,
+    /// Seconds from the first byte of a request to its last header line.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_timeout: u64,
+    /// Seconds a connection may stay silent between requests, or while an
+    /// answer waits for the client to read it.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout: u64,
+    /// Seconds a request may take, its body read and its answer made.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+    /// Connections open at once, in all (lowered to fit the process's
+    /// open-file limit).
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+    /// Connections open at once from one client address.
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections_per_address: u64,
 }
 
 #[derive(Args)]

@@ -25,6 +25,9 @@ pub enum ApiError {
     MethodNotAllowed,
     /// The server failed (a panic, a lost worker thread).
     Internal(String),
+    /// The request took longer than `serve --request-timeout` (its body
+    /// sent slowly, or its answer slow to make).
+    RequestTimeout,
 }
 
 impl From<CentralError> for ApiError {
@@ -119,6 +122,12 @@ impl ApiError {
                 "method_not_allowed",
                 "Địa chỉ này không nhận kiểu yêu cầu đó.".into(),
             ),
+            RequestTimeout => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "Yêu cầu quá thời gian cho phép; dữ liệu trên thiết bị vẫn còn nguyên, xin thử lại sau."
+                    .into(),
+            ),
             Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -177,6 +186,9 @@ impl IntoResponse for ApiError {
             match &self {
                 ApiError::Central(e) => tracing::error!(error = %e, "request failed"),
                 ApiError::Internal(e) => tracing::error!(error = %e, "request failed"),
+                // Logged where it bites, at most a line per period
+                // (`crate::conn`): a client can cause as many as it likes.
+                ApiError::RequestTimeout => {}
                 _ => tracing::error!(code, "request failed"),
             }
         } else {

@@ -128,11 +128,24 @@ async fn serve(args: ServeArgs, db: Arc<CentralDb>) -> Result<()> {
     .context("writing server.json")?;
 
     let database = db.backend_name();
-    let app = router(AppState::new(db, tls.fingerprint.clone()));
+    let fd_limit = crate::conn::raise_fd_limit();
+    let (limits, max_connections) =
+        crate::conn::Shared::new(&args.conn, fd_limit, args.database_pool);
+    let mut state = AppState::new(db, tls.fingerprint.clone());
+    state.request_timeout = limits.timeouts.request;
+    let app = router(state);
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
     let server =
         axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(Arc::new(tls.config)))?
+            .map(|tls| crate::conn::Guard::new(tls, limits.clone()))
+            // Only the listener's own failures (out of descriptors, mostly):
+            // refused and timed-out connections are logged by the guard.
+            .accept_error_handler(move |peer, e| {
+                if peer.is_none() {
+                    crate::conn::warn(crate::conn::Bite::AcceptFailed, None, &e.to_string());
+                }
+            })
             .handle(handle);
     {
         let mut out = std::io::stdout().lock();
@@ -140,6 +153,13 @@ async fn serve(args: ServeArgs, db: Arc<CentralDb>) -> Result<()> {
         out.flush()?;
     }
     tracing::info!(%addr, fingerprint = %tls.fingerprint, database, "serving");
+    tracing::info!(
+        max_connections,
+        per_address = args.conn.max_connections_per_address,
+        open_file_limit = fd_limit,
+        timeouts = ?limits.timeouts,
+        "connection limits"
+    );
     server
         .serve(app.into_make_service_with_connect_info::<SocketAddr>())
         .await

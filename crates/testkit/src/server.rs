@@ -72,13 +72,39 @@ impl RunningServer {
     /// Start `bin serve --bind 127.0.0.1:0 DB_ARGS…` and wait for its
     /// announcement line (bounded wait).
     pub fn start_with(bin: &Path, db_args: &[OsString]) -> RunningServer {
-        let mut child = Command::new(bin)
+        Self::start_limited(bin, db_args, None, None)
+    }
+
+    /// `start_with`, the server held to `fd_limit` open files (`ulimit -n`,
+    /// soft and hard, so it cannot raise it back) and its log (warnings)
+    /// written to the file `log` instead of the test's standard error.
+    pub fn start_limited(
+        bin: &Path,
+        db_args: &[OsString],
+        fd_limit: Option<u32>,
+        log: Option<&Path>,
+    ) -> RunningServer {
+        let mut cmd = match fd_limit {
+            Some(n) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                    .arg(bin);
+                sh
+            }
+            None => Command::new(bin),
+        };
+        let stderr = match log {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("the server's log file")),
+            None => Stdio::inherit(),
+        };
+        let mut child = cmd
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(db_args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start gocua-server");
         let stdout = child.stdout.take().expect("stdout");

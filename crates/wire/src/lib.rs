@@ -54,6 +54,13 @@ pub struct EnrollRequest {
     /// The one-time code the leader gave the member.
     pub code: String,
     pub device_name: String,
+    /// The device id this device file had from an earlier enrollment,
+    /// when it is enrolled again: the server retires that device (if it
+    /// was the same member's) in the same step, so a copy of the file
+    /// taken before stops syncing. Absent on a first enrollment and from
+    /// older apps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<DeviceId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

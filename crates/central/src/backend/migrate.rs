@@ -92,6 +92,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0016_server_key",
         include_str!("../../../../migrations/server/0016_server_key.sql"),
     ),
+    (
+        17,
+        "0017_device_replaced_by",
+        include_str!("../../../../migrations/server/0017_device_replaced_by.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `pg.rs`). Keep the two
@@ -177,6 +182,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         16,
         "0016_server_key",
         include_str!("../../../../migrations/server-pg/0016_server_key.sql"),
+    ),
+    (
+        17,
+        "0017_device_replaced_by",
+        include_str!("../../../../migrations/server-pg/0017_device_replaced_by.sql"),
     ),
 ];
 

@@ -45,6 +45,9 @@ pub struct DeviceEntry {
     pub created_at: String,
     pub last_seen_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// The device that replaced this one when the same device file was
+    /// enrolled again (then `revoked_at` is when).
+    pub replaced_by: Option<DeviceId>,
 }
 
 /// The canonical form of a typed code (upper case, no dash or spaces), or
@@ -126,13 +129,29 @@ impl CentralDb {
     /// Redeem a code for a new device. Unknown, used and expired codes fail
     /// with their own errors; a code works once.
     pub fn redeem_code(&self, code: &str, device_name: &str) -> Result<Enrollment, CentralError> {
-        self.redeem_code_at(code, device_name, Utc::now())
+        self.redeem_code_at(code, device_name, None, Utc::now())
+    }
+
+    /// `redeem_code` for a device file enrolled before as device
+    /// `replaces`: in the same transaction that device is retired (its
+    /// token refused from then on, `replaced_by` the new one), so a copy of
+    /// the file taken before stops syncing. Only a device of the same
+    /// member is retired: a device id is no secret (it is in every change's
+    /// stamp), and a member's code must not end another member's device.
+    pub fn redeem_code_replacing(
+        &self,
+        code: &str,
+        device_name: &str,
+        replaces: Option<DeviceId>,
+    ) -> Result<Enrollment, CentralError> {
+        self.redeem_code_at(code, device_name, replaces, Utc::now())
     }
 
     pub(crate) fn redeem_code_at(
         &self,
         code: &str,
         device_name: &str,
+        replaces: Option<DeviceId>,
         now: DateTime<Utc>,
     ) -> Result<Enrollment, CentralError> {
         let normalized = normalize_code(code).ok_or(CentralError::CodeUnknown)?;
@@ -181,6 +200,19 @@ impl CentralDb {
             if used != 1 {
                 return Err(CentralError::CodeUsed);
             }
+            if let Some(old) = replaces {
+                // A device already revoked (a lost phone) stays "revoked".
+                tx.execute(
+                    "UPDATE devices SET revoked_at = $1, replaced_by = $2
+                     WHERE id = $3 AND member_id = $4 AND revoked_at IS NULL",
+                    vals![
+                        stamp(now),
+                        device_id.to_string(),
+                        old.to_string(),
+                        member_id.to_string()
+                    ],
+                )?;
+            }
             let scope = scope_for(tx, &m)?;
             Ok(Enrollment {
                 token,
@@ -204,7 +236,7 @@ impl CentralDb {
         self.read(|tx| {
             tx.query(
                 "SELECT d.id, d.name, d.member_id, m.full_name, d.created_at, d.last_seen_at,
-                        d.revoked_at
+                        d.revoked_at, d.replaced_by
                  FROM devices d JOIN members m ON m.id = d.member_id
                  WHERE d.commune_id = $1 ORDER BY d.created_at DESC, d.id",
                 vals![commune.to_string()],
@@ -219,6 +251,7 @@ impl CentralDb {
                     created_at: r.string(4)?,
                     last_seen_at: r.opt_string(5)?,
                     revoked_at: r.opt_string(6)?,
+                    replaced_by: r.opt_parse(7)?,
                 })
             })
             .collect()

@@ -211,6 +211,7 @@ impl Device {
         let body = serde_json::to_vec(&EnrollRequest {
             code: code.into(),
             device_name: name.into(),
+            replaces: None,
         })?;
         let resp = http
             .post(format!("{base}{}", wire::ENROLL))

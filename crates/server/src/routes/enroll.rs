@@ -19,31 +19,45 @@ pub async fn enroll(
     ApiJson(req): ApiJson<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
     let ip = peer.ip();
-    if !state.enroll_failures.allows(ip) {
-        tracing::warn!(%ip, "enrollment refused: too many wrong codes");
+    let replaces = req.replaces;
+    // The slot is taken before the code is looked up: parallel guesses
+    // cannot all pass a limit they would each find not yet reached.
+    let Some(slot) = state.enroll_failures.try_take(ip) else {
+        // One line per period at most (a refused try costs nothing).
+        crate::conn::warn(crate::conn::Bite::EnrollLimited, Some(ip), "");
         return Err(ApiError::TooManyAttempts);
-    }
+    };
     let result = state
         .db(move |db| {
-            let e = db.redeem_code(&req.code, &req.device_name)?;
+            let e = db.redeem_code_replacing(&req.code, &req.device_name, req.replaces)?;
             let view = db.org_for(&e.auth)?;
             Ok((e, view))
         })
         .await;
     let (enrollment, view) = match result {
-        Ok(v) => v,
+        Ok(v) => {
+            state.enroll_failures.give_back(slot);
+            v
+        }
         Err(ApiError::Central(
             e @ (CentralError::CodeUnknown | CentralError::CodeUsed | CentralError::CodeExpired),
         )) => {
-            state.enroll_failures.record_failure(ip);
+            // The slot stays taken: that is the wrong code counted.
+            let _ = slot;
             tracing::info!(%ip, code = e.code(), "enrollment refused");
             return Err(e.into());
         }
-        Err(e) => return Err(e),
+        // Not a wrong code (a bad device name, the server failing): only
+        // wrong codes count.
+        Err(e) => {
+            state.enroll_failures.give_back(slot);
+            return Err(e);
+        }
     };
     tracing::info!(
         device = %enrollment.auth.device_id,
         member = %enrollment.auth.member.id,
+        replaces = ?replaces,
         "device enrolled"
     );
     Ok(Json(EnrollResponse {

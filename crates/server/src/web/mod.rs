@@ -33,7 +33,7 @@ pub(crate) mod pages;
 pub mod password;
 
 use crate::app::AppState;
-use crate::limit::FailureLimiter;
+use crate::limit::{FailureLimiter, Slot};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -63,14 +63,32 @@ impl SignInLimits {
         }
     }
 
-    fn allows(&self, ip: IpAddr, login: &str) -> bool {
-        self.by_address.allows(ip) && self.by_login.allows(login.to_string())
+    /// Take a slot for one sign-in try, per address and per login, before
+    /// the password is checked (see `crate::limit`); None when either is
+    /// at its limit (then neither slot is kept).
+    fn try_take(&self, ip: IpAddr, login: &str) -> Option<SignInSlot> {
+        let address = self.by_address.try_take(ip)?;
+        match self.by_login.try_take(login.to_string()) {
+            Some(login) => Some(SignInSlot { address, login }),
+            None => {
+                self.by_address.give_back(address);
+                None
+            }
+        }
     }
 
-    fn record_failure(&self, ip: IpAddr, login: &str) {
-        self.by_address.record_failure(ip);
-        self.by_login.record_failure(login.to_string());
+    /// The password was right (or never checked): the try does not count.
+    fn give_back(&self, slot: SignInSlot) {
+        self.by_address.give_back(slot.address);
+        self.by_login.give_back(slot.login);
     }
+}
+
+/// One sign-in try's slots; dropped, it counts as a wrong password.
+#[must_use = "a slot is a failure unless given back"]
+struct SignInSlot {
+    address: Slot<IpAddr>,
+    login: Slot<String>,
 }
 
 impl Default for SignInLimits {

@@ -139,9 +139,16 @@ pub fn enroll_with(
         options.timeout,
         options.retry.clone(),
     )?;
+    // Enrolled before: the server retires that device in the same step,
+    // so a copy of this file taken before stops syncing.
+    let replaces = match store.enrollment()? {
+        Some(_) => store.device()?.map(|d| d.device_id),
+        None => None,
+    };
     let body = serde_json::to_vec(&EnrollRequest {
         code: target.code.trim().to_string(),
         device_name: name.clone(),
+        replaces,
     })
     .map_err(|e| SyncError::BadResponse(e.to_string()))?;
     let resp: EnrollResponse = transport.post(

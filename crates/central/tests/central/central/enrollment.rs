@@ -93,8 +93,59 @@ fn unknown_and_revoked_tokens_are_refused(backend: Backend) {
     ));
 }
 
+fn enrolling_again_retires_the_same_members_old_device_only(backend: Backend) {
+    let s = server(backend);
+    let hoa = s.member(0, 1);
+    let other = s.member(0, 2);
+    let old = s.enroll(hoa);
+    let neighbour = s.enroll(other);
+    // Naming another member's device retires nothing: a device id is no
+    // secret, and Hoa's code must not end her neighbour's phone.
+    let code = s.db.issue_code(hoa, Duration::hours(1)).unwrap();
+    let stray =
+        s.db.redeem_code_replacing(&code.code, "Máy thứ hai", Some(neighbour.auth.device_id))
+            .unwrap();
+    assert!(s.db.authenticate(&neighbour.token).is_ok());
+    // Hoa's file enrolled again: its old device is retired in the same step.
+    let code = s.db.issue_code(hoa, Duration::hours(1)).unwrap();
+    let new =
+        s.db.redeem_code_replacing(&code.code, "Điện thoại của Hoa", Some(old.auth.device_id))
+            .unwrap();
+    assert!(matches!(
+        s.db.authenticate(&old.token),
+        Err(CentralError::Unauthorized)
+    ));
+    assert_eq!(
+        s.db.authenticate(&new.token).unwrap().device_id,
+        new.auth.device_id
+    );
+    assert!(s.db.authenticate(&stray.token).is_ok());
+    let devices = s.db.devices(s.org.commune.id).unwrap();
+    let row = |id| devices.iter().find(|d| d.device_id == id).unwrap();
+    let retired = row(old.auth.device_id);
+    assert!(retired.revoked_at.is_some());
+    assert_eq!(retired.replaced_by, Some(new.auth.device_id));
+    assert_eq!(row(neighbour.auth.device_id).replaced_by, None);
+    assert_eq!(row(new.auth.device_id).revoked_at, None);
+    // A device revoked before (a lost phone) stays "revoked", not "replaced".
+    s.db.revoke_device(new.auth.device_id).unwrap();
+    let code = s.db.issue_code(hoa, Duration::hours(1)).unwrap();
+    s.db.redeem_code_replacing(&code.code, "Máy mới", Some(new.auth.device_id))
+        .unwrap();
+    let devices = s.db.devices(s.org.commune.id).unwrap();
+    assert_eq!(
+        devices
+            .iter()
+            .find(|d| d.device_id == new.auth.device_id)
+            .unwrap()
+            .replaced_by,
+        None
+    );
+}
+
 on_each_backend!(
     codes_work_once_in_any_case_and_expire,
     tokens_and_codes_are_kept_only_as_hashes,
     unknown_and_revoked_tokens_are_refused,
+    enrolling_again_retires_the_same_members_old_device_only,
 );

@@ -89,28 +89,46 @@ pub async fn submit(
     let again = |status: StatusCode, message: String| {
         (status, form_page(&form.token, &login, Some(&message), None)).into_response()
     };
-    if !state.sign_in_limits.allows(ip, &key) {
-        tracing::warn!(%ip, "sign-in refused: too many wrong passwords");
+    // The slot is taken before the slow check: parallel tries cannot all
+    // pass a limit they would each find not yet reached.
+    let Some(slot) = state.sign_in_limits.try_take(ip, &key) else {
+        // One line per period at most: each refused try costs an attacker
+        // nothing, and must not cost the log a line.
+        crate::conn::warn(crate::conn::Bite::SignInLimited, Some(ip), "");
         let minutes = SIGN_IN_WINDOW.as_secs() / 60;
         return Ok(again(
             StatusCode::TOO_MANY_REQUESTS,
             format!("Đã nhập sai quá nhiều lần. Hãy đợi {minutes} phút rồi thử lại."),
         ));
-    }
+    };
     let login_for_db = login.clone();
-    let check = state.db(move |db| db.password_check(&login_for_db)).await?;
-    // argon2 on a blocking thread of its own, not holding the database.
-    let verified = tokio::task::spawn_blocking(move || check.verify(&password))
-        .await
-        .map_err(|e| PageError::Api(crate::error::ApiError::Internal(e.to_string())))?;
+    let verified = match state.db(move |db| db.password_check(&login_for_db)).await {
+        // argon2 on a blocking thread of its own, not holding the database.
+        Ok(check) => tokio::task::spawn_blocking(move || check.verify(&password))
+            .await
+            .map_err(|e| PageError::Api(crate::error::ApiError::Internal(e.to_string()))),
+        Err(e) => Err(e.into()),
+    };
     let member = match verified {
-        Ok(m) => m,
-        Err(CentralError::Account(e @ AccountError::SignInFailed)) => {
-            state.sign_in_limits.record_failure(ip, &key);
+        Ok(Ok(m)) => {
+            state.sign_in_limits.give_back(slot);
+            m
+        }
+        Ok(Err(CentralError::Account(e @ AccountError::SignInFailed))) => {
+            // The slot stays taken: that is the failure counted.
+            let _ = slot;
             tracing::info!(%ip, "sign-in refused: wrong login or password");
             return Ok(again(StatusCode::UNAUTHORIZED, e.message_vi()));
         }
-        Err(e) => return Err(e.into()),
+        // The server failed, the password was not judged: no failure.
+        Ok(Err(e)) => {
+            state.sign_in_limits.give_back(slot);
+            return Err(e.into());
+        }
+        Err(e) => {
+            state.sign_in_limits.give_back(slot);
+            return Err(e);
+        }
     };
     let session = state.db(move |db| db.start_session(member.id)).await?;
     tracing::info!(member = %session.member.id, "signed in");
