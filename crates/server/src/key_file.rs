@@ -103,10 +103,11 @@ fn refuse_shared(_: &Path) -> Result<()> {
 /// Write a new key file, private from its first byte, never over an
 /// existing one.
 fn write_new(path: &Path, key: &ServerKey) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.exists() {
-            crate::data_dir::private_dir(dir)?;
-        }
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        crate::data_dir::private_dir(dir)?;
     }
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);

@@ -87,10 +87,8 @@ fn undo_new_key(
     loaded: &key_file::LoadedKey,
     opened: Result<CentralDb, gocua_central::CentralError>,
 ) -> Result<CentralDb, gocua_central::CentralError> {
-    if opened.is_err() {
-        if let Some(made) = &loaded.created {
-            let _ = std::fs::remove_file(made);
-        }
+    if let (Err(_), Some(made)) = (&opened, &loaded.created) {
+        let _ = std::fs::remove_file(made);
     }
     opened
 }

@@ -174,10 +174,8 @@ fn create_private(path: &Path) -> std::io::Result<()> {
 /// Make a rename durable (best effort: not every file system allows
 /// opening a folder).
 fn sync_parent(path: &Path) {
-    if let Some(dir) = path.parent() {
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
+    if let Some(Ok(d)) = path.parent().map(std::fs::File::open) {
+        let _ = d.sync_all();
     }
 }
 
