@@ -165,10 +165,7 @@ mod tests {
             "an officer's scope is every village"
         );
         assert_eq!(ok(&[]), Err(ValidationError::NoMember));
-        assert_eq!(
-            ok(&[c.member_b]),
-            Err(ValidationError::RecorderNotCredited)
-        );
+        assert_eq!(ok(&[c.member_b]), Err(ValidationError::RecorderNotCredited));
         assert_eq!(ok(&[c.officer]), Err(ValidationError::RecorderNotCredited));
         assert_eq!(
             ok(&[c.leader_a, c.member_a]),

@@ -136,14 +136,19 @@ mod tests {
     }
 
     fn codes(r: Result<(), ValidationErrors>) -> Vec<&'static str> {
-        r.err().map(|e| e.0.iter().map(|e| e.code()).collect()).unwrap_or_default()
+        r.err()
+            .map(|e| e.0.iter().map(|e| e.code()).collect())
+            .unwrap_or_default()
     }
 
     #[test]
     fn a_visit_lists_each_member_once_on_a_sane_day() {
         let m = MemberId::new();
         assert!(visit(vec![m], now()).check(now()).is_ok());
-        assert_eq!(codes(visit(vec![m; 400], now()).check(now())), ["repeated_member"]);
+        assert_eq!(
+            codes(visit(vec![m; 400], now()).check(now())),
+            ["repeated_member"]
+        );
         assert_eq!(codes(visit(vec![], now()).check(now())), ["no_member"]);
         let far = Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0).unwrap();
         assert_eq!(codes(visit(vec![m], far).check(now())), ["visit_date"]);

@@ -258,7 +258,11 @@ impl From<ValidationError> for ValidationErrors {
 /// typed it) and without control characters (a NUL or an escape would
 /// reach every page that shows the text). Line breaks and tabs are
 /// allowed where `multiline` (notes), nowhere else.
-pub fn clean_text(field: &'static str, value: &str, multiline: bool) -> Result<(), ValidationError> {
+pub fn clean_text(
+    field: &'static str,
+    value: &str,
+    multiline: bool,
+) -> Result<(), ValidationError> {
     let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
     if value.chars().any(|c| c.is_control() && !allowed(c)) {
         return Err(ValidationError::ControlCharacter { field });
@@ -327,7 +331,9 @@ pub fn follow_up_due(due: NaiveDate, visit_day: NaiveDate) -> Result<(), Validat
 /// The day a resident agreed their data may be kept: from 2020, not in
 /// the future (a day's grace for the phone's clock, as for visits).
 pub fn consent_day(day: NaiveDate, today: NaiveDate) -> Result<(), ValidationError> {
-    let last = today.checked_add_days(Days::new(1)).unwrap_or(NaiveDate::MAX);
+    let last = today
+        .checked_add_days(Days::new(1))
+        .unwrap_or(NaiveDate::MAX);
     if (earliest_day()..=last).contains(&day) {
         Ok(())
     } else {
@@ -443,7 +449,10 @@ mod tests {
         assert!(line("address", &"a".repeat(MAX_TEXT_CHARS + 1)).is_err());
         let e = ValidationError::ControlCharacter { field: "head_name" };
         assert_eq!(e.code(), "control_character");
-        assert!(e.message_vi().starts_with("Tên chủ hộ chứa ký tự điều khiển"));
+        assert!(
+            e.message_vi()
+                .starts_with("Tên chủ hộ chứa ký tự điều khiển")
+        );
     }
 
     #[test]
@@ -464,15 +473,24 @@ mod tests {
             let at = day(y, m, d).and_hms_opt(0, 0, 0).unwrap().and_utc();
             assert_eq!(visit_time(at, now), Err(ValidationError::VisitDate));
             assert_eq!(void_time(at, now), Err(ValidationError::VoidDate));
-            assert_eq!(consent_day(day(y, m, d), day(2026, 12, 7)), Err(ValidationError::ConsentDate));
-            assert_eq!(follow_up_due(day(y, m, d), day(2026, 12, 7)), Err(ValidationError::FollowUpDue));
+            assert_eq!(
+                consent_day(day(y, m, d), day(2026, 12, 7)),
+                Err(ValidationError::ConsentDate)
+            );
+            assert_eq!(
+                follow_up_due(day(y, m, d), day(2026, 12, 7)),
+                Err(ValidationError::FollowUpDue)
+            );
         }
         let visit = day(2026, 12, 7);
         assert!(follow_up_due(visit, visit).is_ok());
         assert!(follow_up_due(day(2027, 12, 7), visit).is_ok());
         assert!(follow_up_due(day(2027, 12, 9), visit).is_err());
         assert!(follow_up_due(day(2026, 12, 6), visit).is_err());
-        assert!(consent_day(day(2026, 12, 8), visit).is_ok(), "a day's grace");
+        assert!(
+            consent_day(day(2026, 12, 8), visit).is_ok(),
+            "a day's grace"
+        );
         assert!(consent_day(day(2026, 12, 9), visit).is_err());
         assert!(consent_day(day(2019, 12, 31), visit).is_err());
     }
