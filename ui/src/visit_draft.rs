@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use gocua_app_api::{ActionEntry, VisitEntry};
-use gocua_core::validate::ValidationError;
+use gocua_core::validate::{self, ValidationError};
 use gocua_core::{ActionCode, ActionOutcome, CannotReason, HouseholdId, ResidentId, VisitOutcome};
 
 /// How one chosen action ended, as the member is marking it.
@@ -121,7 +121,11 @@ impl VisitDraft {
             let outcome = match &a.mark {
                 Mark::Done => ActionOutcome::Done,
                 Mark::FollowUp(due) => match crate::format::parse_date_vi(due, today) {
-                    Some(d) if d >= today => ActionOutcome::FollowUp { due: d },
+                    // The rule the store and the server apply: from the
+                    // visit's day (today) to a year after.
+                    Some(d) if validate::follow_up_due(d, today).is_ok() => {
+                        ActionOutcome::FollowUp { due: d }
+                    }
                     _ => {
                         let m = ValidationError::FollowUpDue.message_vi();
                         if !problems.contains(&m) {

@@ -4,12 +4,13 @@
 
 use crate::CentralError;
 use crate::backend::sql::{Row, Tx, vals};
+use gocua_core::credit::Roster;
 use gocua_core::text::{vietnamese_cmp, vietnamese_name_cmp};
 use gocua_core::{
     CatalogueEntry, Commune, CommuneId, Member, MemberId, OrgSnapshot, Team, TeamId, Village,
     VillageId,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 pub(crate) fn org_snapshot(
     tx: &mut dyn Tx,
@@ -137,19 +138,26 @@ pub(crate) fn member(tx: &mut dyn Tx, id: MemberId) -> Result<Option<Member>, Ce
     .transpose()
 }
 
-/// The ids of the commune's members, any status (history keeps the names
-/// of people who have left).
-pub(crate) fn commune_member_ids(
-    tx: &mut dyn Tx,
-    commune: CommuneId,
-) -> Result<HashSet<MemberId>, CentralError> {
-    tx.query(
-        "SELECT id FROM members WHERE commune_id = $1",
-        vals![commune.to_string()],
-    )?
-    .iter()
-    .map(|r| r.parse(0))
-    .collect()
+/// The commune's members, any status (history keeps the names of people
+/// who have left), with their roles and the villages their teams serve:
+/// what a push judges a visit's credits by (`gocua_core::credit`).
+pub(crate) fn commune_roster(tx: &mut dyn Tx, commune: CommuneId) -> Result<Roster, CentralError> {
+    let c = commune.to_string();
+    let mut roster = Roster::new();
+    for r in tx.query(
+        "SELECT id, role, team_id FROM members WHERE commune_id = $1",
+        vals![c.as_str()],
+    )? {
+        roster.add_member(r.parse(0)?, r.parse(1)?, r.opt_parse(2)?);
+    }
+    for r in tx.query(
+        "SELECT tv.team_id, tv.village_id FROM team_villages tv
+         JOIN teams t ON t.id = tv.team_id WHERE t.commune_id = $1",
+        vals![c.as_str()],
+    )? {
+        roster.add_team_village(r.parse(0)?, r.parse(1)?);
+    }
+    Ok(roster)
 }
 
 /// Whether a member may still enroll devices and sync (false when unknown).

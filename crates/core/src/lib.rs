@@ -11,9 +11,11 @@ pub mod catalogue;
 pub mod change;
 pub mod citizen_id;
 pub mod converge;
+pub mod credit;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod duplicates;
+mod fact_checks;
 pub mod hlc;
 pub mod ids;
 pub mod indicators;

@@ -225,12 +225,8 @@ impl Household {
     /// The checks every stored household passes, whatever wrote it.
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::default();
-        errors.check(validate::required_text("head_name", &self.head_name));
-        errors.check(validate::max_len(
-            "address",
-            &self.address,
-            validate::MAX_TEXT_CHARS,
-        ));
+        errors.check(validate::name("head_name", &self.head_name));
+        errors.check(validate::line("address", &self.address));
         if let Some(p) = &self.phone {
             errors.check(validate::phone(p).map(|_| ()));
         }
@@ -298,8 +294,11 @@ impl Resident {
     pub fn validate(&self, today: NaiveDate) -> Result<(), ValidationErrors> {
         use chrono::Datelike;
         let mut errors = ValidationErrors::default();
-        errors.check(validate::required_text("full_name", &self.full_name));
+        errors.check(validate::name("full_name", &self.full_name));
         errors.check(validate::birth_year(self.birth_year, today.year()));
+        if let Some(day) = self.consent_on {
+            errors.check(validate::consent_day(day, today));
+        }
         if self.citizen_id_hash.is_some() && self.consent_on.is_none() {
             errors.push(ValidationError::ConsentRequired);
         }
@@ -317,6 +316,18 @@ pub struct Void {
     pub reason: String,
     pub by: MemberId,
     pub at: DateTime<Utc>,
+}
+
+impl Void {
+    /// The checks every void passes, whatever wrote it; `now` is the
+    /// judge's clock. Who signed it is the caller's check
+    /// (`credit::check_signer`: it knows who is voiding).
+    pub fn check(&self, now: DateTime<Utc>) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        errors.check(validate::name("reason", &self.reason));
+        errors.check(validate::void_time(self.at, now));
+        errors.into_result()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -426,33 +437,4 @@ pub struct VisitInput {
     pub note: Option<String>,
     #[serde(default)]
     pub actions: Vec<ActionInput>,
-}
-
-impl VisitInput {
-    /// Checks that need nothing but the input itself. Checks against the
-    /// catalogue and the household's residents are the caller's (it has them).
-    pub fn check(&self) -> Result<(), ValidationErrors> {
-        let mut errors = ValidationErrors::default();
-        if self.members.is_empty() {
-            errors.push(ValidationError::NoMember);
-        }
-        if let Some(note) = &self.note {
-            errors.check(validate::max_len("note", note, validate::MAX_NOTE_CHARS));
-        }
-        if self.outcome != VisitOutcome::Met && !self.actions.is_empty() {
-            errors.push(ValidationError::ActionsWithoutMeeting);
-        }
-        let visit_day = crate::month::local_date(self.at);
-        for a in &self.actions {
-            if let ActionOutcome::FollowUp { due } = a.outcome
-                && due < visit_day
-            {
-                errors.push(ValidationError::FollowUpDue);
-            }
-            if let ActionOutcome::NotPossible { note: Some(n), .. } = &a.outcome {
-                errors.check(validate::max_len("note", n, validate::MAX_NOTE_CHARS));
-            }
-        }
-        errors.into_result()
-    }
 }

@@ -265,13 +265,13 @@ impl ReviewMark {
         if self.comment.trim().is_empty() {
             errors.push(ValidationError::Empty { field: "comment" });
         }
-        errors.check(validate::max_len(
+        errors.check(validate::note(
             "comment",
             &self.comment,
             MAX_REVIEW_TEXT_CHARS,
         ));
         if let Some(r) = &self.reply {
-            errors.check(validate::max_len("reply", r, MAX_REVIEW_TEXT_CHARS));
+            errors.check(validate::note("reply", r, MAX_REVIEW_TEXT_CHARS));
         }
         let resolved = self.resolved_by.is_some() && self.resolved_at.is_some();
         let unresolved = self.resolved_by.is_none() && self.resolved_at.is_none();

@@ -13,6 +13,12 @@ pub fn normalize_name(input: &str) -> String {
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A free-text note as kept: NFC, trimmed; line breaks stay.
+pub fn normalize_note(input: &str) -> String {
+    let nfc: String = input.nfc().collect();
+    nfc.trim().to_string()
+}
+
 /// The key names are searched by: lower case, no diacritics, đ → d, single
 /// spaces. "Nguyễn Văn A", "nguyen van a" and NFD input all give "nguyen van a".
 pub fn search_key(input: &str) -> String {

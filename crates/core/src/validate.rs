@@ -1,6 +1,7 @@
 //! Input checks shared by every entry point. Each failure has a stable code
 //! for programs and a Vietnamese sentence for the person holding the phone.
 
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 use std::fmt;
 use thiserror::Error;
@@ -11,6 +12,19 @@ pub const MIN_BIRTH_YEAR: i32 = 1900;
 pub const MAX_TEXT_CHARS: usize = 200;
 /// Longest free-text note.
 pub const MAX_NOTE_CHARS: usize = 2000;
+/// Days after a visit a follow-up may be set for: a year ahead is a plan,
+/// later is a typo.
+pub const MAX_FOLLOW_UP_DAYS: u64 = 366;
+
+/// The first day any work can be dated: the teams began after it, so an
+/// earlier date (0000-01-01 from a broken form) is a mistake.
+pub fn earliest_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+/// How far ahead of the judge's clock a date may be: a phone's clock may
+/// run a little fast, as far as a change's stamp may (`hlc`).
+pub const CLOCK_GRACE: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ValidationError {
@@ -44,6 +58,26 @@ pub enum ValidationError {
     MergedIntoItself,
     #[error("{field}: {value} is not one of the allowed values")]
     NotAllowed { field: &'static str, value: String },
+    #[error("{field}: contains control characters")]
+    ControlCharacter { field: &'static str },
+    #[error("{field}: not in Unicode normal form C")]
+    NotNfc { field: &'static str },
+    #[error("the visit time is before 2020 or more than a day ahead")]
+    VisitDate,
+    #[error("the consent date is before 2020 or in the future")]
+    ConsentDate,
+    #[error("the void time is before 2020 or more than a day ahead")]
+    VoidDate,
+    #[error("a member is credited more than once in the visit")]
+    RepeatedMember,
+    #[error("a credited member is not a member of the commune")]
+    UnknownMember,
+    #[error("a credited member's team does not serve the household's village")]
+    MemberNotServing,
+    #[error("a member's visit must credit that member first")]
+    RecorderNotCredited,
+    #[error("a void must be signed by the member doing it")]
+    NotSigner,
 }
 
 impl ValidationError {
@@ -65,6 +99,16 @@ impl ValidationError {
             Self::ConsentRequired => "consent_required",
             Self::MergedIntoItself => "merged_into_itself",
             Self::NotAllowed { .. } => "not_allowed",
+            Self::ControlCharacter { .. } => "control_character",
+            Self::NotNfc { .. } => "not_nfc",
+            Self::VisitDate => "visit_date",
+            Self::ConsentDate => "consent_date",
+            Self::VoidDate => "void_date",
+            Self::RepeatedMember => "repeated_member",
+            Self::UnknownMember => "unknown_member",
+            Self::MemberNotServing => "member_not_serving",
+            Self::RecorderNotCredited => "not_credited",
+            Self::NotSigner => "not_signer",
         }
     }
 
@@ -80,7 +124,9 @@ impl ValidationError {
             }
             Self::Phone => "Số điện thoại phải gồm 10 chữ số và bắt đầu bằng số 0.".into(),
             Self::CitizenId => "Số CCCD phải gồm đúng 12 chữ số.".into(),
-            Self::FollowUpDue => "Cần chọn ngày hẹn quay lại (không trước ngày thăm).".into(),
+            Self::FollowUpDue => {
+                "Cần chọn ngày hẹn quay lại: không trước ngày thăm và không quá một năm sau.".into()
+            }
             Self::NoMember => "Lượt thăm phải ghi nhận ít nhất một tổ viên.".into(),
             Self::UnknownAction { code } => format!("Không có nội dung hỗ trợ mã \"{code}\"."),
             Self::RetiredAction { code } => {
@@ -98,6 +144,36 @@ impl ValidationError {
             Self::NotAllowed { field, value } => {
                 format!("{}: giá trị \"{value}\" không hợp lệ.", field_vi(field))
             }
+            Self::ControlCharacter { field } => format!(
+                "{} chứa ký tự điều khiển (ký tự ẩn) không hợp lệ.",
+                field_vi(field)
+            ),
+            Self::NotNfc { field } => format!(
+                "{} chưa ở dạng chữ Unicode chuẩn (NFC); hãy nhập lại trên ứng dụng.",
+                field_vi(field)
+            ),
+            Self::VisitDate => "Ngày thăm không hợp lệ: phải từ 01/01/2020 và không sau \
+                 ngày giờ hiện tại quá một ngày."
+                .into(),
+            Self::ConsentDate => "Ngày người dân đồng ý lưu thông tin không hợp lệ: phải từ \
+                 01/01/2020 và không phải ngày trong tương lai."
+                .into(),
+            Self::VoidDate => "Thời điểm hủy không hợp lệ: phải từ 01/01/2020 và không sau \
+                 ngày giờ hiện tại quá một ngày."
+                .into(),
+            Self::RepeatedMember => {
+                "Mỗi tổ viên chỉ được ghi nhận một lần trong một lượt thăm.".into()
+            }
+            Self::UnknownMember => {
+                "Người được ghi nhận trong lượt thăm không phải thành viên của xã.".into()
+            }
+            Self::MemberNotServing => "Người được ghi nhận trong lượt thăm không thuộc tổ \
+                 phụ trách thôn/xóm của hộ này."
+                .into(),
+            Self::RecorderNotCredited => "Lượt thăm do tổ viên ghi phải ghi nhận chính tổ \
+                 viên đó (đứng đầu danh sách)."
+                .into(),
+            Self::NotSigner => "Người hủy bản ghi phải là chính người dùng thiết bị này.".into(),
         }
     }
 }
@@ -175,6 +251,93 @@ impl std::error::Error for ValidationErrors {}
 impl From<ValidationError> for ValidationErrors {
     fn from(e: ValidationError) -> Self {
         ValidationErrors(vec![e])
+    }
+}
+
+/// Text that is kept: in NFC (one spelling per name, whatever keyboard
+/// typed it) and without control characters (a NUL or an escape would
+/// reach every page that shows the text). Line breaks and tabs are
+/// allowed where `multiline` (notes), nowhere else.
+pub fn clean_text(
+    field: &'static str,
+    value: &str,
+    multiline: bool,
+) -> Result<(), ValidationError> {
+    let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
+    if value.chars().any(|c| c.is_control() && !allowed(c)) {
+        return Err(ValidationError::ControlCharacter { field });
+    }
+    if !unicode_normalization::is_nfc(value) {
+        return Err(ValidationError::NotNfc { field });
+    }
+    Ok(())
+}
+
+/// A required name as stored: not blank, bounded, clean (`clean_text`).
+pub fn name(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    required_text(field, value)?;
+    clean_text(field, value, false)
+}
+
+/// An optional one-line text as stored (an address): bounded and clean.
+pub fn line(field: &'static str, value: &str) -> Result<(), ValidationError> {
+    max_len(field, value, MAX_TEXT_CHARS)?;
+    clean_text(field, value, false)
+}
+
+/// A free-text note as stored: bounded, clean, line breaks allowed.
+pub fn note(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
+    max_len(field, value, max)?;
+    clean_text(field, value, true)
+}
+
+/// Whether `at` falls in the window work can be dated in: from 2020 to a
+/// day ahead of `now` (the judge's clock: the phone's when saving, the
+/// server's when taking a push).
+fn in_window(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    crate::month::local_date(at) >= earliest_day() && at <= now + CLOCK_GRACE
+}
+
+/// A visit's time.
+pub fn visit_time(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), ValidationError> {
+    if in_window(at, now) {
+        Ok(())
+    } else {
+        Err(ValidationError::VisitDate)
+    }
+}
+
+/// A void's time.
+pub fn void_time(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), ValidationError> {
+    if in_window(at, now) {
+        Ok(())
+    } else {
+        Err(ValidationError::VoidDate)
+    }
+}
+
+/// A follow-up's due day: on or after the visit's day, and within a year.
+pub fn follow_up_due(due: NaiveDate, visit_day: NaiveDate) -> Result<(), ValidationError> {
+    let last = visit_day
+        .checked_add_days(Days::new(MAX_FOLLOW_UP_DAYS))
+        .unwrap_or(NaiveDate::MAX);
+    if (visit_day..=last).contains(&due) {
+        Ok(())
+    } else {
+        Err(ValidationError::FollowUpDue)
+    }
+}
+
+/// The day a resident agreed their data may be kept: from 2020, not in
+/// the future (a day's grace for the phone's clock, as for visits).
+pub fn consent_day(day: NaiveDate, today: NaiveDate) -> Result<(), ValidationError> {
+    let last = today
+        .checked_add_days(Days::new(1))
+        .unwrap_or(NaiveDate::MAX);
+    if (earliest_day()..=last).contains(&day) {
+        Ok(())
+    } else {
+        Err(ValidationError::ConsentDate)
     }
 }
 
@@ -264,11 +427,88 @@ mod tests {
         assert!(required_text("full_name", &"a".repeat(MAX_TEXT_CHARS + 1)).is_err());
     }
 
+    #[test]
+    fn kept_text_is_nfc_without_control_characters() {
+        use unicode_normalization::UnicodeNormalization;
+        assert_eq!(name("head_name", "Nguyễn Văn A"), Ok(()));
+        let nfd: String = "Nguyễn Văn A".nfd().collect();
+        assert_eq!(
+            name("head_name", &nfd),
+            Err(ValidationError::NotNfc { field: "head_name" })
+        );
+        for bad in ["Lê\u{0}Văn", "A\u{1b}[31m", "Dòng\nhai", "\u{7f}x"] {
+            assert_eq!(
+                name("head_name", bad),
+                Err(ValidationError::ControlCharacter { field: "head_name" }),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(note("note", "Dòng một\nDòng hai\tx", 100), Ok(()));
+        assert!(note("note", "x\u{0}", 100).is_err());
+        assert!(line("address", "").is_ok());
+        assert!(line("address", &"a".repeat(MAX_TEXT_CHARS + 1)).is_err());
+        let e = ValidationError::ControlCharacter { field: "head_name" };
+        assert_eq!(e.code(), "control_character");
+        assert!(
+            e.message_vi()
+                .starts_with("Tên chủ hộ chứa ký tự điều khiển")
+        );
+    }
+
+    #[test]
+    fn dates_fall_in_sane_windows() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2026, 12, 7, 7, 0, 0).unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert!(visit_time(now, now).is_ok());
+        assert!(visit_time(now + chrono::TimeDelta::hours(23), now).is_ok());
+        assert_eq!(
+            visit_time(now + chrono::TimeDelta::hours(25), now),
+            Err(ValidationError::VisitDate)
+        );
+        // 2020-01-01 in Vietnam starts at 17:00 UTC the day before.
+        assert!(visit_time(Utc.with_ymd_and_hms(2019, 12, 31, 17, 0, 0).unwrap(), now).is_ok());
+        assert!(visit_time(Utc.with_ymd_and_hms(2019, 12, 31, 16, 59, 0).unwrap(), now).is_err());
+        for (y, m, d) in [(0, 1, 1), (9999, 12, 31)] {
+            let at = day(y, m, d).and_hms_opt(0, 0, 0).unwrap().and_utc();
+            assert_eq!(visit_time(at, now), Err(ValidationError::VisitDate));
+            assert_eq!(void_time(at, now), Err(ValidationError::VoidDate));
+            assert_eq!(
+                consent_day(day(y, m, d), day(2026, 12, 7)),
+                Err(ValidationError::ConsentDate)
+            );
+            assert_eq!(
+                follow_up_due(day(y, m, d), day(2026, 12, 7)),
+                Err(ValidationError::FollowUpDue)
+            );
+        }
+        let visit = day(2026, 12, 7);
+        assert!(follow_up_due(visit, visit).is_ok());
+        assert!(follow_up_due(day(2027, 12, 7), visit).is_ok());
+        assert!(follow_up_due(day(2027, 12, 9), visit).is_err());
+        assert!(follow_up_due(day(2026, 12, 6), visit).is_err());
+        assert!(
+            consent_day(day(2026, 12, 8), visit).is_ok(),
+            "a day's grace"
+        );
+        assert!(consent_day(day(2026, 12, 9), visit).is_err());
+        assert!(consent_day(day(2019, 12, 31), visit).is_err());
+    }
+
     proptest! {
         #[test]
         fn any_ten_digits_with_leading_zero_is_a_phone(rest in "[0-9]{9}") {
             let p = format!("0{rest}");
             prop_assert_eq!(phone(&p), Ok(p.clone()));
+        }
+
+        /// Whatever is typed, the name the phone keeps (`normalize_name`)
+        /// passes the server's check unless it holds a control character.
+        #[test]
+        fn a_normalised_name_is_clean_unless_it_has_control_characters(s in "\\PC{1,40}|[\\x00-\\x1f a-zà-ỹ\u{300}-\u{323}]{1,40}") {
+            let kept = crate::text::normalize_name(&s);
+            let r = clean_text("full_name", &kept, false);
+            prop_assert_eq!(r.is_ok(), !kept.chars().any(char::is_control), "{:?}", kept);
         }
     }
 }

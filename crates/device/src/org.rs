@@ -3,9 +3,10 @@
 
 use crate::{Store, StoreError, rows};
 use gocua_core::catalogue::seed_catalogue;
+use gocua_core::credit::Roster;
 use gocua_core::text::{vietnamese_cmp, vietnamese_name_cmp};
 use gocua_core::{
-    CatalogueEntry, Commune, Member, MemberId, OrgSnapshot, Team, TeamId, Village, VillageId,
+    CatalogueEntry, Commune, Member, MemberId, OrgSnapshot, Role, Team, TeamId, Village, VillageId,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -222,6 +223,42 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// The commune's members as the credit rule needs them
+/// (`gocua_core::credit`), from the organisation the server sent.
+pub(crate) fn roster(conn: &Connection) -> Result<Roster, StoreError> {
+    let mut roster = Roster::new();
+    let mut stmt = conn.prepare_cached("SELECT id, role, team_id FROM members")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        roster.add_member(rows::col(r, 0)?, rows::col(r, 1)?, rows::opt_col(r, 2)?);
+    }
+    let mut stmt = conn.prepare_cached("SELECT team_id, village_id FROM team_villages")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        roster.add_team_village(rows::col(r, 0)?, rows::col(r, 1)?);
+    }
+    Ok(roster)
+}
+
+/// A member's role, if the organisation holds them.
+pub(crate) fn member_role(conn: &Connection, id: MemberId) -> Result<Option<Role>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT role FROM members WHERE id = ?1")?
+        .query_row(params![id.to_string()], |r| rows::col(r, 0))
+        .optional()?)
+}
+
+/// The member this device is enrolled for, and their role (None before
+/// enrollment, or when the organisation does not hold them yet).
+pub(crate) fn enrolled_member(conn: &Connection) -> Result<Option<(MemberId, Role)>, StoreError> {
+    let me: Option<MemberId> = conn
+        .prepare_cached("SELECT member_id FROM enrollment WHERE singleton = 1")?
+        .query_row([], |r| rows::col(r, 0))
+        .optional()?;
+    let Some(me) = me else { return Ok(None) };
+    Ok(member_role(conn, me)?.map(|role| (me, role)))
 }
 
 fn member_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {

@@ -3,12 +3,14 @@
 
 use crate::converge::to_fields;
 use crate::{Batch, Store, StoreError, rows};
+use gocua_core::credit;
 use gocua_core::month::local_date;
-use gocua_core::validate::{self, ValidationError};
+use gocua_core::text::normalize_note;
+use gocua_core::validate::ValidationError;
 use gocua_core::views::{VisitActionSummary, VisitSummary};
 use gocua_core::{
-    ActionId, ActionOutcome, AssistedAction, EntityKind, HouseholdId, MemberId, Month, Visit,
-    VisitId, VisitInput, Void,
+    ActionId, ActionOutcome, AssistedAction, EntityKind, HouseholdId, MemberId, Month, VillageId,
+    Visit, VisitId, VisitInput, Void,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
@@ -17,19 +19,22 @@ impl Batch<'_> {
     /// Save a visit and its actions: all of it, or nothing.
     pub fn log_visit(
         &mut self,
-        input: VisitInput,
+        mut input: VisitInput,
     ) -> Result<(Visit, Vec<AssistedAction>), StoreError> {
-        input.check()?;
-        self.require_household(input.household_id)?;
-        for m in &input.members {
-            let known = self
-                .tx
-                .prepare_cached("SELECT 1 FROM members WHERE id = ?1")?
-                .exists(params![m.to_string()])?;
-            if !known {
-                return Err(StoreError::not_found("member", m));
+        // Kept in NFC whatever the keyboard typed: the server refuses any
+        // other form (`validate::clean_text`).
+        input.note = input
+            .note
+            .map(|n| normalize_note(&n))
+            .filter(|n| !n.is_empty());
+        for a in &mut input.actions {
+            if let ActionOutcome::NotPossible { note: Some(n), .. } = &mut a.outcome {
+                *n = normalize_note(n);
             }
         }
+        input.check(chrono::Utc::now())?;
+        let village = self.household_village(input.household_id)?;
+        self.check_credits(&input.members, village)?;
         for a in &input.actions {
             self.check_action(input.household_id, a.resident_id, a.action.as_str())?;
         }
@@ -40,10 +45,7 @@ impl Batch<'_> {
             at: input.at,
             form: input.form,
             outcome: input.outcome,
-            note: input
-                .note
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty()),
+            note: input.note,
             voided: None,
         };
         insert_visit(self.tx, &visit)?;
@@ -124,14 +126,50 @@ impl Batch<'_> {
         Ok(())
     }
 
+    /// A void as the server will judge it (`Void::check`), signed by the
+    /// enrolled member when the device is enrolled (`credit::check_signer`).
     fn make_void(&self, reason: &str, by: MemberId) -> Result<Void, StoreError> {
-        let reason = gocua_core::text::normalize_name(reason);
-        validate::required_text("reason", &reason).map_err(ValidationError::into_store)?;
-        Ok(Void {
-            reason,
+        if let Some((me, _)) = crate::org::enrolled_member(self.tx)? {
+            credit::check_signer(me, by).map_err(ValidationError::into_store)?;
+        }
+        let void = Void {
+            reason: gocua_core::text::normalize_name(reason),
             by,
             at: chrono::Utc::now(),
-        })
+        };
+        void.check(void.at)?;
+        Ok(void)
+    }
+
+    /// The village of a household this device holds.
+    fn household_village(&self, id: HouseholdId) -> Result<VillageId, StoreError> {
+        self.tx
+            .prepare_cached("SELECT village_id FROM households WHERE id = ?1")?
+            .query_row(params![id.to_string()], |r| rows::col(r, 0))
+            .optional()?
+            .ok_or_else(|| StoreError::not_found("household", id))
+    }
+
+    /// Whom a visit may credit (`gocua_core::credit`, as the server judges
+    /// it): the enrolled member records it; a store not enrolled (a
+    /// demo, the command line on its own) records as its first member.
+    fn check_credits(&self, members: &[MemberId], village: VillageId) -> Result<(), StoreError> {
+        let roster = crate::org::roster(self.tx)?;
+        let recorder = match crate::org::enrolled_member(self.tx)? {
+            Some(me) => Some(me),
+            None => match members.first() {
+                Some(m) => crate::org::member_role(self.tx, *m)?.map(|role| (*m, role)),
+                None => None,
+            },
+        };
+        let Some((me, role)) = recorder else {
+            return Err(match members.first() {
+                None => ValidationError::NoMember.into_store(),
+                Some(m) => StoreError::not_found("member", m),
+            });
+        };
+        credit::check_credits(&roster, me, role, members, village)
+            .map_err(ValidationError::into_store)
     }
 }
 

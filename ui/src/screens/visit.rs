@@ -265,8 +265,14 @@ fn mark_row(
                 }
             };
             let (read, bad) = match picked {
-                Some(d) if d >= today => (format!("Hẹn {}", format::day_vi(d)), false),
-                Some(_) => ("Ngày hẹn không được trước hôm nay".to_string(), true),
+                Some(d) if gocua_core::validate::follow_up_due(d, today).is_ok() => {
+                    (format!("Hẹn {}", format::day_vi(d)), false)
+                }
+                Some(d) if d < today => ("Ngày hẹn không được trước hôm nay".to_string(), true),
+                Some(_) => (
+                    "Ngày hẹn không được quá một năm sau hôm nay".to_string(),
+                    true,
+                ),
                 None if due.trim().is_empty() => ("Chọn hoặc nhập ngày hẹn".to_string(), true),
                 None => (
                     "Ngày chưa đúng: nhập ngày/tháng/năm, ví dụ 30/11/2026".to_string(),

@@ -16,11 +16,12 @@
 use crate::CentralError;
 use crate::backend::sql::to_json;
 use crate::backend::sql::{ID_CHUNK, Tx, Val, id_chunks, placeholders};
-use crate::lookups::{commune_catalogue, commune_member_ids};
+use crate::lookups::{commune_catalogue, commune_roster};
 use chrono::NaiveDate;
 use gocua_core::converge::FieldClocks;
+use gocua_core::credit::Roster;
 use gocua_core::month::local_date;
-use gocua_core::{Change, CommuneId, EntityKind, MemberId, VillageId, Visit, VisitOutcome};
+use gocua_core::{Change, CommuneId, EntityKind, VillageId, Visit, VisitOutcome};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -68,8 +69,9 @@ pub(crate) struct PushBatch {
     visits: HashMap<Uuid, (VisitOutcome, NaiveDate)>,
     /// The residents of a stored visit's actions (read for voids only).
     visit_residents: HashMap<Uuid, Vec<Uuid>>,
-    /// The commune's member ids (any status), once asked.
-    members: Option<(CommuneId, HashSet<MemberId>)>,
+    /// The commune's members (any status), their roles and teams' villages,
+    /// once asked.
+    roster: Option<(CommuneId, Roster)>,
     /// The commune's catalogue: code → active, once asked.
     catalogue: Option<(CommuneId, HashMap<String, bool>)>,
     /// Change ids on the server, or taken by this push.
@@ -99,7 +101,7 @@ impl PushBatch {
             records: HashMap::new(),
             visits: HashMap::new(),
             visit_residents: HashMap::new(),
-            members: None,
+            roster: None,
             catalogue: None,
             known_changes: HashSet::new(),
             saved: Vec::new(),
@@ -374,20 +376,18 @@ impl PushBatch {
         Ok(Some(facts))
     }
 
-    pub(crate) fn member_in_commune(
+    /// Who the commune's members are, as the credit rule needs them.
+    pub(crate) fn roster(
         &mut self,
         tx: &mut dyn Tx,
-        member: MemberId,
         commune: CommuneId,
-    ) -> Result<bool, CentralError> {
-        match &self.members {
-            Some((c, ids)) if *c == commune => Ok(ids.contains(&member)),
-            _ => {
-                let ids = commune_member_ids(tx, commune)?;
-                let known = ids.contains(&member);
-                self.members = Some((commune, ids));
-                Ok(known)
-            }
+    ) -> Result<&Roster, CentralError> {
+        if !matches!(&self.roster, Some((c, _)) if *c == commune) {
+            self.roster = Some((commune, commune_roster(tx, commune)?));
+        }
+        match &self.roster {
+            Some((_, r)) => Ok(r),
+            None => Err(CentralError::Backend("a roster not kept".into())),
         }
     }
 

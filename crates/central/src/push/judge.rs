@@ -12,16 +12,23 @@ use crate::push::{
 use crate::{CentralError, DeviceAuth};
 use gocua_core::converge::{FactEffect, FieldClocks, converge_fields, fact_effect};
 use gocua_core::converge::{from_fields, to_fields};
+use gocua_core::credit::{check_credits, check_signer};
 use gocua_core::review::{ReviewError, ReviewMark, check_step};
-use gocua_core::validate::{self, ValidationError, ValidationErrors};
+use gocua_core::validate::ValidationError;
 use gocua_core::{
-    ActionOutcome, AssistedAction, EntityKind, Household, HouseholdId, Resident, VillageId, Visit,
-    VisitId, VisitOutcome, Void,
+    AssistedAction, EntityKind, Household, HouseholdId, Resident, VillageId, Visit, VisitId,
+    VisitOutcome, Void,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use uuid::Uuid;
+
+/// A refusal with the rule's own code (`not_credited`, `not_signer`…) and
+/// its Vietnamese sentence.
+fn refused(e: ValidationError) -> Refusal {
+    reject(e.code(), e.message_vi())
+}
 
 impl Judge<'_> {
     pub(crate) fn judge(&mut self) -> Result<Accepted, Refusal> {
@@ -251,25 +258,19 @@ impl Judge<'_> {
         self.in_scope(village)?;
         let visit: Visit = self.rebuild(&self.change.fields)?;
         self.only_known_fields(&visit)?;
-        let mut errors = ValidationErrors::default();
-        if visit.members.is_empty() {
-            errors.push(ValidationError::NoMember);
-        }
-        if let Some(note) = &visit.note {
-            errors.check(validate::max_len("note", note, validate::MAX_NOTE_CHARS));
-        }
-        errors.into_result().map_err(invalid)?;
-        for m in &visit.members {
-            if !self
-                .batch
-                .member_in_commune(self.tx, *m, self.scope.commune_id)?
-            {
-                return Err(reject(
-                    "unknown_member",
-                    "Người được ghi nhận trong lượt thăm không phải thành viên của xã.",
-                ));
-            }
-        }
+        visit.check(self.now).map_err(invalid)?;
+        // Whom it credits: what the phone checks before saving
+        // (`gocua_core::credit`), with the pushing device's member as the
+        // one who recorded it.
+        let roster = self.batch.roster(self.tx, self.scope.commune_id)?;
+        check_credits(
+            roster,
+            self.member,
+            self.scope.role,
+            &visit.members,
+            village,
+        )
+        .map_err(refused)?;
         if let Some(v) = &visit.voided {
             self.check_void(v)?;
         }
@@ -328,15 +329,7 @@ impl Judge<'_> {
         if outcome != VisitOutcome::Met {
             return Err(invalid(ValidationError::ActionsWithoutMeeting));
         }
-        match &action.outcome {
-            ActionOutcome::FollowUp { due } if *due < visit_day => {
-                return Err(invalid(ValidationError::FollowUpDue));
-            }
-            ActionOutcome::NotPossible { note: Some(n), .. } => {
-                validate::max_len("note", n, validate::MAX_NOTE_CHARS).map_err(invalid)?;
-            }
-            _ => {}
-        }
+        action.check(visit_day, self.now).map_err(invalid)?;
         if let Some(v) = &action.voided {
             self.check_void(v)?;
         }
@@ -466,18 +459,11 @@ impl Judge<'_> {
         })
     }
 
+    /// A void's reason and time, as the phone checks them; its signer must
+    /// be the device's member, whoever the void names.
     fn check_void(&mut self, void: &Void) -> Result<(), Refusal> {
-        validate::required_text("reason", &void.reason).map_err(invalid)?;
-        if !self
-            .batch
-            .member_in_commune(self.tx, void.by, self.scope.commune_id)?
-        {
-            return Err(reject(
-                "unknown_member",
-                "Người hủy bản ghi không phải thành viên của xã.",
-            ));
-        }
-        Ok(())
+        void.check(self.now).map_err(invalid)?;
+        check_signer(self.member, void.by).map_err(refused)
     }
 
     /// The domain record from the (merged) fields and the change's id.

@@ -121,6 +121,9 @@ pub(crate) struct Judge<'a> {
     /// The device's member: who takes a review step.
     pub(crate) member: MemberId,
     pub(crate) today: NaiveDate,
+    /// The server's clock when the push came: dates are judged against it
+    /// (a visit at most a day ahead), whatever the phone's clock said.
+    pub(crate) now: DateTime<Utc>,
     pub(crate) change: &'a Change,
 }
 
@@ -232,9 +235,7 @@ pub(crate) fn push_many_in(
     pushes: &[(&DeviceAuth, &[Change])],
     now: DateTime<Utc>,
 ) -> Result<Vec<Vec<(ChangeId, ApplyResult)>>, CentralError> {
-    let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
     let received_at = stamp(now);
-    let today = local_date(now);
     // What a push reads ahead is one commune's (its member and catalogue
     // answers are the commune's own): a batch per commune.
     let mut by_commune: std::collections::BTreeMap<CommuneId, Vec<usize>> = Default::default();
@@ -254,7 +255,7 @@ pub(crate) fn push_many_in(
             for change in changes {
                 results.push((
                     change.id,
-                    judge_one(tx, &mut batch, auth, change, now_ms, today, &received_at)?,
+                    judge_one(tx, &mut batch, auth, change, now, &received_at)?,
                 ));
             }
             out[*i] = results;
@@ -285,10 +286,10 @@ fn judge_one(
     batch: &mut PushBatch,
     auth: &DeviceAuth,
     change: &Change,
-    now_ms: u64,
-    today: NaiveDate,
+    now: DateTime<Utc>,
     received_at: &str,
 ) -> Result<ApplyResult, CentralError> {
+    let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
     if batch.known_change(change) {
         return Ok(ApplyResult::AlreadyHad);
     }
@@ -298,7 +299,8 @@ fn judge_one(
             batch,
             scope: &auth.scope,
             member: auth.member.id,
-            today,
+            today: local_date(now),
+            now,
             change,
         };
         // Refusals come from `judge`, before anything is kept.

@@ -27,6 +27,7 @@ mod enrollment;
 mod org;
 mod pull;
 mod push;
+mod push_random;
 mod scope;
 
 /// Everything the database keeps: the bytes on disk, or every value in

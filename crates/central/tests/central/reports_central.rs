@@ -163,12 +163,21 @@ fn random_commune(db: &CentralDb, seed: u64) -> Random {
         .find(|m| m.role == Role::CommuneOfficer)
         .unwrap()
         .id;
-    let field: Vec<MemberId> = org
-        .members
-        .iter()
-        .filter(|m| m.team_id.is_some())
-        .map(|m| m.id)
-        .collect();
+    // Who may be credited at a household: the team serving its village
+    // (`gocua_core::credit`; the officer's device enters their work).
+    let crew_of = |v: VillageId| -> Vec<MemberId> {
+        let teams: Vec<TeamId> = org
+            .teams
+            .iter()
+            .filter(|t| t.village_ids.contains(&v))
+            .map(|t| t.id)
+            .collect();
+        org.members
+            .iter()
+            .filter(|m| m.team_id.is_some_and(|t| teams.contains(&t)))
+            .map(|m| m.id)
+            .collect()
+    };
     let mut p = Pusher::enroll(db, officer);
     let mut households: Vec<Household> = (0..24)
         .map(|i| Household {
@@ -212,7 +221,9 @@ fn random_commune(db: &CentralDb, seed: u64) -> Random {
         let mut acts = Vec::new();
         for _ in 0..25 {
             let h = &households[rng.below(households.len())];
-            let day = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap()
+            // August to November: all past, as the server takes only
+            // visits at most a day ahead of its clock.
+            let day = NaiveDate::from_ymd_opt(2026, 8, 1).unwrap()
                 + Duration::days(rng.below(122) as i64);
             // 17:30 UTC is 00:30 the next day in Vietnam.
             let hour = if rng.chance(20) { 17 } else { 3 };
@@ -222,9 +233,10 @@ fn random_commune(db: &CentralDb, seed: u64) -> Random {
                 1 => VisitOutcome::Refused,
                 _ => VisitOutcome::Met,
             };
-            let mut members = vec![field[rng.below(field.len())]];
+            let crew = crew_of(h.village_id);
+            let mut members = vec![crew[rng.below(crew.len())]];
             if rng.chance(25) {
-                members.push(field[rng.below(field.len())]);
+                members.push(crew[rng.below(crew.len())]);
                 members.dedup();
             }
             let v = Visit {
@@ -237,7 +249,7 @@ fn random_commune(db: &CentralDb, seed: u64) -> Random {
                 note: None,
                 voided: rng.chance(6).then(|| Void {
                     reason: "Nhầm".into(),
-                    by: members[0],
+                    by: officer,
                     at,
                 }),
             };
@@ -267,7 +279,7 @@ fn random_commune(db: &CentralDb, seed: u64) -> Random {
                         outcome,
                         voided: rng.chance(6).then(|| Void {
                             reason: "Nhầm".into(),
-                            by: members[0],
+                            by: officer,
                             at,
                         }),
                     });

@@ -14,6 +14,7 @@ use tempfile::TempDir;
 use unicode_normalization::UnicodeNormalization;
 
 mod file;
+mod honest;
 mod merged;
 mod remote;
 mod search;

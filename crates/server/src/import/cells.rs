@@ -118,9 +118,12 @@ pub fn is_mark(cell: &Cell) -> bool {
 /// this import".
 pub fn consent(cell: &Cell, today: NaiveDate) -> Result<Option<NaiveDate>, String> {
     if let Some(d) = date(cell) {
+        // The rule a pushed resident is judged by (`Resident::validate`),
+        // said here for the row rather than refused at the push.
         if d > today {
             return Err("Ngày đồng ý không thể sau ngày hôm nay.".into());
         }
+        gocua_core::validate::consent_day(d, today).map_err(|e| e.message_vi())?;
         return Ok(Some(d));
     }
     match mark(cell) {

@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 mod admin;
+mod honest;
 mod lifecycle;
 mod refusals;
 mod sync;

@@ -134,12 +134,13 @@ fn a_bad_change_is_refused_alone(backend: Backend) {
 fn facts_are_only_ever_voided(backend: Backend) {
     let s = server(backend);
     let mut a = s.enroll(s.member(0, 1));
-    let leader = s.member(0, 0);
+    // The device's member records and voids (issue 15: no one else's id).
+    let me = s.member(0, 1);
     let (h, c1) = a.household(s.village(0), "Phạm Văn Nam");
     let (r, c2) = a.resident(h, "Phạm Văn Nam");
     let (h2, c3) = a.household(s.village(0), "Hộ bên cạnh");
     let (r2, c4) = a.resident(h2, "Người bên cạnh");
-    let (visit, c5) = a.visit(h, leader);
+    let (visit, c5) = a.visit(h, me);
     let (action, c6) = a.action(visit, r, "bank_account");
     let (_, neighbour) = a.action(visit, r2, "bank_account");
     let r0 = s.push(&a, &[c1, c2, c3, c4, c5, c6, neighbour]);
@@ -155,14 +156,9 @@ fn facts_are_only_ever_voided(backend: Backend) {
         json!({"outcome": "refused"}),
         Hlc::zero(a.auth.device_id),
     );
-    let first = a.void(
-        EntityKind::AssistedAction,
-        action.0,
-        leader,
-        "Ghi nhầm người",
-    );
-    let second = a.void(EntityKind::AssistedAction, action.0, leader, "Lý do khác");
-    let blank = a.void(EntityKind::Visit, visit.0, leader, "  ");
+    let first = a.void(EntityKind::AssistedAction, action.0, me, "Ghi nhầm người");
+    let second = a.void(EntityKind::AssistedAction, action.0, me, "Lý do khác");
+    let blank = a.void(EntityKind::Visit, visit.0, me, "  ");
     let r1 = s.push(&a, &[edit, first, second, blank]);
     assert_eq!(rejected_code(&r1[0]), "immutable");
     assert_eq!(r1[1], ApplyResult::Applied);
