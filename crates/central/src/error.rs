@@ -47,6 +47,10 @@ pub enum CentralError {
     /// failed; the plain file is left as it was.
     #[error("encrypting the database failed: {0}")]
     Encrypting(String),
+    /// A backup could not be written or did not check out; nothing is
+    /// left under its name.
+    #[error("backup failed: {0}")]
+    Backup(String),
     #[error("the database was made by a newer version (schema {found}, known {known})")]
     SchemaTooNew { found: i64, known: i64 },
     #[error("database error: {0}")]
@@ -89,6 +93,7 @@ impl CentralError {
             CentralError::SchemaTooNew { .. } => "schema_too_new",
             CentralError::WrongKey => "wrong_key",
             CentralError::Encrypting(_) => "encrypting",
+            CentralError::Backup(_) => "backup",
             CentralError::Sqlite(_) | CentralError::Backend(_) => "database",
             #[cfg(feature = "postgres")]
             CentralError::Postgres(_) => "database",
@@ -130,6 +135,9 @@ impl CentralError {
             CentralError::MergeRefused(m) => m.clone(),
             CentralError::WrongKey => "Tệp khóa của máy chủ không mở được cơ sở dữ liệu này \
                  (có thể nhầm tệp khóa); hãy dùng đúng tệp --key-file đã tạo cơ sở dữ liệu."
+                .into(),
+            CentralError::Backup(_) => "Không sao lưu được cơ sở dữ liệu; không có tệp sao lưu \
+                 nào được để lại."
                 .into(),
             CentralError::Encrypting(_) => "Không mã hóa được cơ sở dữ liệu cũ; tệp cũ vẫn \
                  được giữ nguyên."

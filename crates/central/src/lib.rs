@@ -25,6 +25,7 @@ mod push;
 mod report;
 mod scopes;
 
+pub use backend::backup::BackupInfo;
 pub use backend::inspect;
 #[cfg(feature = "postgres")]
 pub use backend::scratch;
@@ -166,6 +167,20 @@ impl CentralDb {
                 tx.query("SELECT count(*) FROM schema_migrations", &[])?;
                 Ok("ok".to_string())
             }),
+        }
+    }
+
+    /// A consistent copy of the SQLite database at `dest` (a new file,
+    /// 0600), taken while the server serves, encrypted as the database is
+    /// and checked before this returns. PostgreSQL keeps its own backups
+    /// (`pg_dump`): refused here.
+    pub fn backup_to(&self, dest: &Path) -> Result<BackupInfo, CentralError> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.backup_to(dest),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => Err(CentralError::Backup(
+                "on PostgreSQL, back up with pg_dump (see docs/operating.md)".into(),
+            )),
         }
     }
 

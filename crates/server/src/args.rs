@@ -132,6 +132,14 @@ pub enum AdminCommand {
         #[arg(long)]
         commune: String,
     },
+    /// A consistent copy of the SQLite database, taken while the server
+    /// serves: encrypted under the same key, private (0600), checked
+    /// before it is called done. Never over an existing file.
+    Backup {
+        /// The new backup file (e.g. /mnt/usb/gocua-2026-12-07.db).
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Take a device's access away (a lost or stolen phone).
     Revoke { device_id: String },
     #[command(subcommand)]

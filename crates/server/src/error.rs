@@ -173,6 +173,7 @@ fn central_status(e: &CentralError) -> StatusCode {
         | CentralError::SchemaTooNew { .. }
         | CentralError::WrongKey
         | CentralError::Encrypting(_)
+        | CentralError::Backup(_)
         | CentralError::Sqlite(_)
         | CentralError::Postgres(_)
         | CentralError::Backend(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -73,10 +73,16 @@ impl SqliteDb {
         Ok(conn)
     }
 
-    /// Run `f` in a read transaction on a read-only connection.
-    fn read<T>(
+    /// The server key the file is encrypted under.
+    pub(crate) fn key(&self) -> &ServerKey {
+        &self.key
+    }
+
+    /// Run `f` on a read-only connection: an idle one, or a new one when
+    /// all are busy (kept for the next reads, up to `IDLE_READERS`).
+    pub(crate) fn with_reader<T>(
         &self,
-        f: impl FnOnce(&mut dyn Tx) -> Result<T, CentralError>,
+        f: impl FnOnce(&mut Connection) -> Result<T, CentralError>,
     ) -> Result<T, CentralError> {
         // Each update of the list is one push or pop: sound after a panic.
         let idle = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
@@ -84,17 +90,25 @@ impl SqliteDb {
             Some(c) => c,
             None => self.open_reader()?,
         };
-        let out = {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            let out = f(&mut SqliteTx { conn: &tx })?;
-            tx.commit()?;
-            out
-        };
+        let out = f(&mut conn)?;
         let mut idle = self.readers.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < IDLE_READERS {
             idle.push(conn);
         }
         Ok(out)
+    }
+
+    /// Run `f` in a read transaction on a read-only connection.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, CentralError>,
+    ) -> Result<T, CentralError> {
+        self.with_reader(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let out = f(&mut SqliteTx { conn: &tx })?;
+            tx.commit()?;
+            Ok(out)
+        })
     }
 
     /// Run `f` in a transaction on the one connection.
