@@ -62,6 +62,8 @@ pub struct AppState {
     /// How long a request may take, its body read and its answer made
     /// (`serve --request-timeout`).
     pub request_timeout: Duration,
+    /// The scheduled backups' last success and failure (`backups.rs`).
+    pub backups: crate::backups::SharedStatus,
 }
 
 /// Devices whose commune is remembered at most; past it the map starts
@@ -86,6 +88,7 @@ impl AppState {
             commune_queues: Arc::default(),
             token_communes: Arc::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            backups: Arc::default(),
         };
         // The committer is a task: only inside a runtime (the server's).
         if sqlite && tokio::runtime::Handle::try_current().is_ok() {

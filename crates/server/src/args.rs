@@ -66,6 +66,16 @@ pub struct ServeArgs {
     pub tls_sans: Vec<String>,
     #[command(flatten)]
     pub conn: ConnArgs,
+    /// Take backups here while serving (a checked, encrypted snapshot each,
+    /// named by its time; the first at start). Best on another disk.
+    #[arg(long)]
+    pub backup_dir: Option<PathBuf>,
+    /// How often: a number and s, m, h or d.
+    #[arg(long, default_value = "6h", value_parser = crate::backups::parse_every, requires = "backup_dir")]
+    pub backup_every: std::time::Duration,
+    /// How many backups to keep (the oldest are removed).
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=10_000), requires = "backup_dir")]
+    pub backup_keep: u32,
 }
 
 /// How long a connection may take and how many there may be: what a

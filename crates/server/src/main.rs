@@ -10,6 +10,7 @@
 mod admin;
 mod app;
 mod args;
+mod backups;
 mod conn;
 mod data_dir;
 mod error;

@@ -131,6 +131,16 @@ async fn serve(args: ServeArgs, db: Arc<CentralDb>) -> Result<()> {
         crate::conn::Shared::new(&args.conn, fd_limit, args.database_pool);
     let mut state = AppState::new(db, tls.fingerprint.clone());
     state.request_timeout = limits.timeouts.request;
+    if let Some(dir) = &args.backup_dir {
+        crate::data_dir::private_dir(dir)?;
+        let schedule = crate::backups::Schedule {
+            dir: dir.clone(),
+            every: args.backup_every,
+            keep: args.backup_keep as usize,
+        };
+        tracing::info!(dir = %dir.display(), every = ?schedule.every, keep = schedule.keep, "backups scheduled");
+        crate::backups::spawn(state.clone(), schedule, state.backups.clone());
+    }
     let app = router(state);
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));

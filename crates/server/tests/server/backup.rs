@@ -88,3 +88,72 @@ fn backups_taken_while_a_phone_pushes_are_whole_checked_snapshots() {
     assert_eq!(std::fs::read(&taken).unwrap(), before);
     server.kill();
 }
+
+/// The backup files in `dir`, by name.
+fn backups_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("central-") && n.ends_with(".db"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn scheduled_backups_rotate_and_a_failure_reaches_the_dashboard() {
+    use gocua_testkit::http_client::{get, http, sign_in};
+    let c = Commune::create();
+    let dir = tempfile::tempdir().unwrap();
+    let backups = dir.path().join("sao-luu");
+    let mut args = data_args(&c.data());
+    args.extend(
+        [
+            "--backup-dir",
+            backups.to_str().unwrap(),
+            "--backup-every",
+            "1s",
+        ]
+        .into_iter()
+        .chain(["--backup-keep", "2"])
+        .map(Into::into),
+    );
+    let server = RunningServer::start_with(&server_bin(), &args);
+    // Three ticks at least (the first at start), two files kept.
+    let mut names = Vec::new();
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        names = backups_in(&backups);
+        if names.len() == 2 {
+            break;
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(3_500));
+    let later = backups_in(&backups);
+    assert_eq!(later.len(), 2, "{later:?}");
+    assert_ne!(
+        later, names,
+        "older backups were rotated out: {names:?} then {later:?}"
+    );
+    let key = read_key_file(&key_file(&c.data()));
+    for name in &later {
+        let db = CentralDb::open(&backups.join(name), &key).unwrap();
+        assert_eq!(db.integrity_check().unwrap(), "ok");
+    }
+
+    // The backup folder is gone (an unplugged disk): the next backups fail,
+    // and the office sees it.
+    std::fs::remove_dir_all(&backups).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    let client = http(&server);
+    let session = sign_in(&client, &server.url);
+    let page = get(&client, &format!("{}/", server.url), Some(&session))
+        .text()
+        .unwrap();
+    assert!(page.contains("backup-failed"), "no alert on the dashboard");
+    assert!(page.contains("Sao lưu tự động bị lỗi"), "{page}");
+    server.kill();
+}

@@ -5,6 +5,7 @@
 
 use super::{PeriodQuery, action_name, figure_link, period_picker, today, verdict};
 use crate::app::AppState;
+use crate::backups::BackupStatus;
 use crate::web::auth::Officer;
 use crate::web::charts;
 use crate::web::error::PageError;
@@ -36,12 +37,34 @@ pub async fn show(
         })
         .await?;
     let title = format!("{} — {}", d.commune.name, d.period.label_vi());
+    let backups = state
+        .backups
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     Ok(layout::page(
         &title,
         &officer,
         Nav::Dashboard,
-        body(&d, &catalogue),
+        html! { (backup_alert(&backups)) (body(&d, &catalogue)) },
     ))
+}
+
+/// A scheduled backup that failed, until one works again: the office must
+/// not learn of it the day the disk dies.
+fn backup_alert(status: &BackupStatus) -> Markup {
+    html! {
+        @if let Some((when, why)) = status.failing() {
+            p.error role="alert" #backup-failed {
+                "Sao lưu tự động bị lỗi lúc " (layout::time(*when)) ": " (why) ". "
+                @match &status.last_ok {
+                    Some((ok, _)) => { "Bản sao lưu gần nhất: " (layout::time(*ok)) ". " }
+                    None => { "Chưa có bản sao lưu nào. " }
+                }
+                "Hãy báo người quản trị máy chủ."
+            }
+        }
+    }
 }
 
 fn value(p: &PlaceIndicators, i: Indicator) -> Option<&IndicatorValue> {
