@@ -30,6 +30,7 @@ mod faults;
 mod history;
 mod offline;
 mod refused;
+mod resets;
 
 // ---------------------------------------------------------------------------
 // The server.

@@ -59,13 +59,13 @@ pub(crate) fn run(store: &mut Store, cmd: VisitCommand, json: bool) -> Result<()
             if json {
                 print::json(&serde_json::json!({ "visit": visit, "actions": actions }))?;
             } else {
-                println!("{}", visit.id);
+                outln!("{}", visit.id);
             }
         }
         VisitCommand::Void { id, reason, member } => {
             let (id, by) = (parse("visit", &id)?, parse("member", &member)?);
             store.write(|b| b.void_visit(id, &reason, by))?;
-            println!("Đã hủy lượt thăm {id}");
+            outln!("Đã hủy lượt thăm {id}");
         }
     }
     Ok(())
