@@ -26,6 +26,7 @@ use server::{RunningServer, admin_with, server_bin};
 use std::ffi::OsString;
 use tempfile::TempDir;
 
+mod clock;
 mod faults;
 mod history;
 mod offline;

@@ -130,7 +130,7 @@ impl Batch<'_> {
         Ok(Void {
             reason,
             by,
-            at: chrono::Utc::now(),
+            at: self.now.at,
         })
     }
 }

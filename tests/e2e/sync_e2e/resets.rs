@@ -19,7 +19,7 @@ pub(super) fn gocua(db: &Path, shift_secs: i64, args: &[&str]) -> Command {
         .arg(db)
         .args(args)
         .env("GOCUA_DB_KEY", KEY)
-        .env("GOCUA_TEST_CLOCK_OFFSET_SECS", shift_secs.to_string())
+        .env(gocua_device::TEST_CLOCK_OFFSET_ENV, shift_secs.to_string())
         .stdin(Stdio::null());
     c
 }

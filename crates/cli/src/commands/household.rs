@@ -5,8 +5,6 @@ use crate::args::*;
 use crate::commands::input::parse;
 use crate::print;
 use anyhow::{Context, Result};
-use chrono::Utc;
-use gocua_core::month::local_date;
 use gocua_core::{HouseholdFlags, HouseholdInput, ResidentInput};
 use gocua_device::Store;
 use std::io::{BufRead, Write};
@@ -163,7 +161,7 @@ pub(crate) fn resident(store: &mut Store, cmd: ResidentCommand, json: bool) -> R
                 birth_year,
                 sex: parse("sex", &sex)?,
                 has_smartphone: smartphone,
-                consent_on: consent.then(|| local_date(Utc::now())),
+                consent_on: consent.then(|| store.today()),
                 citizen_id_hash: None,
             };
             let r = store.write(|b| b.add_resident(input))?;

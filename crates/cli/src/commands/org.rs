@@ -4,8 +4,6 @@
 
 use crate::print;
 use anyhow::{Context, Result, anyhow};
-use chrono::Utc;
-use gocua_core::month::local_date;
 use gocua_device::demo::{DemoSpec, load_demo};
 use gocua_device::{OrgSnapshot, Store};
 use std::path::Path;
@@ -96,7 +94,7 @@ pub(crate) fn demo(
             households,
             actions: actions.unwrap_or(households * 23),
             seed,
-            today: local_date(Utc::now()),
+            today: store.today(),
         },
     )?;
     if json {

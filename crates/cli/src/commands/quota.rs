@@ -99,7 +99,7 @@ pub(crate) fn worklist(
         (None, Some(v)) => vec![parse("village", &v)?],
         (None, None) => bail!("say whose worklist: --member ID or --village ID"),
     };
-    let list = store.worklist(&villages, today(date.as_deref())?, horizon_days)?;
+    let list = store.worklist(&villages, today(store, date.as_deref())?, horizon_days)?;
     if json {
         print::json(&list)?;
     } else {

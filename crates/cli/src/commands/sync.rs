@@ -75,6 +75,9 @@ pub fn sync(store: &mut Store, json: bool) -> Result<()> {
             report.quarantined
         );
     }
+    if let Some(warning) = store.clock_status().warning {
+        outln!("Cảnh báo: {warning}");
+    }
     Ok(())
 }
 
@@ -131,6 +134,7 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
     };
     let state = store.sync_state()?;
     let quarantined = store.quarantine_count()?;
+    let clock = store.clock_status();
     if json {
         // The token is never part of this (the record does not serialise it).
         return print::json(&serde_json::json!({
@@ -140,6 +144,7 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
             "unsent": unsent,
             "sync": state,
             "quarantined": quarantined,
+            "clock": clock,
         }));
     }
     match device {
@@ -170,6 +175,9 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
     }
     if quarantined > 0 {
         outln!("Bị cách ly: {quarantined} thay đổi – xem bằng lệnh: gocua quarantine list");
+    }
+    if let Some(warning) = &clock.warning {
+        outln!("Cảnh báo: {warning}");
     }
     Ok(())
 }

@@ -38,7 +38,9 @@ pub(crate) fn run(store: &mut Store, cmd: VisitCommand, json: bool) -> Result<()
                 Some(a) => DateTime::parse_from_rfc3339(&a)
                     .with_context(|| format!("--at '{a}' must be RFC 3339"))?
                     .with_timezone(&Utc),
-                None => Utc::now(),
+                // By the server's time where the device knows how far its
+                // clock is off: a visit counts in the month it happened.
+                None => store.now(),
             };
             let input = VisitInput {
                 household_id: parse("household", &household)?,
