@@ -283,13 +283,13 @@ pub(crate) fn fix_in(
             .filter(|h| h.wall_ms <= bound)
             .max();
         clock.restart(now_ms);
-        if let Some(kept) = kept_outbox.max(kept_held) {
-            if kept > clock.current() {
-                *clock = HlcClock::resume(Hlc {
-                    device: clock.device(),
-                    ..kept
-                });
-            }
+        if let Some(kept) = kept_outbox.max(kept_held)
+            && kept > clock.current()
+        {
+            *clock = HlcClock::resume(Hlc {
+                device: clock.device(),
+                ..kept
+            });
         }
     }
     for (old, entity, entity_id) in &ahead {
