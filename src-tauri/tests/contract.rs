@@ -31,7 +31,7 @@ fn reads_back<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(val
 fn demo_store(dir: &std::path::Path) -> Store {
     let mut store = Store::open(&dir.join("c.db"), &DbKey::Raw([7; 32])).unwrap();
     store.init_device("Máy kiểm thử").unwrap();
-    let today = gocua_app_lib::commands::today();
+    let today = store.today();
     load_demo(
         &mut store,
         DemoSpec {
@@ -51,7 +51,7 @@ fn store_answers_and_forms_read_back_whole() {
     let mut store = demo_store(dir.path());
     let org = store.org().unwrap().unwrap();
     let villages: Vec<_> = org.villages.iter().map(|v| v.id).collect();
-    let today = gocua_app_lib::commands::today();
+    let today = store.today();
 
     let w = reads_back(&store.worklist(&villages, today, 30).unwrap());
     assert!(!w.not_visited.is_empty() || !w.follow_ups.is_empty());
@@ -246,7 +246,7 @@ fn the_session_and_errors_read_back() {
         device_name: "Máy".into(),
         server_url: Some("https://127.0.0.1:8443".into()),
         is_leader: true,
-        today: gocua_app_lib::commands::today(),
+        today: gocua_core::month::local_date(chrono::Utc::now()),
     };
     reads_back(&info);
     // The one pair of types still apart: the shell's error (made from the

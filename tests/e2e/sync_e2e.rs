@@ -26,10 +26,12 @@ use server::{RunningServer, admin_with, server_bin};
 use std::ffi::OsString;
 use tempfile::TempDir;
 
+mod clock;
 mod faults;
 mod history;
 mod offline;
 mod refused;
+mod resets;
 
 // ---------------------------------------------------------------------------
 // The server.

@@ -25,6 +25,10 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     pub syncing: bool,
     pub quarantined: Vec<QuarantineView>,
+    /// Set when the phone's clock is off the server's by more than five
+    /// minutes: what is wrong and how to set it, in Vietnamese.
+    #[serde(default)]
+    pub clock_warning: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

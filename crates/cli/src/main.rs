@@ -3,23 +3,24 @@
 //! printing only; every rule lives in `gocua-core`, every query in
 //! `gocua-device`, sync in `gocua-sync`.
 
+#[macro_use]
+mod print;
 mod args;
 mod commands;
-mod print;
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // `gocua … | head` should end quietly, as other Unix tools do, instead of
-    // panicking on the closed pipe: restore the default SIGPIPE action.
-    #[cfg(unix)]
-    // SAFETY: called first thing, before any other thread exists.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // SIGPIPE stays ignored (Rust's default): with its default action a
+    // connection reset while sending to the server would kill the process
+    // mid-sync (a write to a reset socket raises it), with no error noted
+    // and no retry. A closed stdout (`gocua … | head -1`) is handled where
+    // we print (`print::out_line`): the rest of the output is dropped
+    // quietly and the command still ends as it should.
     let cli = args::Cli::parse();
     match commands::run(cli) {
+        Ok(()) if print::stdout_failed() => ExitCode::FAILURE,
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             print::error(&e);

@@ -5,10 +5,50 @@ use gocua_core::{EntityKind, ValidationError, ValidationErrors};
 use gocua_device::StoreError;
 use gocua_sync::client::SyncError;
 use serde::Serialize;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// `println!` for our output: see `out_line`.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::print::out_line(format_args!($($arg)*))
+    };
+}
+
+/// Set once stdout is found closed: nothing more is written to it.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+/// Set when writing to stdout failed otherwise (a full disk): the command
+/// then ends with a failing exit.
+static STDOUT_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Whether some output could not be written (other than to a closed pipe).
+pub fn stdout_failed() -> bool {
+    STDOUT_FAILED.load(Ordering::Relaxed)
+}
+
+/// Write one line to stdout. A reader that went away (`gocua … | head -1`)
+/// is no error, as for other Unix tools: the rest of the output is dropped
+/// and the command goes on to its end (a sync still finishes and records
+/// how it went). `println!` would panic there instead. Any other failure
+/// to write is reported on stderr, once, and fails the command's exit.
+pub fn out_line(args: std::fmt::Arguments<'_>) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            STDOUT_FAILED.store(true, Ordering::Relaxed);
+            eprintln!("Lỗi: không ghi được kết quả ra stdout: {e}");
+        }
+    }
+}
 
 /// Print a value as pretty JSON.
 pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 

@@ -158,6 +158,15 @@ impl HlcClock {
         Ok(())
     }
 
+    /// Start again from `now_ms`, below stamps already issued. Only for a
+    /// clock found running far past the server's time (`crate::skew`): the
+    /// caller re-stamps the unsent changes stamped ahead, after this, so
+    /// that nothing it still holds sorts after its new stamps wrongly.
+    pub fn restart(&mut self, now_ms: u64) {
+        self.last_wall_ms = now_ms;
+        self.last_counter = 0;
+    }
+
     /// The last stamp issued (what the store persists).
     pub fn current(&self) -> Hlc {
         Hlc {

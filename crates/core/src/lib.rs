@@ -24,6 +24,7 @@ pub mod month;
 pub mod review;
 pub mod rules;
 pub mod same_person;
+pub mod skew;
 pub mod text;
 pub mod training;
 pub mod validate;

@@ -2,6 +2,7 @@
 //! Every local write goes through here so its change lands in the outbox.
 
 use crate::StoreError;
+use crate::clock::Now;
 use crate::converge::{self, ConvergingRecord, FieldClocks};
 use gocua_core::{Change, ChangeId, EntityKind, HlcClock};
 use rusqlite::{Transaction, params};
@@ -11,11 +12,24 @@ use uuid::Uuid;
 pub struct Batch<'a> {
     pub(crate) tx: &'a Transaction<'a>,
     pub(crate) clock: &'a mut HlcClock,
+    /// What the work is dated and stamped by (`clock.rs`).
+    pub(crate) now: Now,
 }
 
 impl<'a> Batch<'a> {
-    pub(crate) fn new(tx: &'a Transaction<'a>, clock: &'a mut HlcClock) -> Self {
-        Batch { tx, clock }
+    pub(crate) fn new(tx: &'a Transaction<'a>, clock: &'a mut HlcClock, now: Now) -> Self {
+        Batch { tx, clock, now }
+    }
+
+    /// Now, by the server's time where the device knows it: what new work
+    /// is dated by.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.now.at
+    }
+
+    /// Today in Vietnam, by `now`.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now.today()
     }
 
     pub(crate) fn save_clock(&mut self) -> Result<(), StoreError> {
@@ -48,7 +62,7 @@ impl<'a> Batch<'a> {
             id: ChangeId::new(),
             entity,
             entity_id,
-            hlc: self.clock.tick(crate::now_ms()),
+            hlc: self.clock.tick(self.now.ms()),
             fields,
             base,
         };

@@ -16,8 +16,8 @@ pub(crate) trait ConvergingRecord: Serialize + DeserializeOwned + Sized {
     const KIND: EntityKind;
     fn uuid(&self) -> Uuid;
     fn load(conn: &Connection, id: Uuid) -> Result<Option<(Self, FieldClocks)>, StoreError>;
-    /// The domain checks every stored record passes.
-    fn check(&self) -> Result<(), gocua_core::ValidationErrors>;
+    /// The domain checks every stored record passes, on `today`.
+    fn check(&self, today: chrono::NaiveDate) -> Result<(), gocua_core::ValidationErrors>;
     /// Insert or update the row with its field clocks.
     fn save(&self, conn: &Connection, clocks: &FieldClocks) -> Result<(), StoreError>;
 }
@@ -36,7 +36,7 @@ pub(crate) fn clocks_json(clocks: &FieldClocks) -> Result<String, StoreError> {
 impl ConvergingRecord for Household {
     const KIND: EntityKind = EntityKind::Household;
 
-    fn check(&self) -> Result<(), gocua_core::ValidationErrors> {
+    fn check(&self, _today: chrono::NaiveDate) -> Result<(), gocua_core::ValidationErrors> {
         self.validate()
     }
 
@@ -111,8 +111,8 @@ pub(crate) fn household_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Hous
 impl ConvergingRecord for Resident {
     const KIND: EntityKind = EntityKind::Resident;
 
-    fn check(&self) -> Result<(), gocua_core::ValidationErrors> {
-        self.validate(crate::today())
+    fn check(&self, today: chrono::NaiveDate) -> Result<(), gocua_core::ValidationErrors> {
+        self.validate(today)
     }
 
     fn uuid(&self) -> Uuid {

@@ -32,7 +32,7 @@ impl Batch<'_> {
     }
 
     pub fn add_resident(&mut self, input: ResidentInput) -> Result<Resident, StoreError> {
-        let resident = Resident::create(ResidentId::new(), input, crate::today())?;
+        let resident = Resident::create(ResidentId::new(), input, self.today())?;
         self.require_household(resident.household_id)?;
         self.create_record(&resident)?;
         Ok(resident)
@@ -43,7 +43,7 @@ impl Batch<'_> {
         id: ResidentId,
         input: ResidentInput,
     ) -> Result<Resident, StoreError> {
-        let mut resident = Resident::create(id, input, crate::today())?;
+        let mut resident = Resident::create(id, input, self.today())?;
         self.require_household(resident.household_id)?;
         // An edit of the form never touches a merge (the form has no such
         // field): keep whatever this device holds.
@@ -157,7 +157,7 @@ impl Store {
         // The checklist takes the later of equal days: keep (day, id) order.
         records.sort_by_key(|a| a.day);
         let catalogue = self.catalogue()?;
-        let today = crate::today();
+        let today = self.today();
         let residents: Vec<ResidentDetail> = residents
             .into_iter()
             .map(|resident| {

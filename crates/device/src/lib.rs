@@ -10,6 +10,7 @@
 //! changes applied from the server do not.
 
 mod batch;
+mod clock;
 mod converge;
 pub mod demo;
 mod error;
@@ -29,6 +30,7 @@ mod training;
 mod visits;
 
 pub use batch::Batch;
+pub use clock::{CLOCK_AHEAD, ClockStatus, TEST_CLOCK_OFFSET_ENV};
 pub use error::StoreError;
 pub use gocua_core::OrgSnapshot;
 pub use history::{HistoryFetch, HistoryTarget, Pulled, ScopeChange};
@@ -55,6 +57,10 @@ use rusqlite::Connection;
 pub struct Store {
     conn: Connection,
     clock: Option<HlcClock>,
+    /// The offset to the server's clock at the last exchange (`clock.rs`).
+    skew: Option<clock::Skew>,
+    /// Test-only: how far this phone's clock reads off the machine's.
+    clock_shift_ms: i64,
 }
 
 impl Store {
@@ -65,12 +71,18 @@ impl Store {
         &mut self,
         f: impl FnOnce(&mut Batch<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        let now = self.work_now();
         let clock = self.clock.as_mut().ok_or(StoreError::NotInitialised)?;
         // The clock only moves on if the transaction commits.
         let mut draft = clock.clone();
         let tx = self.conn.transaction()?;
+        if now.known && clock::runs_ahead(&draft, now.ms()) {
+            // Stamped ahead before the device knew the server's time: come
+            // back, and re-stamp what was stamped ahead, before stamping more.
+            clock::fix_in(&tx, &mut draft, now.ms())?;
+        }
         let out = {
-            let mut batch = Batch::new(&tx, &mut draft);
+            let mut batch = Batch::new(&tx, &mut draft, now);
             let out = f(&mut batch)?;
             batch.save_clock()?;
             out
@@ -84,15 +96,4 @@ impl Store {
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
-}
-
-/// Milliseconds since the Unix epoch, from the system clock.
-pub(crate) fn now_ms() -> u64 {
-    let now = chrono::Utc::now().timestamp_millis();
-    u64::try_from(now).unwrap_or(0)
-}
-
-/// Today in Vietnam.
-pub(crate) fn today() -> chrono::NaiveDate {
-    gocua_core::month::local_date(chrono::Utc::now())
 }

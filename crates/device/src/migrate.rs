@@ -49,6 +49,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0008_resident_history",
         include_str!("../../../migrations/device/0008_resident_history.sql"),
     ),
+    (
+        9,
+        "0009_clock",
+        include_str!("../../../migrations/device/0009_clock.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {

@@ -91,7 +91,13 @@ impl Store {
             })
             .optional()?
             .map(HlcClock::resume);
-        Ok(Store { conn, clock })
+        let skew = crate::clock::load_skew(&conn)?;
+        Ok(Store {
+            conn,
+            clock,
+            skew,
+            clock_shift_ms: crate::clock::test_shift_from_env(),
+        })
     }
 
     /// Give this store its device identity. Done once, before any write.

@@ -6,6 +6,9 @@
 //!   catalogue or organisation changed, the household's parent arrived —
 //!   `retry_quarantined` puts it back in the outbox, unchanged (same id,
 //!   same stamp), and the next sync pushes it again.
+//!   A change refused as `clock_ahead` is stamped again instead, by the
+//!   server's time, once the device knows it (`clock.rs`); a sync does
+//!   that by itself.
 //! - `pulled`: a change from the server this device could not apply. Every
 //!   sync tries these again (`retry_pulled_quarantine`); `retry_quarantined`
 //!   tries one at once.
@@ -117,6 +120,15 @@ impl Store {
     pub fn retry_quarantined(&mut self, id: i64) -> Result<RetryOutcome, StoreError> {
         let q = self.quarantined(id)?;
         match q.direction {
+            // Refused for a clock running ahead: stamped again by the
+            // server's time (with every other change held for it), once the
+            // device knows that time (`clock.rs`).
+            QuarantineDirection::Pushed
+                if q.code == crate::clock::CLOCK_AHEAD && self.clock_offset_ms().is_some() =>
+            {
+                self.fix_clock()?;
+                Ok(RetryOutcome::Requeued)
+            }
             QuarantineDirection::Pushed => {
                 let c = &q.change;
                 let fields = serde_json::to_string(&c.fields)

@@ -2,9 +2,11 @@
 //! applying changes that came from the server. Applied changes never enter
 //! the outbox; applying the same change twice is a no-op.
 
+use crate::clock::Now;
 use crate::converge::{ConvergingRecord, FieldClocks, from_fields};
 use crate::visits::{insert_action, insert_visit, set_void};
 use crate::{Store, StoreError, rows};
+use chrono::NaiveDate;
 use gocua_core::converge::{FactEffect, converge_fields, fact_effect};
 use gocua_core::{
     AssistedAction, Change, ChangeId, EntityKind, HlcClock, Household, Resident, Visit, Void,
@@ -110,10 +112,11 @@ impl Store {
         changes: &[Change],
         then: impl FnOnce(&Transaction<'_>, &[ApplyOutcome]) -> Result<T, StoreError>,
     ) -> Result<(Vec<ApplyOutcome>, T), StoreError> {
+        let now = self.work_now();
         let clock = self.clock.as_mut().ok_or(StoreError::NotInitialised)?;
         let mut draft = clock.clone();
         let mut tx = self.conn.transaction()?;
-        let outcomes = apply_in(&mut tx, &mut draft, changes)?;
+        let outcomes = apply_in(&mut tx, &mut draft, changes, now)?;
         tx.execute(
             "UPDATE device SET last_hlc = ?1 WHERE singleton = 1",
             params![draft.current().to_string()],
@@ -145,15 +148,19 @@ impl Store {
     }
 }
 
-/// Apply each change inside `tx`, moving `draft` past every stamp taken.
+/// Apply each change inside `tx`, moving `draft` past every stamp taken;
+/// `now` (corrected by the server's time where known) bounds how far ahead
+/// a stamp taken may be.
 fn apply_in(
     tx: &mut Transaction<'_>,
     draft: &mut HlcClock,
     changes: &[Change],
+    now: Now,
 ) -> Result<Vec<ApplyOutcome>, StoreError> {
     let own_device = draft.device();
     let mut outcomes = Vec::with_capacity(changes.len());
-    let now = crate::now_ms();
+    let today = now.today();
+    let now = now.ms();
     for change in changes {
         let seen = tx
             .prepare_cached("SELECT 1 FROM applied_changes WHERE change_id = ?1")?
@@ -170,7 +177,7 @@ fn apply_in(
             continue;
         }
         let sp = tx.savepoint()?;
-        match apply_one(&sp, change) {
+        match apply_one(&sp, change, today) {
             Ok(()) => {
                 sp.execute(
                     "INSERT INTO applied_changes (change_id) VALUES (?1)",
@@ -190,15 +197,17 @@ fn apply_in(
     Ok(outcomes)
 }
 
-fn apply_one(conn: &Connection, change: &Change) -> Result<(), StoreError> {
+fn apply_one(conn: &Connection, change: &Change, today: NaiveDate) -> Result<(), StoreError> {
     match change.entity {
-        EntityKind::Household => converge_record::<Household>(conn, change),
-        EntityKind::Resident => converge_record::<Resident>(conn, change),
+        EntityKind::Household => converge_record::<Household>(conn, change, today),
+        EntityKind::Resident => converge_record::<Resident>(conn, change, today),
         EntityKind::Visit => apply_fact::<Visit>(conn, change, "visits", insert_visit),
         EntityKind::AssistedAction => {
             apply_fact::<AssistedAction>(conn, change, "assisted_actions", insert_action)
         }
-        EntityKind::ReviewMark => converge_record::<gocua_core::review::ReviewMark>(conn, change),
+        EntityKind::ReviewMark => {
+            converge_record::<gocua_core::review::ReviewMark>(conn, change, today)
+        }
     }
 }
 
@@ -214,6 +223,7 @@ fn invalid(e: impl ToString) -> StoreError {
 fn converge_record<R: ConvergingRecord>(
     conn: &Connection,
     change: &Change,
+    today: NaiveDate,
 ) -> Result<(), StoreError> {
     let (fields, clocks) = match R::load(conn, change.entity_id)? {
         Some((current, clocks)) => (crate::converge::to_fields(&current)?, clocks),
@@ -237,7 +247,7 @@ fn converge_record<R: ConvergingRecord>(
         ])?;
     }
     let record: R = from_fields(change.entity_id, merged.fields).map_err(invalid)?;
-    record.check()?;
+    record.check(today)?;
     record.save(conn, &merged.clocks)
 }
 

@@ -15,7 +15,7 @@ use uuid::Uuid;
 impl ConvergingRecord for ReviewMark {
     const KIND: EntityKind = EntityKind::ReviewMark;
 
-    fn check(&self) -> Result<(), gocua_core::ValidationErrors> {
+    fn check(&self, _today: chrono::NaiveDate) -> Result<(), gocua_core::ValidationErrors> {
         self.validate().map_err(|e| match e {
             ReviewError::Invalid(errors) => errors,
             other => gocua_core::ValidationError::NotAllowed {

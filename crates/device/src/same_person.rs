@@ -50,7 +50,7 @@ impl Batch<'_> {
         let (mut r, _) =
             Resident::load(self.tx, id.0)?.ok_or_else(|| StoreError::not_found("resident", id))?;
         r.merged_into = into;
-        r.check()?;
+        r.check(self.today())?;
         self.update_record(&r)?;
         Ok(r)
     }

@@ -32,7 +32,7 @@ impl Batch<'_> {
                 *n = normalize_note(n);
             }
         }
-        input.check(chrono::Utc::now())?;
+        input.check(self.now.at)?;
         let village = self.household_village(input.household_id)?;
         self.check_credits(&input.members, village)?;
         for a in &input.actions {
@@ -135,9 +135,9 @@ impl Batch<'_> {
         let void = Void {
             reason: gocua_core::text::normalize_name(reason),
             by,
-            at: chrono::Utc::now(),
+            at: self.now.at,
         };
-        void.check(void.at)?;
+        void.check(self.now.at)?;
         Ok(void)
     }
 

@@ -234,6 +234,22 @@ pub fn router(state: AppState) -> Router {
         // with 200 devices syncing (see the sync bench).
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(3)))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::map_response(stamp_server_time))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The server's clock now, in milliseconds since the Unix epoch.
+pub fn server_time_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Every answer, errors included, carries the server's clock: a device
+/// keeps how far its own is off, to warn its member and to date and stamp
+/// its work by the server's time (`gocua_core::skew`).
+async fn stamp_server_time(mut resp: axum::response::Response) -> axum::response::Response {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&server_time_ms().to_string()) {
+        resp.headers_mut().insert(wire::SERVER_TIME_HEADER, v);
+    }
+    resp
 }

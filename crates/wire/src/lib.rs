@@ -19,6 +19,11 @@ pub const PULL: &str = "/api/v1/pull";
 pub const ORG: &str = "/api/v1/org";
 pub const HEALTH: &str = "/api/v1/health";
 
+/// Every answer of the server (errors too) carries its clock in this
+/// header: milliseconds since the Unix epoch, as decimal text. A device
+/// keeps how far its own clock is off (see `gocua_core::skew`).
+pub const SERVER_TIME_HEADER: &str = "x-gocua-server-time";
+
 /// Most changes one push may carry.
 pub const MAX_PUSH_CHANGES: usize = 500;
 /// Largest request body the server reads.
@@ -75,6 +80,11 @@ pub struct EnrollResponse {
     pub catalogue: Vec<CatalogueEntry>,
     /// SHA-256 of the server's TLS certificate (hex), to pin from now on.
     pub server_fingerprint: String,
+    /// The server's clock when it answered, in milliseconds since the Unix
+    /// epoch (also in the `SERVER_TIME_HEADER` header). Absent from older
+    /// servers; older devices ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time_ms: Option<i64>,
 }
 
 /// `GET /api/v1/org`: the organisation and catalogue, refreshed each sync.
@@ -91,6 +101,11 @@ pub struct OrgResponse {
     /// before it ignore the field (this struct takes unknown fields).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<Vec<TrainingRecord>>,
+    /// The server's clock when it answered, in milliseconds since the Unix
+    /// epoch (also in the `SERVER_TIME_HEADER` header). Absent from older
+    /// servers; older devices ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,6 +136,11 @@ pub struct PushResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResponse {
     pub results: Vec<PushResult>,
+    /// The server's clock when it answered, in milliseconds since the Unix
+    /// epoch (also in the `SERVER_TIME_HEADER` header). Absent from older
+    /// servers; older devices ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time_ms: Option<i64>,
 }
 
 /// `GET /api/v1/pull?after=CURSOR&limit=N`: the device's scope after its
@@ -169,6 +189,11 @@ pub struct PullResponse {
     pub cursor: i64,
     /// More changes wait after this page.
     pub more: bool,
+    /// The server's clock when it answered, in milliseconds since the Unix
+    /// epoch (also in the `SERVER_TIME_HEADER` header). Absent from older
+    /// servers; older devices ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time_ms: Option<i64>,
 }
 
 /// Every 4xx/5xx body: a stable code and a Vietnamese sentence.
@@ -275,6 +300,7 @@ mod tests {
                 ],
                 cursor: i64::MAX,
                 more: true,
+                server_time_ms: Some(i64::MAX),
             };
             let bytes = serde_json::to_vec(&page).unwrap().len();
             assert!(bytes <= max_pull_response_bytes(n as u32), "{n}: {bytes}");
@@ -317,6 +343,7 @@ mod tests {
             },
             catalogue: vec![],
             training: None,
+            server_time_ms: None,
         };
         let old = serde_json::to_value(&org).unwrap();
         assert!(old.get("training").is_none());

@@ -20,7 +20,7 @@ pub async fn worklist(state: State<'_, AppState>) -> ApiResult<Worklist> {
     blocking(&state, |inner| {
         inner.with_store(true, |s| {
             let villages = my_villages(s)?;
-            Ok(s.worklist(&villages, super::today(), FOLLOW_UP_HORIZON_DAYS)?)
+            Ok(s.worklist(&villages, s.today(), FOLLOW_UP_HORIZON_DAYS)?)
         })
     })
     .await
@@ -87,7 +87,7 @@ pub async fn save_resident(
             let consent_on = match (input.consent, &existing) {
                 (false, _) => None,
                 (true, Some(r)) if r.consent_on.is_some() => r.consent_on,
-                (true, _) => Some(super::today()),
+                (true, _) => Some(s.today()),
             };
             let resident = ResidentInput {
                 household_id: input.household_id,

@@ -10,10 +10,3 @@ pub mod session;
 pub mod sync;
 pub mod training;
 pub mod visits;
-
-use gocua_core::month::local_date;
-
-/// Today in Vietnam.
-pub fn today() -> chrono::NaiveDate {
-    local_date(chrono::Utc::now())
-}

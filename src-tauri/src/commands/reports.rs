@@ -70,7 +70,7 @@ fn counts(
 }
 
 fn my_month_of(s: &Store) -> ApiResult<MyMonth> {
-    let today = super::today();
+    let today = s.today();
     let member = me(s)?;
     let m: MemberMonth = s.member_month(member.id, Month::of(today))?;
     let due = s.worklist(&my_villages(s)?, today, 0)?.follow_ups.len();
@@ -98,7 +98,7 @@ fn team_month_of(s: &Store) -> ApiResult<TeamMonthView> {
         )
     })?;
     let org = s.org()?.ok_or(StoreError::NotEnrolled)?;
-    let t = s.team_month(team, Month::of(super::today()))?;
+    let t = s.team_month(team, Month::of(s.today()))?;
     let name_of = |id| {
         org.members
             .iter()

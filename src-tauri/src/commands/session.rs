@@ -72,7 +72,7 @@ pub fn session_info(store: &Store) -> ApiResult<SessionInfo> {
         villages,
         device_name: store.device()?.map(|d| d.device_name).unwrap_or_default(),
         server_url: store.enrollment()?.map(|e| e.server_url),
-        today: super::today(),
+        today: store.today(),
         member,
     })
 }

@@ -53,6 +53,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> ApiResult<SyncStatus> {
                 last_error: st.last_error,
                 syncing,
                 quarantined,
+                clock_warning: s.clock_status().warning,
             })
         })
     })

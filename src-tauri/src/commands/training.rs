@@ -65,7 +65,7 @@ pub fn team_training_view(
 fn team_training_of(s: &Store) -> ApiResult<TeamTrainingView> {
     let member = me(s)?;
     let org = s.org()?.ok_or(StoreError::NotEnrolled)?;
-    team_training_view(&org, &member, &s.training()?, super::today())
+    team_training_view(&org, &member, &s.training()?, s.today())
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -17,7 +17,9 @@ pub async fn log_visit(state: State<'_, AppState>, entry: VisitEntry) -> ApiResu
             let input = VisitInput {
                 household_id: entry.household_id,
                 members: vec![member.id],
-                at: chrono::Utc::now(),
+                // By the server's time where the device knows how far its
+                // clock is off: the visit counts in the month it happened.
+                at: s.now(),
                 form: VisitForm::DoorToDoor,
                 outcome: entry.outcome,
                 note: entry.note,

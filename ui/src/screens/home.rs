@@ -1,7 +1,9 @@
 //! "Tháng của tôi": what the leader asked to fix (open "needs fix" marks
 //! for this member or the team, each opening its household); households
-//! helped against 10, assists, follow-ups due; and the sync card — unsent changes, last sync, a sync button with
-//! progress, and what the server refused (the quarantine), with why.
+//! helped against 10, assists, follow-ups due; and the sync card — a
+//! warning when the phone's clock is off the server's, unsent changes, last
+//! sync, a sync button with progress, and what the server refused (the
+//! quarantine), with why.
 
 use crate::api;
 use crate::chart::{Bar, BarChart};
@@ -129,6 +131,9 @@ fn sync_card(
         Load::Failed(e) => html! { <ErrorBanner error={Some(e.clone())} /> },
         Load::Ready(s) => html! {
             <>
+                if let Some(warning) = &s.clock_warning {
+                    <p class="warn" role="alert" data-testid="clock-warning">{ warning.clone() }</p>
+                }
                 <p data-testid="unsent" class={if s.unsent > 0 { "warn" } else { "ok" }}>{ format::unsent_vi(s.unsent) }</p>
                 <p class="muted" data-testid="last-sync">{ match &s.last_success_at {
                     Some(t) => format!("Đồng bộ thành công lần cuối: {}", format::datetime_vi(t)),

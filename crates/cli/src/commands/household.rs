@@ -5,8 +5,6 @@ use crate::args::*;
 use crate::commands::input::parse;
 use crate::print;
 use anyhow::{Context, Result};
-use chrono::Utc;
-use gocua_core::month::local_date;
 use gocua_core::{HouseholdFlags, HouseholdInput, ResidentInput};
 use gocua_device::Store;
 use std::io::{BufRead, Write};
@@ -31,7 +29,7 @@ pub(crate) fn run(store: &mut Store, cmd: HouseholdCommand, json: bool) -> Resul
             if json {
                 print::json(&h)?;
             } else {
-                println!("{}", h.id);
+                outln!("{}", h.id);
             }
         }
         HouseholdCommand::List { village } => {
@@ -44,7 +42,7 @@ pub(crate) fn run(store: &mut Store, cmd: HouseholdCommand, json: bool) -> Resul
                 print::json(&list)?;
             } else {
                 for h in list {
-                    println!("{}  {} – {}", h.id, h.head_name, h.address);
+                    outln!("{}  {} – {}", h.id, h.head_name, h.address);
                 }
             }
         }
@@ -54,17 +52,17 @@ pub(crate) fn run(store: &mut Store, cmd: HouseholdCommand, json: bool) -> Resul
                 print::json(&d)?;
             } else {
                 let h = &d.household;
-                println!("Hộ {} – {}, {}", h.head_name, h.address, d.village_name);
+                outln!("Hộ {} – {}, {}", h.head_name, h.address, d.village_name);
                 if let Some(p) = &h.phone {
-                    println!("Điện thoại: {p}");
+                    outln!("Điện thoại: {p}");
                 }
                 let labels = h.flags.labels_vi();
                 if !labels.is_empty() {
-                    println!("Nhóm ưu tiên: {}", labels.join(", "));
+                    outln!("Nhóm ưu tiên: {}", labels.join(", "));
                 }
-                println!("Gia đình số: {}", print::yes_no(d.digital_family));
+                outln!("Gia đình số: {}", print::yes_no(d.digital_family));
                 for r in &d.residents {
-                    println!(
+                    outln!(
                         "  {} ({} tuổi) {} – công dân số: {}",
                         r.resident.full_name,
                         r.age,
@@ -72,7 +70,7 @@ pub(crate) fn run(store: &mut Store, cmd: HouseholdCommand, json: bool) -> Resul
                         print::yes_no(r.digital_citizen)
                     );
                     for item in r.checklist.iter().filter(|i| i.in_checklist) {
-                        println!("      {:<22} {}", item.status.label_vi(), item.name_vi);
+                        outln!("      {:<22} {}", item.status.label_vi(), item.name_vi);
                     }
                 }
                 for v in &d.visits {
@@ -81,7 +79,7 @@ pub(crate) fn run(store: &mut Store, cmd: HouseholdCommand, json: bool) -> Resul
                         .as_ref()
                         .map(|r| format!(" [đã hủy: {r}]"))
                         .unwrap_or_default();
-                    println!(
+                    outln!(
                         "  Thăm {} – {} – {}{}",
                         v.day,
                         v.outcome.label_vi(),
@@ -89,7 +87,7 @@ pub(crate) fn run(store: &mut Store, cmd: HouseholdCommand, json: bool) -> Resul
                         void
                     );
                     for a in &v.actions {
-                        println!(
+                        outln!(
                             "      {}: {} – {}",
                             a.resident_name,
                             a.action_name,
@@ -109,9 +107,13 @@ pub(crate) fn run(store: &mut Store, cmd: HouseholdCommand, json: bool) -> Resul
                         .matched_resident
                         .map(|r| format!(" (có {r})"))
                         .unwrap_or_default();
-                    println!(
+                    outln!(
                         "{}  {}{} – {}, {}",
-                        h.household_id, h.head_name, who, h.address, h.village_name
+                        h.household_id,
+                        h.head_name,
+                        who,
+                        h.address,
+                        h.village_name
                     );
                 }
             }
@@ -159,14 +161,14 @@ pub(crate) fn resident(store: &mut Store, cmd: ResidentCommand, json: bool) -> R
                 birth_year,
                 sex: parse("sex", &sex)?,
                 has_smartphone: smartphone,
-                consent_on: consent.then(|| local_date(Utc::now())),
+                consent_on: consent.then(|| store.today()),
                 citizen_id_hash: None,
             };
             let r = store.write(|b| b.add_resident(input))?;
             if json {
                 print::json(&r)?;
             } else {
-                println!("{}", r.id);
+                outln!("{}", r.id);
             }
         }
     }

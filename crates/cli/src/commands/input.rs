@@ -2,9 +2,8 @@
 //! values parsed with a message naming the argument, and today's date.
 
 use anyhow::{Context, Result, anyhow, bail};
-use chrono::{NaiveDate, Utc};
-use gocua_core::month::local_date;
-use gocua_device::DbKey;
+use chrono::NaiveDate;
+use gocua_device::{DbKey, Store};
 use std::io::IsTerminal;
 use std::str::FromStr;
 
@@ -29,10 +28,12 @@ where
     s.parse::<T>().map_err(|e| anyhow!("{what} '{s}': {e}"))
 }
 
-pub(crate) fn today(date: Option<&str>) -> Result<NaiveDate> {
+/// The date given, or today by the store's time (the server's, where the
+/// device knows how far its clock is off).
+pub(crate) fn today(store: &Store, date: Option<&str>) -> Result<NaiveDate> {
     match date {
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .with_context(|| format!("date '{d}' must be YYYY-MM-DD")),
-        None => Ok(local_date(Utc::now())),
+        None => Ok(store.today()),
     }
 }

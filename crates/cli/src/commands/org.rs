@@ -4,8 +4,6 @@
 
 use crate::print;
 use anyhow::{Context, Result, anyhow};
-use chrono::Utc;
-use gocua_core::month::local_date;
 use gocua_device::demo::{DemoSpec, load_demo};
 use gocua_device::{OrgSnapshot, Store};
 use std::path::Path;
@@ -15,9 +13,10 @@ pub(crate) fn init(store: &mut Store, device_name: &str, json: bool) -> Result<(
     if json {
         print::json(&info)?;
     } else {
-        println!(
+        outln!(
             "Đã thiết lập thiết bị \"{}\" ({})",
-            info.device_name, info.device_id
+            info.device_name,
+            info.device_id
         );
     }
     Ok(())
@@ -29,7 +28,7 @@ pub(crate) fn import(store: &mut Store, file: &Path) -> Result<()> {
     let org: OrgSnapshot = serde_json::from_str(&text)
         .with_context(|| format!("{} is not an organisation file", file.display()))?;
     store.import_org(&org)?;
-    println!(
+    outln!(
         "Đã nạp {}: {} thôn, {} tổ, {} thành viên",
         org.commune.name,
         org.villages.len(),
@@ -46,15 +45,15 @@ pub(crate) fn show(store: &Store, json: bool) -> Result<()> {
     if json {
         print::json(&org)?;
     } else {
-        println!("{} – {}", org.commune.name, org.commune.province);
+        outln!("{} – {}", org.commune.name, org.commune.province);
         for v in &org.villages {
-            println!("  thôn  {}  {}", v.id, v.name);
+            outln!("  thôn  {}  {}", v.id, v.name);
         }
         for t in &org.teams {
-            println!("  tổ    {}  {}", t.id, t.name);
+            outln!("  tổ    {}  {}", t.id, t.name);
         }
         for m in &org.members {
-            println!("  người {}  {} ({})", m.id, m.full_name, m.role.label_vi());
+            outln!("  người {}  {} ({})", m.id, m.full_name, m.role.label_vi());
         }
     }
     Ok(())
@@ -67,7 +66,7 @@ pub(crate) fn catalogue(store: &Store, json: bool) -> Result<()> {
     } else {
         for e in cat {
             let state = if e.active { "" } else { " (ngừng)" };
-            println!(
+            outln!(
                 "{:<24} {}{} – {}",
                 e.code.as_str(),
                 e.name_vi,
@@ -95,13 +94,13 @@ pub(crate) fn demo(
             households,
             actions: actions.unwrap_or(households * 23),
             seed,
-            today: local_date(Utc::now()),
+            today: store.today(),
         },
     )?;
     if json {
         print::json(&summary)?;
     } else {
-        println!(
+        outln!(
             "Đã tạo xã mẫu: {} thôn, {} tổ, {} thành viên, {} hộ, {} nhân khẩu, {} lượt thăm, {} nội dung hỗ trợ",
             summary.villages,
             summary.teams,

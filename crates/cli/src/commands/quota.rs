@@ -21,7 +21,7 @@ pub(crate) fn quota(
         if json {
             return print::json(&figures);
         }
-        println!(
+        outln!(
             "Tháng {month}: {} hộ (chỉ tiêu {}) – {}; {} lượt hỗ trợ",
             figures.households_helped,
             figures.quota,
@@ -59,7 +59,7 @@ pub(crate) fn quota(
             .unwrap_or_else(|| id.to_string())
     };
     for (t, f) in all {
-        println!(
+        outln!(
             "{} – tháng {month}: {} lượt hỗ trợ (chỉ tiêu {}) – {}; {} hộ",
             t.name,
             f.assists,
@@ -68,7 +68,7 @@ pub(crate) fn quota(
             f.households_helped
         );
         for m in &f.members {
-            println!(
+            outln!(
                 "    {:<28} {:>3} hộ  {:>4} lượt  {}",
                 name(&m.member_id),
                 m.households_helped,
@@ -99,26 +99,31 @@ pub(crate) fn worklist(
         (None, Some(v)) => vec![parse("village", &v)?],
         (None, None) => bail!("say whose worklist: --member ID or --village ID"),
     };
-    let list = store.worklist(&villages, today(date.as_deref())?, horizon_days)?;
+    let list = store.worklist(&villages, today(store, date.as_deref())?, horizon_days)?;
     if json {
         print::json(&list)?;
     } else {
-        println!("Hẹn quay lại ({}):", list.follow_ups.len());
+        outln!("Hẹn quay lại ({}):", list.follow_ups.len());
         for f in &list.follow_ups {
             let mark = if f.overdue { " (quá hạn)" } else { "" };
-            println!(
+            outln!(
                 "  {} {}{} – {}: {} [{}]",
-                f.due, f.head_name, mark, f.resident_name, f.action_name, f.household_id
+                f.due,
+                f.head_name,
+                mark,
+                f.resident_name,
+                f.action_name,
+                f.household_id
             );
         }
-        println!(
+        outln!(
             "Chưa thăm trong tháng {} ({} hộ):",
             list.month,
             list.not_visited.len()
         );
         for h in &list.not_visited {
             let labels = h.household.flags.labels_vi().join(", ");
-            println!(
+            outln!(
                 "  {}  {} – {} {}",
                 h.household.id,
                 h.household.head_name,

@@ -25,7 +25,7 @@ fn done(mark: &ReviewMark, json: bool, words: &str) -> Result<()> {
     if json {
         print::json(mark)
     } else {
-        println!("{words} {}", mark.id);
+        outln!("{words} {}", mark.id);
         Ok(())
     }
 }
@@ -48,11 +48,11 @@ pub fn run(store: &mut Store, cmd: ReviewCommand, json: bool) -> Result<()> {
                 return print::json(&items);
             }
             if items.is_empty() {
-                println!("Không có yêu cầu sửa nào.");
+                outln!("Không có yêu cầu sửa nào.");
             }
             for i in items {
                 let m = &i.mark;
-                println!(
+                outln!(
                     "{}  [{}] {} – {} ({}): {}",
                     m.id,
                     m.state.label_vi(),
@@ -62,7 +62,7 @@ pub fn run(store: &mut Store, cmd: ReviewCommand, json: bool) -> Result<()> {
                     m.comment
                 );
                 if let Some(r) = &m.reply {
-                    println!("    Trả lời: {r}");
+                    outln!("    Trả lời: {r}");
                 }
             }
         }

@@ -27,22 +27,23 @@ pub fn enroll(
     if json {
         return print::json(&out);
     }
-    println!(
+    outln!(
         "Đã đăng ký thiết bị với máy chủ {} (mã thiết bị {})",
-        out.server_url, out.device_id
+        out.server_url,
+        out.device_id
     );
-    println!(
+    outln!(
         "Thành viên: {} – {}",
         out.member.full_name,
         out.member.role.label_vi()
     );
     if out.pinned_from_payload {
-        println!(
+        outln!(
             "Chứng chỉ máy chủ khớp với mã QR: {}",
             out.server_fingerprint
         );
     } else {
-        println!(
+        outln!(
             "Đã ghi nhận chứng chỉ máy chủ (tin cậy lần đầu), hãy đối chiếu với quản trị xã: {}",
             out.server_fingerprint
         );
@@ -60,32 +61,35 @@ pub fn sync(store: &mut Store, json: bool) -> Result<()> {
     if json {
         return print::json(&report);
     }
-    println!(
+    outln!(
         "Đồng bộ xong: đã gửi {} thay đổi ({} máy chủ đã có), đã nhận {}, bị từ chối {}.",
         report.pushed_applied + report.already_had,
         report.already_had,
         report.pulled_applied,
         report.rejected
     );
-    println!("Chưa gửi: {} thay đổi", report.unsent);
+    outln!("Chưa gửi: {} thay đổi", report.unsent);
     if report.quarantined > 0 {
-        println!(
+        outln!(
             "Bị cách ly: {} thay đổi – xem bằng lệnh: gocua quarantine list",
             report.quarantined
         );
+    }
+    if let Some(warning) = store.clock_status().warning {
+        outln!("Cảnh báo: {warning}");
     }
     Ok(())
 }
 
 fn progress_line(p: &Progress) {
     match p {
-        Progress::OrgRefreshed => println!("Đã cập nhật danh sách thôn, tổ, thành viên"),
+        Progress::OrgRefreshed => outln!("Đã cập nhật danh sách thôn, tổ, thành viên"),
         Progress::Pushed {
             applied,
             already_had,
             rejected,
             remaining,
-        } => println!(
+        } => outln!(
             "Đã gửi: {} mới, {already_had} máy chủ đã có, {rejected} bị từ chối; còn {remaining} chưa gửi",
             applied
         ),
@@ -100,7 +104,7 @@ fn progress_line(p: &Progress) {
             } else {
                 String::new()
             };
-            println!(
+            outln!(
                 "Đã nhận: {applied} thay đổi mới, {already_had} đã có trên máy{held} (đến số {cursor})"
             );
         }
@@ -110,7 +114,7 @@ fn progress_line(p: &Progress) {
             wait,
             reason,
         } => {
-            println!(
+            outln!(
                 "Kết nối gặp lỗi, thử lại lần {}/{attempts} sau {:.1} giây",
                 failed + 1,
                 wait.as_secs_f64()
@@ -130,6 +134,7 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
     };
     let state = store.sync_state()?;
     let quarantined = store.quarantine_count()?;
+    let clock = store.clock_status();
     if json {
         // The token is never part of this (the record does not serialise it).
         return print::json(&serde_json::json!({
@@ -139,36 +144,40 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
             "unsent": unsent,
             "sync": state,
             "quarantined": quarantined,
+            "clock": clock,
         }));
     }
     match device {
-        Some(d) => println!("Thiết bị: {} ({})", d.device_name, d.device_id),
-        None => println!("Thiết bị chưa được thiết lập"),
+        Some(d) => outln!("Thiết bị: {} ({})", d.device_name, d.device_id),
+        None => outln!("Thiết bị chưa được thiết lập"),
     }
     match (&enrollment, &member) {
-        (Some(e), Some(m)) => println!(
+        (Some(e), Some(m)) => outln!(
             "Máy chủ: {} – thành viên {} ({})",
             e.server_url,
             m.full_name,
             m.role.label_vi()
         ),
-        (Some(e), None) => println!("Máy chủ: {} – thành viên {}", e.server_url, e.member_id),
-        (None, _) => println!("Chưa đăng ký với máy chủ của xã"),
+        (Some(e), None) => outln!("Máy chủ: {} – thành viên {}", e.server_url, e.member_id),
+        (None, _) => outln!("Chưa đăng ký với máy chủ của xã"),
     }
-    println!("Chưa gửi: {unsent} thay đổi");
+    outln!("Chưa gửi: {unsent} thay đổi");
     match &state.last_success_at {
-        Some(at) => println!("Đồng bộ thành công lần cuối: {}", print::local_time(at)),
-        None if enrollment.is_some() => println!("Chưa đồng bộ thành công lần nào"),
+        Some(at) => outln!("Đồng bộ thành công lần cuối: {}", print::local_time(at)),
+        None if enrollment.is_some() => outln!("Chưa đồng bộ thành công lần nào"),
         None => {}
     }
     if let (Some(err), Some(at)) = (&state.last_error, &state.last_error_at) {
-        println!(
+        outln!(
             "Lỗi lần đồng bộ gần nhất ({}): {err}",
             print::local_time(at)
         );
     }
     if quarantined > 0 {
-        println!("Bị cách ly: {quarantined} thay đổi – xem bằng lệnh: gocua quarantine list");
+        outln!("Bị cách ly: {quarantined} thay đổi – xem bằng lệnh: gocua quarantine list");
+    }
+    if let Some(warning) = &clock.warning {
+        outln!("Cảnh báo: {warning}");
     }
     Ok(())
 }
@@ -181,10 +190,10 @@ pub fn quarantine(store: &mut Store, cmd: QuarantineCommand, json: bool) -> Resu
                 return print::json(&list);
             }
             if list.is_empty() {
-                println!("Không có thay đổi nào bị cách ly");
+                outln!("Không có thay đổi nào bị cách ly");
             }
             for q in &list {
-                println!("{}", quarantine_line(q));
+                outln!("{}", quarantine_line(q));
             }
         }
         QuarantineCommand::Retry { id } => {
@@ -195,11 +204,11 @@ pub fn quarantine(store: &mut Store, cmd: QuarantineCommand, json: bool) -> Resu
             }
             let what = describe(&q.change);
             match outcome {
-                RetryOutcome::Requeued => println!(
+                RetryOutcome::Requeued => outln!(
                     "Đã đưa lại {what} vào hàng chờ gửi; lần đồng bộ tới sẽ gửi lại lên máy chủ."
                 ),
-                RetryOutcome::Applied => println!("Đã áp dụng {what} từ máy chủ."),
-                RetryOutcome::StillHeld { reason } => println!(
+                RetryOutcome::Applied => outln!("Đã áp dụng {what} từ máy chủ."),
+                RetryOutcome::StillHeld { reason } => outln!(
                     "Vẫn chưa áp dụng được {what} từ máy chủ; máy sẽ thử lại khi đồng bộ: {reason}"
                 ),
             }
@@ -213,7 +222,7 @@ pub fn quarantine(store: &mut Store, cmd: QuarantineCommand, json: bool) -> Resu
                 QuarantineDirection::Pushed => "máy chủ sẽ không nhận thay đổi này",
                 QuarantineDirection::Pulled => "máy này sẽ không áp dụng thay đổi này",
             };
-            println!(
+            outln!(
                 "Đã bỏ {} ({sent}). Việc bỏ đã được ghi lại, xem bằng lệnh: gocua quarantine discarded",
                 describe(&d.change)
             );
@@ -224,7 +233,7 @@ pub fn quarantine(store: &mut Store, cmd: QuarantineCommand, json: bool) -> Resu
                 return print::json(&list);
             }
             if list.is_empty() {
-                println!("Chưa bỏ thay đổi nào");
+                outln!("Chưa bỏ thay đổi nào");
             }
             for d in &list {
                 let note = d
@@ -232,7 +241,7 @@ pub fn quarantine(store: &mut Store, cmd: QuarantineCommand, json: bool) -> Resu
                     .as_deref()
                     .map(|n| format!(" – ghi chú: {n}"))
                     .unwrap_or_default();
-                println!(
+                outln!(
                     "{} – đã bỏ {}{note}\n    Lý do cách ly: {} [{}]",
                     print::local_time(&d.discarded_at),
                     describe(&d.change),

@@ -38,7 +38,9 @@ pub(crate) fn run(store: &mut Store, cmd: VisitCommand, json: bool) -> Result<()
                 Some(a) => DateTime::parse_from_rfc3339(&a)
                     .with_context(|| format!("--at '{a}' must be RFC 3339"))?
                     .with_timezone(&Utc),
-                None => Utc::now(),
+                // By the server's time where the device knows how far its
+                // clock is off: a visit counts in the month it happened.
+                None => store.now(),
             };
             let input = VisitInput {
                 household_id: parse("household", &household)?,
@@ -59,13 +61,13 @@ pub(crate) fn run(store: &mut Store, cmd: VisitCommand, json: bool) -> Result<()
             if json {
                 print::json(&serde_json::json!({ "visit": visit, "actions": actions }))?;
             } else {
-                println!("{}", visit.id);
+                outln!("{}", visit.id);
             }
         }
         VisitCommand::Void { id, reason, member } => {
             let (id, by) = (parse("visit", &id)?, parse("member", &member)?);
             store.write(|b| b.void_visit(id, &reason, by))?;
-            println!("Đã hủy lượt thăm {id}");
+            outln!("Đã hủy lượt thăm {id}");
         }
     }
     Ok(())

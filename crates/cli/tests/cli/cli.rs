@@ -484,3 +484,49 @@ fn the_review_loop_from_the_command_line() {
         serde_json::from_str(&ok(&d.db, &["--json", "review", "list"])).unwrap();
     assert_eq!(list[0]["mark"]["state"], "open");
 }
+
+/// `gocua … | head -1` whose reader is gone before the first line: gocua
+/// ends quietly (exit 0, nothing on stderr), neither killed by SIGPIPE nor
+/// panicking on the closed pipe, and a write still lands.
+#[test]
+fn a_closed_stdout_ends_gocua_quietly() {
+    let d = device();
+    let village = d.org.villages[0].id.to_string();
+    let add = [
+        "household",
+        "add",
+        "--village",
+        village.as_str(),
+        "--head",
+        "Đinh Văn Tuấn",
+        "--address",
+        "Bản Cọ",
+    ];
+    let cases: [&[&str]; 4] = [
+        &["status"],
+        &["catalogue", "list"],
+        &["--json", "quarantine", "list"],
+        &add,
+    ];
+    for args in cases {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = gocua(&d.db, args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+            .wait_with_output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+    let out = ok(&d.db, &["status"]);
+    assert!(out.contains("Chưa gửi: 1 thay đổi"), "{out}");
+}

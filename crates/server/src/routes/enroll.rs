@@ -68,5 +68,6 @@ pub async fn enroll(
         org: view.org,
         catalogue: view.catalogue,
         server_fingerprint: state.fingerprint.to_string(),
+        server_time_ms: Some(crate::app::server_time_ms()),
     }))
 }

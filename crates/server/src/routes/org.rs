@@ -20,5 +20,6 @@ pub async fn org(
         org: view.org,
         catalogue: view.catalogue,
         training: Some(view.training),
+        server_time_ms: Some(crate::app::server_time_ms()),
     }))
 }

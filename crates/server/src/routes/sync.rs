@@ -54,6 +54,7 @@ pub async fn push(
                 },
             })
             .collect(),
+        server_time_ms: Some(crate::app::server_time_ms()),
     }))
 }
 
@@ -91,5 +92,6 @@ pub async fn pull(
             .collect(),
         cursor: page.cursor,
         more: page.more,
+        server_time_ms: Some(crate::app::server_time_ms()),
     }))
 }

@@ -181,6 +181,10 @@ pub fn enroll_with(
         org: resp.org,
         catalogue: resp.catalogue,
     })?;
+    // From its first answer on, the device knows how far its clock is off.
+    if let Some(ms) = transport.server_time_ms().or(resp.server_time_ms) {
+        store.note_server_time(ms)?;
+    }
     Ok(EnrollOutcome {
         device_id: resp.device_id,
         member: resp.member,

@@ -78,6 +78,11 @@ pub struct SyncReport {
     pub released_from_quarantine: usize,
     /// Requests tried again after a transient failure.
     pub retries: usize,
+    /// Changes stamped again by the server's time, or queued again after
+    /// the server refused them for a clock running ahead.
+    pub restamped: usize,
+    /// Of the pushed changes refused, those refused as `clock_ahead`.
+    pub refused_for_clock: usize,
     /// Left in the outbox after the round (0 unless new writes raced it).
     pub unsent: i64,
     /// In the quarantine after the round, both directions.
@@ -148,7 +153,25 @@ impl Round<'_> {
         store.set_scope_villages(&org.scope.village_ids)?;
         (self.progress)(&Progress::OrgRefreshed);
 
+        // The server's time: how far this phone's clock is off. A clock
+        // that ran ahead comes back, and what it stamped ahead (refused as
+        // `clock_ahead`, or not sent yet) is stamped again, to go now.
+        if let Some(ms) = transport.server_time_ms().or(org.server_time_ms) {
+            store.note_server_time(ms)?;
+        }
+        self.report.restamped += store.fix_clock()?;
+        let refused_before = self.report.refused_for_clock;
         self.push_outbox(store, &transport)?;
+        note_server_time(store, &transport)?;
+        if self.report.refused_for_clock > refused_before {
+            // The server still found some too far ahead (its time moved on
+            // from what the device knew): once more, no more.
+            let again = store.fix_clock()?;
+            if again > 0 {
+                self.report.restamped += again;
+                self.push_outbox(store, &transport)?;
+            }
+        }
         self.fetch_history(store, &transport)?;
         self.pull(store, &transport)?;
         self.fetch_history(store, &transport)?;
@@ -270,11 +293,16 @@ impl Round<'_> {
                     already_had += 1;
                     accepted.push(r.change_id);
                 }
-                PushOutcome::Rejected { code, message } => rejected.push(PushRejection {
-                    change_id: r.change_id,
-                    code,
-                    message,
-                }),
+                PushOutcome::Rejected { code, message } => {
+                    if code == gocua_device::CLOCK_AHEAD {
+                        self.report.refused_for_clock += 1;
+                    }
+                    rejected.push(PushRejection {
+                        change_id: r.change_id,
+                        code,
+                        message,
+                    })
+                }
             }
         }
         store.settle_push(&accepted, &rejected)?;
@@ -394,6 +422,14 @@ impl Round<'_> {
             cursor,
         });
     }
+}
+
+/// Keep the server's time its last answer told, if it told.
+fn note_server_time(store: &mut Store, transport: &Transport) -> Result<(), SyncError> {
+    if let Some(ms) = transport.server_time_ms() {
+        store.note_server_time(ms)?;
+    }
+    Ok(())
 }
 
 /// Most history fetches one round runs (each a village gained or a

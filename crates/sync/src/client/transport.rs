@@ -23,8 +23,9 @@ use reqwest::Method;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
 use serde::de::DeserializeOwned;
+use std::cell::Cell;
 use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Whether repeating a request can do harm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,9 @@ pub(crate) struct Transport {
     seen: SeenFingerprint,
     token: Option<DeviceToken>,
     retry: RetryPolicy,
+    /// The server's clock in its last answer (`wire::SERVER_TIME_HEADER`),
+    /// and when that answer came.
+    server_time: Cell<Option<(i64, Instant)>>,
 }
 
 /// One request, as tried (perhaps several times).
@@ -97,7 +101,16 @@ impl Transport {
             seen,
             token,
             retry,
+            server_time: Cell::new(None),
         })
+    }
+
+    /// The server's clock now, as its last answer told (None: no answer
+    /// said yet).
+    pub(crate) fn server_time_ms(&self) -> Option<i64> {
+        let (at, when) = self.server_time.get()?;
+        let since = i64::try_from(when.elapsed().as_millis()).unwrap_or(i64::MAX);
+        Some(at.saturating_add(since))
     }
 
     /// The fingerprint of the last server certificate seen, lower-case.
@@ -214,6 +227,14 @@ impl Transport {
             }
         };
         let status = resp.status();
+        let server_time = resp
+            .headers()
+            .get(gocua_wire::SERVER_TIME_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        if let Some(ms) = server_time {
+            self.server_time.set(Some((ms, Instant::now())));
+        }
         // Read the whole body first: a connection cut mid-response fails
         // here. The request was sent, so only a safe one is tried again.
         let bytes = match read_capped(resp, r.max_bytes) {

@@ -261,6 +261,7 @@ fn org_json(c: &Commune1) -> String {
         org: c.org.clone(),
         catalogue: Vec::new(),
         training: None,
+        server_time_ms: None,
     })
     .unwrap()
 }
@@ -274,6 +275,7 @@ fn enroll_json(c: &Commune1, device: DeviceId, fingerprint: &str) -> String {
         org: c.org.clone(),
         catalogue: Vec::new(),
         server_fingerprint: fingerprint.to_string(),
+        server_time_ms: None,
     })
     .unwrap()
 }
@@ -297,7 +299,11 @@ fn push_reply(body: &str, judge: impl Fn(&gocua_core::Change) -> PushOutcome) ->
             outcome: judge(c),
         })
         .collect();
-    serde_json::to_string(&PushResponse { results }).unwrap()
+    serde_json::to_string(&PushResponse {
+        results,
+        server_time_ms: None,
+    })
+    .unwrap()
 }
 
 fn empty_pull(cursor: i64) -> String {
@@ -305,6 +311,7 @@ fn empty_pull(cursor: i64) -> String {
         changes: Vec::new(),
         cursor,
         more: false,
+        server_time_ms: None,
     })
     .unwrap()
 }

@@ -51,6 +51,10 @@ fn enroll_push_and_pull_over_pinned_tls(backend: Backend) {
     let org_reply: wire::OrgResponse = s.get(wire::ORG, Some(&mate.e.token)).ok();
     assert_eq!(org_reply.member.id, org.members[1].id);
     assert_eq!(org_reply.org.villages.len(), 2);
+    // Every answer carries the server's time, for the device's clock.
+    let now = chrono::Utc::now().timestamp_millis();
+    let told = org_reply.server_time_ms.expect("the server's time");
+    assert!((told - now).abs() < 60_000, "{told} vs {now}");
     // The page size is clamped, not refused.
     let page: PullResponse = s
         .get(

@@ -24,6 +24,7 @@ fn page(changes: Vec<(i64, gocua_core::Change)>, more: bool) -> String {
             .collect(),
         cursor,
         more,
+        server_time_ms: None,
     })
     .unwrap()
 }

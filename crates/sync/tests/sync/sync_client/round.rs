@@ -64,6 +64,7 @@ fn a_round_refreshes_pushes_with_per_change_results_and_pulls_every_page() {
                     changes,
                     cursor,
                     more,
+                    server_time_ms: None,
                 })
                 .unwrap(),
             )
