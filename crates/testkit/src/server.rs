@@ -27,11 +27,17 @@ pub struct RunningServer {
 /// `--data DIR --key-file DIR.key`: an embedded SQLite server in that
 /// folder, its key beside it (never inside: the server refuses that).
 pub fn data_args(data: &Path) -> Vec<OsString> {
+    data_args_with_key(data, &key_file(data))
+}
+
+/// `--data DIR --key-file KEY`: the data folder with a key file of the
+/// test's choosing (a lost, shared or other key; a backup's folder).
+pub fn data_args_with_key(data: &Path, key: &Path) -> Vec<OsString> {
     vec![
         "--data".into(),
         data.as_os_str().to_owned(),
         "--key-file".into(),
-        key_file(data).into_os_string(),
+        key.as_os_str().to_owned(),
     ]
 }
 

@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result, ensure};
 use chrono::Utc;
-use gocua_core::{Change, ChangeId, DeviceId, EntityKind, OrgSnapshot, VillageId};
+use gocua_core::{Change, ChangeId, DeviceId, EntityKind, MemberId, OrgSnapshot, VillageId};
 use gocua_device::demo::{DemoSpec, load_demo};
 use gocua_device::{DbKey, Store};
 use serde_json::Value;
@@ -85,11 +85,13 @@ pub fn move_to(household: &mut Household, village: VillageId) -> Result<()> {
     Ok(())
 }
 
-/// All changes of these households, stamped as made by `device` (the
-/// server takes only a device's own changes).
+/// All changes of these households, stamped as made by `device` and its
+/// visits credited to its `member` (the server takes only a device's own
+/// changes, crediting its own member).
 pub fn stamped<'a>(
     households: impl IntoIterator<Item = &'a Household>,
     device: DeviceId,
+    member: MemberId,
 ) -> Vec<Change> {
     households
         .into_iter()
@@ -97,15 +99,27 @@ pub fn stamped<'a>(
         .map(|c| {
             let mut c = c.clone();
             c.hlc.device = device;
+            credit(&mut c, member);
             c
         })
         .collect()
 }
 
+/// A visit credited to `member` alone (the demo's credited members serve
+/// the household's first village, not the one it may have moved to, nor
+/// the device pushing it).
+fn credit(change: &mut Change, member: MemberId) {
+    if change.entity == EntityKind::Visit && change.fields.contains_key("members") {
+        change
+            .fields
+            .insert("members".into(), serde_json::json!([member]));
+    }
+}
+
 /// The same households again as new records: fresh change and record ids,
 /// references among them (household_id, visit_id, resident_id) following,
 /// stamped by `device`. Used to fill a server with many realistic rows.
-pub fn fresh_copy(households: &[Household], device: DeviceId) -> Vec<Change> {
+pub fn fresh_copy(households: &[Household], device: DeviceId, member: MemberId) -> Vec<Change> {
     let mut ids: HashMap<Uuid, Uuid> = HashMap::new();
     let mut out = Vec::with_capacity(households.iter().map(Vec::len).sum());
     for c in households.iter().flatten() {
@@ -116,14 +130,16 @@ pub fn fresh_copy(households: &[Household], device: DeviceId) -> Vec<Change> {
         }
         let mut hlc = c.hlc;
         hlc.device = device;
-        out.push(Change {
+        let mut change = Change {
             id: ChangeId::new(),
             entity: c.entity,
             entity_id,
             hlc,
             fields,
             base: c.base.clone(),
-        });
+        };
+        credit(&mut change, member);
+        out.push(change);
     }
     out
 }

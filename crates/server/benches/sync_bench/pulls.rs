@@ -149,7 +149,7 @@ fn push_copies(
 ) -> Result<()> {
     let mut done = 0;
     while done < rows {
-        let copy = fresh_copy(households, auth.device_id);
+        let copy = fresh_copy(households, auth.device_id, auth.member.id);
         for chunk in copy.chunks(500) {
             let chunk = &chunk[..chunk.len().min(rows - done)];
             if chunk.is_empty() {

@@ -137,7 +137,7 @@ fn backend(
     let options = ClientOptions::default();
 
     // 1. Ingest.
-    let changes = data::stamped(&plan.ingest, officer.id);
+    let changes = data::stamped(&plan.ingest, officer.id, plan.officer);
     let n = changes.len();
     println!(
         "ingest: {n} changes ({}), {} a push",
@@ -339,8 +339,9 @@ fn crowd_work(knobs: &Knobs, plan: &Plan, devices: &[Device]) -> Result<Vec<Vec<
     let work: Vec<Vec<Vec<Change>>> = dealt
         .into_iter()
         .zip(devices)
-        .map(|(households, device)| {
-            let changes = data::stamped(households, device.id);
+        .zip(&plan.crowd_members)
+        .map(|((households, device), (member, _))| {
+            let changes = data::stamped(households, device.id, *member);
             let batches: Vec<Vec<Change>> = changes
                 .chunks(knobs.batch)
                 .take(knobs.rounds)
@@ -396,7 +397,7 @@ fn incremental(knobs: &Knobs, plan: &Plan, pg: Option<&str>, table: &mut Table) 
             .take(2)
             .cloned()
             .collect();
-        let mut new = data::fresh_copy(&two, writer.id);
+        let mut new = data::fresh_copy(&two, writer.id, plan.village_member);
         new.truncate(10);
         ensure!(writer.push(&new)? == 0, "the new changes were refused");
         sides.push((server, place, puller, cursor));

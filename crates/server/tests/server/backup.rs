@@ -6,7 +6,8 @@ use gocua_central::CentralDb;
 use gocua_testkit::commune::{Commune, sync};
 use gocua_testkit::device::household;
 use gocua_testkit::server::{
-    RunningServer, admin, admin_command, data_args, key_file, read_key_file, server_bin,
+    RunningServer, admin, admin_command, data_args, data_args_with_key, key_file, read_key_file,
+    server_bin,
 };
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -18,11 +19,7 @@ fn changes_in(backup: &Path, key: &Path, commune: &str) -> usize {
     let data = folder.path().join("data");
     std::fs::create_dir(&data).unwrap();
     std::fs::copy(backup, data.join("central.db")).unwrap();
-    let out = admin_command(&server_bin(), &[])
-        .arg("--data")
-        .arg(&data)
-        .arg("--key-file")
-        .arg(key)
+    let out = admin_command(&server_bin(), &data_args_with_key(&data, key))
         .args(["--json", "audit", "--commune", commune, "--limit", "1000"])
         .output()
         .unwrap();

@@ -3,7 +3,9 @@
 //! sits in the data folder, or when it is not the database's own; a copy of
 //! the data folder alone reveals no name.
 
-use gocua_testkit::server::{RunningServer, admin, admin_command, data_args, key_file, server_bin};
+use gocua_testkit::server::{
+    RunningServer, admin, admin_command, data_args_with_key, key_file, server_bin,
+};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Output;
@@ -18,11 +20,7 @@ fn contains(bytes: &[u8], text: &str) -> bool {
 
 /// `admin --data DATA --key-file KEY commune list`.
 fn list_with_key(data: &Path, key: &Path) -> Output {
-    admin_command(&server_bin(), &[])
-        .arg("--data")
-        .arg(data)
-        .arg("--key-file")
-        .arg(key)
+    admin_command(&server_bin(), &data_args_with_key(data, key))
         .args(["--json", "commune", "list"])
         .output()
         .unwrap()
@@ -164,5 +162,4 @@ fn a_missing_or_other_key_for_an_encrypted_database_is_refused() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Xã Thử"));
-    let _ = data_args(&data);
 }
