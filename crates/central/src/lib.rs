@@ -25,7 +25,7 @@ mod push;
 mod report;
 mod scopes;
 
-pub use backend::backup::BackupInfo;
+pub use backend::backup::{BackupInfo, restore};
 pub use backend::inspect;
 #[cfg(feature = "postgres")]
 pub use backend::scratch;

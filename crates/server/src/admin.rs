@@ -45,6 +45,9 @@ fn print_json<T: Serialize>(value: &T) -> Result<()> {
 }
 
 pub fn run(args: AdminArgs) -> Result<()> {
+    if let AdminCommand::Restore { from } = &args.command {
+        return restore(&args, from);
+    }
     let db = open_db(&args.data, &args.db, 1)?;
     let json = args.json;
     match args.command {
@@ -55,6 +58,7 @@ pub fn run(args: AdminArgs) -> Result<()> {
             }
             println!("Đã tạo {} ({})\ncommune id: {}", c.name, c.province, c.id);
         }
+        AdminCommand::Restore { .. } => unreachable!("handled before opening the database"),
         AdminCommand::Backup { to } => {
             let info = db.backup_to(&to)?;
             if json {
@@ -451,4 +455,41 @@ fn print_demo(d: &DemoOut) {
     }
     println!();
     print_code(&d.enrollment);
+}
+
+/// `admin restore --from FILE`: never under a running server, never with
+/// a backup the key does not open; the replaced database kept aside.
+fn restore(args: &AdminArgs, from: &Path) -> Result<()> {
+    if args.db.database_url.is_some() {
+        bail!(
+            "Trên PostgreSQL, hãy khôi phục bằng pg_restore (on PostgreSQL, restore with \
+             pg_restore: docs/operating.md)"
+        );
+    }
+    crate::data_dir::secure(&args.data)?;
+    let Some(_lock) = crate::data_dir::try_lock(&args.data)? else {
+        bail!(
+            "Máy chủ đang chạy trên thư mục dữ liệu {}; hãy dừng máy chủ rồi khôi phục. \
+             (a server is running on this data folder)",
+            args.data.display()
+        );
+    };
+    let key = crate::key_file::load(&args.db.key_file, &args.data, false)?.key;
+    let db_path = args.data.join(crate::serve::DB_FILE);
+    let aside = gocua_central::restore(from, &db_path, &key)?;
+    if args.json {
+        return print_json(&serde_json::json!({
+            "restored_from": from,
+            "replaced_kept_at": aside,
+        }));
+    }
+    println!("Đã khôi phục cơ sở dữ liệu từ {}.", from.display());
+    if let Some(aside) = aside {
+        println!("Cơ sở dữ liệu cũ được giữ lại ở {}.", aside.display());
+    }
+    println!(
+        "Lưu ý: những gì các máy gửi lên sau thời điểm sao lưu không có trong bản này; \
+         các máy chưa tự gửi lại."
+    );
+    Ok(())
 }

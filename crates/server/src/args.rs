@@ -150,6 +150,14 @@ pub enum AdminCommand {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Put a backup in place of the SQLite database: refused while a
+    /// server runs on the data folder; the backup checked under the key
+    /// first; the replaced database kept aside beside it.
+    Restore {
+        /// The backup file (made by `admin backup` or `serve --backup-dir`).
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Take a device's access away (a lost or stolen phone).
     Revoke { device_id: String },
     #[command(subcommand)]

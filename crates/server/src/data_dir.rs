@@ -86,3 +86,30 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
+
+/// The lock a running server holds on its data folder (`server.lock`), so
+/// that `admin restore` can tell it is there.
+pub const LOCK_FILE: &str = "server.lock";
+
+/// Take the data folder's lock, or say who holds it: Ok(None) when a
+/// server already does. Held until the returned file is dropped.
+pub fn try_lock(data: &Path) -> Result<Option<std::fs::File>> {
+    let path = data.join(LOCK_FILE);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
+        }
+    }
+}

@@ -42,6 +42,16 @@ pub fn run(args: ServeArgs) -> Result<()> {
     // Before the runtime: the PostgreSQL client runs its own, which may
     // neither start nor be dropped on an async thread. For the same reason
     // the last handle on the database is dropped here, after the runtime.
+    // Held while serving: `admin restore` refuses to replace the database
+    // under a running server.
+    crate::data_dir::secure(&args.data)?;
+    let Some(_lock) = crate::data_dir::try_lock(&args.data)? else {
+        anyhow::bail!(
+            "Một máy chủ khác đang chạy trên thư mục dữ liệu {} (another server holds {})",
+            args.data.display(),
+            crate::data_dir::LOCK_FILE
+        );
+    };
     let db = Arc::new(open_db(&args.data, &args.db, args.database_pool)?);
     if db.link_encrypted()? == Some(false) {
         tracing::warn!(

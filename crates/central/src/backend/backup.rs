@@ -2,7 +2,8 @@
 //! on a read connection copies one consistent snapshot (WAL lets pushes
 //! go on meanwhile), encrypted under the same key as the database. The
 //! copy is private from its first byte, and checked before it is called
-//! done: opened under the key, integrity checked, not plain.
+//! done: opened under the key, integrity checked, not plain. `restore` puts
+//! one back in place of the database, keeping the replaced file aside.
 
 use crate::CentralError;
 use crate::backend::cipher;
@@ -76,6 +77,71 @@ pub(crate) fn verify(path: &Path, key: &crate::ServerKey) -> Result<(), CentralE
         )));
     }
     Ok(())
+}
+
+/// Put the backup at `backup` in place of the database file `db`: the
+/// backup checked under `key` first, copied beside `db` (private) and
+/// checked again, the replaced file (with its WAL) kept aside under a
+/// name with the time, then the copy renamed into place. The caller makes
+/// sure no server has `db` open. Returns where the replaced file went.
+pub fn restore(
+    backup: &Path,
+    db: &Path,
+    key: &crate::ServerKey,
+) -> Result<Option<std::path::PathBuf>, CentralError> {
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        CentralError::Backup(format!("{what} ({}): {e}", backup.display()))
+    };
+    verify(backup, key)?;
+    let copy = cipher::sibling(db, ".restoring");
+    match std::fs::remove_file(&copy) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(fail("removing an unfinished copy", &e));
+        }
+        _ => {}
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut out = opts
+        .open(&copy)
+        .map_err(|e| fail("creating the copy", &e))?;
+    let copied = std::fs::File::open(backup)
+        .and_then(|mut input| std::io::copy(&mut input, &mut out))
+        .and_then(|_| out.sync_all());
+    drop(out);
+    if let Err(e) = copied
+        .map_err(|e| fail("copying", &e))
+        .and_then(|()| verify(&copy, key))
+    {
+        let _ = std::fs::remove_file(&copy);
+        return Err(e);
+    }
+    let aside = if db.exists() {
+        let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+        let aside = cipher::sibling(db, &format!(".before-restore-{stamp}"));
+        for (from, to) in [
+            (db.to_path_buf(), aside.clone()),
+            (cipher::sibling(db, "-wal"), cipher::sibling(&aside, "-wal")),
+            (cipher::sibling(db, "-shm"), cipher::sibling(&aside, "-shm")),
+        ] {
+            if from.exists() {
+                std::fs::rename(&from, &to).map_err(|e| fail("keeping the replaced file", &e))?;
+            }
+        }
+        Some(aside)
+    } else {
+        None
+    };
+    std::fs::rename(&copy, db).map_err(|e| fail("putting the backup in place", &e))?;
+    if let Some(Ok(d)) = db.parent().map(std::fs::File::open) {
+        let _ = d.sync_all();
+    }
+    Ok(aside)
 }
 
 #[cfg(test)]

@@ -145,7 +145,8 @@ fn table_counts(conn: &Connection) -> Result<Vec<(String, i64)>, CentralError> {
     Ok(out)
 }
 
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
+/// `path` with `suffix` added to its file name.
+pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
     path.with_file_name(name)

@@ -3,7 +3,7 @@
 //! PostgreSQL), the schema's
 //! migrations, and throw-away PostgreSQL schemas for tests and benchmarks.
 
-pub(crate) mod backup;
+pub mod backup;
 pub(crate) mod cipher;
 pub mod inspect;
 pub(crate) mod migrate;

@@ -154,3 +154,88 @@ fn scheduled_backups_rotate_and_a_failure_reaches_the_dashboard() {
     assert!(page.contains("Sao lưu tự động bị lỗi"), "{page}");
     server.kill();
 }
+
+#[test]
+fn restore_refuses_a_running_server_and_a_foreign_backup_and_keeps_the_old_file() {
+    let c = Commune::create();
+    let bin = server_bin();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sao-luu.db");
+    admin(&bin, &c.data(), &["backup", "--to", file.to_str().unwrap()]);
+    // After the backup: a village the backup does not have.
+    admin(
+        &bin,
+        &c.data(),
+        &[
+            "village",
+            "add",
+            "--commune",
+            &c.commune,
+            "--name",
+            "Thôn Mới",
+        ],
+    );
+    let restore = |from: &Path| {
+        admin_command(&bin, &data_args(&c.data()))
+            .args(["restore", "--from", from.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+
+    let server = RunningServer::start(&bin, &c.data());
+    let out = restore(&file);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("hãy dừng máy chủ"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.kill();
+
+    // A backup made under another server's key is refused, nothing moved.
+    let other = Commune::create();
+    let foreign = dir.path().join("xa-khac.db");
+    admin(
+        &bin,
+        &other.data(),
+        &["backup", "--to", foreign.to_str().unwrap()],
+    );
+    let out = restore(&foreign);
+    assert!(!out.status.success(), "a foreign backup was restored");
+
+    // What `admin report` says of the commune names its villages.
+    let villages = |data: &Path| {
+        let out = admin_command(&bin, &data_args(data))
+            .args(["--json", "report", "--month", "2026-11"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains("Thôn Mới")
+    };
+    assert!(
+        villages(&c.data()),
+        "the village added after the backup is there"
+    );
+    let out = restore(&file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kept: Vec<String> = std::fs::read_dir(c.data())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            n.starts_with("central.db.before-restore-")
+                && !n.ends_with("-wal")
+                && !n.ends_with("-shm")
+        })
+        .collect();
+    assert_eq!(
+        kept.len(),
+        1,
+        "the replaced database is kept aside: {kept:?}"
+    );
+    assert!(!villages(&c.data()), "the backup's state is back");
+    // The server starts on the restored database.
+    RunningServer::start(&bin, &c.data()).kill();
+}
