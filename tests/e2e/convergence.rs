@@ -126,6 +126,13 @@ enum Op {
         fault: Fault,
     },
     RestartServer,
+    /// `admin backup` while the server serves.
+    Backup,
+    /// The server restored from one of its earlier backups (the first is
+    /// taken once every device is enrolled): the devices heal it.
+    RestoreServer {
+        pick: usize,
+    },
 }
 
 fn fault() -> impl Strategy<Value = Fault> {
@@ -152,6 +159,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (d.clone(), any::<usize>()).prop_map(|(dev, pick)| Op::ReopenMark { dev, pick }),
         4 => (d, fault()).prop_map(|(dev, fault)| Op::Sync { dev, fault }),
         1 => Just(Op::RestartServer),
+        1 => Just(Op::Backup),
+        1 => any::<usize>().prop_map(|pick| Op::RestoreServer { pick }),
     ]
 }
 
@@ -186,4 +195,6 @@ struct World {
     officer: MemberId,
     devices: Vec<Device>,
     created: Created,
+    /// Backups taken so far (`Op::Backup`), oldest first.
+    backups: Vec<std::path::PathBuf>,
 }

@@ -29,6 +29,10 @@ pub struct SyncStatus {
     /// minutes: what is wrong and how to set it, in Vietnamese.
     #[serde(default)]
     pub clock_warning: Option<String>,
+    /// Set for a week after the commune server was restored from a backup:
+    /// that this device sent (or is sending) its work again, in Vietnamese.
+    #[serde(default)]
+    pub restore_notice: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

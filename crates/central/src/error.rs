@@ -31,6 +31,10 @@ pub enum CentralError {
     MemberInactive(String),
     #[error("unknown or revoked device token")]
     Unauthorized,
+    /// Re-enrolling a device file that must keep its id (it holds unsent
+    /// changes stamped with it), while the server knows that id.
+    #[error("this device's id is already known to the server")]
+    DeviceIdTaken,
     /// Officers' web accounts and sessions.
     #[error(transparent)]
     Account(#[from] crate::AccountError),
@@ -87,6 +91,7 @@ impl CentralError {
             CentralError::CodeExpired => "code_expired",
             CentralError::MemberInactive(_) => "member_inactive",
             CentralError::Unauthorized => "unauthorized",
+            CentralError::DeviceIdTaken => "device_id_taken",
             CentralError::Account(e) => e.code(),
             CentralError::MergeRefused(_) => "merge_refused",
             CentralError::Corrupt(_) => "corrupt",
@@ -128,6 +133,10 @@ impl CentralError {
             CentralError::Unauthorized => {
                 "Thiết bị chưa đăng ký hoặc đã bị thu hồi quyền truy cập.".into()
             }
+            CentralError::DeviceIdTaken => "Máy này còn dữ liệu chưa gửi và máy chủ đã biết mã \
+                 thiết bị của nó: chưa đăng ký lại được. Mã đăng ký chưa bị dùng; hãy đồng bộ \
+                 trước, hoặc liên hệ cán bộ xã."
+                .into(),
             CentralError::Account(e) => e.message_vi(),
             CentralError::SchemaTooNew { .. } => {
                 "Dữ liệu được tạo bởi phiên bản mới hơn; hãy cập nhật ứng dụng.".into()

@@ -17,6 +17,7 @@
 mod backend;
 mod error;
 mod key;
+mod log_identity;
 mod lookups;
 mod office;
 mod org;
@@ -31,6 +32,7 @@ pub use backend::inspect;
 pub use backend::scratch;
 pub use error::CentralError;
 pub use key::{BadKeyText, ServerKey};
+pub use log_identity::{LogIdentity, ResendStatus};
 pub use office::accounts::{
     AccountError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, PasswordCheck, WebAccount,
     normalize_login,
@@ -140,7 +142,10 @@ impl CentralDb {
 
     /// Check the key against the database and wrap secrets kept plain.
     fn bound(self) -> Result<CentralDb, CentralError> {
-        self.write(|tx| key::bind(tx, &self.key))?;
+        self.write(|tx| {
+            key::bind(tx, &self.key)?;
+            log_identity::ensure(tx)
+        })?;
         Ok(self)
     }
 

@@ -22,6 +22,7 @@ mod org;
 mod quarantine;
 mod queries;
 mod remote;
+mod resend;
 mod reviews;
 mod rows;
 mod same_person;
@@ -38,6 +39,7 @@ pub use households::RecordSubject;
 pub use open::{DbKey, DeviceInfo};
 pub use quarantine::{DiscardedChange, QuarantineDirection, QuarantinedChange, RetryOutcome};
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
+pub use resend::LogState;
 pub use reviews::ReviewQuery;
 pub use sync_state::{
     DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection, SyncState,

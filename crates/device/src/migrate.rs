@@ -54,6 +54,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0009_clock",
         include_str!("../../../migrations/device/0009_clock.sql"),
     ),
+    (
+        10,
+        "0010_resend",
+        include_str!("../../../migrations/device/0010_resend.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {

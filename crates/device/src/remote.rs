@@ -79,9 +79,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Forget changes the server has durably taken (or definitively judged).
+    /// Changes the server has durably taken leave the outbox (for the
+    /// archive of sent changes, `resend.rs`).
     pub fn outbox_ack(&mut self, ids: &[ChangeId]) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
+        crate::resend::archive_sent(&tx, ids)?;
         {
             let mut stmt = tx.prepare_cached("DELETE FROM outbox WHERE change_id = ?1")?;
             for id in ids {

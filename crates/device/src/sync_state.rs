@@ -278,6 +278,9 @@ impl Store {
             for r in rejected {
                 quarantine.execute(params![r.change_id.to_string(), r.code, r.message, at])?;
             }
+            // Kept, to send again should the server be restored from a
+            // backup (`resend.rs`).
+            crate::resend::archive_sent(&tx, accepted)?;
             let mut delete = tx.prepare_cached("DELETE FROM outbox WHERE change_id = ?1")?;
             for id in accepted.iter().chain(rejected.iter().map(|r| &r.change_id)) {
                 delete.execute(params![id.to_string()])?;

@@ -59,6 +59,24 @@ pub fn run(args: AdminArgs) -> Result<()> {
             println!("Đã tạo {} ({})\ncommune id: {}", c.name, c.province, c.id);
         }
         AdminCommand::Restore { .. } => unreachable!("handled before opening the database"),
+        AdminCommand::Backup { to } if db.backend_name() == "postgres" => {
+            let url = args.db.database_url.as_deref().unwrap_or_default();
+            let info = crate::pg_backup::dump(url, &to)?;
+            if json {
+                return print_json(&serde_json::json!({
+                    "path": to,
+                    "bytes": info.bytes,
+                    "seconds": info.took.as_secs_f64(),
+                }));
+            }
+            println!(
+                "Đã sao lưu (pg_dump) vào {}: {:.1} MB trong {:.1} giây (đã kiểm tra: đọc được \
+                 toàn bộ). Giữ tệp này cẩn thận như chính cơ sở dữ liệu.",
+                to.display(),
+                info.bytes as f64 / 1_000_000.0,
+                info.took.as_secs_f64()
+            );
+        }
         AdminCommand::Backup { to } => {
             let info = db.backup_to(&to)?;
             if json {
@@ -169,17 +187,32 @@ pub fn run(args: AdminArgs) -> Result<()> {
             print_code(&out);
         }
         AdminCommand::Devices { commune } => {
-            let devices = db.devices(parse("commune", &commune)?)?;
+            let commune: CommuneId = parse("commune", &commune)?;
+            let devices = db.devices(commune)?;
+            let resend = db.resend_status(commune)?;
+            let waiting = |id: &DeviceId| resend.as_ref().is_some_and(|r| r.waiting.contains(id));
             if json {
-                return print_json(&devices);
+                // Each device says whether it has still to send its work
+                // again after a restore.
+                let mut rows = Vec::with_capacity(devices.len());
+                for d in &devices {
+                    let mut v = serde_json::to_value(d)?;
+                    v["waiting_to_resend"] = waiting(&d.device_id).into();
+                    rows.push(v);
+                }
+                return print_json(&rows);
             }
             if devices.is_empty() {
                 println!("Chưa có thiết bị nào.");
+            }
+            if let Some(r) = &resend {
+                println!("{}", resend_line(r));
             }
             for d in devices {
                 let status = match (&d.revoked_at, &d.replaced_by) {
                     (Some(t), Some(new)) => format!("đã thay thế {} bởi {new}", local(t)),
                     (Some(t), None) => format!("đã thu hồi {}", local(t)),
+                    (None, _) if waiting(&d.device_id) => "đang dùng, chưa gửi lại".into(),
                     (None, _) => "đang dùng".into(),
                 };
                 println!(
@@ -457,15 +490,21 @@ fn print_demo(d: &DemoOut) {
     print_code(&d.enrollment);
 }
 
+/// After a restore: how many devices have not sent their work again.
+fn resend_line(r: &gocua_central::ResendStatus) -> String {
+    let when = local(&r.restored_at);
+    match r.waiting.len() {
+        0 => format!("Khôi phục từ bản sao lưu lúc {when}: mọi thiết bị đã gửi lại."),
+        n => format!(
+            "Khôi phục từ bản sao lưu lúc {when}: còn {n} thiết bị chưa gửi lại \
+             (chúng tự gửi lại ở lần đồng bộ tới)."
+        ),
+    }
+}
+
 /// `admin restore --from FILE`: never under a running server, never with
 /// a backup the key does not open; the replaced database kept aside.
 fn restore(args: &AdminArgs, from: &Path) -> Result<()> {
-    if args.db.database_url.is_some() {
-        bail!(
-            "Trên PostgreSQL, hãy khôi phục bằng pg_restore (on PostgreSQL, restore with \
-             pg_restore: docs/operating.md)"
-        );
-    }
     crate::data_dir::secure(&args.data)?;
     let Some(_lock) = crate::data_dir::try_lock(&args.data)? else {
         bail!(
@@ -475,12 +514,32 @@ fn restore(args: &AdminArgs, from: &Path) -> Result<()> {
         );
     };
     let key = crate::key_file::load(&args.db.key_file, &args.data, false)?.key;
-    let db_path = args.data.join(crate::serve::DB_FILE);
-    let aside = gocua_central::restore(from, &db_path, &key)?;
+    let name = from.file_name().map_or_else(
+        || from.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
+    // A new identity for the change log: every device, on its next sync,
+    // sends again what it authored and pulls again from the start.
+    let (aside, identity) = match args.db.database_url.as_deref() {
+        Some(url) => {
+            crate::pg_backup::restore(url, from)?;
+            (
+                None,
+                open_db(&args.data, &args.db, 1)?.renew_log_identity(&name)?,
+            )
+        }
+        None => {
+            let db_path = args.data.join(crate::serve::DB_FILE);
+            let aside = gocua_central::restore(from, &db_path, &key)?;
+            let identity = CentralDb::open(&db_path, &key)?.renew_log_identity(&name)?;
+            (aside, identity)
+        }
+    };
     if args.json {
         return print_json(&serde_json::json!({
             "restored_from": from,
             "replaced_kept_at": aside,
+            "log_id": identity.log_id,
         }));
     }
     println!("Đã khôi phục cơ sở dữ liệu từ {}.", from.display());
@@ -488,8 +547,9 @@ fn restore(args: &AdminArgs, from: &Path) -> Result<()> {
         println!("Cơ sở dữ liệu cũ được giữ lại ở {}.", aside.display());
     }
     println!(
-        "Lưu ý: những gì các máy gửi lên sau thời điểm sao lưu không có trong bản này; \
-         các máy chưa tự gửi lại."
+        "Những gì các máy gửi lên sau thời điểm sao lưu không có trong bản này: ở lần đồng bộ \
+         tới, mỗi máy sẽ tự gửi lại mọi thay đổi của mình. Máy đăng ký sau thời điểm sao lưu \
+         cần mã đăng ký mới. Xem máy nào chưa gửi lại: gocua-server admin devices."
     );
     Ok(())
 }

@@ -64,6 +64,9 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// The scheduled backups' last success and failure (`backups.rs`).
     pub backups: crate::backups::SharedStatus,
+    /// The change log's identity, read at start: only `admin restore`
+    /// changes it, and never under a running server.
+    log_id: Arc<str>,
 }
 
 /// Devices whose commune is remembered at most; past it the map starts
@@ -89,12 +92,19 @@ impl AppState {
             token_communes: Arc::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             backups: Arc::default(),
+            log_id: Arc::from(""),
         };
         // The committer is a task: only inside a runtime (the server's).
         if sqlite && tokio::runtime::Handle::try_current().is_ok() {
             state.push_queue = Some(Arc::new(crate::push_queue::PushQueue::start(state.clone())));
         }
         state
+    }
+
+    /// The change log's identity every answer carries (read once at
+    /// start, `CentralDb::log_identity`).
+    pub fn set_log_id(&mut self, log_id: &str) {
+        self.log_id = log_id.into();
     }
 
     /// The group committer of a commune's pushes on PostgreSQL (started on
@@ -235,6 +245,10 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(3)))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::map_response(stamp_server_time))
+        .layer(axum::middleware::map_response_with_state(
+            state.log_id.clone(),
+            stamp_log_id,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -250,6 +264,19 @@ pub fn server_time_ms() -> i64 {
 async fn stamp_server_time(mut resp: axum::response::Response) -> axum::response::Response {
     if let Ok(v) = axum::http::HeaderValue::from_str(&server_time_ms().to_string()) {
         resp.headers_mut().insert(wire::SERVER_TIME_HEADER, v);
+    }
+    resp
+}
+
+/// Every answer carries the change log's identity (`wire::LOG_ID_HEADER`).
+async fn stamp_log_id(
+    axum::extract::State(log_id): axum::extract::State<Arc<str>>,
+    mut resp: axum::response::Response,
+) -> axum::response::Response {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&log_id)
+        && !log_id.is_empty()
+    {
+        resp.headers_mut().insert(wire::LOG_ID_HEADER, v);
     }
     resp
 }

@@ -161,6 +161,7 @@ fn central_status(e: &CentralError) -> StatusCode {
         CentralError::CodeUnknown | CentralError::MemberInactive(_) => StatusCode::FORBIDDEN,
         CentralError::CodeUsed | CentralError::CodeExpired => StatusCode::GONE,
         CentralError::Unauthorized => StatusCode::UNAUTHORIZED,
+        CentralError::DeviceIdTaken => StatusCode::CONFLICT,
         CentralError::Account(a) => match a {
             AccountError::SignInFailed | AccountError::SessionExpired => StatusCode::UNAUTHORIZED,
             AccountError::LoginTaken(_) => StatusCode::CONFLICT,

@@ -18,6 +18,7 @@ mod extract;
 mod import;
 mod key_file;
 mod limit;
+mod pg_backup;
 mod projector;
 mod push_queue;
 mod qr;

@@ -139,7 +139,12 @@ async fn serve(args: ServeArgs, db: Arc<CentralDb>) -> Result<()> {
     let fd_limit = crate::conn::raise_fd_limit();
     let (limits, max_connections) =
         crate::conn::Shared::new(&args.conn, fd_limit, args.database_pool);
+    let identity = {
+        let db = db.clone();
+        tokio::task::spawn_blocking(move || db.log_identity()).await??
+    };
     let mut state = AppState::new(db, tls.fingerprint.clone());
+    state.set_log_id(&identity.log_id);
     state.request_timeout = limits.timeouts.request;
     if let Some(dir) = &args.backup_dir {
         crate::data_dir::private_dir(dir)?;

@@ -90,6 +90,22 @@ impl RunningServer {
         fd_limit: Option<u32>,
         log: Option<&Path>,
     ) -> RunningServer {
+        Self::spawn(bin, db_args, fd_limit, log, "127.0.0.1:0")
+    }
+
+    /// `start_with` on the address `addr` (a server started again where
+    /// its devices know it, e.g. after a restore).
+    pub fn start_at(bin: &Path, db_args: &[OsString], addr: SocketAddr) -> RunningServer {
+        Self::spawn(bin, db_args, None, None, &addr.to_string())
+    }
+
+    fn spawn(
+        bin: &Path,
+        db_args: &[OsString],
+        fd_limit: Option<u32>,
+        log: Option<&Path>,
+        bind: &str,
+    ) -> RunningServer {
         let mut cmd = match fd_limit {
             Some(n) => {
                 let mut sh = Command::new("sh");
@@ -105,7 +121,7 @@ impl RunningServer {
             None => Stdio::inherit(),
         };
         let mut child = cmd
-            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(["serve", "--bind", bind])
             .args(db_args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

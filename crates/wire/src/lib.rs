@@ -24,6 +24,13 @@ pub const HEALTH: &str = "/api/v1/health";
 /// keeps how far its own clock is off (see `gocua_core::skew`).
 pub const SERVER_TIME_HEADER: &str = "x-gocua-server-time";
 
+/// Every answer of the server carries its change log's identity in this
+/// header; a restore from a backup changes it (`docs/sync.md`, "After a
+/// restore"). A device's requests carry, in the same header, the identity
+/// of the log it last sent all its work to, so the office sees which
+/// devices have sent again after a restore.
+pub const LOG_ID_HEADER: &str = "x-gocua-log";
+
 /// Most changes one push may carry.
 pub const MAX_PUSH_CHANGES: usize = 500;
 /// Largest request body the server reads.
@@ -66,6 +73,11 @@ pub struct EnrollRequest {
     /// older apps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<DeviceId>,
+    /// The device file holds unsent changes stamped with `replaces`: it
+    /// must keep that id. A server that cannot give it back refuses the
+    /// code unspent (`device_id_taken`) rather than hand out another id.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_id: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,6 +97,10 @@ pub struct EnrollResponse {
     /// servers; older devices ignore it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_time_ms: Option<i64>,
+    /// The change log's identity (also in `LOG_ID_HEADER`). Absent from
+    /// older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_id: Option<String>,
 }
 
 /// `GET /api/v1/org`: the organisation and catalogue, refreshed each sync.
@@ -106,6 +122,14 @@ pub struct OrgResponse {
     /// servers; older devices ignore it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_time_ms: Option<i64>,
+    /// The change log's identity (also in `LOG_ID_HEADER`) and the last
+    /// sequence number of the commune's log: a device whose pull cursor is
+    /// past it, or that knew another identity, sends its work again and
+    /// pulls from the start. Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_end: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -344,6 +368,8 @@ mod tests {
             catalogue: vec![],
             training: None,
             server_time_ms: None,
+            log_id: None,
+            log_end: None,
         };
         let old = serde_json::to_value(&org).unwrap();
         assert!(old.get("training").is_none());

@@ -54,6 +54,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> ApiResult<SyncStatus> {
                 syncing,
                 quarantined,
                 clock_warning: s.clock_status().warning,
+                restore_notice: s.restore_notice()?,
             })
         })
     })

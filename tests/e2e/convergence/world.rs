@@ -79,7 +79,7 @@ impl World {
                 villages: villages.clone(),
             });
         }
-        World {
+        let mut world = World {
             villages,
             officer,
             devices: list,
@@ -87,8 +87,24 @@ impl World {
             data,
             proxy,
             server: Some(server),
+            backups: Vec::new(),
             _dir: dir,
-        }
+        };
+        world.backup();
+        world
+    }
+
+    fn backup(&mut self) {
+        let file = self
+            ._dir
+            .path()
+            .join(format!("sao-luu-{}.db", self.backups.len()));
+        admin(
+            &server_bin(),
+            &self.data,
+            &["backup", "--to", file.to_str().expect("a path")],
+        );
+        self.backups.push(file);
     }
 
     pub(super) fn run(&mut self, op: &Op) {
@@ -402,6 +418,23 @@ impl World {
                 if let Some(s) = self.server.take() {
                     s.kill();
                 }
+                let s = RunningServer::start(&server_bin(), &self.data);
+                self.proxy.set_target(s.addr);
+                self.server = Some(s);
+            }
+            Op::Backup => self.backup(),
+            Op::RestoreServer { pick: p } => {
+                let Some(from) = pick(&self.backups, p) else {
+                    return;
+                };
+                if let Some(s) = self.server.take() {
+                    s.kill();
+                }
+                admin(
+                    &server_bin(),
+                    &self.data,
+                    &["restore", "--from", from.to_str().expect("a path")],
+                );
                 let s = RunningServer::start(&server_bin(), &self.data);
                 self.proxy.set_target(s.addr);
                 self.server = Some(s);

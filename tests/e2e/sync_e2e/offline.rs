@@ -137,10 +137,17 @@ fn a_revoked_device_is_refused_and_keeps_its_unsent_work(backend: Backend) {
     let state = lan.sync_state().unwrap();
     assert_eq!(state.last_error, Some(err.message_vi()));
 
-    // Re-enrolling would orphan those changes: refused before a code is spent.
+    // Re-enrolling would need a new id and orphan those changes (the
+    // server knows this one): refused before a code is spent.
     let code = commune.code_for(commune.team_members()[0], &server.url);
     let err = client::enroll_with(&mut lan, &code, "Máy của Lan", &options()).unwrap_err();
-    assert_eq!(err.code(), "unsent_from_other_device", "{err:?}");
+    assert_eq!(err.code(), "device_id_taken", "{err:?}");
+    assert!(
+        err.message_vi().contains("chưa bị dùng"),
+        "{}",
+        err.message_vi()
+    );
+    assert_eq!(lan.unsent_count().unwrap(), 2, "unsent work is kept");
     let mut fresh = open(dir, "fresh.db");
     client::enroll_with(&mut fresh, &code, "Máy mới", &options()).expect("the code is unspent");
 }

@@ -134,6 +134,9 @@ fn sync_card(
                 if let Some(warning) = &s.clock_warning {
                     <p class="warn" role="alert" data-testid="clock-warning">{ warning.clone() }</p>
                 }
+                if let Some(notice) = &s.restore_notice {
+                    <p class="warn" role="status" data-testid="restore-notice">{ notice.clone() }</p>
+                }
                 <p data-testid="unsent" class={if s.unsent > 0 { "warn" } else { "ok" }}>{ format::unsent_vi(s.unsent) }</p>
                 <p class="muted" data-testid="last-sync">{ match &s.last_success_at {
                     Some(t) => format!("Đồng bộ thành công lần cuối: {}", format::datetime_vi(t)),

@@ -97,6 +97,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0017_device_replaced_by",
         include_str!("../../../../migrations/server/0017_device_replaced_by.sql"),
     ),
+    (
+        18,
+        "0018_change_log_identity",
+        include_str!("../../../../migrations/server/0018_change_log_identity.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `pg.rs`). Keep the two
@@ -187,6 +192,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         17,
         "0017_device_replaced_by",
         include_str!("../../../../migrations/server-pg/0017_device_replaced_by.sql"),
+    ),
+    (
+        18,
+        "0018_change_log_identity",
+        include_str!("../../../../migrations/server-pg/0018_change_log_identity.sql"),
     ),
 ];
 

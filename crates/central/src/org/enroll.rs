@@ -129,7 +129,7 @@ impl CentralDb {
     /// Redeem a code for a new device. Unknown, used and expired codes fail
     /// with their own errors; a code works once.
     pub fn redeem_code(&self, code: &str, device_name: &str) -> Result<Enrollment, CentralError> {
-        self.redeem_code_at(code, device_name, None, Utc::now())
+        self.redeem_code_at(code, device_name, None, false, Utc::now())
     }
 
     /// `redeem_code` for a device file enrolled before as device
@@ -138,13 +138,22 @@ impl CentralDb {
     /// the file taken before stops syncing. Only a device of the same
     /// member is retired: a device id is no secret (it is in every change's
     /// stamp), and a member's code must not end another member's device.
+    ///
+    /// A `replaces` this database has never seen (it was restored from a
+    /// backup older than that device) is given back to the device: the
+    /// changes it stamped, lost with the restore, can then be sent again
+    /// as its own (`log_identity.rs`). With `keep_id` the device cannot
+    /// take another id (it holds unsent changes stamped with its own):
+    /// rather than give it one, the code is refused unspent
+    /// (`CentralError::DeviceIdTaken`).
     pub fn redeem_code_replacing(
         &self,
         code: &str,
         device_name: &str,
         replaces: Option<DeviceId>,
+        keep_id: bool,
     ) -> Result<Enrollment, CentralError> {
-        self.redeem_code_at(code, device_name, replaces, Utc::now())
+        self.redeem_code_at(code, device_name, replaces, keep_id, Utc::now())
     }
 
     pub(crate) fn redeem_code_at(
@@ -152,6 +161,7 @@ impl CentralDb {
         code: &str,
         device_name: &str,
         replaces: Option<DeviceId>,
+        keep_id: bool,
         now: DateTime<Utc>,
     ) -> Result<Enrollment, CentralError> {
         let normalized = normalize_code(code).ok_or(CentralError::CodeUnknown)?;
@@ -177,7 +187,20 @@ impl CentralDb {
             if !member_active(tx, member_id)? {
                 return Err(CentralError::MemberInactive(member_id.to_string()));
             }
-            let device_id = DeviceId::new();
+            let known = match replaces {
+                Some(old) => tx
+                    .query_opt(
+                        "SELECT 1 FROM devices WHERE id = $1",
+                        vals![old.to_string()],
+                    )?
+                    .is_some(),
+                None => false,
+            };
+            let device_id = match replaces {
+                Some(old) if !known => old,
+                _ if keep_id => return Err(CentralError::DeviceIdTaken),
+                _ => DeviceId::new(),
+            };
             let token = hex::encode(random_32());
             tx.execute(
                 "INSERT INTO devices (id, member_id, commune_id, name, token_hash, created_at)
@@ -200,7 +223,7 @@ impl CentralDb {
             if used != 1 {
                 return Err(CentralError::CodeUsed);
             }
-            if let Some(old) = replaces {
+            if let Some(old) = replaces.filter(|_| known) {
                 // A device already revoked (a lost phone) stays "revoked".
                 tx.execute(
                     "UPDATE devices SET revoked_at = $1, replaced_by = $2

@@ -30,6 +30,12 @@ pub struct OrgView {
     /// The members' training records this device may hold
     /// (`training::records_for`).
     pub training: Vec<gocua_core::training::TrainingRecord>,
+    /// The change log's identity and the commune's last `seq` in it
+    /// (`log_identity.rs`).
+    pub log_id: String,
+    pub log_end: i64,
+    /// The log identity this device last said it re-sent its work to.
+    pub resent_log_id: Option<String>,
 }
 
 /// A commune's target for one indicator.
@@ -265,10 +271,21 @@ impl CentralDb {
             let member = member(tx, auth.member.id)?
                 .ok_or_else(|| CentralError::not_found("member", auth.member.id))?;
             let scope = scope_for(tx, &member)?;
+            let resent_log_id = tx
+                .query_opt(
+                    "SELECT resent_log_id FROM devices WHERE id = $1",
+                    vals![auth.device_id.to_string()],
+                )?
+                .map(|r| r.opt_string(0))
+                .transpose()?
+                .flatten();
             Ok(OrgView {
                 org: org_snapshot(tx, scope.commune_id)?,
                 catalogue: catalogue(tx, scope.commune_id)?,
                 training: crate::org::training::records_for(tx, &member)?,
+                log_id: crate::log_identity::current(tx)?,
+                log_end: crate::log_identity::log_end(tx, scope.commune_id)?,
+                resent_log_id,
                 member,
                 scope,
             })

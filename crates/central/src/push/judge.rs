@@ -30,9 +30,23 @@ fn refused(e: ValidationError) -> Refusal {
     reject(e.code(), e.message_vi())
 }
 
+/// The code of an edit to a record the server does not have.
+const UNKNOWN_RECORD: &str = "unknown_record";
+
 impl Judge<'_> {
     pub(crate) fn judge(&mut self) -> Result<Accepted, Refusal> {
         let existing = self.batch.record(self.tx, self.change.entity_id)?;
+        // An edit (it names the stamps it overwrote) of a record the server
+        // lacks: after a restore from a backup, the record's author has not
+        // sent it again yet. Its own code, so the device retries it by
+        // itself once that author has (`gocua_device` `resend.rs`).
+        if existing.is_none() && !self.change.base.is_empty() {
+            return Err(reject(
+                UNKNOWN_RECORD,
+                "Bản ghi được sửa chưa có trên máy chủ (máy đã tạo ra nó chưa gửi lại sau khi \
+                 máy chủ được khôi phục); máy sẽ tự gửi lại thay đổi này ở lần đồng bộ sau.",
+            ));
+        }
         if let Some(r) = &existing {
             if r.entity != self.change.entity {
                 return Err(reject(

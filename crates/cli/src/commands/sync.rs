@@ -68,6 +68,11 @@ pub fn sync(store: &mut Store, json: bool) -> Result<()> {
         report.pulled_applied,
         report.rejected
     );
+    if (report.requeued_after_restore > 0 || report.resent_after_restore.is_some())
+        && let Some(notice) = store.restore_notice()?
+    {
+        outln!("{notice}");
+    }
     outln!("Chưa gửi: {} thay đổi", report.unsent);
     if report.quarantined > 0 {
         outln!(
@@ -145,6 +150,8 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
             "sync": state,
             "quarantined": quarantined,
             "clock": clock,
+            "server_log": store.log_state()?,
+            "restore_notice": store.restore_notice()?,
         }));
     }
     match device {
@@ -166,6 +173,9 @@ pub fn status(store: &Store, json: bool) -> Result<()> {
         Some(at) => outln!("Đồng bộ thành công lần cuối: {}", print::local_time(at)),
         None if enrollment.is_some() => outln!("Chưa đồng bộ thành công lần nào"),
         None => {}
+    }
+    if let Some(notice) = store.restore_notice()? {
+        outln!("{notice}");
     }
     if let (Some(err), Some(at)) = (&state.last_error, &state.last_error_at) {
         outln!(

@@ -215,6 +215,7 @@ impl Device {
             code: code.into(),
             device_name: name.into(),
             replaces: None,
+            keep_id: false,
         })?;
         let resp = http
             .post(format!("{base}{}", wire::ENROLL))

@@ -29,7 +29,8 @@ pub async fn enroll(
     };
     let result = state
         .db(move |db| {
-            let e = db.redeem_code_replacing(&req.code, &req.device_name, req.replaces)?;
+            let e =
+                db.redeem_code_replacing(&req.code, &req.device_name, req.replaces, req.keep_id)?;
             let view = db.org_for(&e.auth)?;
             Ok((e, view))
         })
@@ -69,5 +70,6 @@ pub async fn enroll(
         catalogue: view.catalogue,
         server_fingerprint: state.fingerprint.to_string(),
         server_time_ms: Some(crate::app::server_time_ms()),
+        log_id: Some(view.log_id),
     }))
 }

@@ -13,6 +13,7 @@ mod office;
 mod parallel_tries;
 mod reenroll;
 mod reports;
+mod restore_heals;
 mod review;
 mod review_loop;
 mod review_web;

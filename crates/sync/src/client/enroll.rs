@@ -122,10 +122,14 @@ pub fn enroll_with(
     let name = gocua_core::text::normalize_name(device_name);
     gocua_core::validate::required_text("device_name", &name)
         .map_err(|e| StoreError::Invalid(e.into()))?;
-    // The server assigns a new device id; changes stamped with the current
-    // one could never be pushed after (see `gocua_device::sync_state`).
+    // The server assigns a new device id, unless it has never seen this
+    // one (it was restored from a backup older than this device): then it
+    // gives it back. Unsent changes stamped with the current id need it
+    // back, so they ask the server to refuse rather than give another id
+    // (see `gocua_device::sync_state`).
     let unsent = store.unsent_count()?;
-    if unsent > 0 {
+    let own = store.device()?.map(|d| d.device_id);
+    if unsent > 0 && own.is_none() {
         return Err(StoreError::UnsentFromOtherDevice { count: unsent }.into());
     }
     let pin = match &target.fingerprint {
@@ -141,14 +145,17 @@ pub fn enroll_with(
     )?;
     // Enrolled before: the server retires that device in the same step,
     // so a copy of this file taken before stops syncing.
+    let keep_id = unsent > 0;
     let replaces = match store.enrollment()? {
-        Some(_) => store.device()?.map(|d| d.device_id),
+        Some(_) => own,
+        None if keep_id => own,
         None => None,
     };
     let body = serde_json::to_vec(&EnrollRequest {
         code: target.code.trim().to_string(),
         device_name: name.clone(),
         replaces,
+        keep_id,
     })
     .map_err(|e| SyncError::BadResponse(e.to_string()))?;
     let resp: EnrollResponse = transport.post(
@@ -181,6 +188,14 @@ pub fn enroll_with(
         org: resp.org,
         catalogue: resp.catalogue,
     })?;
+    // The log it starts with, if it knew none (one it knew and the
+    // server has lost: it sends its work again on the first sync).
+    let log_id = resp.log_id.clone().or_else(|| transport.server_log_id());
+    if let Some(log_id) = log_id
+        && store.known_log_id()?.is_none()
+    {
+        store.check_server_log(&log_id, None)?;
+    }
     // From its first answer on, the device knows how far its clock is off.
     if let Some(ms) = transport.server_time_ms().or(resp.server_time_ms) {
         store.note_server_time(ms)?;

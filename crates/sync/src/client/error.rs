@@ -78,8 +78,9 @@ impl SyncError {
                     .into()
             }
             SyncError::Unauthorized => format!(
-                "Máy chủ không nhận thiết bị này (thiết bị đã bị thu hồi hoặc chưa đăng ký). \
-                 {KEPT} Hãy liên hệ tổ trưởng hoặc cán bộ xã."
+                "Máy chủ không nhận thiết bị này: thiết bị đã bị thu hồi, hoặc máy chủ xã vừa \
+                 được khôi phục từ bản sao lưu cũ hơn lần đăng ký của máy. {KEPT} Hãy xin tổ \
+                 trưởng mã đăng ký mới và đăng ký lại: máy sẽ tự gửi lại mọi dữ liệu của mình."
             ),
             SyncError::PinMismatch { .. } => format!(
                 "Chứng chỉ bảo mật của máy chủ không khớp với chứng chỉ đã ghi nhận khi đăng ký: \

@@ -83,6 +83,14 @@ pub struct SyncReport {
     pub restamped: usize,
     /// Of the pushed changes refused, those refused as `clock_ahead`.
     pub refused_for_clock: usize,
+    /// The server was restored from a backup (its change log has a new
+    /// identity, or ends before this device's cursor): changes this device
+    /// authored, queued to be sent again this round (the server takes
+    /// what it lacks and says "already had" for the rest).
+    pub requeued_after_restore: usize,
+    /// Set when this round finished sending again after a restore: how
+    /// many changes that took (`gocua_device` `resend.rs`).
+    pub resent_after_restore: Option<i64>,
     /// Left in the outbox after the round (0 unless new writes raced it).
     pub unsent: i64,
     /// In the quarantine after the round, both directions.
@@ -137,6 +145,7 @@ impl Round<'_> {
             self.options.timeout,
             self.options.retry.clone(),
         )?;
+        transport.declare_log_id(store.known_log_id()?);
 
         let org: OrgResponse = transport.get(wire::ORG, wire::MAX_RESPONSE_BYTES, &mut |n| {
             self.retrying(n)
@@ -159,6 +168,12 @@ impl Round<'_> {
         if let Some(ms) = transport.server_time_ms().or(org.server_time_ms) {
             store.note_server_time(ms)?;
         }
+        // The server's change log: restored from a backup since this
+        // device last synced? Then what it sent is queued again, and it
+        // pulls again from the start.
+        if let Some(log_id) = org.log_id.clone().or_else(|| transport.server_log_id()) {
+            self.report.requeued_after_restore += store.check_server_log(&log_id, org.log_end)?;
+        }
         self.report.restamped += store.fix_clock()?;
         let refused_before = self.report.refused_for_clock;
         self.push_outbox(store, &transport)?;
@@ -176,6 +191,21 @@ impl Round<'_> {
         self.pull(store, &transport)?;
         self.fetch_history(store, &transport)?;
         self.report.released_from_quarantine = store.retry_pulled_quarantine()?;
+        // Changes refused for lack of what they build on (after a restore,
+        // another device had not sent it again): once more per round, now
+        // that this round has pulled.
+        if store.requeue_waiting()? > 0 {
+            self.push_outbox(store, &transport)?;
+        }
+        if let Some(n) = store.finish_resend()? {
+            self.report.resent_after_restore = Some(n);
+            // Tell the server at once that this device has sent again (the
+            // office lists those that have not).
+            transport.declare_log_id(store.known_log_id()?);
+            let _: OrgResponse = transport.get(wire::ORG, wire::MAX_RESPONSE_BYTES, &mut |n| {
+                self.retrying(n)
+            })?;
+        }
         Ok(())
     }
 

@@ -23,7 +23,7 @@ use reqwest::Method;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
 use serde::de::DeserializeOwned;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::Read;
 use std::time::{Duration, Instant};
 
@@ -55,6 +55,12 @@ pub(crate) struct Transport {
     /// The server's clock in its last answer (`wire::SERVER_TIME_HEADER`),
     /// and when that answer came.
     server_time: Cell<Option<(i64, Instant)>>,
+    /// The change log identity in the server's last answer
+    /// (`wire::LOG_ID_HEADER`).
+    server_log: RefCell<Option<String>>,
+    /// The identity this device says it has sent all its work to, sent in
+    /// the same header with each request.
+    declared_log: RefCell<Option<String>>,
 }
 
 /// One request, as tried (perhaps several times).
@@ -102,6 +108,8 @@ impl Transport {
             token,
             retry,
             server_time: Cell::new(None),
+            server_log: RefCell::new(None),
+            declared_log: RefCell::new(None),
         })
     }
 
@@ -111,6 +119,17 @@ impl Transport {
         let (at, when) = self.server_time.get()?;
         let since = i64::try_from(when.elapsed().as_millis()).unwrap_or(i64::MAX);
         Some(at.saturating_add(since))
+    }
+
+    /// The change log identity the server's last answer carried.
+    pub(crate) fn server_log_id(&self) -> Option<String> {
+        self.server_log.borrow().clone()
+    }
+
+    /// Say with each request from now on that this device has sent all
+    /// its work to the log `log_id`.
+    pub(crate) fn declare_log_id(&self, log_id: Option<String>) {
+        *self.declared_log.borrow_mut() = log_id;
     }
 
     /// The fingerprint of the last server certificate seen, lower-case.
@@ -199,6 +218,9 @@ impl Transport {
         if let Some(token) = &self.token {
             req = req.bearer_auth(token.expose());
         }
+        if let Some(log) = self.declared_log.borrow().as_deref() {
+            req = req.header(gocua_wire::LOG_ID_HEADER, log);
+        }
         if let Some(body) = r.body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -234,6 +256,14 @@ impl Transport {
             .and_then(|v| v.trim().parse::<i64>().ok());
         if let Some(ms) = server_time {
             self.server_time.set(Some((ms, Instant::now())));
+        }
+        let log = resp
+            .headers()
+            .get(gocua_wire::LOG_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 64);
+        if let Some(log) = log {
+            *self.server_log.borrow_mut() = Some(log.to_string());
         }
         // Read the whole body first: a connection cut mid-response fails
         // here. The request was sent, so only a safe one is tried again.

@@ -262,6 +262,8 @@ fn org_json(c: &Commune1) -> String {
         catalogue: Vec::new(),
         training: None,
         server_time_ms: None,
+        log_id: None,
+        log_end: None,
     })
     .unwrap()
 }
@@ -276,6 +278,7 @@ fn enroll_json(c: &Commune1, device: DeviceId, fingerprint: &str) -> String {
         catalogue: Vec::new(),
         server_fingerprint: fingerprint.to_string(),
         server_time_ms: None,
+        log_id: None,
     })
     .unwrap()
 }

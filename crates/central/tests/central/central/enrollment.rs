@@ -103,14 +103,24 @@ fn enrolling_again_retires_the_same_members_old_device_only(backend: Backend) {
     // secret, and Hoa's code must not end her neighbour's phone.
     let code = s.db.issue_code(hoa, Duration::hours(1)).unwrap();
     let stray =
-        s.db.redeem_code_replacing(&code.code, "Máy thứ hai", Some(neighbour.auth.device_id))
-            .unwrap();
+        s.db.redeem_code_replacing(
+            &code.code,
+            "Máy thứ hai",
+            Some(neighbour.auth.device_id),
+            false,
+        )
+        .unwrap();
     assert!(s.db.authenticate(&neighbour.token).is_ok());
     // Hoa's file enrolled again: its old device is retired in the same step.
     let code = s.db.issue_code(hoa, Duration::hours(1)).unwrap();
     let new =
-        s.db.redeem_code_replacing(&code.code, "Điện thoại của Hoa", Some(old.auth.device_id))
-            .unwrap();
+        s.db.redeem_code_replacing(
+            &code.code,
+            "Điện thoại của Hoa",
+            Some(old.auth.device_id),
+            false,
+        )
+        .unwrap();
     assert!(matches!(
         s.db.authenticate(&old.token),
         Err(CentralError::Unauthorized)
@@ -130,7 +140,7 @@ fn enrolling_again_retires_the_same_members_old_device_only(backend: Backend) {
     // A device revoked before (a lost phone) stays "revoked", not "replaced".
     s.db.revoke_device(new.auth.device_id).unwrap();
     let code = s.db.issue_code(hoa, Duration::hours(1)).unwrap();
-    s.db.redeem_code_replacing(&code.code, "Máy mới", Some(new.auth.device_id))
+    s.db.redeem_code_replacing(&code.code, "Máy mới", Some(new.auth.device_id), false)
         .unwrap();
     let devices = s.db.devices(s.org.commune.id).unwrap();
     assert_eq!(
@@ -143,7 +153,46 @@ fn enrolling_again_retires_the_same_members_old_device_only(backend: Backend) {
     );
 }
 
+/// After a restore from a backup older than a device, the device's id is
+/// unknown: enrolling again gives it back (its changes, lost with the
+/// restore, can be sent again as its own). A device that must keep its id
+/// (unsent changes) is refused unspent when the id is known.
+fn an_unknown_device_id_is_given_back_and_keep_id_never_takes_another(backend: Backend) {
+    let s = server(backend);
+    let hoa = s.member(0, 1);
+    let gone = gocua_core::DeviceId::new();
+    let code = s.db.issue_code(hoa, Duration::hours(1)).unwrap();
+    let back =
+        s.db.redeem_code_replacing(&code.code, "Máy của Hoa", Some(gone), true)
+            .unwrap();
+    assert_eq!(
+        back.auth.device_id, gone,
+        "the id the server never saw is given back"
+    );
+    assert!(
+        s.db.authenticate(&back.token).is_ok(),
+        "and it is not retired"
+    );
+
+    // The same id again (e.g. a copy of the file): known now, so keep_id
+    // is refused and the code stays usable.
+    let code = s.db.issue_code(hoa, Duration::hours(1)).unwrap();
+    assert!(matches!(
+        s.db.redeem_code_replacing(&code.code, "Bản sao", Some(gone), true),
+        Err(CentralError::DeviceIdTaken)
+    ));
+    assert!(s.db.authenticate(&back.token).is_ok(), "nothing retired");
+    let again =
+        s.db.redeem_code_replacing(&code.code, "Bản sao", Some(gone), false);
+    let again = again.expect("the refused code was not spent");
+    assert_ne!(
+        again.auth.device_id, gone,
+        "without keep_id: a new id, as before"
+    );
+}
+
 on_each_backend!(
+    an_unknown_device_id_is_given_back_and_keep_id_never_takes_another,
     codes_work_once_in_any_case_and_expire,
     tokens_and_codes_are_kept_only_as_hashes,
     unknown_and_revoked_tokens_are_refused,

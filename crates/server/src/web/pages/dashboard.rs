@@ -28,11 +28,12 @@ pub async fn show(
     let period = q.period()?;
     let commune = officer.commune();
     let today = today();
-    let (d, catalogue) = state
+    let (d, catalogue, resend) = state
         .db(move |db| {
             Ok((
                 db.commune_dashboard(commune, period, today)?,
                 db.catalogue(commune)?,
+                db.resend_status(commune)?,
             ))
         })
         .await?;
@@ -46,7 +47,7 @@ pub async fn show(
         &title,
         &officer,
         Nav::Dashboard,
-        html! { (backup_alert(&backups)) (body(&d, &catalogue)) },
+        html! { (backup_alert(&backups)) (resend_notice(resend.as_ref())) (body(&d, &catalogue)) },
     ))
 }
 
@@ -62,6 +63,21 @@ fn backup_alert(status: &BackupStatus) -> Markup {
                     None => { "Chưa có bản sao lưu nào. " }
                 }
                 "Hãy báo người quản trị máy chủ."
+            }
+        }
+    }
+}
+
+/// After a restore, until every device has sent its work again: the
+/// figures may still be missing what came in after the backup.
+fn resend_notice(status: Option<&gocua_central::ResendStatus>) -> Markup {
+    html! {
+        @if let Some(r) = status.filter(|r| !r.waiting.is_empty()) {
+            p.error role="status" #resend-waiting {
+                "Máy chủ đã được khôi phục từ bản sao lưu"
+                @if let Some(from) = &r.restored_from { " (" (from) ")" }
+                ": còn " (r.waiting.len()) " thiết bị chưa gửi lại. Số liệu có thể còn thiếu \
+                 những gì gửi lên sau thời điểm sao lưu cho đến khi các máy này đồng bộ."
             }
         }
     }

@@ -107,19 +107,32 @@ fn a_certificate_other_than_the_pinned_one_is_refused_before_anything_is_sent() 
     assert!(store.device().unwrap().is_none());
 }
 
+/// A device with unsent work stamped with its own id can only enroll
+/// keeping that id: it asks for it (`keep_id`), and a server that cannot
+/// give it back refuses before the code is spent; the work stays.
 #[test]
-fn enrolling_a_device_with_unsent_work_is_refused_before_the_code_is_spent() {
-    let server = FakeServer::start(|_| Reply::Json(500, String::new()));
+fn enrolling_a_device_with_unsent_work_asks_to_keep_its_id() {
+    let server = FakeServer::start(|_| {
+        Reply::Json(
+            409,
+            error_json("device_id_taken", "Máy chủ đã biết mã thiết bị này."),
+        )
+    });
     let c = commune();
     let dir = TempDir::new().unwrap();
     let mut store = open(&dir, "a.db");
     store.init_device("máy").unwrap();
     store.import_org(&c.org).unwrap();
     add_household(&mut store, &c, "Lò Thị Ban");
+    let own = store.device().unwrap().unwrap().device_id;
     let err = client::enroll(&mut store, &server.url, Some("ABCD"), "máy", &options()).unwrap_err();
-    assert_eq!(err.code(), "unsent_from_other_device", "{err:?}");
-    assert!(server.requests().is_empty());
+    assert_eq!(err.code(), "device_id_taken", "{err:?}");
+    let sent: serde_json::Value =
+        serde_json::from_str(&server.requests()[0].body).expect("a JSON request");
+    assert_eq!(sent["keep_id"], true, "{sent}");
+    assert_eq!(sent["replaces"], own.to_string(), "{sent}");
     assert_eq!(store.unsent_count().unwrap(), 1);
+    assert!(store.enrollment().unwrap().is_none());
 }
 
 #[test]
