@@ -23,12 +23,18 @@
 //!    push then pulls): p50/p99 per request, errors. Goal: p99 < 1 s, no
 //!    errors; on SQLite and on PostgreSQL.
 //!
+//! 5. A backup (`admin backup`) started while 50 devices push: its time
+//!    and size, and the devices' p99 without and with it (issue 14; run
+//!    with GOCUA_BENCH_HOUSEHOLDS=6500 for a 25,000-resident commune).
+//!
 //! Knobs (environment): GOCUA_BENCH_QUICK=1 scales everything down for a
-//! smoke run; GOCUA_BENCH_HOUSEHOLDS, _DEVICES, _ROUNDS, _BATCH,
+//! smoke run; GOCUA_BENCH_HOUSEHOLDS, _DEVICES, _BACKUP_DEVICES, _ROUNDS, _BATCH,
 //! _BIG_ROWS, _SMALL_ROWS, _PULLS set one figure; GOCUA_BENCH_ONLY=1,3
 //! runs only those measures; GOCUA_BENCH_PG=0 skips PostgreSQL.
 //! Always exits 0 when it could measure; the table marks each goal.
 
+#[path = "sync_bench/backup.rs"]
+mod backup;
 #[path = "sync_bench/data.rs"]
 mod data;
 #[path = "sync_bench/devices.rs"]
@@ -52,6 +58,8 @@ pub struct Knobs {
     /// Households pushed in measure 1, spread over `VILLAGES` villages.
     pub households: usize,
     pub devices: usize,
+    /// Devices pushing during measure 5's backup.
+    pub backup_devices: usize,
     pub rounds: usize,
     /// Changes per device push in measure 4.
     pub batch: usize,
@@ -76,6 +84,7 @@ impl Knobs {
             quick,
             households: num("HOUSEHOLDS", 3000, 450),
             devices: num("DEVICES", 200, 20),
+            backup_devices: num("BACKUP_DEVICES", 50, 10),
             rounds: num("ROUNDS", 5, 2),
             batch: num("BATCH", 20, 20),
             small_rows: num("SMALL_ROWS", 10_000, 10_000),

@@ -8,9 +8,16 @@ impl World {
     /// Sync everyone until nothing moves, then compare with a fresh
     /// officer's device that pulls the whole commune.
     pub(super) fn check(&mut self) {
-        for _ in 0..2 {
+        // Until a whole pass moves nothing (bounded): after a restore, a
+        // change waiting for another device's record goes one pass later.
+        for _ in 0..6 {
+            let mut moved = 0;
             for d in &mut self.devices {
-                sync(&mut d.store, &options(), &mut |_| {}).expect("final sync");
+                let r = sync(&mut d.store, &options(), &mut |_| {}).expect("final sync");
+                moved += r.pushed_applied + r.pulled_applied + r.rejected;
+            }
+            if moved == 0 {
+                break;
             }
         }
         let bin = server_bin();

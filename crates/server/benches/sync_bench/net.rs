@@ -59,6 +59,24 @@ impl Place {
         })
     }
 
+    /// `gocua-server admin` on this place's database (add the command).
+    pub fn admin_command(&self) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["admin", "--data"])
+            .arg(&self.data)
+            .arg("--key-file")
+            .arg(&self.key_file);
+        if let Some(s) = &self.schema {
+            cmd.args(["--database-url", s.url()]);
+        }
+        cmd
+    }
+
+    /// A path for a new file beside the data folder (gone with the place).
+    pub fn scratch_file(&self, name: &str) -> PathBuf {
+        self._dir.path().join(name)
+    }
+
     pub fn backend(&self) -> &'static str {
         if self.schema.is_some() {
             "PostgreSQL"

@@ -5,7 +5,7 @@
 use crate::data::{self, Dataset, Household};
 use crate::net::{self, CountingRelay, Device, Place, Server, codes};
 use crate::table::Table;
-use crate::{Knobs, devices, ingest, pulls};
+use crate::{Knobs, backup, devices, ingest, pulls};
 use anyhow::{Context, Result, ensure};
 use gocua_core::{Change, MemberId, OrgSnapshot, Role, VillageId};
 use gocua_sync::client::ClientOptions;
@@ -35,7 +35,7 @@ pub fn all(knobs: &Knobs) -> Result<Table> {
     let mut table = Table::default();
     let plan = plan(knobs, dir.path())?;
     let pg = knobs.pg_url.as_deref();
-    if knobs.runs(1) || knobs.runs(2) || knobs.runs(4) {
+    if knobs.runs(1) || knobs.runs(2) || knobs.runs(4) || knobs.runs(5) {
         backend(knobs, &plan, None, dir.path(), &mut table)?;
         match pg {
             Some(url) => backend(knobs, &plan, Some(url), dir.path(), &mut table)?,
@@ -127,6 +127,12 @@ fn backend(
     let mut members = vec![plan.officer, plan.village_member];
     if knobs.runs(4) {
         members.extend(plan.crowd_members.iter().map(|(m, _)| *m));
+    }
+    // Measure 5's devices: members of measure 4's first devices, again.
+    let backup_members = &plan.crowd_members[..knobs.backup_devices.min(knobs.devices)];
+    let backup_codes_from = members.len();
+    if knobs.runs(5) {
+        members.extend(backup_members.iter().map(|(m, _)| *m));
     }
     let codes = codes(&db, &members)?;
     drop(db);
@@ -299,6 +305,48 @@ fn backend(
             format!("{} errors, {} changes refused", crowd.errors, crowd.refused),
             "0",
             crowd.errors == 0 && crowd.refused == 0,
+        );
+    }
+
+    // 5. A backup while devices push.
+    if knobs.runs(5) {
+        let cursor = end_cursor(&officer, n as i64 - 1)?;
+        let devices = codes[backup_codes_from..]
+            .iter()
+            .enumerate()
+            .map(|(i, code)| Device::enroll(server.addr, fp, code, &format!("Máy {}", i + 1)))
+            .collect::<Result<Vec<_>>>()?;
+        let households = &plan.crowd;
+        let (b, r) = (knobs.batch, knobs.rounds);
+        let first = backup::work(households, backup_members, &devices, b, r)?;
+        let second = backup::work(households, backup_members, &devices, b, r)?;
+        let o = backup::measure(&place, &devices, &first, &second, cursor)?;
+        let what = format!("5. {} devices pushing, {name}", devices.len());
+        let (_, p99_alone, _) = o.alone.latency();
+        let (_, p99_with, _) = o.with_backup.latency();
+        table.info(
+            &format!("5. admin backup during the pushes, {name}"),
+            format!(
+                "{:.2} s, {:.1} MB ({} changes in the database before)",
+                o.backup.took.as_secs_f64(),
+                o.backup.bytes as f64 / 1e6,
+                n
+            ),
+        );
+        let errors = o.alone.errors + o.with_backup.errors;
+        let refused = o.alone.refused + o.with_backup.refused;
+        table.goal(
+            &format!("{what}: p99 without / with a backup"),
+            format!(
+                "{p99_alone:.0} ms / {p99_with:.0} ms ({} and {} requests in {:.1} and {:.1} s; \
+                 {errors} errors, {refused} refused)",
+                o.alone.requests(),
+                o.with_backup.requests(),
+                o.alone.elapsed.as_secs_f64(),
+                o.with_backup.elapsed.as_secs_f64(),
+            ),
+            "p99 < 1 s with it, 0 errors",
+            p99_with < 1000.0 && errors == 0 && refused == 0,
         );
     }
     Ok(())

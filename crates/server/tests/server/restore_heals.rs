@@ -339,3 +339,70 @@ fn backup_and_restore_on_each_backend_heal_the_phones(backend: Backend) {
 }
 
 on_each_backend!(backup_and_restore_on_each_backend_heal_the_phones);
+
+/// After a restore, a member's new visit on a team-mate's household that
+/// the server lost waits (refused as `unknown_parent`, tried again each
+/// round) until the team-mate's device sends the household again; then it
+/// goes through, and stays on the member's phone.
+#[test]
+fn work_on_a_team_mates_lost_record_waits_for_it_and_is_kept() {
+    let p = Place::new(Backend::Sqlite);
+    let args = p.server_args();
+    let bin = server_bin();
+    let org: OrgSnapshot =
+        serde_json::from_value(admin_with(&bin, &args, &["demo", "--villages", "1"])).unwrap();
+    let mut server = RunningServer::start_with(&bin, &args);
+    let village = org.villages[0].id;
+    let (a_member, b_member) = (member(&org, 0, 1), member(&org, 0, 2));
+    let mut a = enrolled_phone(&server, &args, a_member, &p.path().join("a.db"), "a");
+    let mut b = enrolled_phone(&server, &args, b_member, &p.path().join("b.db"), "b");
+    sync(&mut a);
+    sync(&mut b);
+    let backup = p.path().join("sao-luu.db");
+    admin_with(&bin, &args, &["backup", "--to", backup.to_str().unwrap()]);
+    let h = household(&mut b, village, "Hộ của Bình");
+    sync(&mut b);
+    sync(&mut a);
+
+    let addr = server.addr;
+    server.kill();
+    admin_with(
+        &bin,
+        &args,
+        &["restore", "--from", backup.to_str().unwrap()],
+    );
+    server = RunningServer::start_at(&bin, &args, addr);
+
+    let r = resident(&mut a, h, "Hộ của Bình", 1970);
+    a.write(|w| {
+        w.log_visit(VisitInput {
+            household_id: h,
+            members: vec![a_member],
+            at: Utc::now(),
+            form: VisitForm::DoorToDoor,
+            outcome: VisitOutcome::Met,
+            note: None,
+            actions: vec![ActionInput {
+                resident_id: r,
+                action: "vneid_l2".parse().unwrap(),
+                outcome: ActionOutcome::Done,
+            }],
+        })
+    })
+    .unwrap();
+    let visits = |s: &Store| s.household(h).unwrap().visits.len();
+    assert_eq!(visits(&a), 1);
+    let first = client::sync(&mut a, &options(), &mut |_| {}).unwrap();
+    assert!(
+        first.rejected > 0,
+        "the household is not there yet: {first:?}"
+    );
+    assert_eq!(visits(&a), 1, "the visit stays on the phone meanwhile");
+    sync(&mut b);
+    let again = sync(&mut a);
+    assert!(again.pushed_applied >= 3, "{again:?}");
+    assert_eq!(visits(&a), 1, "and after");
+    sync(&mut b);
+    assert_eq!(visits(&b), 1, "the team-mate receives it");
+    server.kill();
+}
