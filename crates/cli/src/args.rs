@@ -180,11 +180,13 @@ pub enum HouseholdCommand {
     /// Mỗi dòng là một hộ, dạng:
     ///
     ///   {"village_id":"MÃ_THÔN","head_name":"Nguyễn Thị Đào","address":"Số 5, ngõ 2",
-    ///    "phone":"0912345678","flags":{"poor":false,"near_poor":false,
-    ///    "ethnic_minority":false,"elderly_only":true,"no_smartphone":false}}
+    ///    "phone":"0912345678","flags":{"elderly_only":true,"no_smartphone":true}}
     ///
-    /// village_id, head_name và address là bắt buộc; phone có thể là null;
-    /// flags có thể bỏ (khi có thì ghi đủ năm trường true/false). Dòng trống được bỏ qua.
+    /// village_id và head_name là bắt buộc; address, phone có thể bỏ; flags chỉ cần
+    /// ghi các nhóm đúng với hộ: poor (hộ nghèo), near_poor (cận nghèo),
+    /// ethnic_minority (dân tộc thiểu số), elderly_only (chỉ người cao tuổi),
+    /// no_smartphone (không có điện thoại thông minh). Trường viết sai tên bị báo lỗi.
+    /// Dòng trống được bỏ qua.
     ///
     /// Mỗi hộ được lưu riêng; "ok MÃ_HỘ" chỉ in ra khi hộ đã được lưu. Dòng sai
     /// không làm dừng việc nhập: mỗi dòng sai được báo (số dòng và lý do), các

@@ -7,10 +7,55 @@
 use crate::commands::input;
 use crate::fail::CliError;
 use anyhow::Result;
-use gocua_core::HouseholdInput;
+use gocua_core::{HouseholdFlags, HouseholdInput, VillageId};
 use gocua_device::{Store, StoreError};
+use serde::Deserialize;
 use std::io::BufRead;
 use std::path::Path;
+
+/// One line as documented (`household import --help`): the flags may be
+/// given in part (`{"poor":true}`), the address left out, as on `household
+/// add`; a misspelt field is refused rather than silently dropped.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line {
+    village_id: Option<VillageId>,
+    #[serde(default)]
+    address: String,
+    head_name: String,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    flags: Flags,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct Flags {
+    poor: bool,
+    near_poor: bool,
+    ethnic_minority: bool,
+    elderly_only: bool,
+    no_smartphone: bool,
+}
+
+impl From<Line> for HouseholdInput {
+    fn from(l: Line) -> HouseholdInput {
+        HouseholdInput {
+            village_id: l.village_id,
+            address: l.address,
+            head_name: l.head_name,
+            phone: l.phone,
+            flags: HouseholdFlags {
+                poor: l.flags.poor,
+                near_poor: l.flags.near_poor,
+                ethnic_minority: l.flags.ethnic_minority,
+                elderly_only: l.flags.elderly_only,
+                no_smartphone: l.flags.no_smartphone,
+            },
+        }
+    }
+}
 
 /// Why one line was not imported.
 struct LineError {
@@ -96,7 +141,7 @@ pub(crate) fn households(store: &mut Store, file: &Path, json: bool) -> Result<(
 }
 
 fn one(store: &mut Store, line: &str) -> Result<gocua_core::HouseholdId, LineError> {
-    let input: HouseholdInput = serde_json::from_str(line).map_err(|e| {
+    let input: Line = serde_json::from_str(line).map_err(|e| {
         let vi = if e.is_data() {
             "thiếu hoặc sai trường thông tin của hộ (xem định dạng: \
              gocua household import --help)."
@@ -113,7 +158,7 @@ fn one(store: &mut Store, line: &str) -> Result<gocua_core::HouseholdId, LineErr
             en: e.to_string(),
         }
     })?;
-    match store.write(|b| b.add_household(input)) {
+    match store.write(|b| b.add_household(input.into())) {
         Ok(h) => Ok(h.id),
         Err(e) => Err(store_error(&e)),
     }

@@ -75,7 +75,12 @@ fn household_import_goes_on_past_bad_lines_and_reports_them_all() {
             .to_string(),
         String::new(),
         serde_json::json!({ "village_id": village, "address": "Số 3" }).to_string(),
-        good("Hộ ba"),
+        // As documented: flags in part, no address.
+        serde_json::json!({ "village_id": village, "head_name": "Hộ ba", "flags": { "poor": true } })
+            .to_string(),
+        // A misspelt field is not dropped silently.
+        serde_json::json!({ "village_id": village, "head_name": "Hộ bốn", "phon": "0912345678" })
+            .to_string(),
     ];
     let file = d.dir.path().join("ho.jsonl");
     std::fs::write(&file, lines.join("\n") + "\n").unwrap();
@@ -87,7 +92,7 @@ fn household_import_goes_on_past_bad_lines_and_reports_them_all() {
         .collect();
     assert_eq!(saved.len(), 3, "every good line saved: {stdout}");
     let err = String::from_utf8_lossy(&out.stderr);
-    for n in [2, 4, 6] {
+    for n in [2, 4, 6, 8] {
         let line = err
             .lines()
             .find(|l| l.starts_with(&format!("Dòng {n}: ")))
@@ -99,11 +104,14 @@ fn household_import_goes_on_past_bad_lines_and_reports_them_all() {
     }
     assert!(err.contains("Tên chủ hộ không được để trống"), "{err}");
     assert!(
-        err.contains("Đã nhập 3 hộ; 3 dòng không nhập được (dòng 2, 4, 6)"),
+        err.contains("Đã nhập 3 hộ; 4 dòng không nhập được (dòng 2, 4, 6, 8)"),
         "{err}"
     );
     let listed = ok(&d.db, &["household", "list"]);
     assert_eq!(listed.lines().count(), 3, "{listed}");
+    let poor: serde_json::Value =
+        serde_json::from_str(&ok(&d.db, &["--json", "household", "show", saved[2]])).unwrap();
+    assert_eq!(poor["household"]["poor"], true, "{poor}");
 
     // As JSON lines for scripts, with the line numbers.
     let out = fails(
@@ -121,7 +129,7 @@ fn household_import_goes_on_past_bad_lines_and_reports_them_all() {
             .collect()
     };
     assert_eq!(lines_of("id"), [1, 3, 7]);
-    assert_eq!(lines_of("code"), [2, 4, 6]);
+    assert_eq!(lines_of("code"), [2, 4, 6, 8]);
 }
 
 fn unsent(db: &std::path::Path) -> i64 {
