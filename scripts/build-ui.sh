@@ -32,7 +32,13 @@ else
     echo "build-ui: wasm-opt not found, the bundle is not size-optimised" >&2
 fi
 cp ui/static/index.html ui/static/style.css ui/static/boot.js "$out.tmp/"
-rm -rf "$out" && mv "$out.tmp" "$out"
+# The same bundle as before is left alone: the app's build script watches
+# ui/dist, and fresh timestamps alone would rebuild the app.
+if [ -d "$out" ] && diff -rq "$out" "$out.tmp" >/dev/null 2>&1; then
+    rm -rf "$out.tmp"
+else
+    rm -rf "$out" && mv "$out.tmp" "$out"
+fi
 raw=$(stat -c %s "$out/gocua_ui_bg.wasm")
 gz=$(gzip -9 -c "$out/gocua_ui_bg.wasm" | wc -c)
 echo "build-ui: $out/gocua_ui_bg.wasm $((raw / 1024)) KB, $((gz / 1024)) KB gzipped"

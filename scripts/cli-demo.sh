@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${GOCUA_SKIP_SETUP:-}" = 1 ] || bash scripts/setup.sh
-cargo build --release --locked -p gocua-cli
-GOCUA=target/release/gocua
+# The shared debug build (scripts/build.sh), not a release build of its
+# own: that would compile every dependency a second time.
+[ "${GOCUA_SKIP_BUILD:-}" = 1 ] || bash scripts/build.sh
+GOCUA=target/debug/gocua
 export GOCUA_DB="${GOCUA_DB:-demo/gocua-demo.db}"
 export GOCUA_DB_KEY="${GOCUA_DB_KEY:-demo-key-change-me}"
 mkdir -p "$(dirname "$GOCUA_DB")"

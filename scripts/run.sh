@@ -7,9 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The same build as scripts/test.sh (scripts/build.sh): after one of the two
+# scripts, the other rebuilds nothing.
+bash scripts/build.sh
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
     echo "run: no display here, so the CLI demo instead of the app (on a desktop, run this again)"
-    GOCUA_SKIP_SETUP=1 exec bash scripts/cli-demo.sh
+    GOCUA_SKIP_SETUP=1 GOCUA_SKIP_BUILD=1 exec bash scripts/cli-demo.sh
 fi
 
 DEMO=${GOCUA_DEMO_DIR:-demo}
@@ -17,8 +20,6 @@ PORT=${GOCUA_DEMO_PORT:-8443}
 PIN=123456
 OFFICER_LOGIN=canbo.xa
 OFFICER_PASSWORD=demo-thuong-ninh-2026
-bash scripts/build-ui.sh
-cargo build --locked -p gocua-app -p gocua-server -p gocua-cli
 bin=target/debug
 mkdir -p "$DEMO"
 server_data="$DEMO/server"

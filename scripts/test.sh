@@ -20,12 +20,8 @@ if [ -n "${GOCUA_TEST_PG_URL:-}" ] && [ -z "${GOCUA_TEST_PG_CA:-}" ]; then
     export GOCUA_TEST_PG_CA
 fi
 echo "test: PostgreSQL for the server's tests: ${GOCUA_TEST_PG_URL:-none, SQLite only}"
-# The UI first: the app embeds ui/dist when it is compiled.
-bash scripts/build-ui.sh
+# The UI and every binary and test, as run.sh builds them (scripts/build.sh):
+# one build for both scripts.
+bash scripts/build.sh
 cargo test --workspace --locked
-# The tests above built the binaries the end-to-end test runs (each package
-# with integration tests gets its binaries built); build any that is missing.
-for pkg in gocua-app:gocua-app gocua-server:gocua-server gocua-cli:gocua; do
-    [ -x "target/debug/${pkg#*:}" ] || cargo build --locked -p "${pkg%%:*}"
-done
 xvfb-run -a -s "-screen 0 1280x900x24" python3 tests/app_e2e.py

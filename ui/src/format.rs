@@ -23,39 +23,10 @@ pub fn day_vi(d: NaiveDate) -> String {
     format!("{weekday}, {}", date_vi(d))
 }
 
-/// A date as a member types it, day first: "30/11/2026", "30-11-2026",
-/// "30.11.2026", "30/11" (this year, or next year when that day has
-/// passed), or the ISO form "2026-11-30". `None` when it is no real date.
+/// A date as a member types it, day first ("30/11/2026", "30/11", ISO…):
+/// core's one parser for typed dates, which the CLI shares.
 pub fn parse_date_vi(input: &str, today: NaiveDate) -> Option<NaiveDate> {
-    let s = input.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Some(d);
-    }
-    let parts: Vec<&str> = s
-        .split(['/', '-', '.', ' '])
-        .filter(|p| !p.is_empty())
-        .collect();
-    let num = |p: &str| -> Option<u32> {
-        (p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit())).then(|| p.parse().ok())?
-    };
-    match parts.as_slice() {
-        [d, m, y] => {
-            let (d, m, y) = (num(d)?, num(m)?, num(y)?);
-            // "30/11/26" means 2026: nobody plans a follow-up a century away.
-            let y = if y < 100 { 2000 + y } else { y };
-            NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
-        }
-        [d, m] => {
-            let (d, m) = (num(d)?, num(m)?);
-            let this_year = NaiveDate::from_ymd_opt(today.year(), m, d)?;
-            if this_year >= today {
-                Some(this_year)
-            } else {
-                NaiveDate::from_ymd_opt(today.year() + 1, m, d)
-            }
-        }
-        _ => None,
-    }
+    gocua_core::month::parse_day(input, today)
 }
 
 /// "2026-11" → "tháng 11/2026"; anything else is shown as it is.

@@ -1,4 +1,6 @@
-//! The command line.
+//! The command line. Every command, subcommand and argument says what it
+//! is for in a short Vietnamese line (`gocua … --help`); `usage` gives the
+//! help pages Vietnamese headings.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -10,11 +12,11 @@ use std::path::PathBuf;
     about = "Gõ Cửa: sổ tay tổ công nghệ số cộng đồng (dòng lệnh)"
 )]
 pub struct Cli {
-    /// Path of the device database (encrypted). The key comes from
-    /// GOCUA_DB_KEY, or is asked for on the terminal.
+    /// Tệp dữ liệu của thiết bị (mã hóa). Mã khóa lấy từ biến GOCUA_DB_KEY,
+    /// hoặc được hỏi trong cửa sổ dòng lệnh.
     #[arg(long, env = "GOCUA_DB", global = true, default_value = "gocua.db")]
     pub db: PathBuf,
-    /// Print JSON for scripts instead of text for people.
+    /// In kết quả dạng JSON cho chương trình thay vì văn bản cho người đọc.
     #[arg(long, global = true)]
     pub json: bool,
     #[command(subcommand)]
@@ -23,79 +25,86 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Create the database and give this device its identity.
+    /// Tạo tệp dữ liệu và đặt tên cho thiết bị (không đăng ký với máy chủ).
     Init {
+        /// Tên thiết bị, ví dụ "Máy của Lan".
         #[arg(long)]
         device_name: String,
     },
-    /// Device identity, enrollment, what is waiting to be sent, the last
-    /// sync and the quarantine.
+    /// Thiết bị, đăng ký, số thay đổi chưa gửi, lần đồng bộ gần nhất, cách ly.
     Status,
-    /// Enroll this device with the commune server, using the one-time code
-    /// from the team leader: `enroll https://HOST:PORT CODE`, or the text of
-    /// the enrollment QR code (`enroll 'gocua-enroll:v1?url=…&code=…&fp=…'`).
-    /// Sets the device up if it is not yet.
+    /// Đăng ký thiết bị với máy chủ của xã bằng mã một lần do tổ trưởng cấp:
+    /// `enroll https://MÁY_CHỦ:CỔNG MÃ`, hoặc nội dung mã QR đăng ký
+    /// (`enroll 'gocua-enroll:v1?url=…&code=…&fp=…'`). Tạo tệp dữ liệu nếu chưa có.
     Enroll {
-        /// The server's https:// address, or the QR code's text.
+        /// Địa chỉ https:// của máy chủ, hoặc nội dung mã QR.
         target: String,
-        /// The enrollment code (when an address is given).
+        /// Mã đăng ký (khi đưa địa chỉ máy chủ).
         code: Option<String>,
-        /// This device's name as the server will list it; by default the
-        /// name it was set up with.
+        /// Tên thiết bị hiện trên máy chủ; mặc định là tên đã đặt khi thiết lập.
         #[arg(long)]
         device_name: Option<String>,
     },
-    /// Send what is waiting and fetch what changed (prints progress).
+    /// Gửi các thay đổi đang chờ và nhận thay đổi mới từ máy chủ.
     Sync,
-    /// Changes that could not go through: refused by the server, or not
-    /// applicable on this device.
+    /// Các thay đổi không áp dụng được: bị máy chủ từ chối, hoặc chưa áp dụng được trên máy.
     #[command(subcommand)]
     Quarantine(QuarantineCommand),
-    /// The commune's organisation (villages, teams, members).
+    /// Tổ chức của xã: thôn/xóm, tổ, thành viên.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Hộ gia đình: thêm, liệt kê, xem, tìm, nhập từ tệp.
     #[command(subcommand)]
     Household(HouseholdCommand),
+    /// Nhân khẩu của một hộ.
     #[command(subcommand)]
     Resident(ResidentCommand),
+    /// Lượt thăm hộ và các nội dung hỗ trợ đã làm.
     #[command(subcommand)]
     Visit(VisitCommand),
-    /// The leader's review loop: "needs fix" marks on records.
+    /// Tổ trưởng rà soát: đánh dấu "cần sửa" trên bản ghi.
     #[command(subcommand)]
     Review(ReviewCommand),
-    /// Households not visited this month and follow-ups due.
+    /// Danh sách việc: hộ chưa thăm trong tháng và các hẹn quay lại sắp đến.
     Worklist {
-        /// Whose worklist: the villages of this member's team.
+        /// Của thành viên này: các thôn tổ của người đó phụ trách.
         #[arg(long, conflicts_with = "village")]
         member: Option<String>,
-        /// Or one village.
+        /// Hoặc của một thôn/xóm.
         #[arg(long)]
         village: Option<String>,
-        /// The day (YYYY-MM-DD); today by default.
+        /// Ngày xem (30/12/2026 hoặc 2026-12-30); mặc định hôm nay.
         #[arg(long)]
         date: Option<String>,
-        /// Follow-ups due up to this many days ahead.
+        /// Hẹn quay lại trong số ngày tới này.
         #[arg(long, default_value_t = 7)]
         horizon_days: i64,
     },
-    /// Month figures against the quotas (≥10 households per member, ≥50 assists per team).
+    /// Kết quả tháng so với chỉ tiêu (≥10 hộ mỗi tổ viên, ≥50 lượt hỗ trợ mỗi tổ).
     Quota {
+        /// Tháng, dạng NNNN-TT, ví dụ 2026-11.
         #[arg(long)]
         month: String,
+        /// Chỉ của thành viên này.
         #[arg(long, conflicts_with = "team")]
         member: Option<String>,
+        /// Chỉ của tổ này; mặc định mọi tổ.
         #[arg(long)]
         team: Option<String>,
     },
+    /// Danh mục nội dung hỗ trợ (mã dùng trong --action).
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
-    /// Load a generated demo commune (for trying things and benchmarks).
+    /// Tạo một xã mẫu trong tệp dữ liệu mới (để dùng thử, đo hiệu năng).
+    /// Không chạy trên thiết bị đã đăng ký hoặc đã có dữ liệu.
     Demo {
+        /// Số hộ.
         #[arg(long, default_value_t = 300)]
         households: usize,
-        /// Assisted actions across the year; ~23 per household by default.
+        /// Số lượt hỗ trợ trong năm; mặc định khoảng 23 mỗi hộ.
         #[arg(long)]
         actions: Option<usize>,
+        /// Hạt giống ngẫu nhiên: cùng số thì cùng xã mẫu.
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
@@ -103,73 +112,113 @@ pub enum Command {
 
 #[derive(Subcommand)]
 pub enum OrgCommand {
-    /// Load the organisation from a JSON file (as the server sends it).
+    /// Nạp tổ chức của xã từ tệp JSON (như máy chủ gửi).
     Import {
+        /// Tệp JSON.
         file: PathBuf,
     },
+    /// Xem thôn/xóm, tổ và thành viên cùng mã của họ.
     Show,
 }
 
 #[derive(Args)]
 pub struct HouseholdFields {
+    /// Mã thôn/xóm (xem bằng gocua org show).
     #[arg(long)]
     pub village: String,
-    /// Name of the head of household.
+    /// Họ tên chủ hộ.
     #[arg(long)]
     pub head: String,
+    /// Địa chỉ.
     #[arg(long, default_value = "")]
     pub address: String,
+    /// Số điện thoại (10 chữ số, bắt đầu bằng 0).
     #[arg(long)]
     pub phone: Option<String>,
+    /// Hộ nghèo.
     #[arg(long)]
     pub poor: bool,
+    /// Hộ cận nghèo.
     #[arg(long)]
     pub near_poor: bool,
+    /// Hộ dân tộc thiểu số.
     #[arg(long)]
     pub ethnic_minority: bool,
+    /// Hộ chỉ có người cao tuổi.
     #[arg(long)]
     pub elderly_only: bool,
+    /// Hộ không có điện thoại thông minh.
     #[arg(long)]
     pub no_smartphone: bool,
 }
 
 #[derive(Subcommand)]
 pub enum HouseholdCommand {
+    /// Thêm một hộ; in mã hộ mới.
     Add(HouseholdFields),
+    /// Liệt kê các hộ.
     List {
+        /// Chỉ các hộ của thôn/xóm này.
         #[arg(long)]
         village: Option<String>,
     },
+    /// Xem một hộ: nhân khẩu, việc cần làm, các lượt thăm.
     Show {
+        /// Mã hộ.
         id: String,
     },
+    /// Tìm hộ theo tên chủ hộ, tên nhân khẩu (gõ có dấu hoặc không dấu).
     Search {
+        /// Từ cần tìm, ví dụ "nguyen van".
         query: String,
+        /// Số kết quả tối đa.
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// Add households from JSON lines (a file or `-`), one transaction each;
-    /// prints `ok ID` as each is durably saved.
+    /// Nhập nhiều hộ từ tệp JSON Lines (hoặc `-` để đọc từ stdin).
+    ///
+    /// Mỗi dòng là một hộ, dạng:
+    ///
+    ///   {"village_id":"MÃ_THÔN","head_name":"Nguyễn Thị Đào","address":"Số 5, ngõ 2",
+    ///    "phone":"0912345678","flags":{"elderly_only":true,"no_smartphone":true}}
+    ///
+    /// village_id và head_name là bắt buộc; address, phone có thể bỏ; flags chỉ cần
+    /// ghi các nhóm đúng với hộ: poor (hộ nghèo), near_poor (cận nghèo),
+    /// ethnic_minority (dân tộc thiểu số), elderly_only (chỉ người cao tuổi),
+    /// no_smartphone (không có điện thoại thông minh). Trường viết sai tên bị báo lỗi.
+    /// Dòng trống được bỏ qua.
+    ///
+    /// Mỗi hộ được lưu riêng; "ok MÃ_HỘ" chỉ in ra khi hộ đã được lưu. Dòng sai
+    /// không làm dừng việc nhập: mỗi dòng sai được báo (số dòng và lý do), các
+    /// dòng đúng vẫn được lưu, và lệnh kết thúc với mã lỗi nếu có dòng sai.
+    /// Với --json: mỗi dòng in một đối tượng {"line","id"} hoặc {"line","code","message"}.
+    #[command(verbatim_doc_comment)]
     Import {
+        /// Tệp JSON Lines, hoặc `-` cho stdin.
         file: PathBuf,
     },
 }
 
 #[derive(Subcommand)]
 pub enum ResidentCommand {
+    /// Thêm một nhân khẩu vào hộ; in mã nhân khẩu mới.
     Add {
+        /// Mã hộ.
         #[arg(long)]
         household: String,
+        /// Họ và tên.
         #[arg(long)]
         name: String,
+        /// Năm sinh.
         #[arg(long)]
         birth_year: i32,
-        /// male, female or other
-        #[arg(long)]
+        /// Giới tính: male (nam), female (nữ), other (khác).
+        #[arg(long, value_parser = ["male", "female", "other"])]
         sex: String,
+        /// Có điện thoại thông minh.
         #[arg(long)]
         smartphone: bool,
-        /// The resident agreed today that their data may be kept.
+        /// Người dân đồng ý hôm nay cho lưu thông tin của mình.
         #[arg(long)]
         consent: bool,
     },
@@ -177,34 +226,44 @@ pub enum ResidentCommand {
 
 #[derive(Subcommand)]
 pub enum VisitCommand {
-    /// Record a visit and what was done, in one step.
+    /// Ghi một lượt thăm cùng các nội dung hỗ trợ đã làm, trong một bước.
     Log {
+        /// Mã hộ được thăm.
         #[arg(long)]
         household: String,
-        /// Credited member(s); the first recorded the visit.
+        /// Thành viên được ghi nhận (lặp lại được); người đầu tiên là người ghi.
         #[arg(long = "member", required = true)]
         members: Vec<String>,
-        /// door_to_door, skills_corner or village_meeting
-        #[arg(long, default_value = "door_to_door")]
+        /// Hình thức: door_to_door (đến tận nhà), skills_corner (góc kỹ năng số),
+        /// village_meeting (họp thôn).
+        #[arg(long, default_value = "door_to_door",
+              value_parser = ["door_to_door", "skills_corner", "village_meeting"])]
         form: String,
-        /// met, not_at_home or refused
-        #[arg(long, default_value = "met")]
+        /// Kết quả: met (đã gặp), not_at_home (không có nhà), refused (từ chối).
+        #[arg(long, default_value = "met", value_parser = ["met", "not_at_home", "refused"])]
         outcome: String,
+        /// Ghi chú.
         #[arg(long)]
         note: Option<String>,
-        /// RESIDENT_ID:ACTION_CODE:OUTCOME[:ARG], OUTCOME = done | follow_up:YYYY-MM-DD |
-        /// not_possible:REASON (no_smartphone, not_at_home, refused, data_mismatch, other)
+        /// Một nội dung hỗ trợ (lặp lại được): MÃ_NHÂN_KHẨU:MÃ_NỘI_DUNG:KẾT_QUẢ, với
+        /// KẾT_QUẢ = done (đã xong) | follow_up:NGÀY (hẹn quay lại; NGÀY như
+        /// 30/12/2026, 30/12, 2026-12-30, hoặc +30 = 30 ngày sau ngày thăm) |
+        /// not_possible:LÝ_DO (không thực hiện được; LÝ_DO = no_smartphone,
+        /// not_at_home, refused, data_mismatch, other). Mã nội dung: gocua catalogue list.
         #[arg(long = "action")]
         actions: Vec<String>,
-        /// When it happened (RFC 3339); now by default.
+        /// Thời điểm thăm (RFC 3339, ví dụ 2026-12-07T09:30:00+07:00); mặc định bây giờ.
         #[arg(long)]
         at: Option<String>,
     },
-    /// Withdraw a visit recorded by mistake.
+    /// Hủy một lượt thăm ghi nhầm.
     Void {
+        /// Mã lượt thăm.
         id: String,
+        /// Lý do hủy.
         #[arg(long)]
         reason: String,
+        /// Mã thành viên hủy (người dùng thiết bị này).
         #[arg(long)]
         member: String,
     },
@@ -212,73 +271,90 @@ pub enum VisitCommand {
 
 #[derive(Subcommand)]
 pub enum CatalogueCommand {
+    /// Liệt kê các nội dung hỗ trợ: mã, tên, ai được hỗ trợ.
     List,
 }
 
 #[derive(Subcommand)]
 pub enum QuarantineCommand {
-    /// Newest first, with the reason.
+    /// Liệt kê, mới nhất trước, kèm lý do.
     List {
+        /// Số dòng tối đa.
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
-    /// Try one again (ID as listed): a change the server refused goes back
-    /// to the queue and is sent on the next sync (say, after the server's
-    /// catalogue or villages changed); one from the server is applied now
-    /// if it can be.
-    Retry { id: i64 },
-    /// Give one up (ID as listed). Recorded with the time and the note,
-    /// and listed by `quarantine discarded`; nothing on this device is
-    /// undone.
-    Discard {
+    /// Thử lại một thay đổi (SỐ như trong danh sách): thay đổi bị máy chủ từ
+    /// chối được đưa lại vào hàng chờ và gửi ở lần đồng bộ tới (ví dụ sau khi
+    /// danh mục hay thôn/xóm trên máy chủ đã sửa); thay đổi từ máy chủ được
+    /// áp dụng ngay nếu được.
+    Retry {
+        /// Số của thay đổi trong danh sách.
         id: i64,
-        /// Why it is given up.
+    },
+    /// Bỏ một thay đổi (SỐ như trong danh sách). Việc bỏ được ghi lại kèm thời
+    /// điểm và ghi chú, xem bằng `quarantine discarded`; không hoàn tác gì trên máy.
+    Discard {
+        /// Số của thay đổi trong danh sách.
+        id: i64,
+        /// Vì sao bỏ.
         #[arg(long)]
         note: Option<String>,
     },
-    /// Changes given up on, newest first.
+    /// Các thay đổi đã bỏ, mới nhất trước.
     Discarded {
+        /// Số dòng tối đa.
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
 }
 
-/// Steps are taken as the enrolled member unless `--member` says who.
+/// Mỗi bước được thực hiện với tư cách thành viên đã đăng ký trên máy, trừ khi
+/// `--member` nói là ai.
 #[derive(Subcommand)]
 pub enum ReviewCommand {
-    /// Marks, open first, newest first.
+    /// Liệt kê các yêu cầu sửa: đang mở trước, mới nhất trước.
     List {
-        /// Only the open ones asked of this member (or of their team).
+        /// Chỉ các yêu cầu đang mở giao cho tôi (hoặc tổ của tôi).
         #[arg(long)]
         mine: bool,
+        /// Chỉ của hộ này.
         #[arg(long)]
         household: Option<String>,
     },
-    /// Mark a record "needs fix" (leaders and commune officers).
+    /// Đánh dấu một bản ghi "cần sửa" (tổ trưởng, cán bộ xã).
     Open {
-        /// household, resident, visit or assisted_action
-        #[arg(long)]
+        /// Loại bản ghi.
+        #[arg(long, value_parser = ["household", "resident", "visit", "assisted_action"])]
         kind: String,
+        /// Mã bản ghi.
         #[arg(long)]
         target: String,
+        /// Cần sửa gì.
         #[arg(long)]
         comment: String,
+        /// Mã thành viên thực hiện; mặc định người đã đăng ký trên máy.
         #[arg(long)]
         member: Option<String>,
     },
-    /// Report a mark fixed, with an optional reply.
+    /// Báo đã sửa xong, có thể kèm trả lời.
     Resolve {
+        /// Mã yêu cầu sửa.
         id: String,
+        /// Trả lời.
         #[arg(long)]
         reply: Option<String>,
+        /// Mã thành viên thực hiện; mặc định người đã đăng ký trên máy.
         #[arg(long)]
         member: Option<String>,
     },
-    /// Open a resolved mark again (leaders and commune officers).
+    /// Mở lại một yêu cầu đã báo sửa xong (tổ trưởng, cán bộ xã).
     Reopen {
+        /// Mã yêu cầu sửa.
         id: String,
+        /// Vì sao mở lại.
         #[arg(long)]
         comment: Option<String>,
+        /// Mã thành viên thực hiện; mặc định người đã đăng ký trên máy.
         #[arg(long)]
         member: Option<String>,
     },

@@ -7,8 +7,9 @@
 mod print;
 mod args;
 mod commands;
+mod fail;
+mod usage;
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -18,7 +19,10 @@ fn main() -> ExitCode {
     // and no retry. A closed stdout (`gocua … | head -1`) is handled where
     // we print (`print::out_line`): the rest of the output is dropped
     // quietly and the command still ends as it should.
-    let cli = args::Cli::parse();
+    let cli = match usage::parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match commands::run(cli) {
         Ok(()) if print::stdout_failed() => ExitCode::FAILURE,
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! Output: plain Vietnamese text for people, JSON for scripts, errors on
 //! stderr in plain words.
 
+use crate::fail::CliError;
 use gocua_core::{EntityKind, ValidationError, ValidationErrors};
 use gocua_device::StoreError;
 use gocua_sync::client::SyncError;
@@ -55,7 +56,9 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 /// Report an error: the Vietnamese sentence where we have one, the
 /// technical chain after it, and a stable code for scripts.
 pub fn error(e: &anyhow::Error) {
-    if let Some(s) = e.downcast_ref::<SyncError>() {
+    if let Some(c) = e.downcast_ref::<CliError>() {
+        eprintln!("Lỗi: {}\nerror [{}]: {c}", c.vi, c.code);
+    } else if let Some(s) = e.downcast_ref::<SyncError>() {
         eprintln!("Lỗi: {}\nerror [{}]: {s}", s.message_vi(), s.code());
     } else if let Some(s) = e.downcast_ref::<StoreError>() {
         eprintln!("Lỗi: {}\nerror [{}]: {s}", s.message_vi(), s.code());
@@ -64,7 +67,9 @@ pub fn error(e: &anyhow::Error) {
     } else if let Some(v) = e.downcast_ref::<ValidationError>() {
         eprintln!("Lỗi: {}\nerror [{}]: {v}", v.message_vi(), v.code());
     } else {
-        eprintln!("Lỗi: {e:#}");
+        // Not one of ours (a file that cannot be read midway, a full
+        // disk): the system's words, in English, after our sentence.
+        eprintln!("Lỗi: Không thực hiện được lệnh; chi tiết bên dưới.\nerror [failed]: {e:#}");
     }
 }
 

@@ -382,19 +382,27 @@ impl ActionOutcome {
         !matches!(self, ActionOutcome::NotPossible { .. })
     }
 
-    /// Parse the compact form the CLI and scripts use:
-    /// `done`, `follow_up:YYYY-MM-DD`, `not_possible:REASON`.
-    pub fn parse_compact(s: &str) -> Result<ActionOutcome, ValidationError> {
+    /// Parse the compact form the CLI and scripts use: `done`,
+    /// `follow_up:DAY` or `not_possible:REASON`. DAY is written as the app
+    /// takes it (`30/12/2026`, `30/12`, `2026-12-30`: `month::parse_day`)
+    /// or as days after the visit (`+30`, `+30d`), so a script's date
+    /// stays valid whenever it runs; `visit_day` is the visit's day.
+    pub fn parse_compact(s: &str, visit_day: NaiveDate) -> Result<ActionOutcome, ValidationError> {
         let (status, arg) = match s.split_once(':') {
             Some((a, b)) => (a, Some(b)),
             None => (s, None),
         };
         match (status, arg) {
             ("done", None) => Ok(ActionOutcome::Done),
-            ("follow_up", Some(d)) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            ("follow_up", Some(d)) => parse_due(d, visit_day)
                 .map(|due| ActionOutcome::FollowUp { due })
-                .map_err(|_| ValidationError::FollowUpDue),
+                .ok_or_else(|| ValidationError::DayFormat {
+                    value: d.chars().take(40).collect(),
+                }),
             ("follow_up", None) => Err(ValidationError::FollowUpDue),
+            ("not_possible", None) | ("not_possible", Some("")) => {
+                Err(ValidationError::ReasonRequired)
+            }
             ("not_possible", Some(r)) => Ok(ActionOutcome::NotPossible {
                 reason: r.parse()?,
                 note: None,
@@ -404,6 +412,18 @@ impl ActionOutcome {
                 value: s.chars().take(40).collect(),
             }),
         }
+    }
+}
+
+/// A follow-up's day: `+N` / `+Nd` days after the visit, or a typed day.
+fn parse_due(d: &str, visit_day: NaiveDate) -> Option<NaiveDate> {
+    let d = d.trim();
+    match d.strip_prefix('+') {
+        Some(n) => {
+            let n: u64 = n.strip_suffix('d').unwrap_or(n).parse().ok()?;
+            visit_day.checked_add_days(chrono::Days::new(n))
+        }
+        None => crate::month::parse_day(d, visit_day),
     }
 }
 
@@ -437,4 +457,32 @@ pub struct VisitInput {
     pub note: Option<String>,
     #[serde(default)]
     pub actions: Vec<ActionInput>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_outcomes_take_day_first_and_relative_days() {
+        let visit = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let due = |y, m, d| ActionOutcome::FollowUp {
+            due: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+        };
+        let p = |s| ActionOutcome::parse_compact(s, visit);
+        assert_eq!(p("follow_up:30/12/2026"), Ok(due(2026, 12, 30)));
+        assert_eq!(p("follow_up:2026-12-30"), Ok(due(2026, 12, 30)));
+        assert_eq!(p("follow_up:+30d"), Ok(due(2027, 1, 6)));
+        assert_eq!(p("follow_up:+3"), Ok(due(2026, 12, 10)));
+        assert_eq!(p("follow_up:12/30/2026").unwrap_err().code(), "day_format");
+        assert_eq!(
+            p("not_possible").unwrap_err(),
+            ValidationError::ReasonRequired
+        );
+        assert_eq!(
+            p("not_possible:").unwrap_err(),
+            ValidationError::ReasonRequired
+        );
+        assert_eq!(p("not_possible:lazy").unwrap_err().code(), "not_allowed");
+    }
 }

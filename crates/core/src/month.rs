@@ -20,6 +20,43 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&vietnam()).date_naive()
 }
 
+/// A day as people in Vietnam write it, day first: "30/11/2026",
+/// "30-11-2026", "30.11.2026", "30/11/26", "30/11" (this year, or next year
+/// when that day has passed `today`), or the ISO form "2026-11-30". `None`
+/// when it is no real date ("11/30/2026" is none: the day comes first).
+/// The one parser for typed dates: the app's forms and the CLI use it.
+pub fn parse_day(input: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let s = input.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let parts: Vec<&str> = s
+        .split(['/', '-', '.', ' '])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let num = |p: &str| -> Option<u32> {
+        (p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit())).then(|| p.parse().ok())?
+    };
+    match parts.as_slice() {
+        [d, m, y] => {
+            let (d, m, y) = (num(d)?, num(m)?, num(y)?);
+            // "30/11/26" means 2026: nobody plans a follow-up a century away.
+            let y = if y < 100 { 2000 + y } else { y };
+            NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
+        }
+        [d, m] => {
+            let (d, m) = (num(d)?, num(m)?);
+            let this_year = NaiveDate::from_ymd_opt(today.year(), m, d)?;
+            if this_year >= today {
+                Some(this_year)
+            } else {
+                NaiveDate::from_ymd_opt(today.year() + 1, m, d)
+            }
+        }
+        _ => None,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub struct Month {
@@ -110,6 +147,29 @@ mod tests {
             local_date(at),
             NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
         );
+    }
+
+    #[test]
+    fn typed_days_read_day_first() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_day("30/12/2026", today), d(2026, 12, 30));
+        assert_eq!(parse_day("3/1/2027", today), d(2027, 1, 3));
+        assert_eq!(parse_day(" 3-12-2026 ", today), d(2026, 12, 3));
+        assert_eq!(parse_day("3.12.26", today), d(2026, 12, 3));
+        assert_eq!(parse_day("2026-12-03", today), d(2026, 12, 3));
+        assert_eq!(parse_day("30/11", today), d(2026, 11, 30));
+        assert_eq!(parse_day("5/1", today), d(2027, 1, 5));
+        for bad in [
+            "11/30/2026",
+            "31/11/2026",
+            "",
+            "ngày mai",
+            "1/1/99999",
+            "+30",
+        ] {
+            assert_eq!(parse_day(bad, today), None, "{bad}");
+        }
     }
 
     #[test]

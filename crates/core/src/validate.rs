@@ -40,6 +40,10 @@ pub enum ValidationError {
     CitizenId,
     #[error("a follow-up needs a due date on or after the visit")]
     FollowUpDue,
+    #[error("{value} is not a date (day first: 30/12/2026, or 2026-12-30)")]
+    DayFormat { value: String },
+    #[error("an action that could not be done needs a reason")]
+    ReasonRequired,
     #[error("a visit needs at least one credited member")]
     NoMember,
     #[error("unknown action code {code}")]
@@ -90,6 +94,8 @@ impl ValidationError {
             Self::Phone => "phone",
             Self::CitizenId => "citizen_id",
             Self::FollowUpDue => "follow_up_due",
+            Self::DayFormat { .. } => "day_format",
+            Self::ReasonRequired => "reason_required",
             Self::NoMember => "no_member",
             Self::UnknownAction { .. } => "unknown_action",
             Self::RetiredAction { .. } => "retired_action",
@@ -127,6 +133,14 @@ impl ValidationError {
             Self::FollowUpDue => {
                 "Cần chọn ngày hẹn quay lại: không trước ngày thăm và không quá một năm sau.".into()
             }
+            Self::DayFormat { value } => format!(
+                "\"{value}\" không phải một ngày: hãy viết ngày trước, ví dụ 30/12/2026 \
+                 (hoặc 2026-12-30)."
+            ),
+            Self::ReasonRequired => "Cần ghi lý do không thực hiện được: no_smartphone (không \
+                 có điện thoại thông minh), not_at_home (không có nhà), refused (từ chối), \
+                 data_mismatch (sai lệch dữ liệu) hoặc other (lý do khác)."
+                .into(),
             Self::NoMember => "Lượt thăm phải ghi nhận ít nhất một tổ viên.".into(),
             Self::UnknownAction { code } => format!("Không có nội dung hỗ trợ mã \"{code}\"."),
             Self::RetiredAction { code } => {

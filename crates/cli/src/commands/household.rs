@@ -4,10 +4,9 @@
 use crate::args::*;
 use crate::commands::input::parse;
 use crate::print;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use gocua_core::{HouseholdFlags, HouseholdInput, ResidentInput};
 use gocua_device::Store;
-use std::io::{BufRead, Write};
 
 pub(crate) fn run(store: &mut Store, cmd: HouseholdCommand, json: bool) -> Result<()> {
     match cmd {
@@ -119,27 +118,7 @@ pub(crate) fn run(store: &mut Store, cmd: HouseholdCommand, json: bool) -> Resul
             }
         }
         HouseholdCommand::Import { file } => {
-            let reader: Box<dyn BufRead> = if file.as_os_str() == "-" {
-                Box::new(std::io::stdin().lock())
-            } else {
-                Box::new(std::io::BufReader::new(
-                    std::fs::File::open(&file)
-                        .with_context(|| format!("opening {}", file.display()))?,
-                ))
-            };
-            let mut out = std::io::stdout().lock();
-            for (n, line) in reader.lines().enumerate() {
-                let line = line?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let input: HouseholdInput = serde_json::from_str(&line)
-                    .with_context(|| format!("line {}: not a household", n + 1))?;
-                let h = store.write(|b| b.add_household(input))?;
-                // Printed only after the commit returned: what is reported is on disk.
-                writeln!(out, "ok {}", h.id)?;
-                out.flush()?;
-            }
+            crate::commands::import::households(store, &file, json)?
         }
     }
     Ok(())

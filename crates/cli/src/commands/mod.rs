@@ -2,6 +2,7 @@
 //! This module only dispatches.
 
 mod household;
+mod import;
 mod input;
 mod org;
 mod quota;
@@ -14,6 +15,13 @@ use anyhow::Result;
 use gocua_device::Store;
 
 pub fn run(cli: Cli) -> Result<()> {
+    // Only these make a database; every other command needs the device's.
+    if !matches!(
+        cli.command,
+        Command::Init { .. } | Command::Enroll { .. } | Command::Demo { .. }
+    ) {
+        input::existing(&cli.db)?;
+    }
     let key = input::key()?;
     let mut store = Store::open(&cli.db, &key)?;
     let json = cli.json;
@@ -27,7 +35,7 @@ pub fn run(cli: Cli) -> Result<()> {
         } => sync::enroll(&mut store, &target, code.as_deref(), device_name, json)?,
         Command::Sync => sync::sync(&mut store, json)?,
         Command::Quarantine(cmd) => sync::quarantine(&mut store, cmd, json)?,
-        Command::Org(OrgCommand::Import { file }) => org::import(&mut store, &file)?,
+        Command::Org(OrgCommand::Import { file }) => org::import(&mut store, &file, json)?,
         Command::Org(OrgCommand::Show) => org::show(&store, json)?,
         Command::Household(cmd) => household::run(&mut store, cmd, json)?,
         Command::Resident(cmd) => household::resident(&mut store, cmd, json)?,

@@ -2,8 +2,10 @@
 //! show`, `catalogue list`, and `demo`, which fills the device with a
 //! generated commune.
 
+use crate::commands::input;
+use crate::fail::CliError;
 use crate::print;
-use anyhow::{Context, Result, anyhow};
+use anyhow::Result;
 use gocua_device::demo::{DemoSpec, load_demo};
 use gocua_device::{OrgSnapshot, Store};
 use std::path::Path;
@@ -22,12 +24,29 @@ pub(crate) fn init(store: &mut Store, device_name: &str, json: bool) -> Result<(
     Ok(())
 }
 
-pub(crate) fn import(store: &mut Store, file: &Path) -> Result<()> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let org: OrgSnapshot = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not an organisation file", file.display()))?;
+pub(crate) fn import(store: &mut Store, file: &Path, json: bool) -> Result<()> {
+    let text = input::read_file(file)?;
+    let org: OrgSnapshot = serde_json::from_str(&text).map_err(|e| {
+        CliError::new(
+            "not_org_file",
+            format!(
+                "Tệp {} không phải tệp tổ chức của xã (JSON như máy chủ gửi): lỗi ở dòng {}, cột {}.",
+                file.display(),
+                e.line(),
+                e.column()
+            ),
+            format!("{} is not an organisation file: {e}", file.display()),
+        )
+    })?;
     store.import_org(&org)?;
+    if json {
+        return print::json(&serde_json::json!({
+            "commune": org.commune,
+            "villages": org.villages.len(),
+            "teams": org.teams.len(),
+            "members": org.members.len(),
+        }));
+    }
     outln!(
         "Đã nạp {}: {} thôn, {} tổ, {} thành viên",
         org.commune.name,
@@ -39,9 +58,7 @@ pub(crate) fn import(store: &mut Store, file: &Path) -> Result<()> {
 }
 
 pub(crate) fn show(store: &Store, json: bool) -> Result<()> {
-    let org = store
-        .org()?
-        .ok_or_else(|| anyhow!("no organisation loaded yet"))?;
+    let org = input::org(store)?;
     if json {
         print::json(&org)?;
     } else {
@@ -85,6 +102,7 @@ pub(crate) fn demo(
     seed: u64,
     json: bool,
 ) -> Result<()> {
+    refuse_real_device(store)?;
     if store.device()?.is_none() {
         store.init_device("demo")?;
     }
@@ -110,6 +128,40 @@ pub(crate) fn demo(
             summary.visits,
             summary.actions
         );
+    }
+    Ok(())
+}
+
+/// The demo commune is made up: loaded into an enrolled device (or one
+/// holding a commune's records) it would be sent to the real server,
+/// which refuses it as another commune's and leaves every change stuck.
+fn refuse_real_device(store: &Store) -> Result<()> {
+    let how = "Hãy tạo xã mẫu trong một tệp dữ liệu mới, ví dụ: gocua --db demo.db demo";
+    if let Some(e) = store.enrollment()? {
+        return Err(CliError::new(
+            "demo_on_enrolled_device",
+            format!(
+                "Thiết bị này đã đăng ký với máy chủ của xã ({}): không thể nạp xã mẫu vào, \
+                 vì dữ liệu mẫu sẽ bị gửi lên máy chủ và làm hỏng việc đồng bộ. {how}",
+                e.server_url
+            ),
+            "refusing to load the demo commune into an enrolled device",
+        )
+        .into());
+    }
+    let holds_data = store.org()?.is_some()
+        || store.unsent_count()? > 0
+        || !store.list_households(&[])?.is_empty();
+    if holds_data {
+        return Err(CliError::new(
+            "demo_on_device_with_data",
+            format!(
+                "Tệp dữ liệu này đã có dữ liệu (danh sách xã hoặc hộ dân): không thể nạp xã \
+                 mẫu vào. {how}"
+            ),
+            "refusing to load the demo commune into a database that holds data",
+        )
+        .into());
     }
     Ok(())
 }

@@ -2,9 +2,10 @@
 //! quotas) and `worklist` (who is due a return visit, who is not visited
 //! yet this month).
 
-use crate::commands::input::{parse, today};
+use crate::commands::input::{self, parse, today};
+use crate::fail::CliError;
 use crate::print;
-use anyhow::{Result, anyhow, bail};
+use anyhow::Result;
 use gocua_core::{MemberId, Month};
 use gocua_device::Store;
 
@@ -30,9 +31,7 @@ pub(crate) fn quota(
         );
         return Ok(());
     }
-    let org = store
-        .org()?
-        .ok_or_else(|| anyhow!("no organisation loaded yet"))?;
+    let org = input::org(store)?;
     let teams: Vec<_> = match team {
         Some(t) => {
             let id = parse("team", &t)?;
@@ -91,13 +90,29 @@ pub(crate) fn worklist(
     let villages = match (member, village) {
         (Some(m), _) => {
             let member = store.member(parse("member", &m)?)?;
-            let team = member
-                .team_id
-                .ok_or_else(|| anyhow!("member {m} has no team"))?;
+            let team = member.team_id.ok_or_else(|| {
+                CliError::new(
+                    "no_team",
+                    format!(
+                        "{} ({}) không thuộc tổ nào nên không có danh sách việc; \
+                         hãy dùng --village MÃ_THÔN.",
+                        member.full_name,
+                        member.role.label_vi()
+                    ),
+                    format!("member {m} has no team"),
+                )
+            })?;
             store.team_villages(team)?
         }
         (None, Some(v)) => vec![parse("village", &v)?],
-        (None, None) => bail!("say whose worklist: --member ID or --village ID"),
+        (None, None) => {
+            return Err(CliError::new(
+                "missing_argument",
+                "Cần cho biết danh sách việc của ai: --member MÃ_THÀNH_VIÊN hoặc --village MÃ_THÔN.",
+                "say whose worklist: --member ID or --village ID",
+            )
+            .into());
+        }
     };
     let list = store.worklist(&villages, today(store, date.as_deref())?, horizon_days)?;
     if json {

@@ -4,8 +4,9 @@
 
 use crate::args::ReviewCommand;
 use crate::commands::input::parse;
+use crate::fail::CliError;
 use crate::print;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use gocua_core::review::{ReviewInput, ReviewMark};
 use gocua_core::{EntityKind, MemberId};
 use gocua_device::{ReviewQuery, Store, StoreError};
@@ -73,7 +74,15 @@ pub fn run(store: &mut Store, cmd: ReviewCommand, json: bool) -> Result<()> {
             member,
         } => {
             let Some(target_kind) = EntityKind::parse(&kind) else {
-                bail!("--kind '{kind}': household, resident, visit or assisted_action");
+                return Err(CliError::new(
+                    "invalid_value",
+                    format!(
+                        "Loại bản ghi \"{kind}\" không hợp lệ; chọn một trong: household, \
+                         resident, visit, assisted_action."
+                    ),
+                    format!("--kind '{kind}': household, resident, visit or assisted_action"),
+                )
+                .into());
             };
             let author = actor(store, member.as_deref())?;
             let input = ReviewInput {

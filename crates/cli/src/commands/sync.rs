@@ -4,8 +4,9 @@
 //! module prints progress and results, in Vietnamese or as JSON.
 
 use crate::args::QuarantineCommand;
+use crate::fail::CliError;
 use crate::print;
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use gocua_core::Change;
 use gocua_device::{QuarantineDirection, QuarantinedChange, RetryOutcome, Store};
 use gocua_sync::client::{self, ClientOptions, Progress};
@@ -20,7 +21,11 @@ pub fn enroll(
     let name = match device_name {
         Some(n) => n,
         None => store.device()?.map(|d| d.device_name).ok_or_else(|| {
-            anyhow!("this device is not set up yet: give it a name with --device-name NAME")
+            CliError::new(
+                "missing_argument",
+                "Thiết bị chưa được thiết lập: hãy đặt tên cho máy bằng --device-name TÊN.",
+                "this device is not set up yet: give it a name with --device-name NAME",
+            )
         })?,
     };
     let out = client::enroll(store, target, code, &name, &ClientOptions::default())?;

@@ -9,16 +9,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
-const KEY: &str = "mật khẩu thử nghiệm";
+pub(crate) const KEY: &str = "mật khẩu thử nghiệm";
 
-struct Device {
-    _dir: TempDir,
-    db: PathBuf,
-    org: gocua_device::OrgSnapshot,
+pub(crate) struct Device {
+    pub(crate) dir: TempDir,
+    pub(crate) db: PathBuf,
+    pub(crate) org: gocua_device::OrgSnapshot,
 }
 
-fn gocua(db: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_gocua"));
+/// The `gocua` built with these tests, or the one GOCUA_TEST_BIN names (to
+/// see a test fail on an older build before a fix).
+pub(crate) fn gocua(db: &Path, args: &[&str]) -> Command {
+    let bin =
+        std::env::var_os("GOCUA_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_gocua").into());
+    let mut c = Command::new(bin);
     c.arg("--db")
         .arg(db)
         .args(args)
@@ -27,7 +31,7 @@ fn gocua(db: &Path, args: &[&str]) -> Command {
     c
 }
 
-fn ok(db: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(db: &Path, args: &[&str]) -> String {
     let out = gocua(db, args).output().expect("run gocua");
     assert!(
         out.status.success(),
@@ -37,13 +41,13 @@ fn ok(db: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
-fn fails(db: &Path, args: &[&str]) -> Output {
+pub(crate) fn fails(db: &Path, args: &[&str]) -> Output {
     let out = gocua(db, args).output().expect("run gocua");
     assert!(!out.status.success(), "gocua {args:?} should fail");
     out
 }
 
-fn device() -> Device {
+pub(crate) fn device() -> Device {
     let dir = TempDir::new().unwrap();
     let db = dir.path().join("device.db");
     ok(&db, &["init", "--device-name", "Máy của Lan"]);
@@ -51,7 +55,7 @@ fn device() -> Device {
     let org_file = dir.path().join("org.json");
     std::fs::write(&org_file, serde_json::to_string(&org).unwrap()).unwrap();
     ok(&db, &["org", "import", org_file.to_str().unwrap()]);
-    Device { _dir: dir, db, org }
+    Device { dir, db, org }
 }
 
 #[test]

@@ -2,3 +2,5 @@
 //! device stores.
 
 mod cli;
+mod guards;
+mod words;
