@@ -17,6 +17,7 @@ mod people;
 mod report;
 mod rows;
 mod sheet;
+mod table_end;
 
 use anyhow::{Result, anyhow, bail};
 use chrono::Utc;
@@ -66,6 +67,10 @@ struct Summary {
     /// What was written (None for a dry run).
     imported: Option<ImportCounts>,
     unknown_columns: Vec<String>,
+    /// Each column used: "header (letter)" and what it was read as.
+    used_columns: Vec<(String, String)>,
+    /// The closing block skipped (first and last row), if any.
+    closing_rows: Option<(usize, usize)>,
     problems: usize,
     elapsed_ms: u128,
 }
@@ -90,8 +95,8 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
             rows::find_village(&target.villages, v)
                 .ok_or_else(|| {
                     anyhow!(
-                        "Không có thôn/xóm \"{v}\" trong xã {} (no such village).",
-                        target.commune.name
+                        "Không có thôn/xóm \"{v}\" trong {} (no such village).",
+                        commune_phrase(&target.commune.name)
                     )
                 })?
                 .id,
@@ -116,7 +121,7 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
     }
 
     let mut problems = column_notices(&layout);
-    let (data, skipped) = data_rows(&sheet, &layout);
+    let (data, skipped, closing) = data_rows(&sheet, &layout);
     problems.extend(skipped);
     let ctx = rows::Context {
         layout: &layout,
@@ -183,6 +188,15 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
             .filter(|c| c.field.is_none() && !c.header.is_empty())
             .map(|c| c.header.clone())
             .collect(),
+        used_columns: layout
+            .columns
+            .iter()
+            .filter_map(|c| match c.field {
+                Some(f) if f != Field::Skip => Some((c.label(), format!("{f:?}"))),
+                _ => None,
+            })
+            .collect(),
+        closing_rows: closing,
         problems: problems.len(),
         elapsed_ms: started.elapsed().as_millis(),
     };
@@ -192,6 +206,24 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
         print_summary(&summary);
     }
     Ok(())
+}
+
+/// "xã Thượng Ninh" from a commune named "Thượng Ninh" or already
+/// "Xã Thượng Ninh" (never "xã Xã Thượng Ninh").
+pub(crate) fn commune_phrase(name: &str) -> String {
+    let name = name.trim();
+    let folded = gocua_core::text::search_key(name);
+    for kind in ["xa ", "phuong ", "thi tran ", "dac khu "] {
+        if folded.starts_with(kind) {
+            let mut chars = name.chars();
+            let first: String = chars
+                .next()
+                .map(|c| c.to_lowercase().collect())
+                .unwrap_or_default();
+            return format!("{first}{}", chars.as_str());
+        }
+    }
+    format!("xã {name}")
 }
 
 fn import_error(e: ImportError) -> anyhow::Error {
@@ -254,7 +286,11 @@ fn column_notices(layout: &Layout) -> Vec<Problem> {
 /// The rows holding data: blank rows, rows with nothing to import, and the
 /// block under the table (signatures, totals) are left out; the last two
 /// with a notice.
-fn data_rows<'s>(sheet: &'s Sheet, layout: &Layout) -> (Vec<&'s SheetRow>, Vec<Problem>) {
+///
+/// The closing block's first and last row numbers, if the file has one.
+type Closing = Option<(usize, usize)>;
+
+fn data_rows<'s>(sheet: &'s Sheet, layout: &Layout) -> (Vec<&'s SheetRow>, Vec<Problem>, Closing) {
     let used = |row: &SheetRow, pred: &dyn Fn(Field) -> bool| {
         layout
             .columns
@@ -265,10 +301,17 @@ fn data_rows<'s>(sheet: &'s Sheet, layout: &Layout) -> (Vec<&'s SheetRow>, Vec<P
     };
     let mut notices = Vec::new();
     let mut rows: Vec<&SheetRow> = Vec::new();
-    for row in sheet.rows.iter().skip(layout.first_data) {
-        if row.is_blank() {
-            continue;
-        }
+    let filled: Vec<&SheetRow> = sheet
+        .rows
+        .iter()
+        .skip(layout.first_data)
+        .filter(|r| !r.is_blank())
+        .collect();
+    // The closing block (date, signatures, notes, totals): from its first
+    // line on, under any column.
+    let at = table_end::closing_start(&filled, layout).unwrap_or(filled.len());
+    let mut closing: Vec<&SheetRow> = filled[at..].to_vec();
+    for &row in &filled[..at] {
         if used(row, &|f| f != Field::Skip) == 0 {
             // Numbered but empty lines of a form: nothing to say.
             let other = row.cells.iter().enumerate().any(|(i, c)| {
@@ -290,8 +333,8 @@ fn data_rows<'s>(sheet: &'s Sheet, layout: &Layout) -> (Vec<&'s SheetRow>, Vec<P
         }
         rows.push(row);
     }
-    // Signatures and totals under the table: a run of rows at the end with
-    // at most one value, or none in the columns only real rows fill.
+    // Then any run of rows at the end with at most one value, or none in
+    // the columns only real rows fill.
     let data_field = |f: Field| {
         matches!(
             f,
@@ -311,16 +354,27 @@ fn data_rows<'s>(sheet: &'s Sheet, layout: &Layout) -> (Vec<&'s SheetRow>, Vec<P
     };
     let tail = rows.iter().rev().take_while(|r| footer(r)).count();
     if tail > 0 && tail < rows.len() {
-        for row in rows.drain(rows.len() - tail..) {
-            notices.push(Problem::new(
-                row.number,
-                "",
-                Level::Notice,
-                "Dòng cuối bảng (chữ ký, tổng cộng…), không phải dữ liệu: bỏ qua.".into(),
-            ));
-        }
+        let mut end: Vec<&SheetRow> = rows.drain(rows.len() - tail..).collect();
+        end.append(&mut closing);
+        closing = end;
     }
-    (rows, notices)
+    if let (Some(first), Some(last)) = (closing.first(), closing.last()) {
+        notices.push(Problem::new(
+            first.number,
+            "",
+            Level::Notice,
+            format!(
+                "Bỏ qua phần ký tên ở dòng {} (cuối bảng: ngày tháng, chữ ký, ghi chú, tổng \
+                 cộng — không phải dữ liệu).",
+                table_end::span(first.number, last.number)
+            ),
+        ));
+    }
+    let closing = closing
+        .first()
+        .zip(closing.last())
+        .map(|(a, b)| (a.number, b.number));
+    (rows, notices, closing)
 }
 
 /// A progress bar on the terminal, for large files; nothing when stderr
@@ -378,6 +432,12 @@ fn print_summary(s: &Summary) {
     }
     if !s.unknown_columns.is_empty() {
         println!("Cột không dùng đến: {}.", s.unknown_columns.join(", "));
+    }
+    if let Some((first, last)) = s.closing_rows {
+        println!(
+            "Bỏ qua phần ký tên ở dòng {}.",
+            table_end::span(first, last)
+        );
     }
     println!("Báo cáo ({} mục): {}", s.problems, s.report.display());
     println!("Thời gian: {:.1} giây.", s.elapsed_ms as f64 / 1000.0);
