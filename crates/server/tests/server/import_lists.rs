@@ -319,3 +319,48 @@ fn two_row_headers_keep_cccd_and_phone_and_skip_the_header_half() {
     }
     let _ = server_bin();
 }
+
+#[test]
+fn every_persons_phone_is_kept_and_the_commune_named_once() {
+    let place = Place::new(Backend::Sqlite);
+    let dir = TempDir::new().unwrap();
+    let db = place.server_args();
+    let (org, _) = demo(&db, None);
+    let file = dir.path().join("dien-thoai.xlsx");
+    write_list(&file, Shape::OneRow, &village_people(), true);
+    import(&db, &file, &["--village", "Thôn Đông"]);
+    let records = current(&place, &org);
+    let resident = |name: &str| {
+        of_kind(&records, "resident")
+            .into_iter()
+            .find(|r| r["full_name"] == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .clone()
+    };
+    // Non-head rows: their own numbers.
+    assert_eq!(resident("Hà Thanh Lan")["phone"], "0987000222");
+    assert_eq!(resident("Phạm Thị Em")["phone"], "0977000444");
+    // The head's number is the household's, kept once.
+    assert!(resident("Lê Văn Dũng")["phone"].is_null());
+    assert!(resident("Lê Văn Hải")["phone"].is_null());
+    let duc = of_kind(&records, "household")
+        .into_iter()
+        .find(|h| h["head_name"] == "Phạm Văn Đức")
+        .unwrap();
+    assert_eq!(duc["phone"], "0903000333");
+
+    // "Xã Thượng Ninh" is named so, not "xã Xã Thượng Ninh".
+    let out = gocua_testkit::server::admin_command(&server_bin(), &db)
+        .arg("import")
+        .arg(&file)
+        .args(["--village", "Thôn Bắc"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("trong Xã Thượng Ninh") || err.contains("trong xã Thượng Ninh"),
+        "{err}"
+    );
+    assert!(!err.to_lowercase().contains("xã xã"), "{err}");
+}
