@@ -10,11 +10,14 @@
 //! - Ids are derived from the file (UUIDv5 of the commune and a stable key
 //!   the caller builds), and so are the change ids: importing the same file
 //!   again finds every record there and adds nothing.
-//! - A record that already exists is left alone, never overwritten: the
-//!   teams may have corrected it in the field since, and their edits win.
+//! - A record that already exists is not created again. A corrected file
+//!   edits it through `RegistryUpdate`s the caller decided field by field
+//!   (`registry_state.rs`): only fields the import itself wrote last, so
+//!   the teams' corrections in the field win.
 
 use crate::backend::sql::{Tx, Val, vals};
 use crate::lookups::village_commune;
+use crate::org::registry_state::RegistryUpdate;
 use crate::push::push_in;
 use crate::scopes::commune_villages;
 use crate::{ApplyResult, CentralDb, CentralError, DeviceAuth, Scope};
@@ -71,6 +74,9 @@ pub struct ImportCounts {
     pub households_existing: usize,
     pub residents_added: usize,
     pub residents_existing: usize,
+    /// Existing records edited by the file (corrections).
+    pub households_updated: usize,
+    pub residents_updated: usize,
 }
 
 #[derive(Debug, Error)]
@@ -164,6 +170,7 @@ impl CentralDb {
         &self,
         commune: CommuneId,
         households: &[RegistryHousehold],
+        updates: &[RegistryUpdate],
         now: DateTime<Utc>,
         progress: &mut dyn FnMut(usize),
     ) -> Result<ImportCounts, ImportError> {
@@ -227,6 +234,44 @@ impl CentralDb {
                     }
                 }
                 progress(first * BATCH + batch.len());
+            }
+            // Corrections, after the creations (a corrected person may now
+            // belong to nothing new, but the order costs nothing).
+            for batch in updates.chunks(BATCH * 4) {
+                let mut rows = BTreeMap::new();
+                let mut changes = Vec::new();
+                for u in batch {
+                    for stamp in u.base.values() {
+                        // Sort after what it corrects, whatever the clocks.
+                        let _ = clock.observe(*stamp, now_ms);
+                    }
+                    let change = Change {
+                        id: ChangeId::new(),
+                        entity: u.entity,
+                        entity_id: u.id,
+                        hlc: clock.tick(now_ms),
+                        fields: u.fields.clone(),
+                        base: u.base.clone(),
+                    };
+                    rows.insert(change.id, u.tag);
+                    changes.push(change);
+                    match u.entity {
+                        EntityKind::Household => counts.households_updated += 1,
+                        _ => counts.residents_updated += 1,
+                    }
+                }
+                let results = push_in(tx, &auth, &changes, now)?;
+                for ((id, result), change) in results.into_iter().zip(&changes) {
+                    if let ApplyResult::Rejected { code, message } = result {
+                        refused = Some(ImportError::Refused {
+                            tag: rows.get(&id).copied().unwrap_or_default(),
+                            entity_id: change.entity_id,
+                            code,
+                            message,
+                        });
+                        return Err(CentralError::Backend("import refused".into()));
+                    }
+                }
             }
             Ok(counts)
         });

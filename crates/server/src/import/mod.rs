@@ -14,6 +14,9 @@ mod cells;
 mod columns;
 mod group;
 mod people;
+mod reconcile;
+#[cfg(test)]
+mod reimport_props;
 mod report;
 mod rows;
 mod sheet;
@@ -64,6 +67,8 @@ struct Summary {
     dry_run: bool,
     #[serde(flatten)]
     stats: report::Stats,
+    /// Against the server: new, corrected, unchanged, conflicts.
+    outcome: reconcile::Outcome,
     /// What was written (None for a dry run).
     imported: Option<ImportCounts>,
     unknown_columns: Vec<String>,
@@ -142,16 +147,32 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
     bar.finish_and_clear();
     let plan = group::plan(&ctx, target.commune.id, read);
     problems.extend(plan.problems);
+    // Against what earlier imports wrote: corrections update, only the
+    // really new is created.
+    let state = db
+        .registry_state(target.commune.id)
+        .map_err(|e| import_error(e.into()))?;
+    let matched = reconcile::reconcile(
+        plan.households,
+        &state,
+        &reconcile::Provided::from_layout(&layout),
+        gocua_central::import_device(target.commune.id),
+    );
+    drop(state);
+    problems.extend(matched.problems);
 
     let report_path = report::path_for(&args.file);
     let imported = if args.dry_run {
         None
     } else {
-        let bar = progress(plan.households.len(), "Ghi vào máy chủ");
-        let result =
-            db.import_registry(target.commune.id, &plan.households, Utc::now(), &mut |n| {
-                bar.set_position(n as u64)
-            });
+        let bar = progress(matched.households.len(), "Ghi vào máy chủ");
+        let result = db.import_registry(
+            target.commune.id,
+            &matched.households,
+            &matched.updates,
+            Utc::now(),
+            &mut |n| bar.set_position(n as u64),
+        );
         bar.finish_and_clear();
         match result {
             Ok(counts) => Some(counts),
@@ -181,6 +202,7 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
         report: report_path,
         dry_run: args.dry_run,
         stats: plan.stats,
+        outcome: matched.outcome,
         imported,
         unknown_columns: layout
             .columns
@@ -414,6 +436,32 @@ fn print_summary(s: &Summary) {
             "Đã nhập mới {} hộ, {} nhân khẩu; đã có từ trước {} hộ, {} nhân khẩu.",
             c.households_added, c.residents_added, c.households_existing, c.residents_existing
         ),
+    }
+    let o = &s.outcome;
+    println!(
+        "{}: thêm mới {} hộ, {} nhân khẩu; sửa {} hộ, {} nhân khẩu; không đổi {} hộ, {} nhân \
+         khẩu.",
+        if s.dry_run { "Sẽ" } else { "Kết quả" },
+        o.households_new,
+        o.residents_new,
+        o.households_updated,
+        o.residents_updated,
+        o.households_unchanged,
+        o.residents_unchanged
+    );
+    if !o.fields_updated.is_empty() {
+        let fields: Vec<String> = o
+            .fields_updated
+            .iter()
+            .map(|(f, n)| format!("{f} ({n})"))
+            .collect();
+        println!("Trường được sửa: {}.", fields.join(", "));
+    }
+    if o.conflicts > 0 {
+        println!(
+            "{} giá trị đã được sửa trên điện thoại sau lần nhập trước: giữ nguyên, xem báo cáo.",
+            o.conflicts
+        );
     }
     if st.households_held_back > 0 || st.rows_with_errors > 0 {
         println!(

@@ -7,6 +7,7 @@ mod backup;
 mod dashboard;
 mod data_folder;
 mod import;
+mod import_again;
 mod import_lists;
 mod key_file;
 mod merge;
