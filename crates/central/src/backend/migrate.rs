@@ -97,6 +97,12 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0017_device_replaced_by",
         include_str!("../../../../migrations/server/0017_device_replaced_by.sql"),
     ),
+    // 18 is reserved for the change log's identity (issue 14), on main.
+    (
+        19,
+        "0019_registry_imports",
+        include_str!("../../../../migrations/server/0019_registry_imports.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `pg.rs`). Keep the two
@@ -187,6 +193,12 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         17,
         "0017_device_replaced_by",
         include_str!("../../../../migrations/server-pg/0017_device_replaced_by.sql"),
+    ),
+    // 18 is reserved for the change log's identity (issue 14), on main.
+    (
+        19,
+        "0019_registry_imports",
+        include_str!("../../../../migrations/server-pg/0019_registry_imports.sql"),
     ),
 ];
 

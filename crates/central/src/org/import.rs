@@ -17,6 +17,7 @@
 
 use crate::backend::sql::{Tx, Val, vals};
 use crate::lookups::village_commune;
+use crate::org::import_ledger::{ImportSource, Written, record};
 use crate::org::registry_state::RegistryUpdate;
 use crate::push::push_in;
 use crate::scopes::commune_villages;
@@ -68,15 +69,20 @@ pub struct RegistryHousehold {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ImportCounts {
     pub households_added: usize,
     pub households_existing: usize,
     pub residents_added: usize,
     pub residents_existing: usize,
     /// Existing records edited by the file (corrections).
+    #[serde(default)]
     pub households_updated: usize,
+    #[serde(default)]
     pub residents_updated: usize,
+    /// Its number in `admin import list` (None before it is recorded).
+    #[serde(default)]
+    pub import_id: Option<i64>,
 }
 
 #[derive(Debug, Error)]
@@ -171,6 +177,7 @@ impl CentralDb {
         commune: CommuneId,
         households: &[RegistryHousehold],
         updates: &[RegistryUpdate],
+        source: &ImportSource,
         now: DateTime<Utc>,
         progress: &mut dyn FnMut(usize),
     ) -> Result<ImportCounts, ImportError> {
@@ -180,6 +187,7 @@ impl CentralDb {
             let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
             let mut clock = HlcClock::new(auth.device_id);
             let mut counts = ImportCounts::default();
+            let mut written: Written = Vec::new();
             // Households a batch at a time: few round trips to PostgreSQL,
             // and the progress bar still moves.
             for (first, batch) in households.chunks(BATCH).enumerate() {
@@ -218,6 +226,7 @@ impl CentralDb {
                         counts.residents_added += 1;
                     }
                 }
+                written.extend(changes.iter().map(|c| (c.entity, c.entity_id, true, c.id)));
                 if !changes.is_empty() {
                     let results = push_in(tx, &auth, &changes, now)?;
                     for ((id, result), change) in results.into_iter().zip(&changes) {
@@ -260,6 +269,7 @@ impl CentralDb {
                         _ => counts.residents_updated += 1,
                     }
                 }
+                written.extend(changes.iter().map(|c| (c.entity, c.entity_id, false, c.id)));
                 let results = push_in(tx, &auth, &changes, now)?;
                 for ((id, result), change) in results.into_iter().zip(&changes) {
                     if let ApplyResult::Rejected { code, message } = result {
@@ -273,6 +283,7 @@ impl CentralDb {
                     }
                 }
             }
+            counts.import_id = Some(record(tx, commune, source, &counts, &written, now)?);
             Ok(counts)
         });
         match (result, refused) {

@@ -26,7 +26,7 @@ use anyhow::{Result, anyhow, bail};
 use chrono::Utc;
 use clap::Args;
 use columns::{Field, Layout};
-use gocua_central::{CentralDb, ImportCounts, ImportError};
+use gocua_central::{CentralDb, ImportCounts, ImportError, ImportSource};
 use gocua_core::CommuneId;
 use gocua_core::month::local_date;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -38,10 +38,14 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ImportArgs {
+    #[command(subcommand)]
+    pub action: Option<ImportAction>,
     /// The registry file: .xlsx, or .csv in UTF-8 (with or without BOM;
     /// comma, semicolon or tab).
-    pub file: PathBuf,
+    #[arg(required = true)]
+    pub file: Option<PathBuf>,
     /// The village of every row (name or id). Without it, each row's
     /// Thôn/Xóm column says (a whole commune in one file).
     #[arg(long)]
@@ -56,6 +60,19 @@ pub struct ImportArgs {
     /// Check the file and write the report, but import nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(clap::Subcommand)]
+pub enum ImportAction {
+    /// The imports made so far, newest first: who, which file, when, and
+    /// what each added and corrected.
+    List {
+        /// The commune (id); needed only when the server holds several.
+        #[arg(long)]
+        commune: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }
 
 #[derive(Serialize)]
@@ -81,7 +98,16 @@ struct Summary {
 }
 
 pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
+    match &args.action {
+        Some(ImportAction::List { commune, limit }) => {
+            return list(db, commune.as_deref(), *limit, json);
+        }
+        None => {}
+    }
     let started = Instant::now();
+    let Some(file) = args.file.clone() else {
+        bail!("Thiếu tệp danh sách cần nhập (the registry file).");
+    };
     let commune = args
         .commune
         .as_deref()
@@ -108,7 +134,7 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
         ),
     };
 
-    let sheets = sheet::read(&args.file)?;
+    let sheets = sheet::read(&file)?;
     let (sheet, layout) = pick(sheets, args.sheet.as_deref())?;
     let persons = layout.has(Field::FullName);
     let pair = layout.has(Field::BirthMale) && layout.has(Field::BirthFemale);
@@ -161,15 +187,27 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
     drop(state);
     problems.extend(matched.problems);
 
-    let report_path = report::path_for(&args.file);
+    let report_path = report::path_for(&file);
     let imported = if args.dry_run {
         None
     } else {
         let bar = progress(matched.households.len(), "Ghi vào máy chủ");
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_else(|_| "?".into());
+        let source = ImportSource {
+            actor: format!("admin:{user}"),
+            file_name: file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            sheet: sheet.name.clone(),
+        };
         let result = db.import_registry(
             target.commune.id,
             &matched.households,
             &matched.updates,
+            &source,
             Utc::now(),
             &mut |n| bar.set_position(n as u64),
         );
@@ -196,7 +234,7 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
     report::write(&report_path, &problems)?;
 
     let summary = Summary {
-        file: args.file.clone(),
+        file: file.clone(),
         sheet: sheet.name.clone(),
         header_row: layout.header_row,
         report: report_path,
@@ -246,6 +284,41 @@ pub(crate) fn commune_phrase(name: &str) -> String {
         }
     }
     format!("xã {name}")
+}
+
+/// `admin import list`: the imports recorded, newest first.
+fn list(db: &CentralDb, commune: Option<&str>, limit: u32, json: bool) -> Result<()> {
+    let commune = commune
+        .map(|c| {
+            c.parse::<CommuneId>()
+                .map_err(|e| anyhow!("--commune '{c}': {e}"))
+        })
+        .transpose()?;
+    let target = db.import_target(commune, None).map_err(import_error)?;
+    let entries = db.registry_imports(target.commune.id, limit)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(());
+    }
+    if entries.is_empty() {
+        println!("Chưa có lần nhập danh sách nào.");
+    }
+    for e in entries {
+        let c = &e.counts;
+        println!(
+            "#{} {} {} \"{}\" (trang \"{}\"): mới {} hộ, {} nhân khẩu; sửa {} hộ, {} nhân khẩu.",
+            e.id,
+            e.at,
+            e.actor,
+            e.file_name,
+            e.sheet,
+            c.households_added,
+            c.residents_added,
+            c.households_updated,
+            c.residents_updated
+        );
+    }
+    Ok(())
 }
 
 fn import_error(e: ImportError) -> anyhow::Error {

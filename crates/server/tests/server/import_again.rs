@@ -13,7 +13,7 @@ use gocua_sync::client;
 use gocua_testkit::backend::{Backend, Place};
 use gocua_testkit::server::RunningServer;
 use gocua_testkit::server::server_bin;
-use gocua_testkit::{device, on_each_backend};
+use gocua_testkit::{device, http_client, officer, on_each_backend};
 use tempfile::TempDir;
 
 on_each_backend!(a_corrected_list_updates_in_place_and_keeps_phone_edits);
@@ -138,5 +138,31 @@ fn a_corrected_list_updates_in_place_and_keeps_phone_edits(backend: Backend) {
     assert_eq!(again["outcome"]["residents_new"], 0, "{again}");
     assert_eq!(again["outcome"]["residents_updated"], 0, "{again}");
     assert_eq!(again["outcome"]["residents_unchanged"], 8, "{again}");
+
+    // Every import recorded: `admin import list`, and Nhật ký.
+    let listed = gocua_testkit::server::admin_with(&server_bin(), &db, &["import", "list"]);
+    let listed = listed.as_array().expect("a list");
+    assert_eq!(listed.len(), 4, "{listed:?}");
+    assert_eq!(listed[1]["counts"]["residents_added"], 4);
+    assert_eq!(listed[1]["counts"]["residents_updated"], 1);
+    assert_eq!(listed[1]["file_name"], "thon-dong.xlsx");
+    assert!(
+        listed[0]["id"].as_i64() > listed[1]["id"].as_i64(),
+        "newest first"
+    );
+    let officer = org
+        .members
+        .iter()
+        .find(|m| m.role == gocua_core::Role::CommuneOfficer)
+        .unwrap();
+    officer::set_password(&server_bin(), &db, &officer.id.to_string());
+    let http = http_client::http(&server);
+    let session = http_client::sign_in(&http, &server.url);
+    let audit = http_client::get(&http, &format!("{}/audit", server.url), Some(&session))
+        .text()
+        .unwrap();
+    assert!(audit.contains("Nhập danh sách hộ, nhân khẩu"), "{audit}");
+    assert!(audit.contains("thon-dong.xlsx"));
+    assert!(audit.contains("4 hộ, 1 nhân khẩu") || audit.contains("0 hộ, 1 nhân khẩu"));
     drop(server);
 }
