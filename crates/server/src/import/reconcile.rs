@@ -189,19 +189,30 @@ pub fn reconcile(
             by_village.entry(v.to_string()).or_default().push(h);
         }
     }
-    let people_of = |id: Uuid| -> HashSet<(String, i64)> {
-        members
-            .get(&id)
-            .map(|rs| {
-                rs.iter()
-                    .map(|r| {
-                        let p = person_of(&r.fields);
-                        (p.name, p.year)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+    // Folded once: a corrected household is compared with every other of
+    // its village.
+    let people: HashMap<Uuid, HashSet<(String, i64)>> = members
+        .iter()
+        .map(|(h, rs)| {
+            let set = rs
+                .iter()
+                .map(|r| {
+                    let p = person_of(&r.fields);
+                    (p.name, p.year)
+                })
+                .collect();
+            (*h, set)
+        })
+        .collect();
+    let folded = |h: &RegistryRecord, k: &str| {
+        search_key(h.fields.get(k).and_then(Value::as_str).unwrap_or(""))
     };
+    let heads: HashMap<Uuid, (String, String)> = by_village
+        .values()
+        .flatten()
+        .map(|h| (h.id, (folded(h, "head_name"), folded(h, "address"))))
+        .collect();
+    let no_one = HashSet::new();
 
     // Households: the same id first, then loosely among the rest.
     let mut claimed: HashSet<Uuid> = planned
@@ -229,20 +240,18 @@ pub fn reconcile(
             if claimed.contains(&cand.id) {
                 continue;
             }
-            let field =
-                |k: &str| search_key(cand.fields.get(k).and_then(Value::as_str).unwrap_or(""));
-            let cand_head = field("head_name");
+            let Some((cand_head, cand_address)) = heads.get(&cand.id) else {
+                continue;
+            };
             let head_d = if cand_head.len().abs_diff(head.len()) > 2 {
                 3
             } else {
-                distance(&cand_head, &head)
+                distance(cand_head, &head)
             };
-            let overlap = if head_d <= 2 || !mine.is_empty() {
-                mine.intersection(&people_of(cand.id)).count()
-            } else {
-                0
-            };
-            let close = head_d <= 2 && (field("address") == address || overlap >= 1);
+            let overlap = mine
+                .intersection(people.get(&cand.id).unwrap_or(&no_one))
+                .count();
+            let close = head_d <= 2 && (*cand_address == address || overlap >= 1);
             let most = overlap >= 2 && overlap * 2 >= mine.len();
             if close || most {
                 best.push((usize::MAX - overlap, head_d, cand.id));

@@ -8,6 +8,7 @@ mod dashboard;
 mod data_folder;
 mod import;
 mod import_again;
+mod import_figure;
 mod import_lists;
 mod key_file;
 mod merge;
