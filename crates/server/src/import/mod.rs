@@ -14,6 +14,7 @@ mod cells;
 mod columns;
 mod group;
 mod people;
+pub(crate) mod pipeline;
 mod reconcile;
 #[cfg(test)]
 mod reimport_props;
@@ -22,20 +23,17 @@ mod rows;
 mod sheet;
 mod table_end;
 
-use anyhow::{Result, anyhow, bail};
-use chrono::Utc;
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use columns::{Field, Layout};
-use gocua_central::{CentralDb, ImportCounts, ImportError, ImportSource};
+use gocua_central::{CentralDb, ImportError};
 use gocua_core::CommuneId;
-use gocua_core::month::local_date;
 use indicatif::{ProgressBar, ProgressStyle};
+pub use pipeline::{Input, Summary};
 use report::{Level, Problem};
-use serde::Serialize;
 use sheet::{Sheet, SheetRow};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::Instant;
 
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -75,36 +73,10 @@ pub enum ImportAction {
     },
 }
 
-#[derive(Serialize)]
-struct Summary {
-    file: PathBuf,
-    sheet: String,
-    header_row: usize,
-    report: PathBuf,
-    dry_run: bool,
-    #[serde(flatten)]
-    stats: report::Stats,
-    /// Against the server: new, corrected, unchanged, conflicts.
-    outcome: reconcile::Outcome,
-    /// What was written (None for a dry run).
-    imported: Option<ImportCounts>,
-    unknown_columns: Vec<String>,
-    /// Each column used: "header (letter)" and what it was read as.
-    used_columns: Vec<(String, String)>,
-    /// The closing block skipped (first and last row), if any.
-    closing_rows: Option<(usize, usize)>,
-    problems: usize,
-    elapsed_ms: u128,
-}
-
 pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
-    match &args.action {
-        Some(ImportAction::List { commune, limit }) => {
-            return list(db, commune.as_deref(), *limit, json);
-        }
-        None => {}
+    if let Some(ImportAction::List { commune, limit }) = &args.action {
+        return list(db, commune.as_deref(), *limit, json);
     }
-    let started = Instant::now();
     let Some(file) = args.file.clone() else {
         bail!("Thiếu tệp danh sách cần nhập (the registry file).");
     };
@@ -116,150 +88,30 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
                 .map_err(|e| anyhow!("--commune '{c}': {e}"))
         })
         .transpose()?;
-    let village_id = args.village.as_deref().and_then(|v| v.parse().ok());
-    let target = db
-        .import_target(commune, village_id)
-        .map_err(import_error)?;
-    let village = match &args.village {
-        None => None,
-        Some(v) => Some(
-            rows::find_village(&target.villages, v)
-                .ok_or_else(|| {
-                    anyhow!(
-                        "Không có thôn/xóm \"{v}\" trong {} (no such village).",
-                        commune_phrase(&target.commune.name)
-                    )
-                })?
-                .id,
-        ),
-    };
-
-    let sheets = sheet::read(&file)?;
-    let (sheet, layout) = pick(sheets, args.sheet.as_deref())?;
-    let persons = layout.has(Field::FullName);
-    let pair = layout.has(Field::BirthMale) && layout.has(Field::BirthFemale);
-    if village.is_none() && !layout.has(Field::Village) {
-        bail!(
-            "Tệp không có cột Thôn/Xóm: hãy chọn thôn/xóm bằng --village (the file has no \
-             village column: pass --village)."
-        );
-    }
-    if persons && !(layout.has(Field::Birth) || pair) {
-        bail!("Tệp thiếu cột Năm sinh (no birth year column).");
-    }
-    if persons && !(layout.has(Field::Sex) || pair) {
-        bail!("Tệp thiếu cột Giới tính (no sex column).");
-    }
-
-    let mut problems = column_notices(&layout);
-    let (data, skipped, closing) = data_rows(&sheet, &layout);
-    problems.extend(skipped);
-    let ctx = rows::Context {
-        layout: &layout,
-        villages: &target.villages,
-        village,
-        secret: &target.secret,
-        today: local_date(Utc::now()),
-        persons,
-    };
-    let bar = progress(data.len(), "Đọc tệp");
-    let read: Vec<rows::RowData> = data
-        .iter()
-        .map(|r| {
-            bar.inc(1);
-            ctx.read(r)
-        })
-        .collect();
-    bar.finish_and_clear();
-    let plan = group::plan(&ctx, target.commune.id, read);
-    problems.extend(plan.problems);
-    // Against what earlier imports wrote: corrections update, only the
-    // really new is created.
-    let state = db
-        .registry_state(target.commune.id)
-        .map_err(|e| import_error(e.into()))?;
-    let matched = reconcile::reconcile(
-        plan.households,
-        &state,
-        &reconcile::Provided::from_layout(&layout),
-        gocua_central::import_device(target.commune.id),
-    );
-    drop(state);
-    problems.extend(matched.problems);
-
-    let report_path = report::path_for(&file);
-    let imported = if args.dry_run {
-        None
-    } else {
-        let bar = progress(matched.households.len(), "Ghi vào máy chủ");
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "?".into());
-        let source = ImportSource {
+    let bytes =
+        std::fs::read(&file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "?".into());
+    let done = pipeline::execute(
+        db,
+        Input {
+            name: file.clone(),
+            bytes,
+            village: args.village.clone(),
+            commune,
+            sheet: args.sheet.clone(),
+            dry_run: args.dry_run,
             actor: format!("admin:{user}"),
-            file_name: file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            sheet: sheet.name.clone(),
-        };
-        let result = db.import_registry(
-            target.commune.id,
-            &matched.households,
-            &matched.updates,
-            &source,
-            Utc::now(),
-            &mut |n| bar.set_position(n as u64),
-        );
-        bar.finish_and_clear();
-        match result {
-            Ok(counts) => Some(counts),
-            Err(e) => {
-                // Nothing was written: say so in the report too.
-                problems.push(Problem {
-                    row: match &e {
-                        ImportError::Refused { tag, .. } => Some(*tag),
-                        _ => None,
-                    },
-                    column: String::new(),
-                    level: Level::Error,
-                    value: String::new(),
-                    message: e.message_vi(),
-                });
-                report::write(&report_path, &problems)?;
-                return Err(import_error(e));
-            }
-        }
-    };
-    report::write(&report_path, &problems)?;
-
-    let summary = Summary {
-        file: file.clone(),
-        sheet: sheet.name.clone(),
-        header_row: layout.header_row,
-        report: report_path,
-        dry_run: args.dry_run,
-        stats: plan.stats,
-        outcome: matched.outcome,
-        imported,
-        unknown_columns: layout
-            .columns
-            .iter()
-            .filter(|c| c.field.is_none() && !c.header.is_empty())
-            .map(|c| c.header.clone())
-            .collect(),
-        used_columns: layout
-            .columns
-            .iter()
-            .filter_map(|c| match c.field {
-                Some(f) if f != Field::Skip => Some((c.label(), format!("{f:?}"))),
-                _ => None,
-            })
-            .collect(),
-        closing_rows: closing,
-        problems: problems.len(),
-        elapsed_ms: started.elapsed().as_millis(),
-    };
+        },
+    )?;
+    let report_path = report::path_for(&file);
+    report::write(&report_path, &done.problems)?;
+    if let Some(e) = done.refused {
+        return Err(import_error(e));
+    }
+    let mut summary = done.summary;
+    summary.report = report_path;
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
