@@ -15,10 +15,10 @@ mod columns;
 mod group;
 mod people;
 pub(crate) mod pipeline;
-mod reconcile;
+pub(crate) mod reconcile;
 #[cfg(test)]
 mod reimport_props;
-mod report;
+pub(crate) mod report;
 mod rows;
 mod sheet;
 mod table_end;
