@@ -513,7 +513,7 @@ fn diff<R: Serialize>(
             }
         }
     }
-    let update = (!fields.is_empty()).then(|| RegistryUpdate {
+    let update = (!fields.is_empty()).then_some(RegistryUpdate {
         tag,
         entity,
         id: existing.id,
