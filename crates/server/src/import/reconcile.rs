@@ -235,6 +235,18 @@ pub fn reconcile(
             .iter()
             .map(|(_, r)| (search_key(&r.full_name), i64::from(r.birth_year)))
             .collect();
+        // The head as a person: a household is another's corrected copy
+        // only if its head could be the same person (not a neighbour at
+        // the same hamlet address with a similar name).
+        let my_head = h
+            .residents
+            .iter()
+            .find(|(_, r)| search_key(&r.full_name) == head)
+            .map(|(_, r)| Person {
+                name: head.clone(),
+                year: i64::from(r.birth_year),
+                sex: r.sex.as_str().to_string(),
+            });
         let mut best: Vec<(usize, usize, Uuid)> = Vec::new();
         for cand in by_village.get(&village).into_iter().flatten() {
             if claimed.contains(&cand.id) {
@@ -251,7 +263,18 @@ pub fn reconcile(
             let overlap = mine
                 .intersection(people.get(&cand.id).unwrap_or(&no_one))
                 .count();
-            let close = head_d <= 2 && (*cand_address == address || overlap >= 1);
+            let their_head = members.get(&cand.id).and_then(|rs| {
+                rs.iter()
+                    .map(|r| person_of(&r.fields))
+                    .find(|p| p.name == *cand_head)
+            });
+            let same_head = match (&my_head, &their_head) {
+                (Some(a), Some(b)) => person_distance(a, b).is_some(),
+                // A list of households only: the head's name and address.
+                (None, None) => true,
+                _ => false,
+            };
+            let close = head_d <= 2 && (overlap >= 1 || (*cand_address == address && same_head));
             let most = overlap >= 2 && overlap * 2 >= mine.len();
             if close || most {
                 best.push((usize::MAX - overlap, head_d, cand.id));

@@ -239,9 +239,47 @@ impl Server {
         created
     }
 
+    fn households(&self) -> usize {
+        self.records.values().filter(|(h, _)| *h).count()
+    }
+
     fn residents(&self) -> usize {
         self.records.values().filter(|(h, _)| !h).count()
     }
+}
+
+#[test]
+fn a_neighbour_with_a_similar_name_is_not_a_correction() {
+    let commune = CommuneId::new();
+    let village = Village {
+        id: VillageId::new(),
+        commune_id: commune,
+        name: "Thôn Đông".into(),
+    };
+    let head = |name: &str, year: i32| Row {
+        name: name.into(),
+        year,
+        female: false,
+        head: true,
+        address: "Xóm Trại".into(),
+    };
+    let mut server = Server::default();
+    assert_eq!(
+        server.import(commune, &village, &[head("Nguyễn Văn An", 1950)]),
+        1
+    );
+    // Another man at the same hamlet address, another age: a new household.
+    assert_eq!(
+        server.import(commune, &village, &[head("Nguyễn Văn Anh", 1972)]),
+        1
+    );
+    assert_eq!(server.residents(), 2);
+    assert_eq!(server.households(), 2, "not An's household renamed");
+    // An's name corrected: the same household, the same person.
+    let fixed = [head("Nguyễn Văn Ăn", 1950), head("Nguyễn Văn Anh", 1972)];
+    assert_eq!(server.import(commune, &village, &fixed), 0);
+    assert_eq!(server.residents(), 2);
+    assert_eq!(server.households(), 2);
 }
 
 proptest! {
