@@ -92,6 +92,8 @@ const EXACT: &[(&str, Field)] = &[
     ("sdt", Field::Phone),
     ("dt", Field::Phone),
     ("didong", Field::Phone),
+    ("dtdd", Field::Phone),
+    ("sodtdd", Field::Phone),
     ("dtts", Field::EthnicMinority),
     ("hodtts", Field::EthnicMinority),
 ];
@@ -388,6 +390,7 @@ mod tests {
             ("Tổ dân phố", Field::Village),
             ("Số điện thoại", Field::Phone),
             ("SĐT", Field::Phone),
+            ("ĐTDĐ", Field::Phone),
             ("CCCD", Field::CitizenId),
             ("Số CCCD/CMND", Field::CitizenId),
             ("Số định danh cá nhân", Field::CitizenId),
