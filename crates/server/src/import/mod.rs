@@ -2,13 +2,18 @@
 //! lists (Excel `.xlsx` or `.csv`) into the server, for the village teams'
 //! devices to pull.
 //!
-//! The file is read (`sheet`), its columns recognised (`columns`), each row
-//! read (`rows`, `cells`) and grouped into households (`group`, which also
-//! states the decisions on errors, duplicates and consent); the households
-//! are written by `gocua_central` in one transaction, and a report of
-//! every problem is written beside the input (`report`). CCCD numbers are
-//! hashed with the commune's secret as the row is read and are never
-//! printed, logged or stored: the report shows them masked.
+//! The file is read (`sheet`), its columns recognised (`columns`: one or
+//! two header rows), the table's end found (`table_end`: the date and
+//! signature block under any column), each row read (`rows`, `cells`) and
+//! grouped into households (`group`, which also states the decisions on
+//! errors, duplicates and consent); the households are matched to what
+//! earlier imports wrote (`reconcile`: a corrected file updates, never
+//! duplicates) and written by `gocua_central` in one transaction, recorded
+//! for `admin import list` and Nhật ký; a report of every problem is
+//! written beside the input (`report`). `pipeline` runs it all, for this
+//! command and the web page `/import`. CCCD numbers are hashed with the
+//! commune's secret as the row is read and are never printed, logged or
+//! stored: the report shows them masked.
 
 mod cells;
 mod columns;
