@@ -17,6 +17,7 @@
 
 mod cells;
 mod columns;
+mod corrections;
 mod group;
 mod people;
 pub(crate) mod pipeline;

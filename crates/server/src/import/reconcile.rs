@@ -21,7 +21,8 @@
 //! keeps the phone's value, and the report lists it.
 
 use super::columns::{Field, Layout};
-use super::report::{Level, Problem};
+use super::corrections::Note;
+use super::report::Problem;
 use gocua_central::{RegistryHousehold, RegistryRecord, RegistryState, RegistryUpdate};
 use gocua_core::converge::{FieldClocks, to_fields};
 use gocua_core::text::search_key;
@@ -402,98 +403,6 @@ pub fn reconcile(
         }
     }
     out
-}
-
-/// One field compared: corrected, or kept as a phone changed it.
-enum Note {
-    Corrected {
-        field: String,
-        old: Value,
-        new: Value,
-    },
-    Kept {
-        field: String,
-        kept: Value,
-        file: Value,
-    },
-}
-
-impl Reconciled {
-    fn note(&mut self, row: usize, who: &str, notes: Vec<Note>) {
-        let mut corrected = Vec::new();
-        for n in notes {
-            match n {
-                Note::Corrected { field, old, new } => {
-                    corrected.push(format!(
-                        "{} {} → {}",
-                        label(&field),
-                        show(&field, &old),
-                        show(&field, &new)
-                    ));
-                }
-                Note::Kept { field, kept, file } => {
-                    self.outcome.conflicts += 1;
-                    self.problems.push(Problem::new(
-                        row,
-                        "",
-                        Level::Notice,
-                        format!(
-                            "Xung đột: {} của {who} đã được sửa trên điện thoại ({}) sau lần \
-                             nhập trước; giữ giá trị đó, không ghi đè bằng giá trị trong tệp \
-                             ({}).",
-                            label(&field),
-                            show(&field, &kept),
-                            show(&field, &file)
-                        ),
-                    ));
-                }
-            }
-        }
-        if !corrected.is_empty() {
-            self.problems.push(Problem::new(
-                row,
-                "",
-                Level::Notice,
-                format!("Sửa {who}: {}.", corrected.join("; ")),
-            ));
-        }
-    }
-}
-
-/// A field's name as the report says it.
-fn label(field: &str) -> &str {
-    match field {
-        "full_name" => "họ và tên",
-        "birth_year" => "năm sinh",
-        "sex" => "giới tính",
-        "phone" => "số điện thoại",
-        "consent_on" => "ngày đồng ý",
-        "citizen_id_hash" => "số CCCD",
-        "has_smartphone" => "có điện thoại thông minh",
-        "head_name" => "tên chủ hộ",
-        "village_id" => "thôn/xóm",
-        "address" => "địa chỉ",
-        "poor" => "hộ nghèo",
-        "near_poor" => "hộ cận nghèo",
-        "ethnic_minority" => "dân tộc thiểu số",
-        "elderly_only" => "chỉ người cao tuổi",
-        "no_smartphone" => "không có điện thoại thông minh",
-        other => other,
-    }
-}
-
-/// A value as the report shows it: never a CCCD hash, phones as they are
-/// (the officer's own file holds them).
-fn show(field: &str, v: &Value) -> String {
-    match (field, v) {
-        ("citizen_id_hash", Value::Null) => "(không có)".into(),
-        ("citizen_id_hash", _) => "(đã đổi)".into(),
-        (_, Value::Null) => "(trống)".into(),
-        (_, Value::String(s)) => format!("\"{s}\""),
-        (_, Value::Bool(true)) => "có".into(),
-        (_, Value::Bool(false)) => "không".into(),
-        (_, other) => other.to_string(),
-    }
 }
 
 /// The fields of `record` the file gives that differ from `existing`.
