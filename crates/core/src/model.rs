@@ -246,6 +246,12 @@ pub struct Resident {
     pub consent_on: Option<NaiveDate>,
     /// Keyed hash of the CCCD; the number itself is never kept.
     pub citizen_id_hash: Option<CitizenIdHash>,
+    /// The person's own phone number, kept only where the registry lists
+    /// one that is not the household's (`Household::phone` holds that):
+    /// the least personal data that still lets a team call them. Absent
+    /// in records from before (issue 16).
+    #[serde(default)]
+    pub phone: Option<String>,
     /// Set when the commune office merged this record, a duplicate, into
     /// another resident's (`same_person.rs`); absent in records from
     /// before merges existed.
@@ -284,6 +290,7 @@ impl Resident {
             has_smartphone: input.has_smartphone,
             consent_on: input.consent_on,
             citizen_id_hash: input.citizen_id_hash,
+            phone: None,
             merged_into: None,
         };
         r.validate(today)?;
@@ -304,6 +311,9 @@ impl Resident {
         }
         if self.merged_into == Some(self.id) {
             errors.push(ValidationError::MergedIntoItself);
+        }
+        if let Some(p) = &self.phone {
+            errors.check(validate::phone(p).map(|_| ()));
         }
         errors.into_result()
     }

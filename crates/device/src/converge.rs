@@ -176,5 +176,6 @@ pub(crate) fn resident_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Resid
             .get::<_, Option<String>>(7)?
             .map(gocua_core::citizen_id::CitizenIdHash),
         merged_into: rows::opt_col(r, 8)?,
+        phone: None,
     })
 }

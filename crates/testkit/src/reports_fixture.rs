@@ -168,6 +168,7 @@ pub fn fixture() -> Fixture {
         consent_on: None,
         citizen_id_hash: None,
         merged_into: None,
+        phone: None,
     };
     let residents = vec![
         person_r(1, 1, 1960),

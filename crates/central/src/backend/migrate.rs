@@ -102,6 +102,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0018_change_log_identity",
         include_str!("../../../../migrations/server/0018_change_log_identity.sql"),
     ),
+    (
+        19,
+        "0019_registry_imports",
+        include_str!("../../../../migrations/server/0019_registry_imports.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `pg.rs`). Keep the two
@@ -197,6 +202,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         18,
         "0018_change_log_identity",
         include_str!("../../../../migrations/server-pg/0018_change_log_identity.sql"),
+    ),
+    (
+        19,
+        "0019_registry_imports",
+        include_str!("../../../../migrations/server-pg/0019_registry_imports.sql"),
     ),
 ];
 

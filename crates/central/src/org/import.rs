@@ -10,11 +10,15 @@
 //! - Ids are derived from the file (UUIDv5 of the commune and a stable key
 //!   the caller builds), and so are the change ids: importing the same file
 //!   again finds every record there and adds nothing.
-//! - A record that already exists is left alone, never overwritten: the
-//!   teams may have corrected it in the field since, and their edits win.
+//! - A record that already exists is not created again. A corrected file
+//!   edits it through `RegistryUpdate`s the caller decided field by field
+//!   (`registry_state.rs`): only fields the import itself wrote last, so
+//!   the teams' corrections in the field win.
 
 use crate::backend::sql::{Tx, Val, vals};
 use crate::lookups::village_commune;
+use crate::org::import_ledger::{ImportSource, Written, record};
+use crate::org::registry_state::RegistryUpdate;
 use crate::push::push_in;
 use crate::scopes::commune_villages;
 use crate::{ApplyResult, CentralDb, CentralError, DeviceAuth, Scope};
@@ -65,12 +69,20 @@ pub struct RegistryHousehold {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ImportCounts {
     pub households_added: usize,
     pub households_existing: usize,
     pub residents_added: usize,
     pub residents_existing: usize,
+    /// Existing records edited by the file (corrections).
+    #[serde(default)]
+    pub households_updated: usize,
+    #[serde(default)]
+    pub residents_updated: usize,
+    /// Its number in `admin import list` (None before it is recorded).
+    #[serde(default)]
+    pub import_id: Option<i64>,
 }
 
 #[derive(Debug, Error)]
@@ -164,6 +176,8 @@ impl CentralDb {
         &self,
         commune: CommuneId,
         households: &[RegistryHousehold],
+        updates: &[RegistryUpdate],
+        source: &ImportSource,
         now: DateTime<Utc>,
         progress: &mut dyn FnMut(usize),
     ) -> Result<ImportCounts, ImportError> {
@@ -173,6 +187,7 @@ impl CentralDb {
             let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
             let mut clock = HlcClock::new(auth.device_id);
             let mut counts = ImportCounts::default();
+            let mut written: Written = Vec::new();
             // Households a batch at a time: few round trips to PostgreSQL,
             // and the progress bar still moves.
             for (first, batch) in households.chunks(BATCH).enumerate() {
@@ -211,6 +226,7 @@ impl CentralDb {
                         counts.residents_added += 1;
                     }
                 }
+                written.extend(changes.iter().map(|c| (c.entity, c.entity_id, true, c.id)));
                 if !changes.is_empty() {
                     let results = push_in(tx, &auth, &changes, now)?;
                     for ((id, result), change) in results.into_iter().zip(&changes) {
@@ -228,6 +244,46 @@ impl CentralDb {
                 }
                 progress(first * BATCH + batch.len());
             }
+            // Corrections, after the creations (a corrected person may now
+            // belong to nothing new, but the order costs nothing).
+            for batch in updates.chunks(BATCH * 4) {
+                let mut rows = BTreeMap::new();
+                let mut changes = Vec::new();
+                for u in batch {
+                    for stamp in u.base.values() {
+                        // Sort after what it corrects, whatever the clocks.
+                        let _ = clock.observe(*stamp, now_ms);
+                    }
+                    let change = Change {
+                        id: ChangeId::new(),
+                        entity: u.entity,
+                        entity_id: u.id,
+                        hlc: clock.tick(now_ms),
+                        fields: u.fields.clone(),
+                        base: u.base.clone(),
+                    };
+                    rows.insert(change.id, u.tag);
+                    changes.push(change);
+                    match u.entity {
+                        EntityKind::Household => counts.households_updated += 1,
+                        _ => counts.residents_updated += 1,
+                    }
+                }
+                written.extend(changes.iter().map(|c| (c.entity, c.entity_id, false, c.id)));
+                let results = push_in(tx, &auth, &changes, now)?;
+                for ((id, result), change) in results.into_iter().zip(&changes) {
+                    if let ApplyResult::Rejected { code, message } = result {
+                        refused = Some(ImportError::Refused {
+                            tag: rows.get(&id).copied().unwrap_or_default(),
+                            entity_id: change.entity_id,
+                            code,
+                            message,
+                        });
+                        return Err(CentralError::Backend("import refused".into()));
+                    }
+                }
+            }
+            counts.import_id = Some(record(tx, commune, source, &counts, &written, now)?);
             Ok(counts)
         });
         match (result, refused) {

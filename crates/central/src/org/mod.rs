@@ -4,6 +4,8 @@
 
 pub(crate) mod enroll;
 pub(crate) mod import;
+pub(crate) mod import_ledger;
+pub(crate) mod registry_state;
 pub(crate) mod training;
 
 use crate::backend::sql::{Tx, vals};

@@ -189,6 +189,7 @@ impl Device {
             consent_on: None,
             citizen_id_hash: None,
             merged_into: None,
+            phone: None,
         };
         (
             r.id,

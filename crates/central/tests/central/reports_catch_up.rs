@@ -188,6 +188,7 @@ fn small_batches_give_what_a_rebuild_gives(backend: Backend) {
         consent_on: None,
         citizen_id_hash: None,
         merged_into: None,
+        phone: None,
     };
     p.resident(&newcomer);
     let home = Household {

@@ -204,6 +204,7 @@ fn random_commune(db: &CentralDb, seed: u64) -> Random {
             consent_on: None,
             citizen_id_hash: None,
             merged_into: None,
+            phone: None,
         })
         .collect();
     residents.iter().for_each(|r| p.resident(r));

@@ -254,6 +254,7 @@ fn a_merged_duplicate_counts_once_with_both_records_actions() {
         consent_on: None,
         citizen_id_hash: None,
         merged_into: None,
+        phone: None,
     };
     let at = |day: u32| {
         chrono::DateTime::parse_from_rfc3339(&format!("2026-11-{day:02}T03:00:00Z"))

@@ -110,6 +110,7 @@ pub fn generate(db: &CentralDb, k: &Knobs, today: NaiveDate) -> Result<(CommuneI
             consent_on: None,
             citizen_id_hash: None,
             merged_into: None,
+            phone: None,
         };
         people[h].push(r.id);
         s.add(EntityKind::Resident, r.id.0, &r)?;

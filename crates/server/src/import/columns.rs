@@ -92,6 +92,8 @@ const EXACT: &[(&str, Field)] = &[
     ("sdt", Field::Phone),
     ("dt", Field::Phone),
     ("didong", Field::Phone),
+    ("dtdd", Field::Phone),
+    ("sodtdd", Field::Phone),
     ("dtts", Field::EthnicMinority),
     ("hodtts", Field::EthnicMinority),
 ];
@@ -247,25 +249,45 @@ pub fn layout(sheet: &Sheet) -> Option<Layout> {
         })
         .collect();
     let mut first_data = h + 1;
-    // "Nam | Nữ" under a (merged) "Năm sinh".
-    if let Some(sub) = sheet.rows.get(h + 1) {
-        let folded: Vec<String> = sub.cells.iter().map(|c| fold(&c.text())).collect();
-        if folded.iter().any(|f| f == "nam") && folded.iter().any(|f| f == "nu") {
-            for col in &mut columns {
-                match folded.get(col.index).map(String::as_str) {
-                    Some("nam") => {
-                        col.field = Some(Field::BirthMale);
-                        col.header = format!("{} – Nam", col.header);
-                    }
-                    Some("nu") => {
-                        col.field = Some(Field::BirthFemale);
-                        col.header = format!("{} – Nữ", col.header);
-                    }
-                    _ => {}
-                }
+    // A second header row: "Nam | Nữ" under a (merged) "Năm sinh", the
+    // real labels "Số CCCD | Số điện thoại" under a group heading
+    // ("Thông tin giấy tờ, liên lạc"), or the lower half of a tall merged
+    // header (every cell a copy of the one above).
+    if let Some(sub) = sheet.rows.get(h + 1)
+        && is_header_continuation(&row.cells, &sub.cells)
+    {
+        for col in &mut columns {
+            let below = sub.get(col.index).text();
+            if below.is_empty() || below == col.header {
+                continue;
             }
-            first_data += 1;
+            match (fold(&below).as_str(), field_of(&below)) {
+                ("nam", _) => {
+                    col.field = Some(Field::BirthMale);
+                    col.header = format!("{} – Nam", col.header);
+                }
+                ("nu", _) => {
+                    col.field = Some(Field::BirthFemale);
+                    col.header = format!("{} – Nữ", col.header);
+                }
+                // The real label under a group heading.
+                (_, Some(f)) => {
+                    col.field = Some(f);
+                    col.header = below;
+                }
+                // A note under a label ("(dd/mm/yyyy)") keeps the label; a
+                // label of its own under a group is named whole.
+                (_, None) if col.field.is_none() => {
+                    col.header = if col.header.is_empty() {
+                        below
+                    } else {
+                        format!("{} – {below}", col.header)
+                    };
+                }
+                (_, None) => {}
+            }
         }
+        first_data += 1;
     }
     // Lone "Nam"/"Nữ" headers mean the same only in pairs.
     let pair = columns.iter().any(|c| c.field == Some(Field::BirthMale))
@@ -294,6 +316,39 @@ pub fn layout(sheet: &Sheet) -> Option<Layout> {
         columns,
         header_row: row.number,
     })
+}
+
+/// Whether `below` is more header, not the first data row: each of its
+/// cells repeats the cell above (a merged header spread down), is a known
+/// label, sits under a group heading spread over several columns, or is a
+/// note in brackets. A data row always holds something else: a name, a
+/// year, a number.
+fn is_header_continuation(above: &[Cell], below: &[Cell]) -> bool {
+    let text = |cells: &[Cell], i: usize| cells.get(i).map(Cell::text).unwrap_or_default();
+    let mut any = false;
+    for (i, c) in below.iter().enumerate() {
+        if c.is_empty() {
+            continue;
+        }
+        any = true;
+        let t = c.text();
+        let top = text(above, i);
+        let grouped =
+            !top.is_empty() && ((i > 0 && text(above, i - 1) == top) || text(above, i + 1) == top);
+        let is_text = matches!(c, Cell::Text(_));
+        let known = field_of(&t).is_some() || matches!(fold(&t).as_str(), "nam" | "nu");
+        let note = t.len() >= 2
+            && t.starts_with('(')
+            && t.ends_with(')')
+            && !t[1..t.len() - 1]
+                .trim()
+                .chars()
+                .all(|ch| ch.is_ascii_digit());
+        if !(t == top || (is_text && (known || grouped || note))) {
+            return false;
+        }
+    }
+    any
 }
 
 /// The label of the first column holding `field` (empty when none does).
@@ -335,6 +390,7 @@ mod tests {
             ("Tổ dân phố", Field::Village),
             ("Số điện thoại", Field::Phone),
             ("SĐT", Field::Phone),
+            ("ĐTDĐ", Field::Phone),
             ("CCCD", Field::CitizenId),
             ("Số CCCD/CMND", Field::CitizenId),
             ("Số định danh cá nhân", Field::CitizenId),

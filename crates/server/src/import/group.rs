@@ -126,8 +126,16 @@ pub fn plan(ctx: &Context, commune: CommuneId, rows: Vec<RowData>) -> Plan {
     let mut people = People::new(ctx, commune, &rows);
     let mut planned: Vec<(Built, Vec<(usize, Resident)>)> = Vec::new();
     for b in built {
+        let phone = records.get(&b.id).and_then(|h| h.phone.clone());
         let residents = if make_residents {
-            people.of_household(b.id, &b.rows, &mut problems, &mut bad, &mut stats)
+            people.of_household(
+                b.id,
+                phone.as_deref(),
+                &b.rows,
+                &mut problems,
+                &mut bad,
+                &mut stats,
+            )
         } else {
             Vec::new()
         };

@@ -2,42 +2,54 @@
 //! lists (Excel `.xlsx` or `.csv`) into the server, for the village teams'
 //! devices to pull.
 //!
-//! The file is read (`sheet`), its columns recognised (`columns`), each row
-//! read (`rows`, `cells`) and grouped into households (`group`, which also
-//! states the decisions on errors, duplicates and consent); the households
-//! are written by `gocua_central` in one transaction, and a report of
-//! every problem is written beside the input (`report`). CCCD numbers are
-//! hashed with the commune's secret as the row is read and are never
-//! printed, logged or stored: the report shows them masked.
+//! The file is read (`sheet`), its columns recognised (`columns`: one or
+//! two header rows), the table's end found (`table_end`: the date and
+//! signature block under any column), each row read (`rows`, `cells`) and
+//! grouped into households (`group`, which also states the decisions on
+//! errors, duplicates and consent); the households are matched to what
+//! earlier imports wrote (`reconcile`: a corrected file updates, never
+//! duplicates) and written by `gocua_central` in one transaction, recorded
+//! for `admin import list` and Nhật ký; a report of every problem is
+//! written beside the input (`report`). `pipeline` runs it all, for this
+//! command and the web page `/import`. CCCD numbers are hashed with the
+//! commune's secret as the row is read and are never printed, logged or
+//! stored: the report shows them masked.
 
 mod cells;
 mod columns;
+mod corrections;
 mod group;
 mod people;
-mod report;
+pub(crate) mod pipeline;
+pub(crate) mod reconcile;
+#[cfg(test)]
+mod reimport_props;
+pub(crate) mod report;
 mod rows;
 mod sheet;
+mod table_end;
 
-use anyhow::{Result, anyhow, bail};
-use chrono::Utc;
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use columns::{Field, Layout};
-use gocua_central::{CentralDb, ImportCounts, ImportError};
+use gocua_central::{CentralDb, ImportError};
 use gocua_core::CommuneId;
-use gocua_core::month::local_date;
 use indicatif::{ProgressBar, ProgressStyle};
+pub use pipeline::{Input, Summary};
 use report::{Level, Problem};
-use serde::Serialize;
 use sheet::{Sheet, SheetRow};
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::Instant;
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ImportArgs {
+    #[command(subcommand)]
+    pub action: Option<ImportAction>,
     /// The registry file: .xlsx, or .csv in UTF-8 (with or without BOM;
     /// comma, semicolon or tab).
-    pub file: PathBuf,
+    #[arg(required = true)]
+    pub file: Option<PathBuf>,
     /// The village of every row (name or id). Without it, each row's
     /// Thôn/Xóm column says (a whole commune in one file).
     #[arg(long)]
@@ -54,24 +66,26 @@ pub struct ImportArgs {
     pub dry_run: bool,
 }
 
-#[derive(Serialize)]
-struct Summary {
-    file: PathBuf,
-    sheet: String,
-    header_row: usize,
-    report: PathBuf,
-    dry_run: bool,
-    #[serde(flatten)]
-    stats: report::Stats,
-    /// What was written (None for a dry run).
-    imported: Option<ImportCounts>,
-    unknown_columns: Vec<String>,
-    problems: usize,
-    elapsed_ms: u128,
+#[derive(clap::Subcommand)]
+pub enum ImportAction {
+    /// The imports made so far, newest first: who, which file, when, and
+    /// what each added and corrected.
+    List {
+        /// The commune (id); needed only when the server holds several.
+        #[arg(long)]
+        commune: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }
 
 pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
-    let started = Instant::now();
+    if let Some(ImportAction::List { commune, limit }) = &args.action {
+        return list(db, commune.as_deref(), *limit, json);
+    }
+    let Some(file) = args.file.clone() else {
+        bail!("Thiếu tệp danh sách cần nhập (the registry file).");
+    };
     let commune = args
         .commune
         .as_deref()
@@ -80,116 +94,87 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
                 .map_err(|e| anyhow!("--commune '{c}': {e}"))
         })
         .transpose()?;
-    let village_id = args.village.as_deref().and_then(|v| v.parse().ok());
-    let target = db
-        .import_target(commune, village_id)
-        .map_err(import_error)?;
-    let village = match &args.village {
-        None => None,
-        Some(v) => Some(
-            rows::find_village(&target.villages, v)
-                .ok_or_else(|| {
-                    anyhow!(
-                        "Không có thôn/xóm \"{v}\" trong xã {} (no such village).",
-                        target.commune.name
-                    )
-                })?
-                .id,
-        ),
-    };
-
-    let sheets = sheet::read(&args.file)?;
-    let (sheet, layout) = pick(sheets, args.sheet.as_deref())?;
-    let persons = layout.has(Field::FullName);
-    let pair = layout.has(Field::BirthMale) && layout.has(Field::BirthFemale);
-    if village.is_none() && !layout.has(Field::Village) {
-        bail!(
-            "Tệp không có cột Thôn/Xóm: hãy chọn thôn/xóm bằng --village (the file has no \
-             village column: pass --village)."
-        );
+    let bytes =
+        std::fs::read(&file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "?".into());
+    let done = pipeline::execute(
+        db,
+        Input {
+            name: file.clone(),
+            bytes,
+            village: args.village.clone(),
+            commune,
+            sheet: args.sheet.clone(),
+            dry_run: args.dry_run,
+            actor: format!("admin:{user}"),
+        },
+    )?;
+    let report_path = report::path_for(&file);
+    report::write(&report_path, &done.problems)?;
+    if let Some(e) = done.refused {
+        return Err(import_error(e));
     }
-    if persons && !(layout.has(Field::Birth) || pair) {
-        bail!("Tệp thiếu cột Năm sinh (no birth year column).");
-    }
-    if persons && !(layout.has(Field::Sex) || pair) {
-        bail!("Tệp thiếu cột Giới tính (no sex column).");
-    }
-
-    let mut problems = column_notices(&layout);
-    let (data, skipped) = data_rows(&sheet, &layout);
-    problems.extend(skipped);
-    let ctx = rows::Context {
-        layout: &layout,
-        villages: &target.villages,
-        village,
-        secret: &target.secret,
-        today: local_date(Utc::now()),
-        persons,
-    };
-    let bar = progress(data.len(), "Đọc tệp");
-    let read: Vec<rows::RowData> = data
-        .iter()
-        .map(|r| {
-            bar.inc(1);
-            ctx.read(r)
-        })
-        .collect();
-    bar.finish_and_clear();
-    let plan = group::plan(&ctx, target.commune.id, read);
-    problems.extend(plan.problems);
-
-    let report_path = report::path_for(&args.file);
-    let imported = if args.dry_run {
-        None
-    } else {
-        let bar = progress(plan.households.len(), "Ghi vào máy chủ");
-        let result =
-            db.import_registry(target.commune.id, &plan.households, Utc::now(), &mut |n| {
-                bar.set_position(n as u64)
-            });
-        bar.finish_and_clear();
-        match result {
-            Ok(counts) => Some(counts),
-            Err(e) => {
-                // Nothing was written: say so in the report too.
-                problems.push(Problem {
-                    row: match &e {
-                        ImportError::Refused { tag, .. } => Some(*tag),
-                        _ => None,
-                    },
-                    column: String::new(),
-                    level: Level::Error,
-                    value: String::new(),
-                    message: e.message_vi(),
-                });
-                report::write(&report_path, &problems)?;
-                return Err(import_error(e));
-            }
-        }
-    };
-    report::write(&report_path, &problems)?;
-
-    let summary = Summary {
-        file: args.file.clone(),
-        sheet: sheet.name.clone(),
-        header_row: layout.header_row,
-        report: report_path,
-        dry_run: args.dry_run,
-        stats: plan.stats,
-        imported,
-        unknown_columns: layout
-            .columns
-            .iter()
-            .filter(|c| c.field.is_none() && !c.header.is_empty())
-            .map(|c| c.header.clone())
-            .collect(),
-        problems: problems.len(),
-        elapsed_ms: started.elapsed().as_millis(),
-    };
+    let mut summary = done.summary;
+    summary.report = report_path;
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         print_summary(&summary);
+    }
+    Ok(())
+}
+
+/// "xã Thượng Ninh" from a commune named "Thượng Ninh" or already
+/// "Xã Thượng Ninh" (never "xã Xã Thượng Ninh").
+pub(crate) fn commune_phrase(name: &str) -> String {
+    let name = name.trim();
+    let folded = gocua_core::text::search_key(name);
+    for kind in ["xa ", "phuong ", "thi tran ", "dac khu "] {
+        if folded.starts_with(kind) {
+            let mut chars = name.chars();
+            let first: String = chars
+                .next()
+                .map(|c| c.to_lowercase().collect())
+                .unwrap_or_default();
+            return format!("{first}{}", chars.as_str());
+        }
+    }
+    format!("xã {name}")
+}
+
+/// `admin import list`: the imports recorded, newest first.
+fn list(db: &CentralDb, commune: Option<&str>, limit: u32, json: bool) -> Result<()> {
+    let commune = commune
+        .map(|c| {
+            c.parse::<CommuneId>()
+                .map_err(|e| anyhow!("--commune '{c}': {e}"))
+        })
+        .transpose()?;
+    let target = db.import_target(commune, None).map_err(import_error)?;
+    let entries = db.registry_imports(target.commune.id, limit)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(());
+    }
+    if entries.is_empty() {
+        println!("Chưa có lần nhập danh sách nào.");
+    }
+    for e in entries {
+        let c = &e.counts;
+        println!(
+            "#{} {} {} \"{}\" (trang \"{}\"): mới {} hộ, {} nhân khẩu; sửa {} hộ, {} nhân khẩu.",
+            e.id,
+            e.at,
+            e.actor,
+            e.file_name,
+            e.sheet,
+            c.households_added,
+            c.residents_added,
+            c.households_updated,
+            c.residents_updated
+        );
     }
     Ok(())
 }
@@ -254,7 +239,11 @@ fn column_notices(layout: &Layout) -> Vec<Problem> {
 /// The rows holding data: blank rows, rows with nothing to import, and the
 /// block under the table (signatures, totals) are left out; the last two
 /// with a notice.
-fn data_rows<'s>(sheet: &'s Sheet, layout: &Layout) -> (Vec<&'s SheetRow>, Vec<Problem>) {
+///
+/// The closing block's first and last row numbers, if the file has one.
+type Closing = Option<(usize, usize)>;
+
+fn data_rows<'s>(sheet: &'s Sheet, layout: &Layout) -> (Vec<&'s SheetRow>, Vec<Problem>, Closing) {
     let used = |row: &SheetRow, pred: &dyn Fn(Field) -> bool| {
         layout
             .columns
@@ -265,10 +254,17 @@ fn data_rows<'s>(sheet: &'s Sheet, layout: &Layout) -> (Vec<&'s SheetRow>, Vec<P
     };
     let mut notices = Vec::new();
     let mut rows: Vec<&SheetRow> = Vec::new();
-    for row in sheet.rows.iter().skip(layout.first_data) {
-        if row.is_blank() {
-            continue;
-        }
+    let filled: Vec<&SheetRow> = sheet
+        .rows
+        .iter()
+        .skip(layout.first_data)
+        .filter(|r| !r.is_blank())
+        .collect();
+    // The closing block (date, signatures, notes, totals): from its first
+    // line on, under any column.
+    let at = table_end::closing_start(&filled, layout).unwrap_or(filled.len());
+    let mut closing: Vec<&SheetRow> = filled[at..].to_vec();
+    for &row in &filled[..at] {
         if used(row, &|f| f != Field::Skip) == 0 {
             // Numbered but empty lines of a form: nothing to say.
             let other = row.cells.iter().enumerate().any(|(i, c)| {
@@ -290,8 +286,8 @@ fn data_rows<'s>(sheet: &'s Sheet, layout: &Layout) -> (Vec<&'s SheetRow>, Vec<P
         }
         rows.push(row);
     }
-    // Signatures and totals under the table: a run of rows at the end with
-    // at most one value, or none in the columns only real rows fill.
+    // Then any run of rows at the end with at most one value, or none in
+    // the columns only real rows fill.
     let data_field = |f: Field| {
         matches!(
             f,
@@ -311,16 +307,27 @@ fn data_rows<'s>(sheet: &'s Sheet, layout: &Layout) -> (Vec<&'s SheetRow>, Vec<P
     };
     let tail = rows.iter().rev().take_while(|r| footer(r)).count();
     if tail > 0 && tail < rows.len() {
-        for row in rows.drain(rows.len() - tail..) {
-            notices.push(Problem::new(
-                row.number,
-                "",
-                Level::Notice,
-                "Dòng cuối bảng (chữ ký, tổng cộng…), không phải dữ liệu: bỏ qua.".into(),
-            ));
-        }
+        let mut end: Vec<&SheetRow> = rows.drain(rows.len() - tail..).collect();
+        end.append(&mut closing);
+        closing = end;
     }
-    (rows, notices)
+    if let (Some(first), Some(last)) = (closing.first(), closing.last()) {
+        notices.push(Problem::new(
+            first.number,
+            "",
+            Level::Notice,
+            format!(
+                "Bỏ qua phần ký tên ở dòng {} (cuối bảng: ngày tháng, chữ ký, ghi chú, tổng \
+                 cộng — không phải dữ liệu).",
+                table_end::span(first.number, last.number)
+            ),
+        ));
+    }
+    let closing = closing
+        .first()
+        .zip(closing.last())
+        .map(|(a, b)| (a.number, b.number));
+    (rows, notices, closing)
 }
 
 /// A progress bar on the terminal, for large files; nothing when stderr
@@ -361,6 +368,32 @@ fn print_summary(s: &Summary) {
             c.households_added, c.residents_added, c.households_existing, c.residents_existing
         ),
     }
+    let o = &s.outcome;
+    println!(
+        "{}: thêm mới {} hộ, {} nhân khẩu; sửa {} hộ, {} nhân khẩu; không đổi {} hộ, {} nhân \
+         khẩu.",
+        if s.dry_run { "Sẽ" } else { "Kết quả" },
+        o.households_new,
+        o.residents_new,
+        o.households_updated,
+        o.residents_updated,
+        o.households_unchanged,
+        o.residents_unchanged
+    );
+    if !o.fields_updated.is_empty() {
+        let fields: Vec<String> = o
+            .fields_updated
+            .iter()
+            .map(|(f, n)| format!("{f} ({n})"))
+            .collect();
+        println!("Trường được sửa: {}.", fields.join(", "));
+    }
+    if o.conflicts > 0 {
+        println!(
+            "{} giá trị đã được sửa trên điện thoại sau lần nhập trước: giữ nguyên, xem báo cáo.",
+            o.conflicts
+        );
+    }
     if st.households_held_back > 0 || st.rows_with_errors > 0 {
         println!(
             "Chưa nhập {} hộ: {} dòng lỗi, {} dòng thuộc hộ có lỗi.",
@@ -378,6 +411,12 @@ fn print_summary(s: &Summary) {
     }
     if !s.unknown_columns.is_empty() {
         println!("Cột không dùng đến: {}.", s.unknown_columns.join(", "));
+    }
+    if let Some((first, last)) = s.closing_rows {
+        println!(
+            "Bỏ qua phần ký tên ở dòng {}.",
+            table_end::span(first, last)
+        );
     }
     println!("Báo cáo ({} mục): {}", s.problems, s.report.display());
     println!("Thời gian: {:.1} giây.", s.elapsed_ms as f64 / 1000.0);

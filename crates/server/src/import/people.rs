@@ -34,6 +34,7 @@ impl<'a> People<'a> {
     pub fn of_household(
         &mut self,
         household: HouseholdId,
+        household_phone: Option<&str>,
         rows: &[usize],
         problems: &mut Vec<Problem>,
         bad: &mut BTreeSet<usize>,
@@ -43,9 +44,16 @@ impl<'a> People<'a> {
         let mut by_resident: HashMap<ResidentId, usize> = HashMap::new();
         for &i in rows {
             let r = &self.rows[i];
-            let Some(resident) = self.resident(household, r, problems, bad, i) else {
+            let Some(mut resident) = self.resident(household, r, problems, bad, i) else {
                 continue;
             };
+            // The person's own number, unless it is the household's on the
+            // head's row (kept once, on the household).
+            if let Some(p) = &r.phone
+                && !(r.is_head && household_phone == Some(p.as_str()))
+            {
+                resident.phone = Some(p.clone());
+            }
             if let Some(&first) = by_resident.get(&resident.id) {
                 let earlier = &residents[first];
                 if earlier.1 == resident {

@@ -5,7 +5,7 @@
 //! system — or tab). Text is NFC, trimmed, with single spaces from here on.
 
 use anyhow::{Context, Result, anyhow, bail};
-use calamine::{Data, Reader, Xlsx, open_workbook};
+use calamine::{Data, Reader, Xlsx};
 use chrono::NaiveDate;
 use gocua_core::text::normalize_name;
 use std::path::Path;
@@ -73,16 +73,17 @@ pub struct Sheet {
     pub rows: Vec<SheetRow>,
 }
 
-/// The worksheets of the file, in order (one for CSV).
-pub fn read(path: &Path) -> Result<Vec<Sheet>> {
+/// The worksheets of a file read into memory (from disk or an upload),
+/// in order (one for CSV); `path` names it (its extension says the kind).
+pub fn read_bytes(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
     match ext.as_str() {
-        "xlsx" | "xlsm" => read_xlsx(path),
-        "csv" | "txt" => Ok(vec![read_csv(path)?]),
+        "xlsx" | "xlsm" => read_xlsx(path, bytes),
+        "csv" | "txt" => Ok(vec![read_csv(path, &bytes)?]),
         "xls" => bail!(
             "Tệp .xls (Excel 97–2003) chưa được hỗ trợ: hãy mở bằng Excel và lưu lại thành .xlsx \
              (save it as .xlsx)."
@@ -97,8 +98,8 @@ fn nfc(s: &str) -> String {
     normalize_name(s)
 }
 
-fn read_xlsx(path: &Path) -> Result<Vec<Sheet>> {
-    let mut book: Xlsx<_> = open_workbook(path)
+fn read_xlsx(path: &Path, bytes: Vec<u8>) -> Result<Vec<Sheet>> {
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes))
         .with_context(|| format!("không mở được tệp Excel {}", path.display()))?;
     let mut sheets = Vec::new();
     for name in book.sheet_names() {
@@ -173,10 +174,8 @@ fn cell(value: &Data) -> Cell {
     }
 }
 
-fn read_csv(path: &Path) -> Result<Sheet> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("không đọc được tệp {}", path.display()))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+fn read_csv(path: &Path, bytes: &[u8]) -> Result<Sheet> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         anyhow!(
             "Tệp CSV không phải UTF-8 (byte lạ ở vị trí {}): trong Excel hãy chọn Lưu thành \

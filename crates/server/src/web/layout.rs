@@ -31,6 +31,7 @@ pub enum Nav {
     Targets,
     Training,
     Duplicates,
+    Import,
     Audit,
     /// A drill-down: no entry of its own.
     Records,
@@ -43,6 +44,7 @@ const MENU: &[(Nav, &str, &str)] = &[
     (Nav::Targets, "/targets", "Chỉ tiêu"),
     (Nav::Training, "/training", "Tập huấn"),
     (Nav::Duplicates, "/duplicates", "Nhân khẩu trùng"),
+    (Nav::Import, "/import", "Nhập danh sách"),
     (Nav::Audit, "/audit", "Nhật ký"),
 ];
 

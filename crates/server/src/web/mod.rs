@@ -127,6 +127,13 @@ pub fn router() -> Router<AppState> {
         .route("/resident", get(pages::duplicates::resident))
         .route("/household", get(pages::household::show))
         .route("/review", post(pages::review::open))
+        .route(
+            "/import",
+            get(pages::import::form)
+                .post(pages::import::check)
+                .layer(DefaultBodyLimit::max(pages::import::MAX_UPLOAD_BYTES)),
+        )
+        .route("/import/confirm", post(pages::import::confirm))
         .route("/audit", get(pages::audit::show))
         .route("/report.xlsx", get(pages::download::xlsx))
         .route("/report.csv", get(pages::download::csv))

@@ -23,7 +23,7 @@ use tempfile::TempDir;
 use unicode_normalization::UnicodeNormalization;
 
 /// A commune of two villages (Thôn Đông, Thôn Tây), a team each.
-fn demo(db: &[OsString], url: Option<&str>) -> (OrgSnapshot, Value) {
+pub(super) fn demo(db: &[OsString], url: Option<&str>) -> (OrgSnapshot, Value) {
     let mut args = vec!["demo", "--villages", "2"];
     if let Some(u) = url {
         args.extend(["--url", u]);
@@ -34,7 +34,7 @@ fn demo(db: &[OsString], url: Option<&str>) -> (OrgSnapshot, Value) {
 
 /// `admin import FILE ARGS… --json`: the summary, and what was printed
 /// on both streams (to look for CCCD numbers in).
-fn import(db: &[OsString], file: &Path, args: &[&str]) -> (Value, String) {
+pub(super) fn import(db: &[OsString], file: &Path, args: &[&str]) -> (Value, String) {
     let out = admin_command(&server_bin(), db)
         .arg("--json")
         .arg("import")
@@ -55,7 +55,7 @@ fn import(db: &[OsString], file: &Path, args: &[&str]) -> (Value, String) {
 }
 
 /// The report's lines after its header, BOM and CRLF checked.
-fn report_lines(path: &Path) -> Vec<String> {
+pub(super) fn report_lines(path: &Path) -> Vec<String> {
     let bytes = std::fs::read(path).expect("report written");
     let text = std::str::from_utf8(&bytes).expect("report is UTF-8");
     let text = text
@@ -92,7 +92,10 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 /// Everything the server holds, as an officer's device would pull it:
 /// the last fields of each record, by entity.
-fn server_records(place: &Place, org: &OrgSnapshot) -> Vec<(String, Map<String, Value>)> {
+pub(super) fn server_records(
+    place: &Place,
+    org: &OrgSnapshot,
+) -> Vec<(String, Map<String, Value>)> {
     let db = match place.pg() {
         Some(url) => CentralDb::connect(url, 1, &place.key()).expect("connect"),
         None => CentralDb::open(&place.data().join("central.db"), &place.key())
@@ -119,7 +122,7 @@ fn server_records(place: &Place, org: &OrgSnapshot) -> Vec<(String, Map<String, 
         .collect()
 }
 
-fn residents_named(
+pub(super) fn residents_named(
     records: &[(String, Map<String, Value>)],
     name: &str,
 ) -> Vec<Map<String, Value>> {
@@ -360,7 +363,8 @@ fn xlsx_with_title_merged_cells_and_nam_nu_columns() {
             "11,Năm sinh – Nam (C),Lỗi,1950 | 1951,Năm sinh ghi ở cả cột Nam và cột Nữ: chỉ ghi \
              ở một cột."
                 .into(),
-            "13,,Lưu ý,,\"Dòng cuối bảng (chữ ký, tổng cộng…), không phải dữ liệu: bỏ qua.\""
+            "13,,Lưu ý,,\"Bỏ qua phần ký tên ở dòng 13 (cuối bảng: ngày tháng, chữ ký, ghi \
+             chú, tổng cộng — không phải dữ liệu).\""
                 .into(),
         ]
     );

@@ -87,6 +87,7 @@ impl Pusher<'_> {
             consent_on: hash.map(|_| NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
             citizen_id_hash: hash.map(|c| CitizenIdHash(c.to_string().repeat(64))),
             merged_into: None,
+            phone: None,
         };
         self.change(EntityKind::Resident, r.id.0, fields_of(&r));
         r.id

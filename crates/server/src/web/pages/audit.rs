@@ -12,7 +12,7 @@ use crate::web::auth::Officer;
 use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
 use axum::extract::State;
-use gocua_central::{ExportChannel, ExportEntry, MergeEntry, TrainingDeletion};
+use gocua_central::{ExportChannel, ExportEntry, ImportEntry, MergeEntry, TrainingDeletion};
 use gocua_core::EntityKind;
 use gocua_core::OrgSnapshot;
 use maud::{Markup, html};
@@ -22,7 +22,7 @@ pub(super) const SHOWN: u32 = 200;
 
 pub async fn show(State(state): State<AppState>, officer: Officer) -> Result<Markup, PageError> {
     let commune = officer.commune();
-    let (reviews, changes, merges, exports, deletions, org) = state
+    let (reviews, changes, merges, exports, deletions, org, imports) = state
         .db_read(move |db| {
             Ok((
                 db.change_audit(commune, Some(EntityKind::ReviewMark), SHOWN)?,
@@ -31,6 +31,7 @@ pub async fn show(State(state): State<AppState>, officer: Officer) -> Result<Mar
                 db.export_audit(commune, SHOWN)?,
                 db.training_deletions(commune, SHOWN)?,
                 db.org_snapshot(commune)?,
+                db.registry_imports(commune, SHOWN)?,
             ))
         })
         .await?;
@@ -43,13 +44,14 @@ pub async fn show(State(state): State<AppState>, officer: Officer) -> Result<Mar
             p.sub {
                 "Ai đã làm gì, lúc nào: yêu cầu sửa của tổ trưởng và cán bộ xã, mọi thay đổi "
                 "dữ liệu nhận từ thiết bị, các lần gộp nhân khẩu trùng, các buổi tập huấn bị xóa "
-                "vì ghi nhầm, và mọi lần tải báo cáo. "
+                "vì ghi nhầm, các lần nhập danh sách hộ, nhân khẩu, và mọi lần tải báo cáo. "
                 "Mỗi mục hiện " (SHOWN) " lần gần nhất."
             }
             (reviews_table(&reviews))
             (changes_table(&changes))
             (merges_body(&merges))
             (training_body(&deletions, &org))
+            (imports_body(&imports))
             (body(&exports))
         },
     ))
@@ -130,6 +132,34 @@ fn merges_body(entries: &[MergeEntry]) -> Markup {
                             td { @if let Some(i) = e.into_id {
                                 a href={ "/resident?id=" (i) } { (e.into_name) }
                             } @else { "—" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn imports_body(entries: &[ImportEntry]) -> Markup {
+    html! {
+        h2 { "Nhập danh sách hộ, nhân khẩu" }
+        @if entries.is_empty() {
+            p.muted #no-imports { "Chưa nhập danh sách nào." }
+        } @else {
+            table #import-audit {
+                thead { tr {
+                    th scope="col" { "Số" } th scope="col" { "Thời gian" } th scope="col" { "Người nhập" }
+                    th scope="col" { "Tệp" } th scope="col" { "Thêm mới" } th scope="col" { "Sửa" }
+                } }
+                tbody {
+                    @for e in entries {
+                        tr {
+                            td { "#" (e.id) }
+                            td { (when(&e.at)) }
+                            th scope="row" { (e.actor) }
+                            td { (e.file_name) " (" (e.sheet) ")" }
+                            td { (e.counts.households_added) " hộ, " (e.counts.residents_added) " nhân khẩu" }
+                            td { (e.counts.households_updated) " hộ, " (e.counts.residents_updated) " nhân khẩu" }
                         }
                     }
                 }

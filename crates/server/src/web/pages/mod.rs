@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod download;
 pub mod duplicates;
 pub mod household;
+pub mod import;
 pub mod merge;
 pub mod recognition;
 pub mod records;
