@@ -25,6 +25,7 @@ mod remote;
 mod reviews;
 mod rows;
 mod same_person;
+mod search;
 mod sync_state;
 mod training;
 mod visits;
