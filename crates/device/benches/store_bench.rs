@@ -207,6 +207,30 @@ fn print_table(res: &[Stats]) {
     }
 }
 
+/// Which queries cost most: each one's median of 5 runs, the slowest 4.
+fn slowest_queries(store: &Store) {
+    let mut each: Vec<(f64, &str, usize)> = QUERIES
+        .iter()
+        .map(|q| {
+            let mut ms: Vec<f64> = (0..5)
+                .map(|_| {
+                    let t = Instant::now();
+                    store.search(q, 20).expect("search");
+                    t.elapsed().as_secs_f64() * 1e3
+                })
+                .collect();
+            ms.sort_by(f64::total_cmp);
+            (ms[2], *q, store.search(q, 20).expect("search").len())
+        })
+        .collect();
+    each.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let slowest: Vec<String> = each[..4]
+        .iter()
+        .map(|(ms, q, n)| format!("{q:?} {ms:.2} ms ({n} hits)"))
+        .collect();
+    println!("  (slowest searches, median of 5: {})", slowest.join(", "));
+}
+
 /// The queries and the visit commit, on a store holding the demo commune.
 fn measure_all(store: &mut Store, goals: Goals) -> Vec<Stats> {
     let today = gocua_core::month::local_date(Utc::now());
@@ -224,6 +248,7 @@ fn measure_all(store: &mut Store, goals: Goals) -> Vec<Stats> {
         let found = store.search(nth::<&str>(QUERIES, i), 20);
         hits += found.expect("search").len();
     });
+    slowest_queries(store);
     measure(&mut res, "worklist(team villages, 7 d)", q, |i| {
         let w = store.worklist(&nth(teams, i).village_ids, today, 7);
         let w = w.expect("worklist");
