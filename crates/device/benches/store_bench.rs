@@ -52,7 +52,8 @@ const PHONE_BUDGET: Goals = Goals {
 };
 
 /// What a member types in the search box: whole names with and without
-/// diacritics, parts of words, and addresses (the demo's are "Số N, ngõ M").
+/// diacritics, parts of words, first keystrokes, and addresses (the demo's
+/// are "Số N, ngõ M").
 const QUERIES: &[&str] = &[
     "nguyen van",
     "Trần Thị",
@@ -72,6 +73,9 @@ const QUERIES: &[&str] = &[
     "uyen van",
     "ùi đ",
     "hươn",
+    // First keystrokes (fewer than 3 characters: names beginning so).
+    "n",
+    "lê",
     // Addresses.
     "Số 12, ngõ 4",
     "ngõ 17",

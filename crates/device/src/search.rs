@@ -41,12 +41,18 @@ pub(crate) fn register_functions(conn: &Connection) -> Result<(), StoreError> {
 const FTS_HITS: &str = "SELECT household_id AS hid, resident_id AS rid, name AS k, address AS a
      FROM search_fts WHERE search_fts MATCH ?4";
 
-/// Every name beginning with the key.
-const PREFIX_HITS: &str = "SELECT h.id AS hid, NULL AS rid, h.head_name_key AS k, '' AS a
-     FROM households h WHERE h.head_name_key >= ?2 AND h.head_name_key < ?4
+/// The first names (in key order, so an exact match first) beginning with
+/// the key: one letter begins a third of a commune's names, and 500 of each
+/// kind are plenty for a page of results (prefixes all rank alike).
+const PREFIX_HITS: &str = "SELECT * FROM (
+         SELECT h.id AS hid, NULL AS rid, h.head_name_key AS k, '' AS a
+         FROM households h WHERE h.head_name_key >= ?2 AND h.head_name_key < ?4
+         ORDER BY h.head_name_key LIMIT 500)
      UNION ALL
-     SELECT r.household_id, r.id, r.name_key, '' FROM residents r
-     WHERE r.merged_into IS NULL AND r.name_key >= ?2 AND r.name_key < ?4";
+     SELECT * FROM (
+         SELECT r.household_id, r.id, r.name_key, '' FROM residents r
+         WHERE r.merged_into IS NULL AND r.name_key >= ?2 AND r.name_key < ?4
+         ORDER BY r.name_key LIMIT 500)";
 
 /// Ranks the candidates `hits` and keeps the best `limit` households.
 /// Names before addresses: a whole name, a name's start, a word's start,

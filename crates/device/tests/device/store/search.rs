@@ -118,6 +118,7 @@ fn search_finds_addresses_and_any_part_of_a_word() {
         "quotes are text"
     );
     assert_eq!(s.search("ngo", 2).unwrap().len(), 2, "the limit holds");
+    assert_eq!(s.search("t", 1).unwrap().len(), 1, "for short keys too");
 }
 
 /// An edited name or address is found by its new text only.
