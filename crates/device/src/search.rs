@@ -38,8 +38,10 @@ pub(crate) fn register_functions(conn: &Connection) -> Result<(), StoreError> {
 // address key ('' for a resident).
 
 /// Every indexed name or address containing the key.
-const FTS_HITS: &str = "SELECT household_id AS hid, resident_id AS rid, name AS k, address AS a
-     FROM search_fts WHERE search_fts MATCH ?4";
+const FTS_HITS: &str = "SELECT d.household_id AS hid, d.resident_id AS rid, d.name AS k,
+            d.address AS a
+     FROM search_fts f JOIN search_docs d ON d.doc = f.rowid
+     WHERE search_fts MATCH ?4";
 
 /// The first names (in key order, so an exact match first) beginning with
 /// the key: one letter begins a third of a commune's names, and 500 of each
@@ -57,7 +59,9 @@ const PREFIX_HITS: &str = "SELECT * FROM (
 /// Ranks the candidates `hits` and keeps the best `limit` households.
 /// Names before addresses: a whole name, a name's start, a word's start,
 /// anywhere in a name; then an address word's start, anywhere in an address.
-const RANKED: &str = "ranked AS MATERIALIZED (
+/// On a tie the household's own row before a resident's (`pick`, twice the
+/// rank plus one for a resident: `min()` then keeps that row's `rid`).
+const RANKED: &str = "ranked AS (
          SELECT hid, rid,
                 CASE WHEN instr(k, ?2) = 0 THEN
                           CASE WHEN a LIKE ?1 || '%' ESCAPE '\\'
@@ -69,23 +73,22 @@ const RANKED: &str = "ranked AS MATERIALIZED (
                      ELSE 3 END AS rank
          FROM hits
      ), grouped AS (
-         SELECT hid, min(rank) AS rank FROM ranked GROUP BY hid
+         SELECT hid, min(2 * rank + (rid IS NOT NULL)) AS pick, rid
+         FROM ranked GROUP BY hid
      ), best AS (
          -- Only the villages this device holds: it may also keep a household
          -- of another (one it lost, or the home of a resident merged into
          -- one of its own), out of its lists. A device never synced holds
          -- none and searches all.
-         SELECT g.hid, g.rank FROM grouped g
+         SELECT g.hid, g.pick, g.rid FROM grouped g
          WHERE NOT EXISTS (SELECT 1 FROM pull_villages)
             OR (SELECT village_id FROM households WHERE id = g.hid)
                IN (SELECT village_id FROM pull_villages)
-         ORDER BY g.rank LIMIT ?3
+         ORDER BY g.pick LIMIT ?3
      )
-     SELECT h.id, h.head_name, h.address, v.name, b.rank,
-            (SELECT r.full_name FROM ranked x LEFT JOIN residents r ON r.id = x.rid
-             WHERE x.hid = b.hid AND x.rank = b.rank
-             ORDER BY x.rid IS NOT NULL LIMIT 1)
-     FROM best b JOIN households h ON h.id = b.hid JOIN villages v ON v.id = h.village_id";
+     SELECT h.id, h.head_name, h.address, v.name, b.pick / 2, r.full_name
+     FROM best b JOIN households h ON h.id = b.hid JOIN villages v ON v.id = h.village_id
+     LEFT JOIN residents r ON r.id = b.rid";
 
 impl Store {
     /// Find households by the head's or any resident's name or by the
