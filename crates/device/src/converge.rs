@@ -61,10 +61,12 @@ impl ConvergingRecord for Household {
         let f = &self.flags;
         conn.prepare_cached(
             "INSERT INTO households (id, village_id, address, head_name, head_name_key, phone,
-                 poor, near_poor, ethnic_minority, elderly_only, no_smartphone, priority, field_hlcs)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 poor, near_poor, ethnic_minority, elderly_only, no_smartphone, priority, field_hlcs,
+                 address_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (id) DO UPDATE SET
                  village_id = excluded.village_id, address = excluded.address,
+                 address_key = excluded.address_key,
                  head_name = excluded.head_name, head_name_key = excluded.head_name_key,
                  phone = excluded.phone, poor = excluded.poor, near_poor = excluded.near_poor,
                  ethnic_minority = excluded.ethnic_minority, elderly_only = excluded.elderly_only,
@@ -85,6 +87,8 @@ impl ConvergingRecord for Household {
             f.no_smartphone,
             f.priority(),
             clocks_json(clocks)?,
+            // The keys feed the search index (triggers of migration 0011).
+            search_key(&self.address),
         ])?;
         Ok(())
     }

@@ -1,10 +1,11 @@
-//! Households and residents: writes, the household page, and name search.
+//! Households and residents: writes, the household page and lists (search:
+//! `search.rs`).
 
 use crate::converge::{household_from_row, resident_from_row};
 use crate::{Batch, Store, StoreError, rows};
 use gocua_core::rules::{self, ActionRecord, ChecklistItem};
-use gocua_core::text::{search_key, vietnamese_cmp, vietnamese_name_cmp};
-use gocua_core::views::{HouseholdDetail, ResidentDetail, SearchHit};
+use gocua_core::text::vietnamese_name_cmp;
+use gocua_core::views::{HouseholdDetail, ResidentDetail};
 use gocua_core::{
     Household, HouseholdId, HouseholdInput, Resident, ResidentId, ResidentInput, VillageId,
 };
@@ -239,72 +240,6 @@ impl Store {
             .collect::<Result<_, _>>()?;
         list.sort_by(|a, b| vietnamese_name_cmp(&a.head_name, &b.head_name));
         Ok(list)
-    }
-
-    /// Find households by the head's or any resident's name, typed with or
-    /// without diacritics. Whole-name and word-start matches come first.
-    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
-        let key = search_key(query);
-        if key.is_empty() {
-            return Ok(Vec::new());
-        }
-        let escaped = key
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let mut stmt = self.conn().prepare_cached(
-            "WITH hits AS (
-                 SELECT h.id AS hid, NULL AS resident, h.head_name_key AS k FROM households h
-                 WHERE h.head_name_key LIKE '%' || ?1 || '%' ESCAPE '\\'
-                 UNION ALL
-                 SELECT r.household_id, r.full_name, r.name_key FROM residents r
-                 -- Converged residents are found as the one they were merged
-                 -- into (a rare concurrent cycle's root, which also has the
-                 -- field set, is found by its household's head only).
-                 WHERE r.merged_into IS NULL AND r.name_key LIKE '%' || ?1 || '%' ESCAPE '\\'
-             ), ranked AS (
-                 SELECT hid, resident,
-                        CASE WHEN k = ?2 THEN 0
-                             WHEN k LIKE ?1 || '%' ESCAPE '\\' THEN 1
-                             WHEN k LIKE '% ' || ?1 || '%' ESCAPE '\\' THEN 2
-                             ELSE 3 END AS rank
-                 FROM hits
-             ), best AS (
-                 -- Only the villages this device holds: it may also keep
-                 -- a household of another (one it lost, or the home of a
-                 -- resident merged into one of its own), out of its lists.
-                 -- A device never synced holds none and searches all.
-                 SELECT x.hid, min(x.rank) AS rank FROM ranked x
-                 JOIN households hh ON hh.id = x.hid
-                 WHERE hh.village_id IN (SELECT village_id FROM pull_villages)
-                    OR NOT EXISTS (SELECT 1 FROM pull_villages)
-                 GROUP BY x.hid ORDER BY rank LIMIT ?3
-             )
-             SELECT h.id, h.head_name, h.address, v.name, b.rank,
-                    (SELECT resident FROM ranked x WHERE x.hid = b.hid AND x.rank = b.rank
-                     ORDER BY resident IS NOT NULL LIMIT 1)
-             FROM best b JOIN households h ON h.id = b.hid JOIN villages v ON v.id = h.village_id",
-        )?;
-        let mut hits: Vec<(i64, SearchHit)> = stmt
-            .query_map(params![escaped, key, limit as i64], |r| {
-                Ok((
-                    r.get::<_, i64>(4)?,
-                    SearchHit {
-                        household_id: rows::col(r, 0)?,
-                        head_name: r.get(1)?,
-                        address: r.get(2)?,
-                        village_name: r.get(3)?,
-                        matched_resident: r.get(5)?,
-                    },
-                ))
-            })?
-            .collect::<Result<_, _>>()?;
-        hits.sort_by(|(ra, a), (rb, b)| {
-            ra.cmp(rb)
-                .then_with(|| vietnamese_name_cmp(&a.head_name, &b.head_name))
-                .then_with(|| vietnamese_cmp(&a.address, &b.address))
-        });
-        Ok(hits.into_iter().map(|(_, h)| h).collect())
     }
 }
 

@@ -26,6 +26,7 @@ mod resend;
 mod reviews;
 mod rows;
 mod same_person;
+mod search;
 mod sync_state;
 mod training;
 mod visits;

@@ -59,6 +59,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0010_resend",
         include_str!("../../../migrations/device/0010_resend.sql"),
     ),
+    (
+        11,
+        "0011_search_fts",
+        include_str!("../../../migrations/device/0011_search_fts.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {
@@ -69,11 +74,11 @@ pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(),
              applied_at  TEXT NOT NULL
          );",
     )?;
-    let current: i64 = conn.query_row(
-        "SELECT coalesce(max(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )?;
+    let applied: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_migrations ORDER BY version")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let current = applied.last().copied().unwrap_or(0);
     let known = migrations.last().map(|m| m.0).unwrap_or(0);
     if current > known {
         return Err(StoreError::SchemaTooNew {
@@ -81,7 +86,10 @@ pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(),
             known,
         });
     }
-    for (version, name, sql) in migrations.iter().filter(|m| m.0 > current) {
+    // Every listed version not yet applied, in order: a version numbered
+    // below one already applied (two branches each given a number, merged
+    // in either order) still runs.
+    for (version, name, sql) in migrations.iter().filter(|m| !applied.contains(&m.0)) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.execute(
@@ -108,11 +116,13 @@ mod tests {
         files.sort();
         let listed: Vec<String> = migrations.iter().map(|m| format!("{}.sql", m.1)).collect();
         assert_eq!(files, listed);
-        // Versions are consecutive: `run` applies only versions above the
-        // database's, so a gap filled later would never be applied.
-        // Each file is named by its own version.
-        for (i, m) in migrations.iter().enumerate() {
-            assert_eq!(m.0, i as i64 + 1);
+        // Versions rise (a number may be held for another branch: `run`
+        // applies any listed version not applied yet, so a gap filled later
+        // still runs). Each file is named by its own version.
+        for pair in migrations.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} then {}", pair[0].1, pair[1].1);
+        }
+        for m in migrations {
             assert!(m.1.starts_with(&format!("{:04}_", m.0)));
         }
     }

@@ -83,6 +83,7 @@ impl Store {
              -- pages on every query. 16 MB keeps the working set hot.
              PRAGMA cache_size = -16000;",
         )?;
+        crate::search::register_functions(&conn)?;
         let mut conn = conn;
         migrate::run(&mut conn, migrate::MIGRATIONS)?;
         let clock = conn

@@ -1,14 +1,23 @@
 //! The quarterly report as an Excel workbook shaped like the officials'
-//! reports: a summary sheet with one row per team (and per village with no
-//! team), one column group per indicator (target, achieved, of how many,
-//! percent) and the commune's total; a sheet per village; the teams' work
-//! against the monthly quota with their sync status; a sheet per team with
-//! its members' months; recognition. Headers in Vietnamese.
+//! reports: a summary with one row per team (and per village with no team),
+//! one column group per indicator (target, achieved, of how many, percent)
+//! and the commune's total; the same per village; the teams' work against
+//! the monthly quota with their sync status; a sheet per team with its
+//! members' months; recognition. Headers in Vietnamese.
+//!
+//! Every sheet is a report ready to print and sign (`frame.rs`): national
+//! header, issuing body, place and date, signatures; A4 landscape, fit to
+//! the page's width. The twelve indicators would make the summary 51
+//! columns wide, unreadable on a page: it is split into sheets of a few
+//! indicators each, with the row labels again (`indicators.rs`).
 
-use super::{fmt_day, percent_text};
-use gocua_core::indicators::{
-    Indicator, IndicatorValue, MemberPeriod, Place, PlaceIndicators, QuarterReport, TeamSync,
-};
+mod frame;
+mod indicators;
+
+use super::percent_text;
+use frame::{Frame, FrameStyles};
+use gocua_core::indicators::{MemberPeriod, QuarterReport, TeamSync};
+use indicators::{SUMMARY, VILLAGES};
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 struct Styles {
@@ -21,6 +30,7 @@ struct Styles {
     missed: Format,
     total_text: Format,
     total_number: Format,
+    frame_styles: FrameStyles,
 }
 
 impl Styles {
@@ -44,6 +54,7 @@ impl Styles {
             percent,
             total_text: cell.clone().set_bold(),
             total_number: cell.set_bold().set_num_format("0"),
+            frame_styles: FrameStyles::new(),
         }
     }
 }
@@ -71,181 +82,30 @@ fn sheet_name(name: &str, taken: &mut Vec<String>) -> String {
     candidate
 }
 
-/// Title lines; returns the next free row.
+/// The top of a sheet whose table is `width` columns wide (`frame::top`);
+/// returns the first row of the table.
 fn heading(
     ws: &mut Worksheet,
     s: &Styles,
     r: &QuarterReport,
     what: &str,
+    width: u16,
 ) -> Result<u32, XlsxError> {
-    let c = &r.dashboard.commune;
-    ws.write_string_with_format(0, 0, what, &s.title)?;
-    ws.write_string(
-        1,
-        0,
-        format!("{} ({}) — {}", c.name, c.province, r.quarter.label_vi()),
-    )?;
-    ws.write_string(
-        2,
-        0,
-        format!("Số liệu tính đến hết ngày {}", fmt_day(r.dashboard.as_of)),
-    )?;
-    Ok(4)
+    Ok(frame::top(ws, &s.frame_styles, &Frame::new(r), width, what)? + 1)
 }
 
-/// The indicator table's two header rows from column `first`.
-fn indicator_headers(
+/// The end of a sheet whose last row is above `row`: the signatures, and
+/// the print setup repeating rows `header` on every page.
+fn finish(
     ws: &mut Worksheet,
     s: &Styles,
+    r: &QuarterReport,
     row: u32,
-    first: u16,
+    width: u16,
+    header: (u32, u32),
 ) -> Result<(), XlsxError> {
-    for (i, ind) in Indicator::ALL.iter().enumerate() {
-        let col = first + 4 * i as u16;
-        ws.merge_range(
-            row,
-            col,
-            row,
-            col + 3,
-            &format!("{} ({})", ind.label_vi(), ind.denominator_vi()),
-            &s.header,
-        )?;
-        for (j, h) in ["Chỉ tiêu (%)", "Đạt", "Tổng số", "Tỷ lệ (%)"]
-            .iter()
-            .enumerate()
-        {
-            ws.write_string_with_format(row + 1, col + j as u16, *h, &s.header)?;
-            ws.set_column_width(col + j as u16, 9)?;
-        }
-    }
-    Ok(())
-}
-
-fn indicator_cells(
-    ws: &mut Worksheet,
-    s: &Styles,
-    row: u32,
-    first: u16,
-    values: &[IndicatorValue],
-    total: bool,
-) -> Result<(), XlsxError> {
-    let number = if total { &s.total_number } else { &s.number };
-    for (i, ind) in Indicator::ALL.iter().enumerate() {
-        let col = first + 4 * i as u16;
-        let Some(v) = values.iter().find(|v| v.indicator == *ind) else {
-            continue;
-        };
-        match v.target {
-            Some(t) => ws.write_number_with_format(row, col, t, &s.percent)?,
-            None => ws.write_string_with_format(row, col, "", &s.text)?,
-        };
-        ws.write_number_with_format(row, col + 1, v.achieved as f64, number)?;
-        ws.write_number_with_format(row, col + 2, v.denominator as f64, number)?;
-        let style = match v.meets_target {
-            Some(true) => &s.met,
-            Some(false) => &s.missed,
-            None => &s.percent,
-        };
-        match v.percent {
-            Some(p) => ws.write_number_with_format(row, col + 3, p, style)?,
-            None => ws.write_string_with_format(row, col + 3, "", &s.text)?,
-        };
-    }
-    Ok(())
-}
-
-fn place_rows(
-    ws: &mut Worksheet,
-    s: &Styles,
-    mut row: u32,
-    places: &[(&PlaceIndicators, String)],
-    total: &PlaceIndicators,
-) -> Result<u32, XlsxError> {
-    for (i, (p, note)) in places.iter().enumerate() {
-        ws.write_number_with_format(row, 0, (i + 1) as f64, &s.number)?;
-        ws.write_string_with_format(row, 1, &p.name, &s.text)?;
-        ws.write_string_with_format(row, 2, note, &s.text)?;
-        indicator_cells(ws, s, row, 3, &p.values, false)?;
-        row += 1;
-    }
-    ws.write_string_with_format(row, 0, "", &s.total_text)?;
-    ws.write_string_with_format(row, 1, "Toàn xã", &s.total_text)?;
-    ws.write_string_with_format(row, 2, "", &s.total_text)?;
-    indicator_cells(ws, s, row, 3, &total.values, true)?;
-    Ok(row + 1)
-}
-
-/// The summary sheet: a row per team (its villages together), then
-/// villages no team covers, then the commune.
-fn summary(wb: &mut Workbook, s: &Styles, r: &QuarterReport) -> Result<(), XlsxError> {
-    let d = &r.dashboard;
-    let ws = wb.add_worksheet().set_name("Tổng hợp")?;
-    let mut row = heading(ws, s, r, "BÁO CÁO KẾT QUẢ TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG")?;
-    ws.write_string(
-        3,
-        0,
-        format!(
-            "Tổ báo cáo trước ngày {}; xã báo cáo tỉnh trước ngày {}",
-            fmt_day(r.deadlines.team_report_before),
-            fmt_day(r.deadlines.commune_report_before)
-        ),
-    )?;
-    row += 1;
-    for (col, h) in ["STT", "Tổ", "Thôn/xóm"].iter().enumerate() {
-        ws.merge_range(row, col as u16, row + 1, col as u16, h, &s.header)?;
-    }
-    ws.set_column_width(1, 24)?;
-    ws.set_column_width(2, 24)?;
-    indicator_headers(ws, s, row, 3)?;
-    ws.set_freeze_panes(row + 2, 3)?;
-    let village_name = |id| {
-        d.indicators
-            .villages
-            .iter()
-            .find(|v| v.place == Place::Village(id))
-            .map_or(String::new(), |v| v.name.clone())
-    };
-    let mut places: Vec<(&PlaceIndicators, String)> = Vec::new();
-    let mut covered = Vec::new();
-    for (t, p) in d.teams.iter().zip(&d.indicators.teams) {
-        let names: Vec<String> = t.village_ids.iter().map(|v| village_name(*v)).collect();
-        covered.extend(t.village_ids.iter().copied());
-        places.push((p, names.join(", ")));
-    }
-    for v in &d.indicators.villages {
-        if let Place::Village(id) = v.place
-            && !covered.contains(&id)
-        {
-            places.push((v, "(chưa có tổ)".into()));
-        }
-    }
-    place_rows(ws, s, row + 2, &places, &d.indicators.total)?;
-    Ok(())
-}
-
-fn villages(wb: &mut Workbook, s: &Styles, r: &QuarterReport) -> Result<(), XlsxError> {
-    let d = &r.dashboard;
-    let ws = wb.add_worksheet().set_name("Theo thôn")?;
-    let row = heading(ws, s, r, "CHỈ TIÊU THEO THÔN/XÓM")?;
-    for (col, h) in ["STT", "Thôn/xóm", "Đạt mọi chỉ tiêu"].iter().enumerate() {
-        ws.merge_range(row, col as u16, row + 1, col as u16, h, &s.header)?;
-    }
-    ws.set_column_width(1, 24)?;
-    indicator_headers(ws, s, row, 3)?;
-    ws.set_freeze_panes(row + 2, 3)?;
-    let places: Vec<(&PlaceIndicators, String)> = d
-        .indicators
-        .villages
-        .iter()
-        .map(|v| {
-            (
-                v,
-                if v.meets_every_target { "Có" } else { "Chưa" }.to_string(),
-            )
-        })
-        .collect();
-    place_rows(ws, s, row + 2, &places, &d.indicators.total)?;
-    Ok(())
+    frame::signatures(ws, &s.frame_styles, &Frame::new(r), row, width)?;
+    frame::print_setup(ws, header)
 }
 
 fn sync_text(sync: Option<&TeamSync>) -> (String, String) {
@@ -268,13 +128,15 @@ fn sync_text(sync: Option<&TeamSync>) -> (String, String) {
 fn teams(wb: &mut Workbook, s: &Styles, r: &QuarterReport) -> Result<(), XlsxError> {
     let d = &r.dashboard;
     let ws = wb.add_worksheet().set_name("Kết quả tổ")?;
+    let months = r.quarter.months();
+    let width = 2 + months.len() as u16 + 6;
     let row = heading(
         ws,
         s,
         r,
         "KẾT QUẢ HỖ TRỢ CỦA CÁC TỔ (chỉ tiêu ≥ 50 lượt/tháng)",
+        width,
     )?;
-    let months = r.quarter.months();
     let mut headers: Vec<String> = vec!["STT".into(), "Tổ".into()];
     headers.extend(
         months
@@ -326,7 +188,7 @@ fn teams(wb: &mut Workbook, s: &Styles, r: &QuarterReport) -> Result<(), XlsxErr
     let c = 2 + months.len() as u16;
     ws.write_number_with_format(at, c, d.work.assists as f64, &s.total_number)?;
     ws.write_number_with_format(at, c + 2, d.work.households_helped as f64, &s.total_number)?;
-    Ok(())
+    finish(ws, s, r, at + 1, width, (row, row))
 }
 
 /// One sheet per team: each member's months (households helped against
@@ -340,15 +202,18 @@ fn team_sheet(
     taken: &mut Vec<String>,
 ) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet().set_name(sheet_name(name, taken))?;
+    let months = r.quarter.months();
+    let width = 2 + 2 * months.len() as u16 + 5;
     let row = heading(
         ws,
         s,
         r,
         &format!("{name}: KẾT QUẢ TỪNG THÀNH VIÊN (≥ 10 hộ/tháng)"),
+        width,
     )?;
-    let months = r.quarter.months();
     ws.merge_range(row, 0, row + 1, 0, "STT", &s.header)?;
     ws.merge_range(row, 1, row + 1, 1, "Họ và tên", &s.header)?;
+    ws.set_column_width(0, 6)?;
     ws.set_column_width(1, 26)?;
     for (j, m) in months.iter().enumerate() {
         let c = 2 + 2 * j as u16;
@@ -362,6 +227,8 @@ fn team_sheet(
         )?;
         ws.write_string_with_format(row + 1, c, "Hộ được hỗ trợ", &s.header)?;
         ws.write_string_with_format(row + 1, c + 1, "Lượt hỗ trợ", &s.header)?;
+        ws.set_column_width(c, 11)?;
+        ws.set_column_width(c + 1, 11)?;
     }
     let c0 = 2 + 2 * months.len() as u16;
     for (k, h) in [
@@ -405,14 +272,22 @@ fn team_sheet(
             ws.write_number_with_format(at, c0 + k as u16, *v as f64, &s.number)?;
         }
     }
-    Ok(())
+    let end = row + 2 + members.len() as u32;
+    finish(ws, s, r, end, width, (row, row + 1))
 }
 
 fn recognition(wb: &mut Workbook, s: &Styles, r: &QuarterReport) -> Result<(), XlsxError> {
     let rec = &r.recognition;
     let ws = wb.add_worksheet().set_name("Khen thưởng")?;
-    let mut row = heading(ws, s, r, "THI ĐUA, KHEN THƯỞNG QUÝ")?;
+    let width = 6;
+    let mut row = heading(ws, s, r, "THI ĐUA, KHEN THƯỞNG QUÝ", width)?;
+    let title_rows = (row - 4, row - 2);
+    ws.set_column_width(0, 8)?;
     ws.set_column_width(1, 26)?;
+    // Wide enough for "Tháng đạt ≥ 50 lượt" on one line.
+    for col in 2..width {
+        ws.set_column_width(col, 20)?;
+    }
     ws.write_string_with_format(row, 0, "Xếp hạng tổ", &s.title)?;
     row += 1;
     for (c, h) in [
@@ -497,19 +372,27 @@ fn recognition(wb: &mut Workbook, s: &Styles, r: &QuarterReport) -> Result<(), X
     for (i, v) in rec.villages_reaching_every_target.iter().enumerate() {
         ws.write_string(row + 1 + i as u32, 1, &v.name)?;
     }
-    Ok(())
+    let end = row + 2 + rec.villages_reaching_every_target.len() as u32;
+    // Three small tables: the title and period head every page.
+    finish(ws, s, r, end, width, title_rows)
 }
 
 /// The workbook's bytes.
 pub fn quarter_workbook(r: &QuarterReport) -> Result<Vec<u8>, XlsxError> {
     let s = Styles::new();
     let mut wb = Workbook::new();
-    summary(&mut wb, &s, r)?;
-    villages(&mut wb, &s, r)?;
+    indicators::summary(&mut wb, &s, r)?;
+    indicators::villages(&mut wb, &s, r)?;
     teams(&mut wb, &s, r)?;
-    let mut taken: Vec<String> = ["Tổng hợp", "Theo thôn", "Kết quả tổ", "Khen thưởng"]
-        .map(String::from)
-        .to_vec();
+    let mut taken: Vec<String> = [SUMMARY, VILLAGES, "Kết quả tổ", "Khen thưởng"]
+        .iter()
+        .flat_map(|n| {
+            let split = indicators::parts(n, "")
+                .into_iter()
+                .map(|(sheet, _, _)| sheet);
+            std::iter::once(n.to_string()).chain(split)
+        })
+        .collect();
     for t in &r.dashboard.teams {
         team_sheet(&mut wb, &s, r, &t.name, &t.members, &mut taken)?;
     }

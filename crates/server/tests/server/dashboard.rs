@@ -49,12 +49,16 @@ fn row_named<'a>(rows: &'a [Vec<Data>], col: usize, text: &str) -> &'a [Data] {
 
 fn check_workbook(path: &Path, c: &Commune) {
     let mut wb: Xlsx<_> = open_workbook(path).expect("an xlsx workbook");
-    let summary: Vec<Vec<Data>> = wb
-        .worksheet_range("Tổng hợp")
-        .expect("the summary sheet")
-        .rows()
-        .map(<[Data]>::to_vec)
-        .collect();
+    // The summary is split for printing, three indicators a sheet.
+    let mut summary_part = |k: usize| -> Vec<Vec<Data>> {
+        wb.worksheet_range(&format!("Tổng hợp ({k})"))
+            .expect("the summary sheet")
+            .rows()
+            .map(<[Data]>::to_vec)
+            .collect()
+    };
+    let summary = summary_part(1);
+    let reached_part = summary_part(4);
     let title: String = summary
         .iter()
         .flatten()
@@ -71,7 +75,8 @@ fn check_workbook(path: &Path, c: &Commune) {
     assert_eq!(number(&vneid[0]), 70.0, "the target changed in the form");
     assert_eq!((number(&vneid[1]), number(&vneid[2])), (5.0, 7.0));
     assert!((number(&vneid[3]) - 500.0 / 7.0).abs() < 1e-6);
-    let reached = &total[3 + 4 * 9..3 + 4 * 10];
+    // Households reached: the 10th indicator, the first of the 4th sheet.
+    let reached = &row_named(&reached_part, 1, "Toàn xã")[3..7];
     assert_eq!((number(&reached[1]), number(&reached[2])), (4.0, 5.0));
     let team1 = row_named(&summary, 1, "Tổ 1");
     assert_eq!(
