@@ -59,26 +59,18 @@ pub fn run(args: AdminArgs) -> Result<()> {
             println!("Đã tạo {} ({})\ncommune id: {}", c.name, c.province, c.id);
         }
         AdminCommand::Restore { .. } => unreachable!("handled before opening the database"),
-        AdminCommand::Backup { to } if db.backend_name() == "postgres" => {
-            let url = args.db.database_url.as_deref().unwrap_or_default();
-            let info = crate::pg_backup::dump(url, &to)?;
-            if json {
-                return print_json(&serde_json::json!({
-                    "path": to,
-                    "bytes": info.bytes,
-                    "seconds": info.took.as_secs_f64(),
-                }));
-            }
-            println!(
-                "Đã sao lưu (pg_dump) vào {}: {:.1} MB trong {:.1} giây (đã kiểm tra: đọc được \
-                 toàn bộ). Giữ tệp này cẩn thận như chính cơ sở dữ liệu.",
-                to.display(),
-                info.bytes as f64 / 1_000_000.0,
-                info.took.as_secs_f64()
-            );
-        }
         AdminCommand::Backup { to } => {
-            let info = db.backup_to(&to)?;
+            let (info, checked) = match args.db.database_url.as_deref() {
+                Some(url) => (
+                    crate::pg_backup::dump(url, &to)?,
+                    "pg_restore đọc được toàn bộ). Giữ tệp này cẩn thận như chính cơ sở dữ liệu.",
+                ),
+                None => (
+                    db.backup_to(&to)?,
+                    "mở được bằng khóa của máy chủ, toàn vẹn). Tệp sao lưu chỉ đọc được cùng \
+                     tệp khóa.",
+                ),
+            };
             if json {
                 return print_json(&serde_json::json!({
                     "path": to,
@@ -87,8 +79,7 @@ pub fn run(args: AdminArgs) -> Result<()> {
                 }));
             }
             println!(
-                "Đã sao lưu vào {}: {:.1} MB trong {:.1} giây (đã kiểm tra: mở được bằng khóa \
-                 của máy chủ, toàn vẹn). Tệp sao lưu chỉ đọc được cùng tệp khóa.",
+                "Đã sao lưu vào {}: {:.1} MB trong {:.1} giây (đã kiểm tra: {checked}",
                 to.display(),
                 info.bytes as f64 / 1_000_000.0,
                 info.took.as_secs_f64()

@@ -13,15 +13,10 @@
 //! major version or newer (Debian: the `postgresql-client` package).
 
 use anyhow::{Context, Result, bail};
+use gocua_central::BackupInfo;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-/// What a dump wrote.
-pub struct Dumped {
-    pub bytes: u64,
-    pub took: Duration,
-}
+use std::time::Instant;
 
 /// The schema a URL's `options=-csearch_path=NAME` picks, if any.
 fn schema_of(url: &str) -> Result<Option<String>> {
@@ -57,7 +52,7 @@ fn run(mut cmd: Command, what: &str) -> Result<()> {
 }
 
 /// `pg_dump` of the database at `url` into the new file `dest`.
-pub fn dump(url: &str, dest: &Path) -> Result<Dumped> {
+pub fn dump(url: &str, dest: &Path) -> Result<BackupInfo> {
     let started = Instant::now();
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -81,7 +76,7 @@ pub fn dump(url: &str, dest: &Path) -> Result<Dumped> {
         return Err(e);
     }
     let bytes = std::fs::metadata(dest)?.len();
-    Ok(Dumped {
+    Ok(BackupInfo {
         bytes,
         took: started.elapsed(),
     })

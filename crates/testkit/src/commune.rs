@@ -317,9 +317,10 @@ fn visit(
 }
 
 /// One sync round that must leave nothing refused, quarantined or unsent.
-pub fn sync(store: &mut Store) {
+pub fn sync(store: &mut Store) -> client::SyncReport {
     let report = client::sync(store, &options(), &mut |_| {}).expect("sync");
     assert_eq!(report.rejected, 0, "{report:?}");
     assert_eq!(report.quarantined, 0, "{report:?}");
     assert_eq!(report.unsent, 0, "{report:?}");
+    report
 }

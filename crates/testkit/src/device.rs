@@ -3,7 +3,8 @@
 //! seconds for each is not), and records entered as a member enters them.
 
 use gocua_core::{
-    HouseholdFlags, HouseholdId, HouseholdInput, ResidentId, ResidentInput, Sex, VillageId,
+    ActionInput, ActionOutcome, HouseholdFlags, HouseholdId, HouseholdInput, MemberId, ResidentId,
+    ResidentInput, Sex, VillageId, VisitForm, VisitInput, VisitOutcome,
 };
 use gocua_device::Store;
 use gocua_sync::client::{ClientOptions, RetryPolicy};
@@ -54,4 +55,30 @@ pub fn resident(store: &mut Store, household: HouseholdId, name: &str, born: i32
         })
         .expect("a resident")
         .id
+}
+
+/// A visit now by `member`, the resident helped with VNeID level 2.
+pub fn visit_now(
+    store: &mut Store,
+    household: HouseholdId,
+    resident: ResidentId,
+    member: MemberId,
+) {
+    store
+        .write(|b| {
+            b.log_visit(VisitInput {
+                household_id: household,
+                members: vec![member],
+                at: chrono::Utc::now(),
+                form: VisitForm::DoorToDoor,
+                outcome: VisitOutcome::Met,
+                note: None,
+                actions: vec![ActionInput {
+                    resident_id: resident,
+                    action: "vneid_l2".parse().expect("an action code"),
+                    outcome: ActionOutcome::Done,
+                }],
+            })
+        })
+        .expect("a visit");
 }

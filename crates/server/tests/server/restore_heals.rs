@@ -8,15 +8,12 @@
 use chrono::Utc;
 use gocua_core::OrgSnapshot;
 use gocua_core::month::{Month, local_date};
-use gocua_core::{
-    ActionInput, ActionOutcome, HouseholdId, MemberId, VillageId, VisitForm, VisitInput,
-    VisitOutcome,
-};
+use gocua_core::{HouseholdId, MemberId, VillageId};
 use gocua_device::Store;
-use gocua_sync::client::{self, SyncError, SyncReport};
+use gocua_sync::client::{self, SyncError};
 use gocua_testkit::backend::{Backend, Place};
-use gocua_testkit::commune::Commune;
-use gocua_testkit::device::{household, options, resident};
+use gocua_testkit::commune::{Commune, sync};
+use gocua_testkit::device::{household, options, resident, visit_now};
 use gocua_testkit::http_client::{get, http, sign_in};
 use gocua_testkit::members::{enrolled_phone, member};
 use gocua_testkit::on_each_backend;
@@ -29,31 +26,7 @@ use std::os::unix::fs::PermissionsExt;
 fn visited_household(store: &mut Store, village: VillageId, member: MemberId, head: &str) {
     let h: HouseholdId = household(store, village, head);
     let r = resident(store, h, head, 1980);
-    store
-        .write(|b| {
-            b.log_visit(VisitInput {
-                household_id: h,
-                members: vec![member],
-                at: Utc::now(),
-                form: VisitForm::DoorToDoor,
-                outcome: VisitOutcome::Met,
-                note: None,
-                actions: vec![ActionInput {
-                    resident_id: r,
-                    action: "vneid_l2".parse().unwrap(),
-                    outcome: ActionOutcome::Done,
-                }],
-            })
-        })
-        .expect("a visit");
-}
-
-fn sync(store: &mut Store) -> SyncReport {
-    let report = client::sync(store, &options(), &mut |_| {}).expect("sync");
-    assert_eq!(report.rejected, 0, "{report:?}");
-    assert_eq!(report.quarantined, 0, "{report:?}");
-    assert_eq!(report.unsent, 0, "{report:?}");
-    report
+    visit_now(store, h, r, member);
 }
 
 fn names(store: &Store, villages: &[VillageId]) -> Vec<String> {
@@ -374,22 +347,7 @@ fn work_on_a_team_mates_lost_record_waits_for_it_and_is_kept() {
     server = RunningServer::start_at(&bin, &args, addr);
 
     let r = resident(&mut a, h, "Hộ của Bình", 1970);
-    a.write(|w| {
-        w.log_visit(VisitInput {
-            household_id: h,
-            members: vec![a_member],
-            at: Utc::now(),
-            form: VisitForm::DoorToDoor,
-            outcome: VisitOutcome::Met,
-            note: None,
-            actions: vec![ActionInput {
-                resident_id: r,
-                action: "vneid_l2".parse().unwrap(),
-                outcome: ActionOutcome::Done,
-            }],
-        })
-    })
-    .unwrap();
+    visit_now(&mut a, h, r, a_member);
     let visits = |s: &Store| s.household(h).unwrap().visits.len();
     assert_eq!(visits(&a), 1);
     let first = client::sync(&mut a, &options(), &mut |_| {}).unwrap();
