@@ -39,14 +39,14 @@ where
     s.parse::<T>().map_err(|e| anyhow!("{what} '{s}': {e}"))
 }
 
-fn print_json<T: Serialize>(value: &T) -> Result<()> {
+pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
 pub fn run(args: AdminArgs) -> Result<()> {
     if let AdminCommand::Restore { from } = &args.command {
-        return restore(&args, from);
+        return crate::admin_backup::restore(&args, from);
     }
     let db = open_db(&args.data, &args.db, 1)?;
     let json = args.json;
@@ -59,32 +59,7 @@ pub fn run(args: AdminArgs) -> Result<()> {
             println!("Đã tạo {} ({})\ncommune id: {}", c.name, c.province, c.id);
         }
         AdminCommand::Restore { .. } => unreachable!("handled before opening the database"),
-        AdminCommand::Backup { to } => {
-            let (info, checked) = match args.db.database_url.as_deref() {
-                Some(url) => (
-                    crate::pg_backup::dump(url, &to)?,
-                    "pg_restore đọc được toàn bộ). Giữ tệp này cẩn thận như chính cơ sở dữ liệu.",
-                ),
-                None => (
-                    db.backup_to(&to)?,
-                    "mở được bằng khóa của máy chủ, toàn vẹn). Tệp sao lưu chỉ đọc được cùng \
-                     tệp khóa.",
-                ),
-            };
-            if json {
-                return print_json(&serde_json::json!({
-                    "path": to,
-                    "bytes": info.bytes,
-                    "seconds": info.took.as_secs_f64(),
-                }));
-            }
-            println!(
-                "Đã sao lưu vào {}: {:.1} MB trong {:.1} giây (đã kiểm tra: {checked}",
-                to.display(),
-                info.bytes as f64 / 1_000_000.0,
-                info.took.as_secs_f64()
-            );
-        }
+        AdminCommand::Backup { to } => crate::admin_backup::backup(&db, &args.db, &to, json)?,
         AdminCommand::Commune(CommuneCommand::List) => {
             let communes = db.communes()?;
             if json {
@@ -197,7 +172,7 @@ pub fn run(args: AdminArgs) -> Result<()> {
                 println!("Chưa có thiết bị nào.");
             }
             if let Some(r) = &resend {
-                println!("{}", resend_line(r));
+                println!("{}", crate::admin_backup::resend_line(r));
             }
             for d in devices {
                 let status = match (&d.revoked_at, &d.replaced_by) {
@@ -427,7 +402,7 @@ fn server_target(data: &Path, url: Option<&str>) -> Result<(String, Option<Strin
 }
 
 /// A stored UTC time as Vietnam's local time.
-fn local(t: &str) -> String {
+pub(crate) fn local(t: &str) -> String {
     DateTime::parse_from_rfc3339(t)
         .map(|d| {
             d.with_timezone(&vietnam())
@@ -479,68 +454,4 @@ fn print_demo(d: &DemoOut) {
     }
     println!();
     print_code(&d.enrollment);
-}
-
-/// After a restore: how many devices have not sent their work again.
-fn resend_line(r: &gocua_central::ResendStatus) -> String {
-    let when = local(&r.restored_at);
-    match r.waiting.len() {
-        0 => format!("Khôi phục từ bản sao lưu lúc {when}: mọi thiết bị đã gửi lại."),
-        n => format!(
-            "Khôi phục từ bản sao lưu lúc {when}: còn {n} thiết bị chưa gửi lại \
-             (chúng tự gửi lại ở lần đồng bộ tới)."
-        ),
-    }
-}
-
-/// `admin restore --from FILE`: never under a running server, never with
-/// a backup the key does not open; the replaced database kept aside.
-fn restore(args: &AdminArgs, from: &Path) -> Result<()> {
-    crate::data_dir::secure(&args.data)?;
-    let Some(_lock) = crate::data_dir::try_lock(&args.data)? else {
-        bail!(
-            "Máy chủ đang chạy trên thư mục dữ liệu {}; hãy dừng máy chủ rồi khôi phục. \
-             (a server is running on this data folder)",
-            args.data.display()
-        );
-    };
-    let key = crate::key_file::load(&args.db.key_file, &args.data, false)?.key;
-    let name = from.file_name().map_or_else(
-        || from.display().to_string(),
-        |n| n.to_string_lossy().into(),
-    );
-    // A new identity for the change log: every device, on its next sync,
-    // sends again what it authored and pulls again from the start.
-    let (aside, identity) = match args.db.database_url.as_deref() {
-        Some(url) => {
-            crate::pg_backup::restore(url, from)?;
-            (
-                None,
-                open_db(&args.data, &args.db, 1)?.renew_log_identity(&name)?,
-            )
-        }
-        None => {
-            let db_path = args.data.join(crate::serve::DB_FILE);
-            let aside = gocua_central::restore(from, &db_path, &key)?;
-            let identity = CentralDb::open(&db_path, &key)?.renew_log_identity(&name)?;
-            (aside, identity)
-        }
-    };
-    if args.json {
-        return print_json(&serde_json::json!({
-            "restored_from": from,
-            "replaced_kept_at": aside,
-            "log_id": identity.log_id,
-        }));
-    }
-    println!("Đã khôi phục cơ sở dữ liệu từ {}.", from.display());
-    if let Some(aside) = aside {
-        println!("Cơ sở dữ liệu cũ được giữ lại ở {}.", aside.display());
-    }
-    println!(
-        "Những gì các máy gửi lên sau thời điểm sao lưu không có trong bản này: ở lần đồng bộ \
-         tới, mỗi máy sẽ tự gửi lại mọi thay đổi của mình. Máy đăng ký sau thời điểm sao lưu \
-         cần mã đăng ký mới. Xem máy nào chưa gửi lại: gocua-server admin devices."
-    );
-    Ok(())
 }

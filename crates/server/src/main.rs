@@ -8,6 +8,7 @@
 //! `gocua-wire`.
 
 mod admin;
+mod admin_backup;
 mod app;
 mod args;
 mod backups;

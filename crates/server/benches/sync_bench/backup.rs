@@ -1,7 +1,7 @@
 //! Measure 5: `admin backup` taken while devices push (issue 14). The same
-//! devices push the same amount of new work twice: once alone, once with a
-//! backup of the whole database started with them. Figures: the backup's
-//! time and size, and the devices' p99 without and with it.
+//! devices push new work once alone, then again and again for as long as a
+//! backup of the whole database started with them lasts. Figures: the
+//! backup's time and size, and the devices' p99 without and with it.
 
 use crate::data::{self, Household};
 use crate::devices::{self, Crowd};
@@ -23,7 +23,7 @@ pub struct Outcome {
 
 /// Each device's batches: households copied as new records (fresh ids),
 /// moved to the device's village, `batch` changes a push, `rounds` pushes.
-/// `copy` picks which copy, so that two runs push different records.
+/// Every call makes new records, so runs never push the same twice.
 pub fn work(
     households: &[Household],
     members: &[(MemberId, VillageId)],
@@ -54,19 +54,26 @@ pub fn work(
         .collect()
 }
 
-/// The crowd alone, then the crowd with a backup started at the same time.
+/// Most crowd runs while the backup goes on (each a few seconds at most).
+const MAX_RUNS: usize = 300;
+
+/// The crowd alone once, then the crowd again and again (new work each
+/// time, `work(run)`) for as long as a backup started with it lasts.
+/// `cursor_after(c)` is the end of the log seen from `c`, so that each run
+/// pulls only what came since the last.
 pub fn measure(
     place: &Place,
     devices: &[Device],
-    alone: &[Vec<Vec<Change>>],
-    with_backup: &[Vec<Vec<Change>>],
+    work: &dyn Fn(usize) -> Result<Vec<Vec<Vec<Change>>>>,
+    cursor_after: &dyn Fn(i64) -> Result<i64>,
     cursor: i64,
 ) -> Result<Outcome> {
-    let alone = devices::run(devices, alone, cursor);
+    let alone = devices::run(devices, &work(0)?, cursor);
+    let mut cursor = cursor_after(cursor)?;
     let file = place.scratch_file("sao-luu.db");
     let mut cmd = place.admin_command();
     cmd.args(["--json", "backup", "--to"]).arg(&file);
-    let (backup, with_backup) = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let backup = s.spawn(move || -> Result<BackupRun> {
             let t = Instant::now();
             let out = cmd.output().context("running admin backup")?;
@@ -79,16 +86,23 @@ pub fn measure(
             let bytes = std::fs::metadata(&file)?.len();
             Ok(BackupRun { took, bytes })
         });
-        let crowd = devices::run(devices, with_backup, cursor);
+        let mut with_backup = Crowd::default();
+        let started = Instant::now();
+        for run in 1..=MAX_RUNS {
+            with_backup.add(devices::run(devices, &work(run)?, cursor));
+            cursor = cursor_after(cursor)?;
+            if backup.is_finished() {
+                break;
+            }
+        }
+        with_backup.elapsed = started.elapsed();
         let backup = backup
             .join()
-            .map_err(|_| anyhow::anyhow!("the backup thread panicked"))
-            .and_then(|r| r);
-        (backup, crowd)
-    });
-    Ok(Outcome {
-        alone,
-        with_backup,
-        backup: backup?,
+            .map_err(|_| anyhow::anyhow!("the backup thread panicked"))??;
+        Ok(Outcome {
+            alone,
+            with_backup,
+            backup,
+        })
     })
 }

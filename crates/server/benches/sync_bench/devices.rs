@@ -31,7 +31,7 @@ impl Crowd {
         self.push_ms.len() + self.pull_ms.len()
     }
 
-    fn add(&mut self, other: Crowd) {
+    pub fn add(&mut self, other: Crowd) {
         self.push_ms.extend(other.push_ms);
         self.pull_ms.extend(other.pull_ms);
         self.errors += other.errors;

@@ -316,11 +316,10 @@ fn backend(
             .enumerate()
             .map(|(i, code)| Device::enroll(server.addr, fp, code, &format!("Máy {}", i + 1)))
             .collect::<Result<Vec<_>>>()?;
-        let households = &plan.crowd;
         let (b, r) = (knobs.batch, knobs.rounds);
-        let first = backup::work(households, backup_members, &devices, b, r)?;
-        let second = backup::work(households, backup_members, &devices, b, r)?;
-        let o = backup::measure(&place, &devices, &first, &second, cursor)?;
+        let work = |_run: usize| backup::work(&plan.crowd, backup_members, &devices, b, r);
+        let cursor_after = |c: i64| end_cursor(&officer, c);
+        let o = backup::measure(&place, &devices, &work, &cursor_after, cursor)?;
         let what = format!("5. {} devices pushing, {name}", devices.len());
         let (_, p99_alone, _) = o.alone.latency();
         let (_, p99_with, _) = o.with_backup.latency();
