@@ -24,3 +24,4 @@ mod review_web;
 mod server;
 mod slow_clients;
 mod training;
+mod web_pages;
