@@ -8,8 +8,9 @@
 use gocua_testkit::{commune, http_client, server};
 
 use commune::{COMMUNE, Commune};
-use http_client::{element, get, http, post, sign_in};
+use http_client::{csrf_of, element, get, http, post, sign_in};
 use reqwest::StatusCode;
+use reqwest::header::LOCATION;
 use server::{RunningServer, server_bin};
 
 /// An attribute's value as the page writes it, read back (maud writes
@@ -62,6 +63,38 @@ fn a_household_or_resident_opened_from_the_records_leads_back_to_them() {
     let (href, words) = back_link(&house);
     assert_eq!(href, records, "back to the same records, filters and all");
     assert_eq!(words, "Về danh sách bản ghi");
+    // A "needs fix" mark on the household keeps the way back.
+    let id = household
+        .strip_prefix("/household?id=")
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = post(
+        &http,
+        &url("/review"),
+        Some(&session),
+        &[
+            ("csrf", &csrf_of(&house)),
+            ("target_kind", "household"),
+            ("target_id", &id),
+            ("comment", "Sai số nhà"),
+            ("from", &records),
+        ],
+    );
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()[LOCATION].to_str().unwrap().to_string();
+    let marked = get(&http, &url(&to), Some(&session)).text().unwrap();
+    assert!(marked.contains(r#"id="review-sent""#), "{to}");
+    assert_eq!(back_link(&marked), (records.clone(), words.clone()));
+    assert!(
+        house.contains(&format!(
+            r#"name="from" value="{}""#,
+            records.replace('&', "&amp;")
+        )),
+        "the page's forms carry it"
+    );
 
     // A resident of the records behind an indicator: the same.
     let vneid = format!(
@@ -82,12 +115,6 @@ fn a_household_or_resident_opened_from_the_records_leads_back_to_them() {
 
     // From the duplicates: the duplicates' words. The household's id
     // without where it was opened from: back to the dashboard.
-    let id = household
-        .strip_prefix("/household?id=")
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
     let from_duplicates = get(
         &http,
         &url(&format!("/household?id={id}&from=%2Fduplicates")),

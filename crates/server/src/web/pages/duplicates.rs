@@ -208,7 +208,7 @@ pub async fn resident(
             div id=(review::anchor(id.0)) {
                 (review::marks_list(&mine, &org))
                 (review::mark_form(&officer, EntityKind::Resident, id.0,
-                    merges.just_marked == Some(id.0), None))
+                    merges.just_marked == Some(id.0), None, &merges.back.0))
             }
         },
     ))
@@ -308,7 +308,7 @@ fn card_body(officer: &Officer, c: &ResidentCard, org: &OrgSnapshot, m: &Merges)
                                 td { (status_vi(&a.status)) @if !a.live { " (đã hủy)" } }
                                 td { (name_of(a.recorded_for)) }
                                 td { (review::fold_out(officer, org, EntityKind::AssistedAction,
-                                    a.action_id.0, &m.marks, false)) }
+                                    a.action_id.0, &m.marks, false, &m.back.0)) }
                             }
                         }
                     }

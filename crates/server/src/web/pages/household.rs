@@ -96,6 +96,7 @@ impl Data {
             id,
             &self.view.marks,
             self.just_marked == Some(id),
+            &self.back.0,
         )
     }
 
