@@ -38,6 +38,7 @@ pub use office::accounts::{
     normalize_login,
 };
 pub use office::audit::{ExportChannel, ExportEntry, ExportEvent, MAX_AUDIT_PAGE};
+pub use office::audit_pages::{AuditFilter, AuditPage, PageAt};
 pub use office::change_audit::{ChangeEntry, ReviewStep};
 pub use office::conflicts::ConflictEntry;
 pub use office::duplicates::{DuplicateCandidate, ResidentBrief, ResidentCard};

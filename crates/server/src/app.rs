@@ -229,7 +229,7 @@ pub fn router(state: AppState) -> Router {
         .route(wire::PULL, get(routes::sync::pull))
         .route(wire::ORG, get(routes::org::org))
         // The commune office's pages (HTML, signed-in officers).
-        .merge(crate::web::router())
+        .merge(crate::web::router(state.clone()))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(wire::MAX_BODY_BYTES))

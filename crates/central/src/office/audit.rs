@@ -4,7 +4,7 @@
 //! carry members' names and the commune's figures; the office should be
 //! able to tell who took which. Rows are only ever added.
 
-use crate::backend::sql::{Tx, vals};
+use crate::backend::sql::{Row, Tx, vals};
 use crate::{CentralDb, CentralError, stamp};
 use gocua_core::{CommuneId, MemberId};
 use serde::Serialize;
@@ -20,7 +20,7 @@ pub enum ExportChannel {
 }
 
 impl ExportChannel {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ExportChannel::Web => "web",
             ExportChannel::Admin => "admin",
@@ -84,25 +84,32 @@ impl CentralDb {
     ) -> Result<Vec<ExportEntry>, CentralError> {
         self.read(|tx| {
             tx.query(
-                "SELECT id, member_id, actor, channel, what, period, at FROM export_audit
-                 WHERE commune_id = $1 ORDER BY id DESC LIMIT $2",
+                &format!(
+                    "SELECT {EXPORT_COLUMNS} FROM export_audit WHERE commune_id = $1 ORDER BY id DESC LIMIT $2"
+                ),
                 vals![commune.to_string(), limit.clamp(1, MAX_AUDIT_PAGE)],
             )?
             .iter()
-            .map(|r| {
-                Ok(ExportEntry {
-                    id: r.int(0)?,
-                    member_id: r.opt_parse(1)?,
-                    actor: r.string(2)?,
-                    channel: ExportChannel::parse(r.text(3)?)?,
-                    what: r.string(4)?,
-                    period: r.string(5)?,
-                    at: r.string(6)?,
-                })
-            })
+            .map(export_entry)
             .collect()
         })
     }
+}
+
+/// The columns `export_entry` reads.
+pub(crate) const EXPORT_COLUMNS: &str = "id, member_id, actor, channel, what, period, at";
+
+/// One row of `EXPORT_COLUMNS`.
+pub(crate) fn export_entry(r: &Row) -> Result<ExportEntry, CentralError> {
+    Ok(ExportEntry {
+        id: r.int(0)?,
+        member_id: r.opt_parse(1)?,
+        actor: r.string(2)?,
+        channel: ExportChannel::parse(r.text(3)?)?,
+        what: r.string(4)?,
+        period: r.string(5)?,
+        at: r.string(6)?,
+    })
 }
 
 fn insert(tx: &mut dyn Tx, e: &ExportEvent<'_>, at: &str) -> Result<(), CentralError> {

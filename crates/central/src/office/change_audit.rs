@@ -6,7 +6,7 @@
 //! steps (opened, resolved, reopened) are changes of `review_mark` records,
 //! told apart by the fields they set (`ReviewStep`).
 
-use crate::backend::sql::{Tx, vals};
+use crate::backend::sql::{Row, Tx, vals};
 use crate::{CentralDb, CentralError, MAX_AUDIT_PAGE};
 use gocua_core::review::ReviewState;
 use gocua_core::{CommuneId, EntityKind, MemberId};
@@ -82,18 +82,23 @@ impl CentralDb {
     }
 }
 
+/// The columns `change_entry` reads, from the change log and what it
+/// joins (`c` the change, `d` its device, `m` the device's member, `h`
+/// the household's record).
+pub(crate) const CHANGE_COLUMNS: &str = "c.seq, c.received_at, d.member_id, m.full_name, d.name, c.entity, c.entity_id, h.fields, \
+     c.fields";
+pub(crate) const CHANGE_FROM: &str = "changes c
+     LEFT JOIN devices d ON d.id = c.device_id
+     LEFT JOIN members m ON m.id = d.member_id
+     LEFT JOIN records h ON h.entity_id = c.household_id";
+
 fn entries(
     tx: &mut dyn Tx,
     commune: CommuneId,
     only: Option<EntityKind>,
     limit: u32,
 ) -> Result<Vec<ChangeEntry>, CentralError> {
-    let head = "SELECT c.seq, c.received_at, d.member_id, m.full_name, d.name, c.entity,
-                       c.entity_id, h.fields, c.fields
-                FROM changes c
-                LEFT JOIN devices d ON d.id = c.device_id
-                LEFT JOIN members m ON m.id = d.member_id
-                LEFT JOIN records h ON h.entity_id = c.household_id";
+    let head = format!("SELECT {CHANGE_COLUMNS} FROM {CHANGE_FROM}");
     let c = commune.to_string();
     let rows = match only {
         Some(kind) => tx.query(
@@ -107,40 +112,41 @@ fn entries(
             vals![c.as_str(), limit],
         )?,
     };
-    rows.iter()
-        .map(|r| {
-            let entity = r.text(5)?;
-            let entity = EntityKind::parse(entity)
-                .ok_or_else(|| CentralError::Corrupt(format!("unknown entity {entity}")))?;
-            let household: Option<Map<String, Value>> = match r.opt_string(7)? {
-                Some(text) => serde_json::from_str(&text).ok(),
-                None => None,
-            };
-            let fields: Map<String, Value> = r.json(8)?;
-            let review = (entity == EntityKind::ReviewMark).then(|| {
-                let step = ReviewStep::of(&fields);
-                let text = match step {
-                    ReviewStep::Resolved => fields.get("reply"),
-                    _ => fields.get("comment"),
-                };
-                (step, text.and_then(Value::as_str).map(str::to_string))
-            });
-            Ok(ChangeEntry {
-                seq: r.int(0)?,
-                received_at: r.string(1)?,
-                member_id: r.opt_parse(2)?,
-                member_name: r.opt_string(3)?,
-                device_name: r.opt_string(4)?,
-                entity,
-                entity_id: r.string(6)?,
-                household_head: household
-                    .as_ref()
-                    .and_then(|h| h.get("head_name"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                fields: fields.keys().cloned().collect(),
-                review,
-            })
-        })
-        .collect()
+    rows.iter().map(change_entry).collect()
+}
+
+/// One row of `CHANGE_COLUMNS`.
+pub(crate) fn change_entry(r: &Row) -> Result<ChangeEntry, CentralError> {
+    let entity = r.text(5)?;
+    let entity = EntityKind::parse(entity)
+        .ok_or_else(|| CentralError::Corrupt(format!("unknown entity {entity}")))?;
+    let household: Option<Map<String, Value>> = match r.opt_string(7)? {
+        Some(text) => serde_json::from_str(&text).ok(),
+        None => None,
+    };
+    let fields: Map<String, Value> = r.json(8)?;
+    let review = (entity == EntityKind::ReviewMark).then(|| {
+        let step = ReviewStep::of(&fields);
+        let text = match step {
+            ReviewStep::Resolved => fields.get("reply"),
+            _ => fields.get("comment"),
+        };
+        (step, text.and_then(Value::as_str).map(str::to_string))
+    });
+    Ok(ChangeEntry {
+        seq: r.int(0)?,
+        received_at: r.string(1)?,
+        member_id: r.opt_parse(2)?,
+        member_name: r.opt_string(3)?,
+        device_name: r.opt_string(4)?,
+        entity,
+        entity_id: r.string(6)?,
+        household_head: household
+            .as_ref()
+            .and_then(|h| h.get("head_name"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        fields: fields.keys().cloned().collect(),
+        review,
+    })
 }

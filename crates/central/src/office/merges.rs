@@ -6,7 +6,7 @@
 //! scope pulls it. Each merge (and each undoing, "tách") leaves a row in
 //! `merge_audit` in the same transaction: who, which two, when.
 
-use crate::backend::sql::{Tx, vals};
+use crate::backend::sql::{Row, Tx, vals};
 use crate::push::{load_record, push_in};
 use crate::scopes::commune_villages;
 use crate::{ApplyResult, CentralDb, CentralError, DeviceAuth, Scope, stamp};
@@ -172,37 +172,14 @@ impl CentralDb {
     ) -> Result<Vec<MergeEntry>, CentralError> {
         self.read(|tx| {
             tx.query(
-                "SELECT m.id, m.member_id, m.actor, m.duplicate_id, m.into_id, m.change_id, m.at,
-                        d.fields, i.fields
-                 FROM merge_audit m
-                 LEFT JOIN records d ON d.entity_id = m.duplicate_id
-                 LEFT JOIN records i ON i.entity_id = m.into_id
-                 WHERE m.commune_id = $1 ORDER BY m.id DESC LIMIT $2",
+                &format!(
+                    "SELECT {MERGE_COLUMNS} FROM {MERGE_FROM}
+                     WHERE m.commune_id = $1 ORDER BY m.id DESC LIMIT $2"
+                ),
                 vals![commune.to_string(), limit.clamp(1, crate::MAX_AUDIT_PAGE)],
             )?
             .iter()
-            .map(|r| {
-                let name = |i: usize| -> Result<String, CentralError> {
-                    Ok(match r.opt_string(i)? {
-                        None => String::new(),
-                        Some(text) => serde_json::from_str::<Map<String, Value>>(&text)
-                            .ok()
-                            .and_then(|f| f.get("full_name")?.as_str().map(str::to_string))
-                            .unwrap_or_default(),
-                    })
-                };
-                Ok(MergeEntry {
-                    id: r.int(0)?,
-                    member_id: r.opt_parse(1)?,
-                    actor: r.string(2)?,
-                    duplicate_id: r.parse(3)?,
-                    duplicate_name: name(7)?,
-                    into_id: r.opt_parse(4)?,
-                    into_name: name(8)?,
-                    change_id: r.string(5)?,
-                    at: r.string(6)?,
-                })
-            })
+            .map(merge_entry)
             .collect()
         })
     }
@@ -283,5 +260,37 @@ fn office_auth(
             village_ids,
         },
         member,
+    })
+}
+
+/// The columns `merge_entry` reads, from `MERGE_FROM` (`m` the merge, `d`
+/// and `i` the two residents' records).
+pub(crate) const MERGE_COLUMNS: &str =
+    "m.id, m.member_id, m.actor, m.duplicate_id, m.into_id, m.change_id, m.at, d.fields, i.fields";
+pub(crate) const MERGE_FROM: &str = "merge_audit m
+     LEFT JOIN records d ON d.entity_id = m.duplicate_id
+     LEFT JOIN records i ON i.entity_id = m.into_id";
+
+/// One row of `MERGE_COLUMNS`.
+pub(crate) fn merge_entry(r: &Row) -> Result<MergeEntry, CentralError> {
+    let name = |i: usize| -> Result<String, CentralError> {
+        Ok(match r.opt_string(i)? {
+            None => String::new(),
+            Some(text) => serde_json::from_str::<Map<String, Value>>(&text)
+                .ok()
+                .and_then(|f| f.get("full_name")?.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        })
+    };
+    Ok(MergeEntry {
+        id: r.int(0)?,
+        member_id: r.opt_parse(1)?,
+        actor: r.string(2)?,
+        duplicate_id: r.parse(3)?,
+        duplicate_name: name(7)?,
+        into_id: r.opt_parse(4)?,
+        into_name: name(8)?,
+        change_id: r.string(5)?,
+        at: r.string(6)?,
     })
 }

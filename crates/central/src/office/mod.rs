@@ -5,6 +5,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod audit;
+pub(crate) mod audit_pages;
 pub(crate) mod change_audit;
 pub(crate) mod conflicts;
 pub(crate) mod duplicates;

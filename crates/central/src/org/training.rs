@@ -12,7 +12,7 @@
 //! commune's. Training is about members, not residents, but a member has no
 //! need of their teammates' record.
 
-use crate::backend::sql::{Tx, vals};
+use crate::backend::sql::{Row, Tx, vals};
 use crate::lookups::member;
 use crate::{CentralDb, CentralError, stamp};
 use chrono::NaiveDate;
@@ -246,23 +246,14 @@ impl CentralDb {
     ) -> Result<Vec<TrainingDeletion>, CentralError> {
         self.read(|tx| {
             tx.query(
-                "SELECT id, member_id, actor, session_id, topic, day, member_ids, at
-                 FROM training_deletions WHERE commune_id = $1 ORDER BY id DESC LIMIT $2",
+                &format!(
+                    "SELECT {DELETION_COLUMNS} FROM training_deletions WHERE commune_id = $1
+                     ORDER BY id DESC LIMIT $2"
+                ),
                 vals![commune.to_string(), limit.clamp(1, crate::MAX_AUDIT_PAGE)],
             )?
             .iter()
-            .map(|r| {
-                Ok(TrainingDeletion {
-                    id: r.int(0)?,
-                    member_id: r.opt_parse(1)?,
-                    actor: r.string(2)?,
-                    session_id: r.string(3)?,
-                    topic: r.string(4)?,
-                    day: r.parse(5)?,
-                    member_ids: r.json(6)?,
-                    at: r.string(7)?,
-                })
-            })
+            .map(deletion_entry)
             .collect()
         })
     }
@@ -274,6 +265,24 @@ impl CentralDb {
     ) -> Result<Vec<TrainingRecord>, CentralError> {
         self.read(|tx| commune_records(tx, commune))
     }
+}
+
+/// The columns `deletion_entry` reads.
+pub(crate) const DELETION_COLUMNS: &str =
+    "id, member_id, actor, session_id, topic, day, member_ids, at";
+
+/// One row of `DELETION_COLUMNS`.
+pub(crate) fn deletion_entry(r: &Row) -> Result<TrainingDeletion, CentralError> {
+    Ok(TrainingDeletion {
+        id: r.int(0)?,
+        member_id: r.opt_parse(1)?,
+        actor: r.string(2)?,
+        session_id: r.string(3)?,
+        topic: r.string(4)?,
+        day: r.parse(5)?,
+        member_ids: r.json(6)?,
+        at: r.string(7)?,
+    })
 }
 
 fn records(tx: &mut dyn Tx, filter: &str, id: String) -> Result<Vec<TrainingRecord>, CentralError> {

@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+mod audit_pages;
 mod converge;
 mod enrollment;
 mod org;

@@ -62,7 +62,16 @@ fn head(title: &str) -> Markup {
 
 /// A page for a signed-in officer.
 pub fn page(title: &str, officer: &Officer, nav: Nav, body: Markup) -> Markup {
-    let m = &officer.session.member;
+    frame(title, Some(officer), nav, body)
+}
+
+/// An error page for a visitor who is not signed in: the menu (its pages
+/// lead to the sign-in form) and a link to sign in.
+pub fn page_signed_out(title: &str, body: Markup) -> Markup {
+    frame(title, None, Nav::Records, body)
+}
+
+fn frame(title: &str, officer: Option<&Officer>, nav: Nav, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="vi" {
@@ -79,10 +88,15 @@ pub fn page(title: &str, officer: &Officer, nav: Nav, body: Markup) -> Markup {
                             }
                         }
                     }
-                    form.signout method="post" action="/sign-out" {
-                        span.who { (m.full_name) " (" (m.role.label_vi()) ")" }
-                        (officer.csrf_field())
-                        button type="submit" { "Đăng xuất" }
+                    @if let Some(officer) = officer {
+                        @let m = &officer.session.member;
+                        form.signout method="post" action="/sign-out" {
+                            span.who { (m.full_name) " (" (m.role.label_vi()) ")" }
+                            (officer.csrf_field())
+                            button type="submit" { "Đăng xuất" }
+                        }
+                    } @else {
+                        a.signin href="/sign-in" { "Đăng nhập" }
                     }
                 }
                 main { (body) }
@@ -91,7 +105,7 @@ pub fn page(title: &str, officer: &Officer, nav: Nav, body: Markup) -> Markup {
     }
 }
 
-/// A page without the menu: sign-in and errors.
+/// A page without the menu: the sign-in form.
 pub fn bare(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)

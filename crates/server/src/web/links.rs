@@ -175,6 +175,46 @@ pub fn drill(subject: Subject, period: Period, figure: Figure) -> String {
     )
 }
 
+/// The pages a household's page or a resident's card may lead back to,
+/// with the words of the link: the page the officer opened it from.
+const BACKS: [(&str, &str); 5] = [
+    ("/records?", "Về danh sách bản ghi"),
+    ("/duplicates?", "Về danh sách nhân khẩu có thể trùng"),
+    ("/resident?", "Về thẻ nhân khẩu"),
+    ("/household?", "Về trang hộ"),
+    ("/audit?", "Về nhật ký"),
+];
+
+/// Where the page opened from `from` (its `from=`, decoded) leads back to,
+/// and in which words: one of `BACKS` (the records with their filters, the
+/// duplicates…), else the dashboard. Only our own pages' addresses, in the
+/// characters our links use, are followed: never another site's.
+pub fn back_to(from: Option<&str>) -> (String, &'static str) {
+    let ours = |f: &str| {
+        f.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.=&%/?".contains(&b))
+    };
+    from.filter(|f| ours(f))
+        .and_then(|f| {
+            let path = if f == "/duplicates" {
+                "/duplicates?"
+            } else {
+                f
+            };
+            BACKS
+                .iter()
+                .find(|(prefix, _)| path.starts_with(prefix))
+                .map(|(_, words)| (f.to_string(), *words))
+        })
+        .unwrap_or_else(|| ("/".to_string(), "Về trang tổng quan"))
+}
+
+/// `&from=…`: what a link to a household or resident adds to say it was
+/// opened from `page` (an address of ours).
+pub fn from(page: &str) -> String {
+    format!("&from={}", enc(page))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +246,30 @@ mod tests {
             }
         }
         r
+    }
+
+    #[test]
+    fn only_our_pages_are_a_way_back() {
+        let records = "/records?who=team&id=x&period=2026-Q4&figure=households";
+        assert_eq!(
+            back_to(Some(records)),
+            (records.into(), "Về danh sách bản ghi")
+        );
+        assert_eq!(
+            back_to(Some("/duplicates")),
+            ("/duplicates".into(), "Về danh sách nhân khẩu có thể trùng")
+        );
+        for bad in [
+            None,
+            Some("https://example.com/"),
+            Some("//example.com/records?"),
+            Some("/records?\"><script>"),
+            Some("/recordsX"),
+            Some("javascript:alert(1)"),
+        ] {
+            assert_eq!(back_to(bad), ("/".into(), "Về trang tổng quan"), "{bad:?}");
+        }
+        assert!(from(records).starts_with("&from=%2Frecords%3Fwho%3Dteam%26"));
     }
 
     #[test]

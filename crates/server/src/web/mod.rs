@@ -98,7 +98,7 @@ impl Default for SignInLimits {
 }
 
 /// The pages, to merge into the server's router.
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(pages::dashboard::show))
         .route(
@@ -139,5 +139,9 @@ pub fn router() -> Router<AppState> {
         .route("/report.csv", get(pages::download::csv))
         .route(layout::STYLESHEET, get(layout::stylesheet))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            error::with_menu,
+        ))
         .layer(axum::middleware::map_response(headers::secure))
 }

@@ -3,6 +3,7 @@
 //! pages and reports, on SQLite and, when GOCUA_TEST_PG_URL names one, on
 //! PostgreSQL.
 
+mod audit_web;
 mod backup;
 mod dashboard;
 mod data_folder;
@@ -24,3 +25,4 @@ mod review_web;
 mod server;
 mod slow_clients;
 mod training;
+mod web_pages;

@@ -186,7 +186,11 @@ fn an_officer_marks_a_households_visit_and_action_on_its_page(backend: Backend) 
     }
     assert!(!page.contains("0912345678"), "no phone on the page");
     let row = element(&page, &format!("resident-{}", resident.id), "</tr>");
-    assert!(row.contains(&format!(r#"href="/resident?id={}""#, resident.id)));
+    // The card, with the way back to this page (`from=`).
+    assert!(row.contains(&format!(
+        r#"href="/resident?id={}&amp;from=%2Fhousehold%3Fid%3D{}""#,
+        resident.id, household.id
+    )));
     assert!(row.contains("1958"), "{row}");
     let m01_name = &org.members.iter().find(|m| m.id == m01).unwrap().full_name;
     let row = element(&page, &format!("visit-{}", visit.id), "</tr>");
@@ -233,7 +237,10 @@ fn an_officer_marks_a_households_visit_and_action_on_its_page(backend: Backend) 
 
     // The bank account, marked from Tư's card, which links to the household.
     let (_, card) = office.page(&format!("/resident?id={}", resident.id));
-    assert!(card.contains(&format!(r#"href="/household?id={}""#, household.id)));
+    assert!(card.contains(&format!(
+        r#"href="/household?id={}&amp;from=%2Fresident%3Fid%3D{}""#,
+        household.id, resident.id
+    )));
     assert!(card.contains(&format!(r#"id="review-form-{}""#, ehealth.id)));
     let r = office.mark(
         &card,

@@ -4,37 +4,37 @@
 //! training session, and who took which report out of the server (the web
 //! downloads and `admin report`), each newest first
 //! (`central::change_audit`, `central::merges`, `central::training`,
-//! `central::audit`). Officers only, like every page here.
+//! `central::audit`), a page at a time, narrowed by kind, member and days
+//! (`audit_query`, `central::audit_pages`). Officers only, like every page
+//! here.
 
 use super::audit_changes::{changes_table, reviews_table};
+use super::audit_query::{Asked, AuditQuery, Section};
 use crate::app::AppState;
 use crate::web::auth::Officer;
 use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
-use axum::extract::State;
-use gocua_central::{ExportChannel, ExportEntry, ImportEntry, MergeEntry, TrainingDeletion};
-use gocua_core::EntityKind;
-use gocua_core::OrgSnapshot;
+use axum::extract::{Query, State};
+use gocua_central::{
+    AuditPage, CentralDb, CentralError, ExportChannel, ExportEntry, ImportEntry, MergeEntry,
+    TrainingDeletion,
+};
+use gocua_core::{CommuneId, OrgSnapshot};
 use maud::{Markup, html};
 
-/// Rows shown in each list.
-pub(super) const SHOWN: u32 = 200;
-
-pub async fn show(State(state): State<AppState>, officer: Officer) -> Result<Markup, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    officer: Officer,
+    Query(q): Query<AuditQuery>,
+) -> Result<Markup, PageError> {
+    let asked = q.read()?;
     let commune = officer.commune();
-    let (reviews, changes, merges, exports, deletions, org, imports) = state
-        .db_read(move |db| {
-            Ok((
-                db.change_audit(commune, Some(EntityKind::ReviewMark), SHOWN)?,
-                db.change_audit(commune, None, SHOWN)?,
-                db.merge_audit(commune, SHOWN)?,
-                db.export_audit(commune, SHOWN)?,
-                db.training_deletions(commune, SHOWN)?,
-                db.org_snapshot(commune)?,
-                db.registry_imports(commune, SHOWN)?,
-            ))
-        })
-        .await?;
+    let (lists, org) = {
+        let asked = asked.clone();
+        state
+            .db_read(move |db| Ok((lists(db, commune, &asked)?, db.org_snapshot(commune)?)))
+            .await?
+    };
     Ok(layout::page(
         "Nhật ký",
         &officer,
@@ -45,16 +45,65 @@ pub async fn show(State(state): State<AppState>, officer: Officer) -> Result<Mar
                 "Ai đã làm gì, lúc nào: yêu cầu sửa của tổ trưởng và cán bộ xã, mọi thay đổi "
                 "dữ liệu nhận từ thiết bị, các lần gộp nhân khẩu trùng, các buổi tập huấn bị xóa "
                 "vì ghi nhầm, các lần nhập danh sách hộ, nhân khẩu, và mọi lần tải báo cáo. "
-                "Mỗi mục hiện " (SHOWN) " lần gần nhất."
+                "Chọn một mục để xem hết, từng trang; lọc theo loại, người làm và ngày."
             }
-            (reviews_table(&reviews))
-            (changes_table(&changes))
-            (merges_body(&merges))
-            (training_body(&deletions, &org))
-            (imports_body(&imports))
-            (body(&exports))
+            (asked.form(&org))
+            @if let Some(p) = &lists.reviews {
+                (reviews_table(&p.rows)) (asked.pager(Section::Reviews, p.rows.len(), p.total))
+            }
+            @if let Some(p) = &lists.changes {
+                (changes_table(&p.rows)) (asked.pager(Section::Changes, p.rows.len(), p.total))
+            }
+            @if let Some(p) = &lists.merges {
+                (merges_body(&p.rows)) (asked.pager(Section::Merges, p.rows.len(), p.total))
+            }
+            @if let Some(p) = &lists.training {
+                (training_body(&p.rows, &org)) (asked.pager(Section::Training, p.rows.len(), p.total))
+            }
+            @if let Some(p) = &lists.imports {
+                (imports_body(&p.rows)) (asked.pager(Section::Imports, p.rows.len(), p.total))
+            }
+            @if let Some(p) = &lists.exports {
+                (body(&p.rows)) (asked.pager(Section::Exports, p.rows.len(), p.total))
+            }
         },
     ))
+}
+
+/// The lists asked for: one, or all.
+#[derive(Default)]
+struct Lists {
+    reviews: Option<AuditPage<gocua_central::ChangeEntry>>,
+    changes: Option<AuditPage<gocua_central::ChangeEntry>>,
+    merges: Option<AuditPage<MergeEntry>>,
+    training: Option<AuditPage<TrainingDeletion>>,
+    imports: Option<AuditPage<ImportEntry>>,
+    exports: Option<AuditPage<ExportEntry>>,
+}
+
+fn lists(db: &CentralDb, commune: CommuneId, a: &Asked) -> Result<Lists, CentralError> {
+    let (f, at, k) = (a.filter(), a.at(), a.kinds);
+    let wants = |s: Section| a.section.is_none_or(|x| x == s);
+    let mut l = Lists::default();
+    if wants(Section::Reviews) {
+        l.reviews = Some(db.review_audit_page(commune, k.step, &f, at)?);
+    }
+    if wants(Section::Changes) {
+        l.changes = Some(db.change_audit_page(commune, k.entity, &f, at)?);
+    }
+    if wants(Section::Merges) {
+        l.merges = Some(db.merge_audit_page(commune, k.merged, &f, at)?);
+    }
+    if wants(Section::Training) {
+        l.training = Some(db.training_deletions_page(commune, &f, at)?);
+    }
+    if wants(Section::Imports) {
+        l.imports = Some(db.registry_imports_page(commune, &f, at)?);
+    }
+    if wants(Section::Exports) {
+        l.exports = Some(db.export_audit_page(commune, k.channel, &f, at)?);
+    }
+    Ok(l)
 }
 
 /// `xlsx+csv` → "Báo cáo quý (.xlsx), Số liệu (.csv)".

@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::web::auth::Officer;
 use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
+use crate::web::links::{back_to, from};
 use axum::extract::{Query, State};
 use gocua_central::{CardAction, DuplicateCandidate, ResidentBrief, ResidentCard};
 use gocua_core::duplicates::Strength;
@@ -42,7 +43,7 @@ pub async fn show(State(state): State<AppState>, officer: Officer) -> Result<Mar
 }
 
 fn resident_link(r: &ResidentBrief) -> Markup {
-    html! { a href={ "/resident?id=" (r.resident_id) } { (r.full_name) } }
+    html! { a href={ "/resident?id=" (r.resident_id) (from("/duplicates")) } { (r.full_name) } }
 }
 
 fn who(r: &ResidentBrief, org: &OrgSnapshot) -> Markup {
@@ -52,7 +53,7 @@ fn who(r: &ResidentBrief, org: &OrgSnapshot) -> Markup {
         span.muted.small {
             (village_name(org, r.village_id))
             @if !r.head_name.is_empty() {
-                " — " a href={ "/household?id=" (r.household_id) } { "hộ " (r.head_name) }
+                " — " a href={ "/household?id=" (r.household_id) (from("/duplicates")) } { "hộ " (r.head_name) }
             }
             @if r.has_citizen_id { " — đã có CCCD" }
         }
@@ -119,6 +120,9 @@ pub struct ResidentQuery {
     /// `1` after the officer's "needs fix" mark was taken.
     #[serde(default)]
     marked: Option<String>,
+    /// The page it was opened from (`links::back_to`).
+    #[serde(default)]
+    from: Option<String>,
 }
 
 /// What the card shows beyond the resident: the merge both ways and the
@@ -136,6 +140,8 @@ struct Merges {
     marks: Vec<ReviewMark>,
     /// The record whose mark was just taken.
     just_marked: Option<uuid::Uuid>,
+    /// The way back, and its words.
+    back: (String, &'static str),
 }
 
 /// `GET /resident?id=…`.
@@ -153,6 +159,7 @@ pub async fn resident(
         (_, Some(_)) => Some("Đã tách: bản ghi này lại được tính là một người riêng."),
         _ => None,
     };
+    let back = back_to(q.from.as_deref());
     let (card, org, merges) = state
         .db(move |db| {
             let card = db.resident_card(commune, id)?;
@@ -184,6 +191,7 @@ pub async fn resident(
                 notice,
                 marks,
                 just_marked: (q.marked.as_deref() == Some("1")).then_some(id.0),
+                back,
             };
             Ok((card, db.org_snapshot(commune)?, merges))
         })
@@ -200,7 +208,7 @@ pub async fn resident(
             div id=(review::anchor(id.0)) {
                 (review::marks_list(&mine, &org))
                 (review::mark_form(&officer, EntityKind::Resident, id.0,
-                    merges.just_marked == Some(id.0), None))
+                    merges.just_marked == Some(id.0), None, &merges.back.0))
             }
         },
     ))
@@ -232,7 +240,7 @@ fn card_body(officer: &Officer, c: &ResidentCard, org: &OrgSnapshot, m: &Merges)
     };
     html! {
         h1 { (r.full_name) }
-        p.sub { a href="/duplicates" { "Về danh sách nhân khẩu có thể trùng" } }
+        p.sub { a #back href=(m.back.0) { (m.back.1) } }
         @if let Some(n) = m.notice { p.notice role="status" #merge-notice { (n) } }
         @if let Some((into, name)) = &m.into {
             p.warn #merged-into {
@@ -250,7 +258,7 @@ fn card_body(officer: &Officer, c: &ResidentCard, org: &OrgSnapshot, m: &Merges)
             dt { "Năm sinh" } dd { (r.birth_year) }
             dt { "Giới tính" } dd { (sex_vi(&c.sex)) }
             dt { "Thôn, xóm" } dd { (village_name(org, r.village_id)) }
-            dt { "Chủ hộ" } dd { a #household-link href={ "/household?id=" (r.household_id) } { (r.head_name) } }
+            dt { "Chủ hộ" } dd { a #household-link href={ "/household?id=" (r.household_id) (from(&format!("/resident?id={}", r.resident_id))) } { (r.head_name) } }
             dt { "Địa chỉ" } dd { (c.address) }
             dt { "CCCD" } dd { @if r.has_citizen_id { "đã có (không hiển thị)" } @else { "chưa có" } }
         }
@@ -300,7 +308,7 @@ fn card_body(officer: &Officer, c: &ResidentCard, org: &OrgSnapshot, m: &Merges)
                                 td { (status_vi(&a.status)) @if !a.live { " (đã hủy)" } }
                                 td { (name_of(a.recorded_for)) }
                                 td { (review::fold_out(officer, org, EntityKind::AssistedAction,
-                                    a.action_id.0, &m.marks, false)) }
+                                    a.action_id.0, &m.marks, false, &m.back.0)) }
                             }
                         }
                     }

@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::web::auth::Officer;
 use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
+use crate::web::links::{back_to, from};
 use axum::extract::{Query, State};
 use gocua_central::HouseholdView;
 use gocua_core::month::local_date;
@@ -31,6 +32,9 @@ pub struct HouseholdQuery {
     target: Option<String>,
     #[serde(default)]
     marked: Option<String>,
+    /// The page it was opened from (`links::back_to`).
+    #[serde(default)]
+    from: Option<String>,
 }
 
 /// What the page shows, read in one go.
@@ -40,6 +44,8 @@ struct Data {
     catalogue: Vec<CatalogueEntry>,
     /// The record whose mark was just taken.
     just_marked: Option<Uuid>,
+    /// The way back, and its words.
+    back: (String, &'static str),
 }
 
 /// `GET /household?id=…`.
@@ -70,6 +76,7 @@ pub async fn show(
         org,
         catalogue,
         just_marked,
+        back: back_to(q.from.as_deref()),
     };
     let title = format!("Hộ {}", data.view.household.head_name);
     Ok(layout::page(
@@ -89,6 +96,7 @@ impl Data {
             id,
             &self.view.marks,
             self.just_marked == Some(id),
+            &self.back.0,
         )
     }
 
@@ -115,7 +123,7 @@ fn body(officer: &Officer, d: &Data) -> Markup {
     let h = &d.view.household;
     html! {
         h1 { "Hộ " (h.head_name) }
-        p.sub { a href="/duplicates" { "Về danh sách nhân khẩu có thể trùng" } }
+        p.sub { a #back href=(d.back.0) { (d.back.1) } }
         dl.figures #household-facts {
             dt { "Chủ hộ" } dd { (h.head_name) }
             dt { "Địa chỉ" } dd { (h.address) }
@@ -144,7 +152,7 @@ fn residents(officer: &Officer, d: &Data) -> Markup {
                     @for r in &d.view.residents {
                         tr id={ "resident-" (r.id) } {
                             th scope="row" {
-                                a href={ "/resident?id=" (r.id) } { (r.full_name) }
+                                a href={ "/resident?id=" (r.id) (from(&format!("/household?id={}", d.view.household.id))) } { (r.full_name) }
                                 @if r.merged_into.is_some() { span.muted.small { " (đã gộp)" } }
                             }
                             td.num { (r.birth_year) }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod audit_changes;
+pub mod audit_query;
 pub mod dashboard;
 pub mod download;
 pub mod duplicates;

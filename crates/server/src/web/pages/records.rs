@@ -4,15 +4,18 @@
 //! the household's page. Only the officer's own commune: an id from
 //! elsewhere is "not found".
 
-use super::{action_name, member_name, today, village_name};
+use super::{action_name, member_name, periods_offered, today, village_name};
 use crate::app::AppState;
 use crate::web::auth::Officer;
 use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
-use crate::web::links::{RecordsQuery, records_href};
+use crate::web::links::{RecordsQuery, from, records_href};
 use axum::extract::{Query, State};
 use gocua_central::CentralError;
-use gocua_core::indicators::{DrillPage, DrillQuery, DrillRow, Figure, Part, Subject};
+use gocua_core::CommuneId;
+use gocua_core::indicators::{
+    DrillPage, DrillQuery, DrillRow, Figure, Part, Period, Quarter, Subject,
+};
 use gocua_core::{CatalogueEntry, OrgSnapshot};
 use maud::{Markup, html};
 
@@ -24,8 +27,9 @@ pub async fn show(
     officer: Officer,
     Query(q): Query<RecordsQuery>,
 ) -> Result<Markup, PageError> {
-    let query = q.to_drill().map_err(PageError::BadQuery)?;
     let commune = officer.commune();
+    let q = with_defaults(q, commune);
+    let query = q.to_drill().map_err(PageError::BadQuery)?;
     let after = q.after.clone().filter(|a| !a.is_empty());
     let today = today();
     let (page, org, catalogue) = {
@@ -46,8 +50,81 @@ pub async fn show(
             .await?
     };
     let title = describe(&query, &org, &catalogue);
-    let body = body(&title, &query, &page, after.is_some(), &org, &catalogue);
+    let body = body(&title, &query, &page, after.as_deref(), &org, &catalogue);
     Ok(layout::page(&title, &officer, Nav::Records, body))
+}
+
+/// What a part left out of the address means: the whole commune, this
+/// quarter, the assists (so bare `/records` is this quarter's assists in
+/// the commune, with the form to choose another figure).
+fn with_defaults(mut q: RecordsQuery, commune: CommuneId) -> RecordsQuery {
+    if q.who.trim().is_empty() && q.id.trim().is_empty() {
+        q.who = "commune".into();
+        q.id = commune.to_string();
+    }
+    if q.period.trim().is_empty() {
+        q.period = Period::Quarter(Quarter::of(today())).to_string();
+    }
+    if q.figure.trim().is_empty() {
+        q.figure = "assists".into();
+    }
+    q
+}
+
+/// Figures one can open without anything more to choose.
+const CHOICES: [(&str, &str); 3] = [
+    ("assists", "Lượt hỗ trợ"),
+    ("households", "Hộ được hỗ trợ"),
+    ("follow_ups", "Hẹn quay lại đang mở"),
+];
+
+/// A GET form: another period of the same figure, or (for the figures
+/// that need nothing more) another figure. What is not chosen here rides
+/// along in hidden fields, read off the page's own address.
+fn chooser(q: &DrillQuery) -> Markup {
+    let current = match q.figure {
+        Figure::Assists { action: None } => Some("assists"),
+        Figure::HouseholdsHelped => Some("households"),
+        Figure::FollowUpsOpen {
+            overdue_only: false,
+        } => Some("follow_ups"),
+        _ => None,
+    };
+    let href = records_href(q, None);
+    let kept: Vec<(&str, &str)> = href
+        .split_once('?')
+        .map_or("", |(_, query)| query)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, _)| *k != "period" && (current.is_none() || *k != "figure"))
+        .collect();
+    let mut offered = periods_offered();
+    if !offered.contains(&q.period) {
+        offered.insert(0, q.period);
+    }
+    html! {
+        form.picker #records-choose method="get" action="/records" {
+            @for (k, v) in &kept { input type="hidden" name=(k) value=(v); }
+            @if let Some(current) = current {
+                label for="figure" { "Số liệu" }
+                select #figure name="figure" {
+                    @for (code, label) in CHOICES {
+                        option value=(code) selected[code == current] { (label) }
+                    }
+                }
+            }
+            label for="period" { "Kỳ báo cáo" }
+            select #period name="period" {
+                @for p in &offered {
+                    option value=(p.to_string()) selected[*p == q.period] {
+                        @if let Period::Month(_) = p { "\u{a0}\u{a0}" }
+                        (p.label_vi())
+                    }
+                }
+            }
+            button type="submit" { "Xem" }
+        }
+    }
 }
 
 /// Whether the subject is in the officer's commune.
@@ -109,21 +186,24 @@ fn body(
     title: &str,
     q: &DrillQuery,
     page: &DrillPage,
-    continued: bool,
+    after: Option<&str>,
     org: &OrgSnapshot,
     catalogue: &[CatalogueEntry],
 ) -> Markup {
+    // This very page, for the household's and resident's way back.
+    let here = from(&records_href(q, after));
     html! {
-        h1 { (title) }
+        h1 #records-title { (title) }
+        (chooser(q))
         p.sub {
             "Tính đến hết ngày " (layout::day(page.as_of)) ". "
-            @if continued { a href=(records_href(q, None)) { "Về đầu danh sách" } }
+            @if after.is_some() { a href=(records_href(q, None)) { "Về đầu danh sách" } }
         }
         @match page.rows.first() {
             None => p.muted #no-records { "Không có bản ghi nào." },
-            Some(DrillRow::Resident(_)) => (residents(page, org)),
-            Some(DrillRow::Household(_)) => (households(page, org)),
-            Some(DrillRow::Action(_)) => (actions(page, org, catalogue)),
+            Some(DrillRow::Resident(_)) => (residents(page, org, &here)),
+            Some(DrillRow::Household(_)) => (households(page, org, &here)),
+            Some(DrillRow::Action(_)) => (actions(page, org, catalogue, &here)),
         }
         @if let Some(next) = &page.next {
             p { a.button href=(records_href(q, Some(next))) { "Trang sau" } }
@@ -131,7 +211,7 @@ fn body(
     }
 }
 
-fn residents(page: &DrillPage, org: &OrgSnapshot) -> Markup {
+fn residents(page: &DrillPage, org: &OrgSnapshot, here: &str) -> Markup {
     html! {
         table #records {
             thead { tr { th scope="col" { "Họ tên" } th scope="col" { "Năm sinh" } th scope="col" { "Thôn, xóm" } } }
@@ -139,7 +219,7 @@ fn residents(page: &DrillPage, org: &OrgSnapshot) -> Markup {
                 @for row in &page.rows {
                     @if let DrillRow::Resident(r) = row {
                         tr {
-                            th scope="row" { a href={ "/resident?id=" (r.resident_id) } { (r.full_name) } }
+                            th scope="row" { a href={ "/resident?id=" (r.resident_id) (here) } { (r.full_name) } }
                             td.num { (r.birth_year) }
                             td { (village_name(org, r.village_id)) }
                         }
@@ -150,7 +230,7 @@ fn residents(page: &DrillPage, org: &OrgSnapshot) -> Markup {
     }
 }
 
-fn households(page: &DrillPage, org: &OrgSnapshot) -> Markup {
+fn households(page: &DrillPage, org: &OrgSnapshot, here: &str) -> Markup {
     html! {
         table #records {
             thead { tr { th scope="col" { "Chủ hộ" } th scope="col" { "Thôn, xóm" } } }
@@ -158,7 +238,7 @@ fn households(page: &DrillPage, org: &OrgSnapshot) -> Markup {
                 @for row in &page.rows {
                     @if let DrillRow::Household(h) = row {
                         tr {
-                            th scope="row" { a href={ "/household?id=" (h.household_id) } { (h.head_name) } }
+                            th scope="row" { a href={ "/household?id=" (h.household_id) (here) } { (h.head_name) } }
                             td { (village_name(org, h.village_id)) }
                         }
                     }
@@ -168,7 +248,12 @@ fn households(page: &DrillPage, org: &OrgSnapshot) -> Markup {
     }
 }
 
-fn actions(page: &DrillPage, org: &OrgSnapshot, catalogue: &[CatalogueEntry]) -> Markup {
+fn actions(
+    page: &DrillPage,
+    org: &OrgSnapshot,
+    catalogue: &[CatalogueEntry],
+    here: &str,
+) -> Markup {
     html! {
         table #records {
             thead { tr {
@@ -180,7 +265,7 @@ fn actions(page: &DrillPage, org: &OrgSnapshot, catalogue: &[CatalogueEntry]) ->
                     @if let DrillRow::Action(a) = row {
                         tr {
                             td { (layout::day(a.day)) }
-                            th scope="row" { a href={ "/resident?id=" (a.resident_id) } { (a.resident_name) } }
+                            th scope="row" { a href={ "/resident?id=" (a.resident_id) (here) } { (a.resident_name) } }
                             td { (action_name(catalogue, a.action.as_str())) }
                             td { (status_vi(&a.status)) }
                             td { @if let Some(d) = a.due { (layout::day(d)) } }

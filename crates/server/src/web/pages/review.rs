@@ -11,6 +11,7 @@ use crate::app::AppState;
 use crate::web::auth::{Officer, Posted};
 use crate::web::error::PageError;
 use crate::web::layout::{self, Nav};
+use crate::web::links::{self, back_to};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -38,13 +39,16 @@ pub fn anchor(id: Uuid) -> String {
 }
 
 /// The form for one record; `done`: its mark was just taken; `refused`:
-/// why it was not. Ids carry the record's, as a page may hold many.
+/// why it was not; `from`: where the record's page was opened from (its
+/// way back, kept after the mark). Ids carry the record's, as a page may
+/// hold many.
 pub fn mark_form(
     officer: &Officer,
     kind: EntityKind,
     id: Uuid,
     done: bool,
     refused: Option<&str>,
+    from: &str,
 ) -> Markup {
     let comment = format!("comment-{id}");
     html! {
@@ -58,6 +62,7 @@ pub fn mark_form(
             (officer.csrf_field())
             input type="hidden" name="target_kind" value=(kind.as_str());
             input type="hidden" name="target_id" value=(id);
+            @if from != "/" && !from.is_empty() { input type="hidden" name="from" value=(from); }
             label for=(comment) { "Cần sửa gì? Tổ của thôn sẽ thấy trên điện thoại." }
             textarea id=(comment) name="comment" rows="3" maxlength="1000" {}
             button type="submit" { "Đánh dấu cần sửa" }
@@ -104,6 +109,7 @@ pub fn fold_out(
     id: Uuid,
     marks: &[ReviewMark],
     done: bool,
+    from: &str,
 ) -> Markup {
     let mine: Vec<&ReviewMark> = marks.iter().filter(|m| m.target_id == id).collect();
     let open = mine.iter().filter(|m| m.state == ReviewState::Open).count();
@@ -115,7 +121,7 @@ pub fn fold_out(
                 @else if !mine.is_empty() { " (đã sửa)" }
             }
             (marks_list(&mine, org))
-            (mark_form(officer, kind, id, done, None))
+            (mark_form(officer, kind, id, done, None, from))
         }
     }
 }
@@ -143,7 +149,12 @@ pub async fn open(State(state): State<AppState>, posted: Posted) -> Result<Respo
         .db(move |db| db.record_household(commune, kind, target))
         .await?
         .ok_or(PageError::NotFound)?;
-    let back = back(kind, target, household).ok_or(PageError::BadForm)?;
+    let mut back = back(kind, target, household).ok_or(PageError::BadForm)?;
+    // The page's own way back, if it had one of ours.
+    let from = back_to(fields.get("from").map(String::as_str)).0;
+    if from != "/" {
+        back.push_str(&links::from(&from));
+    }
     let input = ReviewInput {
         target_kind: kind,
         target_id: target,
@@ -162,7 +173,7 @@ pub async fn open(State(state): State<AppState>, posted: Posted) -> Result<Respo
             let body = html! {
                 h1 { "Yêu cầu sửa" }
                 p.sub { a href=(back) { "Quay lại bản ghi" } }
-                (mark_form(&officer, kind, target, false, Some(&message)))
+                (mark_form(&officer, kind, target, false, Some(&message), &from))
             };
             let page = layout::page("Yêu cầu sửa", &officer, Nav::Records, body);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
