@@ -296,7 +296,7 @@ impl CentralDb {
 
 /// The import acts as an admin's device of the commune: it may write in
 /// every village, and its changes carry its own device id.
-fn import_auth(tx: &mut dyn Tx, commune: CommuneId) -> Result<DeviceAuth, CentralError> {
+pub(crate) fn import_auth(tx: &mut dyn Tx, commune: CommuneId) -> Result<DeviceAuth, CentralError> {
     let village_ids = commune_villages(tx, commune)?;
     Ok(DeviceAuth {
         device_id: import_device(commune),
