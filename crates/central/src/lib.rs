@@ -51,7 +51,9 @@ pub use org::import::{
 };
 pub use org::import_ledger::{ImportEntry, ImportSource, ImportUndone};
 pub use org::import_undo::{KeptField, KeptRecord, UndoError, UndoReport};
-pub use org::registry_state::{RegistryRecord, RegistryState, RegistryUpdate};
+pub use org::registry_state::{
+    RegistryRecord, RegistryRefusal, RegistryState, RegistryUpdate, refusal_hash,
+};
 pub use org::training::{TrainingDeletion, TrainingSession};
 pub use org::{OrgView, Target};
 pub use pull::{PullFilter, PullPage};

@@ -18,7 +18,7 @@
 use crate::backend::sql::{Tx, Val, vals};
 use crate::lookups::village_commune;
 use crate::org::import_ledger::{ImportSource, Written, record};
-use crate::org::registry_state::RegistryUpdate;
+use crate::org::registry_state::{RegistryRefusal, RegistryUpdate, refusal_hash};
 use crate::push::push_in;
 use crate::scopes::commune_villages;
 use crate::{ApplyResult, CentralDb, CentralError, DeviceAuth, Scope};
@@ -177,6 +177,7 @@ impl CentralDb {
         commune: CommuneId,
         households: &[RegistryHousehold],
         updates: &[RegistryUpdate],
+        refusals: &[RegistryRefusal],
         source: &ImportSource,
         now: DateTime<Utc>,
         progress: &mut dyn FnMut(usize),
@@ -283,7 +284,23 @@ impl CentralDb {
                     }
                 }
             }
-            counts.import_id = Some(record(tx, commune, source, &counts, &written, now)?);
+            let id = record(tx, commune, source, &counts, &written, now)?;
+            for r in refusals {
+                tx.execute(
+                    "INSERT INTO registry_import_refusals
+                         (commune_id, entity_id, field, value_hash, import_id)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (entity_id, field, value_hash) DO NOTHING",
+                    vals![
+                        commune.to_string(),
+                        r.entity_id.to_string(),
+                        r.field.as_str(),
+                        refusal_hash(&r.value),
+                        id
+                    ],
+                )?;
+            }
+            counts.import_id = Some(id);
             Ok(counts)
         });
         match (result, refused) {
