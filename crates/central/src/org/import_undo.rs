@@ -369,7 +369,7 @@ fn others_naming(
     let mut out = HashSet::new();
     for part in ids.chunks(CHUNK) {
         let sql = format!(
-            "SELECT DISTINCT {column} FROM changes WHERE {column} IN ({}) AND device_id <> $1",
+            "SELECT DISTINCT {column} FROM changes WHERE device_id <> $1 AND {column} IN ({})",
             marks(2, part.len())
         );
         let mut params: Vec<Val> = vec![Val::from(device)];
