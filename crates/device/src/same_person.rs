@@ -150,8 +150,9 @@ impl Store {
     ) -> Result<HashMap<ResidentId, Vec<MergedRecord>>, StoreError> {
         let mut out: HashMap<ResidentId, Vec<MergedRecord>> = HashMap::new();
         let conn = self.conn();
-        let mut who =
-            conn.prepare_cached(&format!("SELECT {RESIDENT_COLUMNS} FROM residents WHERE id = ?1"))?;
+        let mut who = conn.prepare_cached(&format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE id = ?1"
+        ))?;
         let mut acts = conn.prepare_cached(
             "SELECT a.day, a.action_code, coalesce(c.name_vi, a.action_code),
                     a.status, a.follow_up_due, a.reason, a.reason_note,

@@ -172,6 +172,7 @@ impl CentralDb {
     /// Write the households and residents that are not there yet, as
     /// changes from the import device, in one transaction. `progress` hears
     /// how many households are done.
+    #[allow(clippy::too_many_arguments)] // what the file gives, where from, when
     pub fn import_registry(
         &self,
         commune: CommuneId,

@@ -210,7 +210,8 @@ fn undo_in(
         by: auth.member.id,
         at: now,
     };
-    let void_value = serde_json::to_value(&void).map_err(|e| CentralError::Corrupt(e.to_string()))?;
+    let void_value =
+        serde_json::to_value(&void).map_err(|e| CentralError::Corrupt(e.to_string()))?;
     let mut report = UndoReport {
         import_id: id,
         ..UndoReport::default()
@@ -291,7 +292,9 @@ fn undo_in(
             }
             let before = match base.get(field) {
                 None => Value::Null,
-                Some(b) => value_set_at(tx, s.entity, *entity_id, *b, field)?.unwrap_or(Value::Null),
+                Some(b) => {
+                    value_set_at(tx, s.entity, *entity_id, *b, field)?.unwrap_or(Value::Null)
+                }
             };
             let entry = restore.entry(*entity_id).or_default();
             entry.0.insert(field.clone(), before);

@@ -85,7 +85,12 @@ fn household(
          VALUES ($1, $2, $3, $4)
          ON CONFLICT (household_id) DO UPDATE SET village_id = excluded.village_id,
              voided = excluded.voided",
-        vals![id.as_str(), commune.to_string(), v.as_str(), i64::from(voided)],
+        vals![
+            id.as_str(),
+            commune.to_string(),
+            v.as_str(),
+            i64::from(voided)
+        ],
     )?;
     if voided && !was_voided {
         // Withdrawn by the office (issue 16): its people leave every
@@ -247,7 +252,10 @@ fn resident_row(tx: &mut dyn Tx, commune: CommuneId, r: &Resident) -> Result<(),
 /// out of every denominator, with no standing, as a merged one.
 fn withdraw_resident(tx: &mut dyn Tx, id: &str) -> Result<(), CentralError> {
     tx.execute("DELETE FROM rpt_status WHERE resident_id = $1", vals![id])?;
-    tx.execute("DELETE FROM rpt_residents WHERE resident_id = $1", vals![id])?;
+    tx.execute(
+        "DELETE FROM rpt_residents WHERE resident_id = $1",
+        vals![id],
+    )?;
     Ok(())
 }
 

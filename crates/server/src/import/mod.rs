@@ -37,11 +37,11 @@ use gocua_central::{CentralDb, ImportError};
 use gocua_core::CommuneId;
 use indicatif::{ProgressBar, ProgressStyle};
 pub use pipeline::{Input, Summary};
-pub(crate) use undo::undone_line as undo_line;
 use report::{Level, Problem};
 use sheet::{Sheet, SheetRow};
 use std::io::IsTerminal;
 use std::path::PathBuf;
+pub(crate) use undo::undone_line as undo_line;
 
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]

@@ -122,7 +122,10 @@ fn an_undo_withdraws_only_what_no_member_worked_on(backend: Backend) {
     let code = central
         .issue_code(an, chrono::Duration::hours(1))
         .expect("a code");
-    let auth = central.redeem_code(&code.code, "Máy khác của An").unwrap().auth;
+    let auth = central
+        .redeem_code(&code.code, "Máy khác của An")
+        .unwrap()
+        .auth;
     let mut clock = HlcClock::new(auth.device_id);
     let mut fields = Map::new();
     let void = Void {

@@ -90,7 +90,8 @@ fn withdrawn_rows_leave_lists_search_worklist_and_figures_until_restored() {
         b.apply_remote(&withdraw).unwrap(),
         vec![ApplyOutcome::Applied, ApplyOutcome::Applied]
     );
-    for s in [&b] {
+    {
+        let s = &b;
         assert!(s.search("vi van pau", 10).unwrap().is_empty(), "long key");
         assert!(s.search("vi", 10).unwrap().is_empty(), "short key");
         assert!(
@@ -167,7 +168,11 @@ fn a_residents_own_phone_is_kept_shown_and_survives_a_form_edit() {
     assert_eq!(shown(&b).as_deref(), Some("0912345678"));
     b.write(|w| w.update_resident(r.id, resident(h.id, "Hà Thị Thu", 1986)))
         .unwrap();
-    assert_eq!(shown(&b).as_deref(), Some("0912345678"), "the form has no phone");
+    assert_eq!(
+        shown(&b).as_deref(),
+        Some("0912345678"),
+        "the form has no phone"
+    );
     let last = b.outbox_pending(100).unwrap().pop().unwrap().change;
     assert!(!last.fields.contains_key("phone"), "{:?}", last.fields);
 }
