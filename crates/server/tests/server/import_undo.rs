@@ -27,7 +27,10 @@ use serde_json::Map;
 use std::ffi::OsString;
 use tempfile::TempDir;
 
-on_each_backend!(an_undo_withdraws_only_what_no_member_worked_on);
+on_each_backend!(
+    an_undo_withdraws_only_what_no_member_worked_on,
+    an_undo_puts_corrections_back_unless_changed_since
+);
 
 fn sync(store: &mut Store) {
     client::sync(store, &device::options(), &mut |_| {}).expect("sync");
@@ -223,5 +226,82 @@ fn an_undo_withdraws_only_what_no_member_worked_on(backend: Backend) {
     assert_eq!(found(&phone, "le van dung"), Some(dung));
     assert_eq!(found(&phone, "nguyen thi hanh"), Some(dung));
     assert_eq!(server_figure(&db, Indicator::HouseholdsReached), (1, 3));
+    drop(server);
+}
+
+/// A corrected list (Lan → Lam, Hải 1990 → 1992) imported over the first,
+/// then a member changes Hải's year on a phone; undoing the correction
+/// brings Lan back and keeps the member's year, listed.
+fn an_undo_puts_corrections_back_unless_changed_since(backend: Backend) {
+    let place = Place::new(backend);
+    let dir = TempDir::new().unwrap();
+    let db = place.server_args();
+    let server = RunningServer::start_with(&server_bin(), &db);
+    let (org, _) = demo(&db, Some(&server.url));
+    let file = dir.path().join("thon-dong.xlsx");
+    let good = village_people();
+    write_list(&file, Shape::OneRow, &good, false);
+    import(&db, &file, &["--village", "Thôn Đông"]);
+    let mut fixed = good.clone();
+    fixed[1].name = "Hà Thanh Lam".into();
+    fixed[3].year = 1992;
+    write_list(&file, Shape::OneRow, &fixed, false);
+    let (out, _) = import(&db, &file, &["--village", "Thôn Đông"]);
+    assert_eq!(out["imported"]["residents_updated"], 2, "{out}");
+    let second = out["imported"]["import_id"].as_i64().unwrap();
+
+    let an = member(&org, 0, 1);
+    let mut phone = enrolled_phone(&server, &db, an, &dir.path().join("an.db"), "Máy của An");
+    sync(&mut phone);
+    let home = found(&phone, "le van hai").expect("pulled");
+    let hai = phone
+        .household(home)
+        .unwrap()
+        .residents
+        .into_iter()
+        .map(|r| r.resident)
+        .find(|r| r.full_name == "Lê Văn Hải")
+        .unwrap();
+    assert_eq!(hai.birth_year, 1992);
+    phone
+        .write(|b| {
+            b.update_resident(
+                hai.id,
+                ResidentInput {
+                    household_id: hai.household_id,
+                    full_name: hai.full_name.clone(),
+                    birth_year: 1991,
+                    sex: hai.sex,
+                    has_smartphone: hai.has_smartphone,
+                    consent_on: hai.consent_on,
+                    citizen_id_hash: hai.citizen_id_hash.clone(),
+                },
+            )
+        })
+        .unwrap();
+    sync(&mut phone);
+
+    let undo = admin_with(&server_bin(), &db, &["import", "undo", &second.to_string()]);
+    assert_eq!(undo["households_voided"], 0, "{undo}");
+    assert_eq!(undo["residents_voided"], 0, "{undo}");
+    assert_eq!(undo["fields_restored"], 1, "Lan's name: {undo}");
+    let kept = undo["fields_kept"].as_array().unwrap();
+    assert_eq!(kept.len(), 1, "{undo}");
+    assert_eq!(kept[0]["name"], "Lê Văn Hải");
+    assert_eq!(kept[0]["field"], "birth_year");
+
+    sync(&mut phone);
+    assert!(found(&phone, "ha thanh lan").is_some(), "the name put back");
+    assert!(found(&phone, "ha thanh lam").is_none());
+    let year = phone
+        .household(home)
+        .unwrap()
+        .residents
+        .into_iter()
+        .find(|r| r.resident.full_name == "Lê Văn Hải")
+        .unwrap()
+        .resident
+        .birth_year;
+    assert_eq!(year, 1991, "the member's change stays");
     drop(server);
 }
