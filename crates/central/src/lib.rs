@@ -50,8 +50,11 @@ pub use org::enroll::{DeviceEntry, Enrollment, IssuedCode, normalize_code};
 pub use org::import::{
     ImportCounts, ImportError, ImportTarget, RegistryHousehold, import_device, registry_id,
 };
-pub use org::import_ledger::{ImportEntry, ImportSource};
-pub use org::registry_state::{RegistryRecord, RegistryState, RegistryUpdate};
+pub use org::import_ledger::{ImportEntry, ImportSource, ImportUndone};
+pub use org::import_undo::{KeptField, KeptRecord, UndoError, UndoReport};
+pub use org::registry_state::{
+    RegistryRecord, RegistryRefusal, RegistryState, RegistryUpdate, refusal_hash,
+};
 pub use org::training::{TrainingDeletion, TrainingSession};
 pub use org::{OrgView, Target};
 pub use pull::{PullFilter, PullPage};

@@ -16,7 +16,7 @@
 //!   signed by the person taking the step: the device's member.
 
 use crate::ids::{MemberId, TeamId, VillageId};
-use crate::model::{OrgSnapshot, Role};
+use crate::model::{OrgSnapshot, Role, Void};
 use crate::validate::ValidationError;
 use std::collections::{HashMap, HashSet};
 
@@ -112,6 +112,30 @@ pub fn check_signer(member: MemberId, by: MemberId) -> Result<(), ValidationErro
         Ok(())
     } else {
         Err(ValidationError::NotSigner)
+    }
+}
+
+/// Whether a change may set a household's or resident's `voided` from
+/// `before` (None for a new record) to `after`: withdrawing a record, or
+/// restoring it, is the commune office's (officers, admins, and the
+/// server's import device, which acts as an admin), and the void is signed
+/// by the device's member (issue 16). An edit that leaves `voided` as it is
+/// (a member renaming a household the office withdrew meanwhile) passes.
+pub fn check_record_void(
+    member: MemberId,
+    role: Role,
+    before: Option<&Void>,
+    after: Option<&Void>,
+) -> Result<(), ValidationError> {
+    if before == after {
+        return Ok(());
+    }
+    if !is_commune_wide(role) {
+        return Err(ValidationError::RecordVoidNotAllowed);
+    }
+    match after {
+        Some(v) => check_signer(member, v.by),
+        None => Ok(()),
     }
 }
 
@@ -213,6 +237,33 @@ mod tests {
         let (me, other) = (MemberId::new(), MemberId::new());
         assert_eq!(check_signer(me, me), Ok(()));
         assert_eq!(check_signer(me, other), Err(ValidationError::NotSigner));
+    }
+
+    #[test]
+    fn only_the_office_withdraws_or_restores_records() {
+        let me = MemberId::new();
+        let void = |by| Void {
+            reason: "Hủy lần nhập 3".into(),
+            by,
+            at: chrono::Utc::now(),
+        };
+        let v = void(me);
+        for role in [Role::Member, Role::TeamLeader] {
+            let no = Err(ValidationError::RecordVoidNotAllowed);
+            assert_eq!(check_record_void(me, role, None, Some(&v)), no);
+            assert_eq!(check_record_void(me, role, Some(&v), None), no);
+            assert_eq!(check_record_void(me, role, Some(&v), Some(&v)), Ok(()));
+            assert_eq!(check_record_void(me, role, None, None), Ok(()));
+        }
+        for role in [Role::CommuneOfficer, Role::Admin] {
+            assert_eq!(check_record_void(me, role, None, Some(&v)), Ok(()));
+            assert_eq!(check_record_void(me, role, Some(&v), None), Ok(()));
+            let other = void(MemberId::new());
+            assert_eq!(
+                check_record_void(me, role, None, Some(&other)),
+                Err(ValidationError::NotSigner)
+            );
+        }
     }
 
     #[cfg(feature = "demo")]

@@ -187,6 +187,12 @@ pub struct Household {
     /// Flattened so that each flag is its own field when edits merge.
     #[serde(flatten)]
     pub flags: HouseholdFlags,
+    /// Set when the commune office withdrew the record (an undone registry
+    /// import, issue 16): out of every list, search and denominator, kept
+    /// for history. A plain last-writer-wins field; only officers set or
+    /// clear it (`credit::check_record_void`). Absent in records from before.
+    #[serde(default)]
+    pub voided: Option<Void>,
 }
 
 /// Raw household input from a form or the command line.
@@ -217,6 +223,7 @@ impl Household {
             head_name: normalize_name(&input.head_name),
             phone,
             flags: input.flags,
+            voided: None,
         };
         h.validate()?;
         Ok(h)
@@ -257,6 +264,9 @@ pub struct Resident {
     /// before merges existed.
     #[serde(default)]
     pub merged_into: Option<ResidentId>,
+    /// As `Household::voided`: withdrawn by the commune office.
+    #[serde(default)]
+    pub voided: Option<Void>,
 }
 
 /// Raw resident input. The CCCD, if any, must already be hashed by the caller
@@ -292,6 +302,7 @@ impl Resident {
             citizen_id_hash: input.citizen_id_hash,
             phone: None,
             merged_into: None,
+            voided: None,
         };
         r.validate(today)?;
         Ok(r)

@@ -82,6 +82,8 @@ pub enum ValidationError {
     RecorderNotCredited,
     #[error("a void must be signed by the member doing it")]
     NotSigner,
+    #[error("only the commune office may withdraw or restore a household or resident")]
+    RecordVoidNotAllowed,
 }
 
 impl ValidationError {
@@ -115,6 +117,7 @@ impl ValidationError {
             Self::MemberNotServing => "member_not_serving",
             Self::RecorderNotCredited => "not_credited",
             Self::NotSigner => "not_signer",
+            Self::RecordVoidNotAllowed => "void_not_allowed",
         }
     }
 
@@ -188,6 +191,9 @@ impl ValidationError {
                  viên đó (đứng đầu danh sách)."
                 .into(),
             Self::NotSigner => "Người hủy bản ghi phải là chính người dùng thiết bị này.".into(),
+            Self::RecordVoidNotAllowed => "Chỉ cán bộ xã mới được hủy hoặc khôi phục hộ gia \
+                 đình, nhân khẩu."
+                .into(),
         }
     }
 }

@@ -104,6 +104,12 @@ impl<'a> Batch<'a> {
     ) -> Result<bool, StoreError> {
         let (current, mut clocks) = R::load(self.tx, edited.uuid())?
             .ok_or_else(|| StoreError::not_found(R::KIND.as_str(), edited.uuid()))?;
+        // Withdrawing or restoring a record is the office's, as the server
+        // judges it (`credit::check_record_void`).
+        if let Some((me, role)) = crate::org::enrolled_member(self.tx)? {
+            gocua_core::credit::check_record_void(me, role, current.voided(), edited.voided())
+                .map_err(gocua_core::ValidationErrors::from)?;
+        }
         let before = converge::to_fields(&current)?;
         let after = converge::to_fields(edited)?;
         let changed: Map<String, Value> = after

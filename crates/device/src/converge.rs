@@ -20,6 +20,11 @@ pub(crate) trait ConvergingRecord: Serialize + DeserializeOwned + Sized {
     fn check(&self, today: chrono::NaiveDate) -> Result<(), gocua_core::ValidationErrors>;
     /// Insert or update the row with its field clocks.
     fn save(&self, conn: &Connection, clocks: &FieldClocks) -> Result<(), StoreError>;
+    /// Whether the commune office withdrew it (issue 16); review marks
+    /// are never withdrawn.
+    fn voided(&self) -> Option<&gocua_core::Void> {
+        None
+    }
 }
 
 /// The record's fields as a map, without its id (the change carries that).
@@ -44,15 +49,21 @@ impl ConvergingRecord for Household {
         self.id.0
     }
 
+    fn voided(&self) -> Option<&gocua_core::Void> {
+        self.voided.as_ref()
+    }
+
     fn load(conn: &Connection, id: Uuid) -> Result<Option<(Self, FieldClocks)>, StoreError> {
         Ok(conn
             .prepare_cached(
                 "SELECT id, village_id, address, head_name, phone, poor, near_poor,
-                        ethnic_minority, elderly_only, no_smartphone, field_hlcs
+                        ethnic_minority, elderly_only, no_smartphone, field_hlcs, voided
                  FROM households WHERE id = ?1",
             )?
             .query_row(params![id.to_string()], |r| {
-                Ok((household_from_row(r)?, rows::json_col(r, 10)?))
+                let mut h = household_from_row(r)?;
+                h.voided = rows::opt_json_col(r, 11)?;
+                Ok((h, rows::json_col(r, 10)?))
             })
             .optional()?)
     }
@@ -62,8 +73,8 @@ impl ConvergingRecord for Household {
         conn.prepare_cached(
             "INSERT INTO households (id, village_id, address, head_name, head_name_key, phone,
                  poor, near_poor, ethnic_minority, elderly_only, no_smartphone, priority, field_hlcs,
-                 address_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 address_key, voided)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT (id) DO UPDATE SET
                  village_id = excluded.village_id, address = excluded.address,
                  address_key = excluded.address_key,
@@ -71,7 +82,7 @@ impl ConvergingRecord for Household {
                  phone = excluded.phone, poor = excluded.poor, near_poor = excluded.near_poor,
                  ethnic_minority = excluded.ethnic_minority, elderly_only = excluded.elderly_only,
                  no_smartphone = excluded.no_smartphone, priority = excluded.priority,
-                 field_hlcs = excluded.field_hlcs",
+                 field_hlcs = excluded.field_hlcs, voided = excluded.voided",
         )?
         .execute(params![
             self.id.to_string(),
@@ -89,12 +100,22 @@ impl ConvergingRecord for Household {
             clocks_json(clocks)?,
             // The keys feed the search index (triggers of migration 0011).
             search_key(&self.address),
+            void_json(self.voided.as_ref())?,
         ])?;
         Ok(())
     }
 }
 
+/// A household's or resident's void as its column holds it (JSON, or NULL).
+fn void_json(v: Option<&gocua_core::Void>) -> Result<Option<String>, StoreError> {
+    v.map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 /// Columns: id, village_id, address, head_name, phone, then the five flags.
+/// The void is not among them (lists hold live households only): a caller
+/// that shows one withdrawn reads it itself.
 pub(crate) fn household_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Household> {
     Ok(Household {
         id: rows::col(r, 0)?,
@@ -109,6 +130,7 @@ pub(crate) fn household_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Hous
             elderly_only: r.get(8)?,
             no_smartphone: r.get(9)?,
         },
+        voided: None,
     })
 }
 
@@ -123,15 +145,19 @@ impl ConvergingRecord for Resident {
         self.id.0
     }
 
+    fn voided(&self) -> Option<&gocua_core::Void> {
+        self.voided.as_ref()
+    }
+
     fn load(conn: &Connection, id: Uuid) -> Result<Option<(Self, FieldClocks)>, StoreError> {
         Ok(conn
             .prepare_cached(
                 "SELECT id, household_id, full_name, birth_year, sex, has_smartphone,
-                        consent_on, citizen_id_hash, merged_into, field_hlcs
+                        consent_on, citizen_id_hash, merged_into, phone, voided, field_hlcs
                  FROM residents WHERE id = ?1",
             )?
             .query_row(params![id.to_string()], |r| {
-                Ok((resident_from_row(r)?, rows::json_col(r, 9)?))
+                Ok((resident_from_row(r)?, rows::json_col(r, 11)?))
             })
             .optional()?)
     }
@@ -139,14 +165,16 @@ impl ConvergingRecord for Resident {
     fn save(&self, conn: &Connection, clocks: &FieldClocks) -> Result<(), StoreError> {
         conn.prepare_cached(
             "INSERT INTO residents (id, household_id, full_name, name_key, birth_year, sex,
-                 has_smartphone, consent_on, citizen_id_hash, merged_into, field_hlcs)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 has_smartphone, consent_on, citizen_id_hash, merged_into, field_hlcs, phone,
+                 voided)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT (id) DO UPDATE SET
                  household_id = excluded.household_id, full_name = excluded.full_name,
                  name_key = excluded.name_key, birth_year = excluded.birth_year,
                  sex = excluded.sex, has_smartphone = excluded.has_smartphone,
                  consent_on = excluded.consent_on, citizen_id_hash = excluded.citizen_id_hash,
-                 merged_into = excluded.merged_into, field_hlcs = excluded.field_hlcs",
+                 merged_into = excluded.merged_into, field_hlcs = excluded.field_hlcs,
+                 phone = excluded.phone, voided = excluded.voided",
         )?
         .execute(params![
             self.id.to_string(),
@@ -160,13 +188,20 @@ impl ConvergingRecord for Resident {
             self.citizen_id_hash.as_ref().map(|h| h.0.clone()),
             self.merged_into.map(|m| m.to_string()),
             clocks_json(clocks)?,
+            self.phone,
+            void_json(self.voided.as_ref())?,
         ])?;
         Ok(())
     }
 }
 
+/// The resident columns `resident_from_row` reads.
+pub(crate) const RESIDENT_COLUMNS: &str = "id, household_id, full_name, birth_year, sex, \
+    has_smartphone, consent_on, citizen_id_hash, merged_into, phone, voided";
+
 /// Columns: id, household_id, full_name, birth_year, sex, has_smartphone,
-/// consent_on, citizen_id_hash, merged_into.
+/// consent_on, citizen_id_hash, merged_into, phone, voided
+/// (`RESIDENT_COLUMNS`).
 pub(crate) fn resident_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Resident> {
     Ok(Resident {
         id: rows::col(r, 0)?,
@@ -180,6 +215,7 @@ pub(crate) fn resident_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Resid
             .get::<_, Option<String>>(7)?
             .map(gocua_core::citizen_id::CitizenIdHash),
         merged_into: rows::opt_col(r, 8)?,
-        phone: None,
+        phone: r.get(9)?,
+        voided: rows::opt_json_col(r, 10)?,
     })
 }

@@ -1,7 +1,7 @@
 //! Households and residents: writes, the household page and lists (search:
 //! `search.rs`).
 
-use crate::converge::{household_from_row, resident_from_row};
+use crate::converge::{RESIDENT_COLUMNS, household_from_row, resident_from_row};
 use crate::{Batch, Store, StoreError, rows};
 use gocua_core::rules::{self, ActionRecord, ChecklistItem};
 use gocua_core::text::vietnamese_name_cmp;
@@ -26,8 +26,14 @@ impl Batch<'_> {
         id: HouseholdId,
         input: HouseholdInput,
     ) -> Result<Household, StoreError> {
-        let household = Household::create(id, input)?;
+        let mut household = Household::create(id, input)?;
         self.require_village(household.village_id)?;
+        // The form has no void: keep whatever this device holds.
+        if let Some((current, _)) =
+            <Household as crate::converge::ConvergingRecord>::load(self.tx, id.0)?
+        {
+            household.voided = current.voided;
+        }
         self.update_record(&household)?;
         Ok(household)
     }
@@ -46,12 +52,15 @@ impl Batch<'_> {
     ) -> Result<Resident, StoreError> {
         let mut resident = Resident::create(id, input, self.today())?;
         self.require_household(resident.household_id)?;
-        // An edit of the form never touches a merge (the form has no such
-        // field): keep whatever this device holds.
+        // An edit of the form never touches a merge, the person's own phone
+        // or a void (the form has no such field): keep whatever this device
+        // holds.
         if let Some((current, _)) =
             <Resident as crate::converge::ConvergingRecord>::load(self.tx, id.0)?
         {
             resident.merged_into = current.merged_into;
+            resident.phone = current.phone;
+            resident.voided = current.voided;
         }
         self.update_record(&resident)?;
         Ok(resident)
@@ -119,22 +128,25 @@ impl Store {
         let (household, village_name) = conn
             .prepare_cached(
                 "SELECT h.id, h.village_id, h.address, h.head_name, h.phone, h.poor, h.near_poor,
-                        h.ethnic_minority, h.elderly_only, h.no_smartphone, v.name
+                        h.ethnic_minority, h.elderly_only, h.no_smartphone, v.name, h.voided
                  FROM households h JOIN villages v ON v.id = h.village_id WHERE h.id = ?1",
             )?
             .query_row(params![id.to_string()], |r| {
-                Ok((household_from_row(r)?, r.get::<_, String>(10)?))
+                // A withdrawn household still opens (from a review mark or
+                // the log), saying so: `household.voided`.
+                let mut h = household_from_row(r)?;
+                h.voided = rows::opt_json_col(r, 11)?;
+                Ok((h, r.get::<_, String>(10)?))
             })
             .map_err(|e| match e {
                 rusqlite::Error::QueryReturnedNoRows => StoreError::not_found("household", id),
                 e => e.into(),
             })?;
         let mut residents: Vec<Resident> = conn
-            .prepare_cached(
-                "SELECT id, household_id, full_name, birth_year, sex, has_smartphone,
-                        consent_on, citizen_id_hash, merged_into
-                 FROM residents WHERE household_id = ?1",
-            )?
+            .prepare_cached(&format!(
+                "SELECT {RESIDENT_COLUMNS} FROM residents
+                 WHERE household_id = ?1 AND voided IS NULL"
+            ))?
             .query_map(params![id.to_string()], resident_from_row)?
             .collect::<Result<_, _>>()?;
         // A merged resident is shown under the one they were merged into.
@@ -224,11 +236,11 @@ impl Store {
         let mut sql = String::from(
             "SELECT id, village_id, address, head_name, phone, poor, near_poor,
                     ethnic_minority, elderly_only, no_smartphone
-             FROM households",
+             FROM households WHERE voided IS NULL",
         );
         if !villages.is_empty() {
             sql.push_str(&format!(
-                " WHERE village_id IN ({})",
+                " AND village_id IN ({})",
                 rows::placeholders(1, villages.len())
             ));
         }

@@ -64,6 +64,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0011_search_fts",
         include_str!("../../../migrations/device/0011_search_fts.sql"),
     ),
+    (
+        12,
+        "0012_resident_phone_voids",
+        include_str!("../../../migrations/device/0012_resident_phone_voids.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {

@@ -43,9 +43,10 @@ impl Store {
             .prepare_cached(&format!(
                 "SELECT h.id, h.village_id, h.address, h.head_name, h.phone, h.poor, h.near_poor,
                         h.ethnic_minority, h.elderly_only, h.no_smartphone, h.priority,
-                        (SELECT count(*) FROM residents r WHERE r.household_id = h.id)
+                        (SELECT count(*) FROM residents r INDEXED BY residents_household_names
+                         WHERE r.household_id = h.id AND r.voided IS NULL)
                  FROM households h INDEXED BY households_worklist
-                 WHERE h.village_id IN ({in_list}) AND h.priority >= 0
+                 WHERE h.village_id IN ({in_list}) AND h.priority >= 0 AND h.voided IS NULL
                    AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.household_id = h.id
                                    AND v.month = ?1 AND v.voided_at IS NULL)
                  ORDER BY h.village_id, h.priority DESC, h.rowid"
@@ -87,8 +88,8 @@ impl Store {
                  JOIN residents r INDEXED BY residents_household_names ON r.household_id = h.id
                  JOIN assisted_actions a ON a.resident_id = r.id
                  LEFT JOIN action_catalogue c ON c.code = a.action_code
-                 WHERE h.village_id IN ({in_list}) AND h.priority >= 0
-                   AND a.status = 'follow_up' AND a.voided_at IS NULL
+                 WHERE h.village_id IN ({in_list}) AND h.priority >= 0 AND h.voided IS NULL
+                   AND r.voided IS NULL AND a.status = 'follow_up' AND a.voided_at IS NULL
                    AND a.follow_up_due <= ?1
                    AND NOT EXISTS (
                        SELECT 1 FROM visits v INDEXED BY visits_voided

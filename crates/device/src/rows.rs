@@ -44,6 +44,19 @@ pub(crate) fn json_col<T: serde::de::DeserializeOwned>(
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
 }
 
+/// Read an optional JSON column (NULL is None).
+pub(crate) fn opt_json_col<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    idx: usize,
+) -> rusqlite::Result<Option<T>> {
+    match row.get::<_, Option<String>>(idx)? {
+        None => Ok(None),
+        Some(s) => serde_json::from_str(&s)
+            .map(Some)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e))),
+    }
+}
+
 /// `?2, ?3, ?4` for an IN list of `n` values numbered from `first`.
 pub(crate) fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)

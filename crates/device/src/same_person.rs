@@ -6,7 +6,7 @@
 //! were merged into, what was recorded for them; the device's figures count
 //! them once (`indicator_counts`).
 
-use crate::converge::{ConvergingRecord, household_from_row, resident_from_row};
+use crate::converge::{ConvergingRecord, RESIDENT_COLUMNS, household_from_row, resident_from_row};
 use crate::{Batch, Store, StoreError, rows};
 use gocua_core::indicators::{Counts, Records, indicator_counts};
 use gocua_core::same_person::Roots;
@@ -150,11 +150,9 @@ impl Store {
     ) -> Result<HashMap<ResidentId, Vec<MergedRecord>>, StoreError> {
         let mut out: HashMap<ResidentId, Vec<MergedRecord>> = HashMap::new();
         let conn = self.conn();
-        let mut who = conn.prepare_cached(
-            "SELECT id, household_id, full_name, birth_year, sex, has_smartphone,
-                    consent_on, citizen_id_hash, merged_into
-             FROM residents WHERE id = ?1",
-        )?;
+        let mut who = conn.prepare_cached(&format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residents WHERE id = ?1"
+        ))?;
         let mut acts = conn.prepare_cached(
             "SELECT a.day, a.action_code, coalesce(c.name_vi, a.action_code),
                     a.status, a.follow_up_due, a.reason, a.reason_note,
@@ -210,15 +208,17 @@ impl Store {
         let households: Vec<Household> = conn
             .prepare(
                 "SELECT id, village_id, address, head_name, phone, poor, near_poor,
-                        ethnic_minority, elderly_only, no_smartphone FROM households",
+                        ethnic_minority, elderly_only, no_smartphone, voided FROM households",
             )?
-            .query_map([], household_from_row)?
+            .query_map([], |r| {
+                // The figures leave withdrawn households out (core's rule).
+                let mut h = household_from_row(r)?;
+                h.voided = rows::opt_json_col(r, 10)?;
+                Ok(h)
+            })?
             .collect::<Result<_, _>>()?;
         let residents: Vec<Resident> = conn
-            .prepare(
-                "SELECT id, household_id, full_name, birth_year, sex, has_smartphone,
-                        consent_on, citizen_id_hash, merged_into FROM residents",
-            )?
+            .prepare(&format!("SELECT {RESIDENT_COLUMNS} FROM residents"))?
             .query_map([], resident_from_row)?
             .collect::<Result<_, _>>()?;
         let mut members: HashMap<String, Vec<gocua_core::MemberId>> = HashMap::new();

@@ -49,11 +49,13 @@ const FTS_HITS: &str = "SELECT d.household_id AS hid, d.resident_id AS rid, d.na
 const PREFIX_HITS: &str = "SELECT * FROM (
          SELECT h.id AS hid, NULL AS rid, h.head_name_key AS k, '' AS a
          FROM households h WHERE h.head_name_key >= ?2 AND h.head_name_key < ?4
+             AND h.voided IS NULL
          ORDER BY h.head_name_key LIMIT 500)
      UNION ALL
      SELECT * FROM (
          SELECT r.household_id, r.id, r.name_key, '' FROM residents r
-         WHERE r.merged_into IS NULL AND r.name_key >= ?2 AND r.name_key < ?4
+         WHERE r.merged_into IS NULL AND r.voided IS NULL AND r.name_key >= ?2
+             AND r.name_key < ?4
          ORDER BY r.name_key LIMIT 500)";
 
 /// Ranks the candidates `hits` and keeps the best `limit` households.
@@ -80,10 +82,13 @@ const RANKED: &str = "ranked AS (
          -- of another (one it lost, or the home of a resident merged into
          -- one of its own), out of its lists. A device never synced holds
          -- none and searches all.
+         -- Nor a withdrawn household (issue 16): its own rows leave the
+         -- index, but a resident of it the office kept may still be there.
          SELECT g.hid, g.pick, g.rid FROM grouped g
-         WHERE NOT EXISTS (SELECT 1 FROM pull_villages)
-            OR (SELECT village_id FROM households WHERE id = g.hid)
-               IN (SELECT village_id FROM pull_villages)
+         WHERE (NOT EXISTS (SELECT 1 FROM pull_villages)
+                OR (SELECT village_id FROM households WHERE id = g.hid)
+                   IN (SELECT village_id FROM pull_villages))
+           AND (SELECT voided FROM households WHERE id = g.hid) IS NULL
          ORDER BY g.pick LIMIT ?3
      )
      SELECT h.id, h.head_name, h.address, v.name, b.pick / 2, r.full_name

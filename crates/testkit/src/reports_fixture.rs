@@ -149,6 +149,7 @@ pub fn fixture() -> Fixture {
         address: format!("Số {n}"),
         head_name: format!("Chủ hộ {n}"),
         phone: None,
+        voided: None,
         flags: HouseholdFlags::default(),
     };
     let households = vec![
@@ -167,6 +168,7 @@ pub fn fixture() -> Fixture {
         has_smartphone: true,
         consent_on: None,
         citizen_id_hash: None,
+        voided: None,
         merged_into: None,
         phone: None,
     };

@@ -107,6 +107,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0019_registry_imports",
         include_str!("../../../../migrations/server/0019_registry_imports.sql"),
     ),
+    (
+        20,
+        "0020_import_undo",
+        include_str!("../../../../migrations/server/0020_import_undo.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `pg.rs`). Keep the two
@@ -207,6 +212,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         19,
         "0019_registry_imports",
         include_str!("../../../../migrations/server-pg/0019_registry_imports.sql"),
+    ),
+    (
+        20,
+        "0020_import_undo",
+        include_str!("../../../../migrations/server-pg/0020_import_undo.sql"),
     ),
 ];
 

@@ -113,12 +113,22 @@ fn village(tx: &mut dyn Tx, village: &str) -> Result<Village, CentralError> {
         residents: Vec::new(),
         heads: HashMap::new(),
     };
+    let mut withdrawn: std::collections::HashSet<HouseholdId> = Default::default();
     for r in tx.query(
         "SELECT entity_id, entity, parent_id, fields FROM records
          WHERE village_id = $1 AND entity IN ('resident', 'household')",
         vals![village],
     )? {
         let fields: Map<String, Value> = r.json(3)?;
+        // Withdrawn by the office (issue 16): no pair to review.
+        if fields.get("voided").is_some_and(|v| !v.is_null()) {
+            if r.text(1)? == "household"
+                && let Ok(id) = r.text(0)?.parse()
+            {
+                withdrawn.insert(id);
+            }
+            continue;
+        }
         match r.text(1)? {
             "household" => {
                 if let Ok(id) = r.text(0)?.parse() {
@@ -133,6 +143,8 @@ fn village(tx: &mut dyn Tx, village: &str) -> Result<Village, CentralError> {
             }
         }
     }
+    out.residents
+        .retain(|(_, b)| !withdrawn.contains(&b.household_id));
     for (_, brief) in &mut out.residents {
         if let Some((head, _)) = out.heads.get(&brief.household_id) {
             brief.head_name = head.clone();

@@ -117,7 +117,14 @@ impl CentralDb {
             marks_among(&mut under, &mut view.marks)?;
             for (id, entity, fields) in under {
                 match entity {
-                    EntityKind::Resident => view.residents.push(rebuild(id, fields)?),
+                    EntityKind::Resident => {
+                        let r: Resident = rebuild(id, fields)?;
+                        // Withdrawn by the office (issue 16): not one of
+                        // the household's people any more.
+                        if r.voided.is_none() {
+                            view.residents.push(r);
+                        }
+                    }
                     EntityKind::Visit => view.visits.push(rebuild(id, fields)?),
                     _ => {}
                 }

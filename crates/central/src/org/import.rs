@@ -18,7 +18,7 @@
 use crate::backend::sql::{Tx, Val, vals};
 use crate::lookups::village_commune;
 use crate::org::import_ledger::{ImportSource, Written, record};
-use crate::org::registry_state::RegistryUpdate;
+use crate::org::registry_state::{RegistryRefusal, RegistryUpdate, refusal_hash};
 use crate::push::push_in;
 use crate::scopes::commune_villages;
 use crate::{ApplyResult, CentralDb, CentralError, DeviceAuth, Scope};
@@ -172,11 +172,13 @@ impl CentralDb {
     /// Write the households and residents that are not there yet, as
     /// changes from the import device, in one transaction. `progress` hears
     /// how many households are done.
+    #[allow(clippy::too_many_arguments)] // what the file gives, where from, when
     pub fn import_registry(
         &self,
         commune: CommuneId,
         households: &[RegistryHousehold],
         updates: &[RegistryUpdate],
+        refusals: &[RegistryRefusal],
         source: &ImportSource,
         now: DateTime<Utc>,
         progress: &mut dyn FnMut(usize),
@@ -283,7 +285,23 @@ impl CentralDb {
                     }
                 }
             }
-            counts.import_id = Some(record(tx, commune, source, &counts, &written, now)?);
+            let id = record(tx, commune, source, &counts, &written, now)?;
+            for r in refusals {
+                tx.execute(
+                    "INSERT INTO registry_import_refusals
+                         (commune_id, entity_id, field, value_hash, import_id)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (entity_id, field, value_hash) DO NOTHING",
+                    vals![
+                        commune.to_string(),
+                        r.entity_id.to_string(),
+                        r.field.as_str(),
+                        refusal_hash(&r.value),
+                        id
+                    ],
+                )?;
+            }
+            counts.import_id = Some(id);
             Ok(counts)
         });
         match (result, refused) {
@@ -296,7 +314,7 @@ impl CentralDb {
 
 /// The import acts as an admin's device of the commune: it may write in
 /// every village, and its changes carry its own device id.
-fn import_auth(tx: &mut dyn Tx, commune: CommuneId) -> Result<DeviceAuth, CentralError> {
+pub(crate) fn import_auth(tx: &mut dyn Tx, commune: CommuneId) -> Result<DeviceAuth, CentralError> {
     let village_ids = commune_villages(tx, commune)?;
     Ok(DeviceAuth {
         device_id: import_device(commune),

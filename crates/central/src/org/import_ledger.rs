@@ -32,6 +32,17 @@ pub struct ImportEntry {
     /// RFC 3339 UTC.
     pub at: String,
     pub counts: super::import::ImportCounts,
+    /// Set once the import was undone (`import_undo.rs`).
+    pub undone: Option<ImportUndone>,
+}
+
+/// When and by whom an import was undone, and what the undo did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportUndone {
+    /// RFC 3339 UTC.
+    pub at: String,
+    pub by: String,
+    pub report: super::import_undo::UndoReport,
 }
 
 /// What one import wrote: (entity, id, created or not, change).
@@ -105,7 +116,9 @@ impl CentralDb {
     ) -> Result<Vec<ImportEntry>, CentralError> {
         self.read(|tx| {
             tx.query(
-                "SELECT id, actor, file_name, sheet, at, counts FROM registry_imports
+                "SELECT id, actor, file_name, sheet, at, counts, undone_at, undone_by,
+                        undo_report
+                 FROM registry_imports
                  WHERE commune_id = $1 ORDER BY id DESC LIMIT $2",
                 vals![commune.to_string(), limit.clamp(1, crate::MAX_AUDIT_PAGE)],
             )?
@@ -118,6 +131,14 @@ impl CentralDb {
                     sheet: r.string(3)?,
                     at: r.string(4)?,
                     counts: r.json(5)?,
+                    undone: match r.opt_string(6)? {
+                        None => None,
+                        Some(at) => Some(ImportUndone {
+                            at,
+                            by: r.opt_string(7)?.unwrap_or_default(),
+                            report: r.json(8)?,
+                        }),
+                    },
                 })
             })
             .collect()

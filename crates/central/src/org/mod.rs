@@ -5,6 +5,7 @@
 pub(crate) mod enroll;
 pub(crate) mod import;
 pub(crate) mod import_ledger;
+pub(crate) mod import_undo;
 pub(crate) mod registry_state;
 pub(crate) mod training;
 

@@ -17,6 +17,7 @@ use crate::backend::sql::vals;
 use gocua_core::converge::FieldClocks;
 use gocua_core::{CommuneId, EntityKind};
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// One household or resident as stored.
@@ -34,6 +35,36 @@ pub struct RegistryRecord {
 pub struct RegistryState {
     pub households: Vec<RegistryRecord>,
     pub residents: Vec<RegistryRecord>,
+    /// File values an earlier import was refused for a field a member
+    /// changed on a phone: (record, field, `refusal_hash` of the value).
+    /// Such a conflict is reported once, not on every re-import of a list
+    /// that still has the old value.
+    pub refused: HashSet<(Uuid, String, String)>,
+}
+
+impl RegistryState {
+    /// Whether an earlier import already reported `value` for `field` of
+    /// record `id` as kept against the file.
+    pub fn refused_before(&self, id: Uuid, field: &str, value: &Value) -> bool {
+        self.refused
+            .contains(&(id, field.to_string(), refusal_hash(value)))
+    }
+}
+
+/// A file value kept out of a record because a member changed the field
+/// on a phone (a conflict, reported): remembered with the import, so the
+/// same value is not reported again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistryRefusal {
+    pub entity_id: Uuid,
+    pub field: String,
+    pub value: Value,
+}
+
+/// What `registry_import_refusals` keeps of a value: a SHA-256 of its
+/// JSON, no second copy of the personal data.
+pub fn refusal_hash(value: &Value) -> String {
+    crate::sha256_hex(&value.to_string())
 }
 
 /// An edit of a record already on the server: the fields to set and the
@@ -59,6 +90,15 @@ impl CentralDb {
                 vals![commune.to_string()],
             )?;
             let mut state = RegistryState::default();
+            for row in tx.query(
+                "SELECT entity_id, field, value_hash FROM registry_import_refusals
+                 WHERE commune_id = $1",
+                vals![commune.to_string()],
+            )? {
+                state
+                    .refused
+                    .insert((row.parse(0)?, row.string(1)?, row.string(2)?));
+            }
             for row in rows {
                 let record = RegistryRecord {
                     id: row.parse(0)?,

@@ -167,10 +167,12 @@ impl Judge<'_> {
             self.in_scope(v)?;
         }
         let (fields, clocks) = existing.map(|r| (r.fields, r.clocks)).unwrap_or_default();
+        let void_before = super::record_void::stored_void(&fields);
         let merged = converge_fields(fields, clocks, self.change);
         let household: Household = self.rebuild(&merged.fields)?;
         household.validate().map_err(invalid)?;
         self.only_known_fields(&household)?;
+        self.record_void(void_before)?;
         self.in_scope(household.village_id)?;
         Ok(Accepted {
             record: Record {
@@ -200,9 +202,11 @@ impl Judge<'_> {
         }
         let (fields, clocks) = existing.map(|r| (r.fields, r.clocks)).unwrap_or_default();
         let merged_before = fields.get("merged_into").cloned().unwrap_or(Value::Null);
+        let void_before = super::record_void::stored_void(&fields);
         let merged = converge_fields(fields, clocks, self.change);
         let resident: Resident = self.rebuild(&merged.fields)?;
         resident.validate(self.today).map_err(invalid)?;
+        self.record_void(void_before)?;
         if let Some(wanted) = self.change.fields.get("merged_into")
             && *wanted != merged_before
         {

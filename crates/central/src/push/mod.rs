@@ -19,6 +19,7 @@
 pub(crate) mod batch;
 pub(crate) mod judge;
 pub(crate) mod reach;
+mod record_void;
 
 use crate::backend::sql::{ID_CHUNK, Tx, Val, id_chunks, placeholders, vals};
 use crate::push::batch::{PushBatch, Record};

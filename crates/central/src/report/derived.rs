@@ -70,7 +70,7 @@ fn reached(tx: &mut dyn Tx, household: &str, year: i64) -> Result<(), CentralErr
         Some(first) => tx.execute(
             "INSERT INTO rpt_reached (household_id, year, commune_id, village_id, first_on)
              SELECT household_id, $1, commune_id, village_id, $2 FROM rpt_households
-             WHERE household_id = $3
+             WHERE household_id = $3 AND voided = 0
              ON CONFLICT (household_id, year) DO UPDATE SET first_on = excluded.first_on",
             vals![year, first, household],
         )?,

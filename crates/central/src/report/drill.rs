@@ -187,7 +187,7 @@ impl Drill<'_> {
                                      FROM p GROUP BY household_id)
                              SELECT h.household_id, h.village_id FROM rpt_households h
                              LEFT JOIN x ON x.household_id = h.household_id
-                             WHERE h.commune_id = "
+                             WHERE h.voided = 0 AND h.commune_id = "
                         ))
                         .bind(c.as_str())
                         .text(" AND h.village_id IN ")
@@ -206,7 +206,7 @@ impl Drill<'_> {
                     Population::HouseholdsWithPlatform | Population::HouseholdsReached => {
                         q.text(
                             "SELECT h.household_id, h.village_id FROM rpt_households h
-                             WHERE h.commune_id = ",
+                             WHERE h.voided = 0 AND h.commune_id = ",
                         )
                         .bind(c.as_str())
                         .text(" AND h.village_id IN ")

@@ -71,18 +71,50 @@ fn household(
 ) -> Result<(), CentralError> {
     let id = h.id.to_string();
     let v = village.to_string();
-    let before = tx
-        .query_opt(
-            "SELECT village_id FROM rpt_households WHERE household_id = $1",
-            vals![id.as_str()],
-        )?
-        .map(|r| r.string(0))
-        .transpose()?;
-    tx.execute(
-        "INSERT INTO rpt_households (household_id, commune_id, village_id) VALUES ($1, $2, $3)
-         ON CONFLICT (household_id) DO UPDATE SET village_id = excluded.village_id",
-        vals![id.as_str(), commune.to_string(), v.as_str()],
+    let voided = h.voided.is_some();
+    let row = tx.query_opt(
+        "SELECT village_id, voided FROM rpt_households WHERE household_id = $1",
+        vals![id.as_str()],
     )?;
+    let (before, was_voided) = match row {
+        Some(r) => (Some(r.string(0)?), r.int(1)? != 0),
+        None => (None, false),
+    };
+    tx.execute(
+        "INSERT INTO rpt_households (household_id, commune_id, village_id, voided)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (household_id) DO UPDATE SET village_id = excluded.village_id,
+             voided = excluded.voided",
+        vals![
+            id.as_str(),
+            commune.to_string(),
+            v.as_str(),
+            i64::from(voided)
+        ],
+    )?;
+    if voided && !was_voided {
+        // Withdrawn by the office (issue 16): its people leave every
+        // denominator, and it counts as reached no more. The row stays for
+        // the village of any visit it has.
+        for sql in [
+            "DELETE FROM rpt_status WHERE household_id = $1",
+            "DELETE FROM rpt_residents WHERE household_id = $1",
+            "DELETE FROM rpt_reached WHERE household_id = $1",
+        ] {
+            tx.execute(sql, vals![id.as_str()])?;
+        }
+    } else if was_voided && !voided {
+        // Restored: its people count again, from their records.
+        let rows = tx.query(
+            "SELECT entity_id, fields FROM records WHERE parent_id = $1 AND entity = 'resident'",
+            vals![id.as_str()],
+        )?;
+        for row in rows {
+            let rid: Uuid = row.parse(0)?;
+            let fields: Map<String, Value> = row.json(1)?;
+            resident_row(tx, commune, &rebuild_record(rid, &fields)?)?;
+        }
+    }
     if before.is_some_and(|b| b != v) {
         // The household moved: its people, their standing, its visits and
         // their actions count in the new village from now on.
@@ -114,11 +146,19 @@ fn household(
 
 /// The village a household is in now, per the report tables.
 fn household_village(tx: &mut dyn Tx, household: &str) -> Result<Option<String>, CentralError> {
+    Ok(household_state(tx, household)?.map(|(v, _)| v))
+}
+
+/// The village a household is in now and whether it is withdrawn.
+fn household_state(
+    tx: &mut dyn Tx,
+    household: &str,
+) -> Result<Option<(String, bool)>, CentralError> {
     tx.query_opt(
-        "SELECT village_id FROM rpt_households WHERE household_id = $1",
+        "SELECT village_id, voided FROM rpt_households WHERE household_id = $1",
         vals![household],
     )?
-    .map(|r| r.string(0))
+    .map(|r| Ok((r.string(0)?, r.int(1)? != 0)))
     .transpose()
 }
 
@@ -153,8 +193,9 @@ fn resident(
 fn resident_row(tx: &mut dyn Tx, commune: CommuneId, r: &Resident) -> Result<(), CentralError> {
     let id = r.id.to_string();
     let home = r.household_id.to_string();
-    let village = match household_village(tx, &home)? {
-        Some(v) => v,
+    let village = match household_state(tx, &home)? {
+        Some((_, true)) => return withdraw_resident(tx, &id),
+        Some((v, false)) => v,
         // A resident's current state can name a household created after
         // the batch being projected (a move made later): project that
         // household now, from its record, rather than wait for its turn.
@@ -168,15 +209,17 @@ fn resident_row(tx: &mut dyn Tx, commune: CommuneId, r: &Resident) -> Result<(),
                 .ok_or_else(|| CentralError::Corrupt(format!("resident {id}: no household")))?;
             let village: VillageId = row.parse(0)?;
             let fields: Map<String, Value> = row.json(1)?;
-            household(
-                tx,
-                commune,
-                village,
-                &rebuild_record(r.household_id.0, &fields)?,
-            )?;
+            let h: Household = rebuild_record(r.household_id.0, &fields)?;
+            household(tx, commune, village, &h)?;
+            if h.voided.is_some() {
+                return withdraw_resident(tx, &id);
+            }
             village.to_string()
         }
     };
+    if r.voided.is_some() {
+        return withdraw_resident(tx, &id);
+    }
     tx.execute(
         "INSERT INTO rpt_residents (resident_id, commune_id, village_id, household_id, birth_year)
          VALUES ($1, $2, $3, $4, $5)
@@ -201,6 +244,17 @@ fn resident_row(tx: &mut dyn Tx, commune: CommuneId, r: &Resident) -> Result<(),
             i64::from(r.birth_year),
             id.as_str()
         ],
+    )?;
+    Ok(())
+}
+
+/// A resident the office withdrew, or of a withdrawn household (issue 16):
+/// out of every denominator, with no standing, as a merged one.
+fn withdraw_resident(tx: &mut dyn Tx, id: &str) -> Result<(), CentralError> {
+    tx.execute("DELETE FROM rpt_status WHERE resident_id = $1", vals![id])?;
+    tx.execute(
+        "DELETE FROM rpt_residents WHERE resident_id = $1",
+        vals![id],
     )?;
     Ok(())
 }

@@ -293,7 +293,7 @@ pub(crate) fn indicator_counts(
     let mut q = Query::new();
     q.text("SELECT village_id, count(*) FROM rpt_households WHERE commune_id = ")
         .bind(c.as_str())
-        .text(" GROUP BY village_id");
+        .text(" AND voided = 0 GROUP BY village_id");
     let households = q.run(tx)?;
     let mut q = Query::new();
     q.text("SELECT village_id, count(*) FROM rpt_reached WHERE commune_id = ")

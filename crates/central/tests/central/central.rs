@@ -171,6 +171,7 @@ impl Device {
             address: "Số 5, ngõ 2".into(),
             head_name: head.into(),
             phone: None,
+            voided: None,
             flags: HouseholdFlags::default(),
         };
         (
@@ -189,6 +190,7 @@ impl Device {
             has_smartphone: true,
             consent_on: None,
             citizen_id_hash: None,
+            voided: None,
             merged_into: None,
             phone: None,
         };

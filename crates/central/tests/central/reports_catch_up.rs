@@ -187,6 +187,7 @@ fn small_batches_give_what_a_rebuild_gives(backend: Backend) {
         has_smartphone: true,
         consent_on: None,
         citizen_id_hash: None,
+        voided: None,
         merged_into: None,
         phone: None,
     };
@@ -197,6 +198,7 @@ fn small_batches_give_what_a_rebuild_gives(backend: Backend) {
         address: "Số 99".into(),
         head_name: "Người mới".into(),
         phone: None,
+        voided: None,
         flags: HouseholdFlags::default(),
     };
     p.household(&home);

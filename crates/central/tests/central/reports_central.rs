@@ -186,6 +186,7 @@ fn random_commune(db: &CentralDb, seed: u64) -> Random {
             address: format!("Số {i}"),
             head_name: format!("Chủ hộ {i}"),
             phone: None,
+            voided: None,
             flags: HouseholdFlags::default(),
         })
         .collect();
@@ -203,6 +204,7 @@ fn random_commune(db: &CentralDb, seed: u64) -> Random {
             has_smartphone: true,
             consent_on: None,
             citizen_id_hash: None,
+            voided: None,
             merged_into: None,
             phone: None,
         })

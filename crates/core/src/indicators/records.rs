@@ -175,13 +175,16 @@ pub fn indicator_counts(
         .map(|v| v.household_id)
         .collect();
     let mut people: HashMap<HouseholdId, Vec<&Vec<ChecklistItem>>> = HashMap::new();
+    // A household or resident the office withdrew (issue 16) counts
+    // nowhere, nor do the people of a withdrawn household.
     let homes: HashMap<HouseholdId, VillageId> = records
         .households
         .iter()
+        .filter(|h| h.voided.is_none())
         .map(|h| (h.id, h.village_id))
         .collect();
     let mut out: BTreeMap<VillageId, Counts> = BTreeMap::new();
-    for r in records.residents {
+    for r in records.residents.iter().filter(|r| r.voided.is_none()) {
         let Some(village) = homes.get(&r.household_id) else {
             continue;
         };
@@ -210,7 +213,7 @@ pub fn indicator_counts(
             }
         }
     }
-    for h in records.households {
+    for h in records.households.iter().filter(|h| h.voided.is_none()) {
         let counts = out.entry(h.village_id).or_default();
         let members: Vec<Vec<ChecklistItem>> = people
             .get(&h.id)

@@ -242,6 +242,7 @@ fn a_merged_duplicate_counts_once_with_both_records_actions() {
         address: format!("Số {n}"),
         head_name: "Nguyễn Thị Đào".into(),
         phone: None,
+        voided: None,
         flags: HouseholdFlags::default(),
     };
     let person = |n: u128, h: u128, born: i32| Resident {
@@ -253,6 +254,7 @@ fn a_merged_duplicate_counts_once_with_both_records_actions() {
         has_smartphone: true,
         consent_on: None,
         citizen_id_hash: None,
+        voided: None,
         merged_into: None,
         phone: None,
     };

@@ -18,6 +18,7 @@ mod honest;
 mod merged;
 mod remote;
 mod search;
+mod voided;
 mod worklist;
 
 fn key() -> DbKey {

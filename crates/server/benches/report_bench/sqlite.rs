@@ -91,6 +91,7 @@ pub fn generate(db: &CentralDb, k: &Knobs, today: NaiveDate) -> Result<(CommuneI
             address: format!("Số {}", i + 1),
             head_name: format!("Chủ hộ {}", i + 1),
             phone: None,
+            voided: None,
             flags: HouseholdFlags::default(),
         })
         .collect();
@@ -109,6 +110,7 @@ pub fn generate(db: &CentralDb, k: &Knobs, today: NaiveDate) -> Result<(CommuneI
             has_smartphone: true,
             consent_on: None,
             citizen_id_hash: None,
+            voided: None,
             merged_into: None,
             phone: None,
         };

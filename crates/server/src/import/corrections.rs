@@ -22,7 +22,9 @@ pub enum Note {
 }
 
 impl Reconciled {
-    pub(super) fn note(&mut self, row: usize, who: &str, notes: Vec<Note>) {
+    /// `id`: the record the notes are about (a conflict is remembered by
+    /// it, `Reconciled::refusals`).
+    pub(super) fn note(&mut self, row: usize, id: uuid::Uuid, who: &str, notes: Vec<Note>) {
         let mut corrected = Vec::new();
         for n in notes {
             match n {
@@ -36,6 +38,11 @@ impl Reconciled {
                 }
                 Note::Kept { field, kept, file } => {
                     self.outcome.conflicts += 1;
+                    self.refusals.push(gocua_central::RegistryRefusal {
+                        entity_id: id,
+                        field: field.clone(),
+                        value: file.clone(),
+                    });
                     self.problems.push(Problem::new(
                         row,
                         "",

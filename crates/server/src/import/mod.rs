@@ -28,6 +28,7 @@ pub(crate) mod report;
 mod rows;
 mod sheet;
 mod table_end;
+mod undo;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
@@ -40,6 +41,7 @@ use report::{Level, Problem};
 use sheet::{Sheet, SheetRow};
 use std::io::IsTerminal;
 use std::path::PathBuf;
+pub(crate) use undo::undone_line as undo_line;
 
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -77,11 +79,28 @@ pub enum ImportAction {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Undo an import (its number in `list`): withdraw the households and
+    /// residents it added that no member has worked on since, and put the
+    /// fields it corrected back unless changed since. What members
+    /// recorded is never touched: the households they worked on are kept
+    /// and listed.
+    Undo {
+        id: i64,
+        /// The commune (id); needed only when the server holds several.
+        #[arg(long)]
+        commune: Option<String>,
+    },
 }
 
 pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
-    if let Some(ImportAction::List { commune, limit }) = &args.action {
-        return list(db, commune.as_deref(), *limit, json);
+    match &args.action {
+        Some(ImportAction::List { commune, limit }) => {
+            return list(db, commune.as_deref(), *limit, json);
+        }
+        Some(ImportAction::Undo { id, commune }) => {
+            return undo::run(db, *id, commune.as_deref(), json);
+        }
+        None => {}
     }
     let Some(file) = args.file.clone() else {
         bail!("Thiếu tệp danh sách cần nhập (the registry file).");
@@ -96,9 +115,6 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
         .transpose()?;
     let bytes =
         std::fs::read(&file).with_context(|| format!("không đọc được tệp {}", file.display()))?;
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "?".into());
     let done = pipeline::execute(
         db,
         Input {
@@ -108,7 +124,7 @@ pub fn run(db: &CentralDb, args: ImportArgs, json: bool) -> Result<()> {
             commune,
             sheet: args.sheet.clone(),
             dry_run: args.dry_run,
-            actor: format!("admin:{user}"),
+            actor: actor(),
         },
     )?;
     let report_path = report::path_for(&file);
@@ -144,16 +160,33 @@ pub(crate) fn commune_phrase(name: &str) -> String {
     format!("xã {name}")
 }
 
-/// `admin import list`: the imports recorded, newest first.
-fn list(db: &CentralDb, commune: Option<&str>, limit: u32, json: bool) -> Result<()> {
+/// Who runs the command: `admin:USER`.
+pub(crate) fn actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "?".into());
+    format!("admin:{user}")
+}
+
+/// The commune named by `--commune`, else the only one.
+pub(crate) fn commune_of(db: &CentralDb, commune: Option<&str>) -> Result<CommuneId> {
     let commune = commune
         .map(|c| {
             c.parse::<CommuneId>()
                 .map_err(|e| anyhow!("--commune '{c}': {e}"))
         })
         .transpose()?;
-    let target = db.import_target(commune, None).map_err(import_error)?;
-    let entries = db.registry_imports(target.commune.id, limit)?;
+    Ok(db
+        .import_target(commune, None)
+        .map_err(import_error)?
+        .commune
+        .id)
+}
+
+/// `admin import list`: the imports recorded, newest first.
+fn list(db: &CentralDb, commune: Option<&str>, limit: u32, json: bool) -> Result<()> {
+    let commune = commune_of(db, commune)?;
+    let entries = db.registry_imports(commune, limit)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&entries)?);
         return Ok(());
@@ -175,6 +208,9 @@ fn list(db: &CentralDb, commune: Option<&str>, limit: u32, json: bool) -> Result
             c.households_updated,
             c.residents_updated
         );
+        if let Some(u) = &e.undone {
+            println!("    {}", undo::undone_line(u));
+        }
     }
     Ok(())
 }

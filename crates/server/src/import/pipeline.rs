@@ -159,6 +159,7 @@ pub fn execute(db: &CentralDb, mut input: Input) -> Result<Done> {
             target.commune.id,
             &matched.households,
             &matched.updates,
+            &matched.refusals,
             &source,
             Utc::now(),
             &mut |n| bar.set_position(n as u64),

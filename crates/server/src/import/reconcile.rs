@@ -23,7 +23,9 @@
 use super::columns::{Field, Layout};
 use super::corrections::Note;
 use super::report::Problem;
-use gocua_central::{RegistryHousehold, RegistryRecord, RegistryState, RegistryUpdate};
+use gocua_central::{
+    RegistryHousehold, RegistryRecord, RegistryRefusal, RegistryState, RegistryUpdate,
+};
 use gocua_core::converge::{FieldClocks, to_fields};
 use gocua_core::text::search_key;
 use gocua_core::{DeviceId, EntityKind, HouseholdId};
@@ -103,6 +105,9 @@ pub struct Reconciled {
     /// server when matched (the server creates only those it lacks).
     pub households: Vec<RegistryHousehold>,
     pub updates: Vec<RegistryUpdate>,
+    /// Conflicts reported for the first time: file values kept out of a
+    /// field a member changed on a phone, for the import to remember.
+    pub refusals: Vec<RegistryRefusal>,
     pub problems: Vec<Problem>,
     pub outcome: Outcome,
 }
@@ -299,6 +304,7 @@ pub fn reconcile(
     let mut out = Reconciled {
         households: Vec::new(),
         updates: Vec::new(),
+        refusals: Vec::new(),
         problems: Vec::new(),
         outcome: Outcome::default(),
     };
@@ -315,8 +321,9 @@ pub fn reconcile(
                 e,
                 &provided.household,
                 import_device,
+                state,
             );
-            out.note(h.tag, &h.household.head_name, notes);
+            out.note(h.tag, home, &h.household.head_name, notes);
             match update {
                 Some(u) => {
                     out.outcome.households_updated += 1;
@@ -376,8 +383,9 @@ pub fn reconcile(
                         e,
                         &provided.resident,
                         import_device,
+                        state,
                     );
-                    out.note(row, &r.full_name, notes);
+                    out.note(row, e.id, &r.full_name, notes);
                     match update {
                         Some(u) => {
                             out.outcome.residents_updated += 1;
@@ -405,7 +413,12 @@ pub fn reconcile(
     out
 }
 
-/// The fields of `record` the file gives that differ from `existing`.
+/// The fields of `record` the file gives that differ from `existing`. A
+/// field a member changed on a phone is kept, and noted unless an earlier
+/// import already reported this same file value for it. A record an
+/// undone import withdrew (`voided` by the import device) comes back: the
+/// file lists it again.
+#[allow(clippy::too_many_arguments)]
 fn diff<R: Serialize>(
     entity: EntityKind,
     tag: usize,
@@ -413,6 +426,7 @@ fn diff<R: Serialize>(
     existing: &RegistryRecord,
     keys: &[&'static str],
     import_device: DeviceId,
+    state: &RegistryState,
 ) -> (Option<RegistryUpdate>, Vec<Note>) {
     let Ok(planned) = to_fields(record) else {
         return (None, Vec::new());
@@ -427,11 +441,15 @@ fn diff<R: Serialize>(
             continue;
         }
         match existing.clocks.get(k) {
-            Some(stamp) if stamp.device != import_device => notes.push(Note::Kept {
-                field: k.into(),
-                kept: old,
-                file: new,
-            }),
+            Some(stamp) if stamp.device != import_device => {
+                if !state.refused_before(existing.id, k, &new) {
+                    notes.push(Note::Kept {
+                        field: k.into(),
+                        kept: old,
+                        file: new,
+                    });
+                }
+            }
             stamp => {
                 if let Some(s) = stamp {
                     base.insert(k.to_string(), *s);
@@ -444,6 +462,13 @@ fn diff<R: Serialize>(
                 fields.insert(k.to_string(), new);
             }
         }
+    }
+    if existing.fields.get("voided").is_some_and(|v| !v.is_null())
+        && let Some(stamp) = existing.clocks.get("voided")
+        && stamp.device == import_device
+    {
+        base.insert("voided".into(), *stamp);
+        fields.insert("voided".into(), Value::Null);
     }
     let update = (!fields.is_empty()).then_some(RegistryUpdate {
         tag,

@@ -138,6 +138,9 @@ fn a_corrected_list_updates_in_place_and_keeps_phone_edits(backend: Backend) {
     assert_eq!(again["outcome"]["residents_new"], 0, "{again}");
     assert_eq!(again["outcome"]["residents_updated"], 0, "{again}");
     assert_eq!(again["outcome"]["residents_unchanged"], 8, "{again}");
+    // Hải's year, kept as the phone has it, was reported once: a list that
+    // still says 1990 does not report it again.
+    assert_eq!(again["outcome"]["conflicts"], 0, "{again}");
 
     // Every import recorded: `admin import list`, and Nhật ký.
     let listed = gocua_testkit::server::admin_with(&server_bin(), &db, &["import", "list"]);
@@ -164,5 +167,14 @@ fn a_corrected_list_updates_in_place_and_keeps_phone_edits(backend: Backend) {
     assert!(audit.contains("Nhập danh sách hộ, nhân khẩu"), "{audit}");
     assert!(audit.contains("thon-dong.xlsx"));
     assert!(audit.contains("4 hộ, 1 nhân khẩu") || audit.contains("0 hộ, 1 nhân khẩu"));
+
+    // Another value for the field the phone changed is a new conflict,
+    // reported once too.
+    fixed[3].year = 1989;
+    write_list(&file, Shape::OneRow, &fixed, true);
+    for expected in [1, 0] {
+        let (out, _) = import(&db, &file, &["--village", "Thôn Đông"]);
+        assert_eq!(out["outcome"]["conflicts"], expected, "{out}");
+    }
     drop(server);
 }

@@ -125,12 +125,17 @@ fn write(path: &Path, rows: &[(String, i32, bool, &'static str, usize)]) {
 /// Run the import under `/usr/bin/time -v`: its summary, wall seconds and
 /// peak memory (MB).
 fn timed(db: &[OsString], file: &Path) -> (Value, f64, f64) {
+    timed_args(db, &[std::ffi::OsStr::new("import"), file.as_os_str()])
+}
+
+/// `admin --json ARGS…` under `/usr/bin/time -v`, as `timed`.
+fn timed_args(db: &[OsString], args: &[&std::ffi::OsStr]) -> (Value, f64, f64) {
     let probe = admin_command(&server_bin(), db);
     let mut cmd = Command::new("/usr/bin/time");
     cmd.arg("-v")
         .arg(probe.get_program())
         .args(probe.get_args());
-    cmd.arg("--json").arg("import").arg(file);
+    cmd.arg("--json").args(args);
     let t = Instant::now();
     let out = cmd.output().expect("run the import");
     let wall = t.elapsed().as_secs_f64();
@@ -178,6 +183,37 @@ fn figure_import_xlsx_6500_households_25k_people() {
     assert_eq!(o["residents_new"], 0, "{fixed}");
     assert_eq!(o["residents_updated"], 250, "{fixed}");
     assert_eq!(fixed["imported"]["residents_added"], 0, "{fixed}");
+
+    // Undo the correction (every corrected field put back), then the first import
+    // (every household and person withdrawn: no member worked on any).
+    let id = |v: &Value| v["imported"]["import_id"].as_i64().unwrap().to_string();
+    let (fix_id, first_id) = (id(&fixed), id(&first));
+    let undo = |n: &str| {
+        timed_args(
+            &db,
+            &[
+                std::ffi::OsStr::new("import"),
+                std::ffi::OsStr::new("undo"),
+                std::ffi::OsStr::new(n),
+            ],
+        )
+    };
+    let corrected: u64 = fixed["outcome"]["fields_updated"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    let (u1, wall4, mem4) = undo(&fix_id);
+    assert_eq!(u1["fields_restored"], corrected, "{u1}");
+    let (u2, wall5, mem5) = undo(&first_id);
+    assert_eq!(u2["households_voided"], HOUSEHOLDS, "{u2}");
+    assert_eq!(u2["residents_voided"], 25_000, "{u2}");
+    println!(
+        "undo of the correction ({corrected} fields put back): {wall4:.1} s, peak {mem4:.0} MB\n\
+         undo of the first import (6,500 households, 25,000 people withdrawn): \
+         {wall5:.1} s, peak {mem5:.0} MB"
+    );
     println!(
         "file: {:.1} MB, written in {made:.1} s\n\
          first import (6,500 households, 25,000 people): {wall1:.1} s, peak {mem1:.0} MB \

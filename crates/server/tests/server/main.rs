@@ -11,6 +11,7 @@ mod import;
 mod import_again;
 mod import_figure;
 mod import_lists;
+mod import_undo;
 mod import_web;
 mod key_file;
 mod merge;

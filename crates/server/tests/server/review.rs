@@ -64,6 +64,7 @@ impl Pusher<'_> {
             address: format!("Nhà {head}"),
             head_name: head.into(),
             phone: None,
+            voided: None,
             flags: HouseholdFlags::default(),
         };
         self.change(EntityKind::Household, h.id.0, fields_of(&h));
@@ -86,6 +87,7 @@ impl Pusher<'_> {
             has_smartphone: true,
             consent_on: hash.map(|_| NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
             citizen_id_hash: hash.map(|c| CitizenIdHash(c.to_string().repeat(64))),
+            voided: None,
             merged_into: None,
             phone: None,
         };

@@ -237,6 +237,7 @@ impl Device {
             address: "Số 5, ngõ 2".into(),
             head_name: head.into(),
             phone: Some("0912345678".into()),
+            voided: None,
             flags: HouseholdFlags {
                 elderly_only: true,
                 ..HouseholdFlags::default()
@@ -258,6 +259,7 @@ impl Device {
             has_smartphone: true,
             consent_on: None,
             citizen_id_hash: None,
+            voided: None,
             merged_into: None,
             phone: None,
         };

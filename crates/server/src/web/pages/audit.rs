@@ -199,6 +199,7 @@ fn imports_body(entries: &[ImportEntry]) -> Markup {
                 thead { tr {
                     th scope="col" { "Số" } th scope="col" { "Thời gian" } th scope="col" { "Người nhập" }
                     th scope="col" { "Tệp" } th scope="col" { "Thêm mới" } th scope="col" { "Sửa" }
+                    th scope="col" { "Hủy" }
                 } }
                 tbody {
                     @for e in entries {
@@ -209,6 +210,13 @@ fn imports_body(entries: &[ImportEntry]) -> Markup {
                             td { (e.file_name) " (" (e.sheet) ")" }
                             td { (e.counts.households_added) " hộ, " (e.counts.residents_added) " nhân khẩu" }
                             td { (e.counts.households_updated) " hộ, " (e.counts.residents_updated) " nhân khẩu" }
+                            // Undone with `admin import undo` (issue 16).
+                            td.import-undone {
+                                @match &e.undone {
+                                    None => { "—" }
+                                    Some(u) => { (crate::import::undo_line(u)) }
+                                }
+                            }
                         }
                     }
                 }

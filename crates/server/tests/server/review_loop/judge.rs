@@ -41,6 +41,7 @@ impl<'a> Pusher<'a> {
             address: "Xóm Bãi".into(),
             head_name: "Lò Văn Sơn".into(),
             phone: None,
+            voided: None,
             flags: HouseholdFlags::default(),
         };
         let r = self.push(EntityKind::Household, h.id.0, fields_of(&h));
