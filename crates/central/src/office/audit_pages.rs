@@ -271,22 +271,10 @@ impl CentralDb {
             "at",
         );
         let list = List {
-            columns: "id, actor, file_name, sheet, at, counts",
+            columns: crate::org::import_ledger::IMPORT_COLUMNS,
             from: "registry_imports",
             order: "id",
         };
-        self.read(|tx| page_of(tx, &list, w, at, import_entry))
+        self.read(|tx| page_of(tx, &list, w, at, crate::org::import_ledger::import_entry))
     }
-}
-
-/// One row of `registry_imports` (as `CentralDb::registry_imports` reads it).
-fn import_entry(r: &Row) -> Result<ImportEntry, CentralError> {
-    Ok(ImportEntry {
-        id: r.int(0)?,
-        actor: r.string(1)?,
-        file_name: r.string(2)?,
-        sheet: r.string(3)?,
-        at: r.string(4)?,
-        counts: r.json(5)?,
-    })
 }

@@ -5,7 +5,7 @@
 //! import that did not happen. `admin import list` and the office's Nhật
 //! ký page read it.
 
-use crate::backend::sql::{Tx, Val, vals};
+use crate::backend::sql::{Row, Tx, Val, vals};
 use crate::{CentralDb, CentralError, stamp};
 use chrono::{DateTime, Utc};
 use gocua_core::{ChangeId, CommuneId, EntityKind};
@@ -116,32 +116,39 @@ impl CentralDb {
     ) -> Result<Vec<ImportEntry>, CentralError> {
         self.read(|tx| {
             tx.query(
-                "SELECT id, actor, file_name, sheet, at, counts, undone_at, undone_by,
-                        undo_report
-                 FROM registry_imports
-                 WHERE commune_id = $1 ORDER BY id DESC LIMIT $2",
+                &format!(
+                    "SELECT {IMPORT_COLUMNS} FROM registry_imports
+                 WHERE commune_id = $1 ORDER BY id DESC LIMIT $2"
+                ),
                 vals![commune.to_string(), limit.clamp(1, crate::MAX_AUDIT_PAGE)],
             )?
             .iter()
-            .map(|r| {
-                Ok(ImportEntry {
-                    id: r.int(0)?,
-                    actor: r.string(1)?,
-                    file_name: r.string(2)?,
-                    sheet: r.string(3)?,
-                    at: r.string(4)?,
-                    counts: r.json(5)?,
-                    undone: match r.opt_string(6)? {
-                        None => None,
-                        Some(at) => Some(ImportUndone {
-                            at,
-                            by: r.opt_string(7)?.unwrap_or_default(),
-                            report: r.json(8)?,
-                        }),
-                    },
-                })
-            })
+            .map(import_entry)
             .collect()
         })
     }
+}
+
+/// The columns `import_entry` reads, in its order.
+pub(crate) const IMPORT_COLUMNS: &str =
+    "id, actor, file_name, sheet, at, counts, undone_at, undone_by, undo_report";
+
+/// One row of `registry_imports`, as `IMPORT_COLUMNS` selects it.
+pub(crate) fn import_entry(r: &Row) -> Result<ImportEntry, CentralError> {
+    Ok(ImportEntry {
+        id: r.int(0)?,
+        actor: r.string(1)?,
+        file_name: r.string(2)?,
+        sheet: r.string(3)?,
+        at: r.string(4)?,
+        counts: r.json(5)?,
+        undone: match r.opt_string(6)? {
+            None => None,
+            Some(at) => Some(ImportUndone {
+                at,
+                by: r.opt_string(7)?.unwrap_or_default(),
+                report: r.json(8)?,
+            }),
+        },
+    })
 }
