@@ -34,7 +34,9 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / "target" / "debug"
+# GOCUA_E2E_BIN: another build's binaries (e.g. to see a new check fail on
+# the code before its fix).
+BIN = Path(os.environ.get("GOCUA_E2E_BIN", ROOT / "target" / "debug"))
 ART = ROOT / "artifacts"
 PIN = "246810"
 HEAD = "Nguyễn Thị Đào"
