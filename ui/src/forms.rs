@@ -189,14 +189,14 @@ impl ResidentFields {
         current_year: i32,
     ) -> Result<ResidentForm, FieldErrors> {
         let e = self.check(current_year);
-        if !e.is_empty() {
+        let (true, Some(sex)) = (e.is_empty(), self.sex) else {
             return Err(e);
-        }
+        };
         Ok(ResidentForm {
             household_id,
             full_name: self.full_name.trim().to_string(),
             birth_year: self.birth_year.trim().parse().unwrap_or_default(),
-            sex: self.sex.unwrap_or(Sex::Other),
+            sex,
             has_smartphone: self.has_smartphone,
             consent: self.consent,
         })

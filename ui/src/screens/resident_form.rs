@@ -77,15 +77,14 @@ struct FormProps {
 #[function_component]
 fn ResidentForm(props: &FormProps) -> Html {
     let ctx = use_context::<AppCtx>().expect("inside the app");
+    let year = ctx.session.today.year();
     let form = {
         let initial = props.initial.clone();
-        let year = ctx.session.today.year();
         use_form(
             move || initial.unwrap_or_default(),
             move |f: &ResidentFields| f.check(year),
         )
     };
-    let year = ctx.session.today.year();
     let set_sex = form.setter(|f, sex: Sex| f.sex = Some(sex));
     let sex_button = |sex: Sex| {
         let on = form.fields.sex == Some(sex);
