@@ -29,7 +29,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_e2e import Procs, free_port  # noqa: E402
+from app_e2e import Procs, app_processes, free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = Path(os.environ.get("GOCUA_APP_BIN", ROOT / "target" / "release" / "gocua-app"))
@@ -47,8 +47,18 @@ def wait_port(port):
     raise SystemExit(f"cold-start: nothing listens on {port}")
 
 
+def started_s(pid):
+    """When a process started, in seconds since boot (CLOCK_BOOTTIME)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    ticks = int(stat.rsplit(")", 1)[1].split()[19])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def one_launch(tmp, n):
-    """Seconds from the session request to the first screen."""
+    """Seconds to the first screen: from the WebDriver session request
+    (what the e2e test reports: WebKitWebDriver's start included), and from
+    the app process's own start (the cold start a member sees, to 10 ms:
+    the process start time has the kernel's clock-tick resolution)."""
     procs = Procs()
     port, native = free_port(), free_port()
     env = dict(os.environ, GOCUA_APP_DATA=str(tmp / f"app{n}"))
@@ -63,9 +73,21 @@ def one_launch(tmp, n):
         t0 = time.monotonic()
         driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=opts)
         try:
-            WebDriverWait(driver, 60).until(
+            # Polled every 10 ms (WebDriverWait's default, 0.5 s, would round
+            # every figure up by up to half a second).
+            WebDriverWait(driver, 60, poll_frequency=0.01).until(
                 EC.presence_of_element_located((By.CSS_SELECTOR, "[data-screen]")))
-            return time.monotonic() - t0
+            session = time.monotonic() - t0
+            now = time.clock_gettime(time.CLOCK_BOOTTIME)
+            main_pids, _ = app_processes(APP.resolve())
+            from_process = now - min(started_s(p) for p in main_pids) if main_pids else None
+            # Inside the page: from its navigation start to now, and when
+            # the wasm bundle had arrived (where the time goes).
+            page = driver.execute_script(
+                "const w = performance.getEntriesByType('resource')"
+                ".find(e => e.name.endsWith('.wasm'));"
+                "return [performance.now(), w ? w.responseEnd : null];")
+            return session, from_process, page
         finally:
             driver.quit()
     finally:
@@ -79,19 +101,27 @@ def main():
     wasm = ROOT / "ui" / "dist" / "gocua_ui_bg.wasm"
     tmp = Path(tempfile.mkdtemp(prefix="gocua-cold-"))
     try:
-        times = []
+        times, process, pages = [], [], []
         for n in range(runs):
-            s = one_launch(tmp, n)
+            s, p, page = one_launch(tmp, n)
+            pages.append([round(x) if x is not None else None for x in page])
             times.append(round(s, 3))
-            print(f"cold-start: launch {n + 1}: {s:.3f} s", flush=True)
+            if p is not None:
+                process.append(round(p, 3))
+            print(f"cold-start: launch {n + 1}: {s:.3f} s from the session request, "
+                  f"{p if p is None else round(p, 3)} s from the app process's start", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     figures = {
         "app": str(APP.relative_to(ROOT)) if APP.is_relative_to(ROOT) else str(APP),
-        "runs_s": times,
-        "min_s": min(times),
-        "median_s": statistics.median(times),
-        "max_s": max(times),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "session_to_first_screen_s": times,
+        "session_median_s": statistics.median(times),
+        "process_to_first_screen_s": process,
+        "page_ms_and_wasm_loaded_ms": pages,
+        "median_s": statistics.median(process or times),
+        "min_s": min(process or times),
+        "max_s": max(process or times),
         "wasm_bytes": wasm.stat().st_size,
         "wasm_gzip_bytes": len(gzip.compress(wasm.read_bytes(), 9)),
     }
@@ -99,7 +129,8 @@ def main():
     (ROOT / "artifacts" / "cold-start.json").write_text(json.dumps(figures, indent=2) + "\n")
     print(f"cold-start: {json.dumps(figures)}")
     ok = figures["median_s"] < GOAL_S
-    print(f"cold-start: median {figures['median_s']:.3f} s, goal < {GOAL_S} s: "
+    print(f"cold-start: median from the app's start {figures['median_s']:.3f} s, "
+          f"goal < {GOAL_S} s: "
           + ("met" if ok else "NOT met"))
     return 0 if ok else 1
 
