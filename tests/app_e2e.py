@@ -411,6 +411,11 @@ def main():
         assert lines == 1, f"“Không thực hiện được” on {lines} lines"
         app.click("[data-mark=ehealth_book] [data-testid=mark-done]")
         app.click("[data-mark=vneid_l2] [data-testid=mark-follow-up]")
+        # The follow-up's quick days keep their words whole too.
+        for quick in driver.find_elements(By.CSS_SELECTOR, ".follow-up .choice"):
+            assert driver.execute_script(
+                "return arguments[0].scrollWidth <= arguments[0].clientWidth", quick), \
+                f"“{quick.text}” is cut"
         # The due date is typed day first (never the US month/day order), or
         # picked with one tap.
         app.type(".follow-up input", "31/11/2026")
@@ -490,6 +495,9 @@ def main():
             app.wait_text("[data-testid=team-quarter]", "/150 lượt")
             app.wait_text("[data-testid=deadlines]", f"trước ngày 15/{last:02d}/{today.year}")
             app.wait_text("[data-testid=deadlines]", f"trước ngày 26/{last:02d}/{today.year}")
+            driver.execute_script(
+                "document.querySelector('[data-testid=team-quarter]').scrollIntoView();")
+            app.shot("team-quarter")
             assert not driver.find_elements(By.CSS_SELECTOR, "[data-testid=next-month]")
             prev = today.replace(day=1) - timedelta(days=1)
             app.click("[data-testid=prev-month]")
