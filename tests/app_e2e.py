@@ -409,6 +409,10 @@ def main():
         longest = app.wait("[data-mark=vneid_l2] [data-testid=mark-not-possible]")
         lines = driver.execute_script(TEXT_LINES, longest)
         assert lines == 1, f"“Không thực hiện được” on {lines} lines"
+        # "Không thực hiện được" asks its reason, none assumed.
+        app.click("[data-mark=ehealth_book] [data-testid=mark-not-possible]")
+        reason = app.wait("[data-mark=ehealth_book] [data-testid=mark-reason]")
+        assert reason.get_attribute("value") == "", reason.get_attribute("value")
         app.click("[data-mark=ehealth_book] [data-testid=mark-done]")
         app.click("[data-mark=vneid_l2] [data-testid=mark-follow-up]")
         # The follow-up's quick days keep their words whole too.

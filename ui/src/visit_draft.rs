@@ -15,7 +15,8 @@ pub enum Mark {
     Done,
     /// Due date as typed in the date box (`YYYY-MM-DD`).
     FollowUp(String),
-    NotPossible(CannotReason),
+    /// Why, once the member picked it (None: not yet — a fact too).
+    NotPossible(Option<CannotReason>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +49,9 @@ pub struct VisitDraft {
 /// Said when a chosen action has no outcome yet.
 pub const UNSET_VI: &str =
     "Hãy chọn kết quả cho từng nội dung: Đã xong, Hẹn quay lại hoặc Không thực hiện được.";
+
+/// Said when "Không thực hiện được" has no reason yet.
+pub const NO_REASON_VI: &str = "Hãy chọn lý do cho nội dung không thực hiện được.";
 
 /// The due date a follow-up starts with: a week on, the usual rhythm of
 /// a team's rounds.
@@ -147,10 +151,16 @@ impl VisitDraft {
                         continue;
                     }
                 },
-                Mark::NotPossible(reason) => ActionOutcome::NotPossible {
+                Mark::NotPossible(Some(reason)) => ActionOutcome::NotPossible {
                     reason: *reason,
                     note: None,
                 },
+                Mark::NotPossible(None) => {
+                    if !problems.contains(&NO_REASON_VI.to_string()) {
+                        problems.push(NO_REASON_VI.to_string());
+                    }
+                    continue;
+                }
             };
             actions.push(ActionEntry {
                 resident_id: a.resident_id,
@@ -204,7 +214,7 @@ mod tests {
         d.apply(Msg::SetMark(
             r,
             code("bank_account"),
-            Mark::NotPossible(CannotReason::NoSmartphone),
+            Mark::NotPossible(Some(CannotReason::NoSmartphone)),
         ));
         assert_eq!(d.assists(), 1);
         let e = d.to_entry(today).unwrap();
@@ -237,6 +247,18 @@ mod tests {
             d.to_entry(today).unwrap().actions[0].outcome,
             ActionOutcome::Done
         );
+        // Not possible: the reason is picked too, never assumed.
+        d.apply(Msg::SetMark(r, code("vneid_l2"), Mark::NotPossible(None)));
+        assert_eq!(
+            d.to_entry(today).unwrap_err(),
+            vec![NO_REASON_VI.to_string()]
+        );
+        d.apply(Msg::SetMark(
+            r,
+            code("vneid_l2"),
+            Mark::NotPossible(Some(CannotReason::NoSmartphone)),
+        ));
+        assert!(d.to_entry(today).is_ok());
     }
 
     #[test]
