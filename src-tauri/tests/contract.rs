@@ -109,7 +109,14 @@ fn store_answers_and_forms_read_back_whole() {
         ],
     });
     assert_eq!(entry.actions.len(), 2);
-    let member = org.members[0].id;
+    // A member who is not the leader: the leader's mark below is theirs
+    // to fix (a mark is never on its own author's list).
+    let member = org
+        .members
+        .iter()
+        .find(|m| m.team_id.is_some() && m.role != gocua_core::Role::TeamLeader)
+        .unwrap()
+        .id;
     store
         .write(|b| {
             b.log_visit(gocua_core::VisitInput {
@@ -233,6 +240,15 @@ fn store_answers_and_forms_read_back_whole() {
     assert_eq!(marks[0].mark.comment, "Sai ngày hẹn");
     assert_eq!(marks[0].mark.household_id, h.id);
     assert!(marks[0].target_label.starts_with("Lượt thăm ngày"));
+    // The leader made it: it is the team's to fix, not on his own list.
+    let own = store
+        .review_marks(gocua_device::ReviewQuery {
+            open_for: Some(leader),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(own.is_empty(), "the leader's own mark is not his to-do");
 }
 
 #[test]
@@ -303,4 +319,72 @@ fn the_team_training_view() {
     );
     let officer = org.members.iter().find(|m| m.team_id.is_none()).unwrap();
     assert!(team_training_view(&org, officer, &records, day(2026, 5, 20)).is_err());
+}
+
+/// The leader's Tổ screen (`commands::reports::team_view`): a month steps
+/// back (never past today's), and its quarter sums the months against
+/// 3 × the monthly quota, with the deadlines the office page shows.
+#[test]
+fn the_leaders_month_steps_back_and_sums_its_quarter() {
+    use gocua_app_lib::commands::reports::team_view;
+    use gocua_core::Month;
+    use gocua_core::indicators::{Deadlines, Quarter};
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let org = store.org().unwrap().unwrap();
+    let team = org.teams[0].id;
+    let today = store.today();
+    let now = reads_back(&team_view(&store, team, None, today).unwrap());
+    assert_eq!(now.month, Month::of(today).to_string());
+    assert_eq!(now.next_month, None, "no month after the current one");
+    let q = Quarter::of(today);
+    assert_eq!(now.quarter.label, q.label_vi());
+    assert_eq!(now.quarter.months.len(), 3);
+    assert_eq!(now.quarter.quota, 3 * now.quota);
+    assert_eq!(now.quarter.deadlines, Deadlines::of(q, today));
+    assert_eq!(now.quarter.deadlines.team_report_before.day(), 15);
+    assert_eq!(now.quarter.deadlines.commune_report_before.day(), 26);
+    let sum: usize = now.quarter.months.iter().map(|m| m.assists).sum();
+    assert_eq!(now.quarter.assists, sum);
+    let line = now
+        .quarter
+        .months
+        .iter()
+        .find(|m| m.month == now.month)
+        .unwrap();
+    assert_eq!(line.assists, now.assists);
+    assert!(!line.future);
+
+    let prev: Month = now.prev_month.as_deref().unwrap().parse().unwrap();
+    let back = team_view(&store, team, Some(prev), today).unwrap();
+    assert_eq!(back.month, prev.to_string());
+    assert_eq!(back.next_month.as_deref(), Some(now.month.as_str()));
+    let ahead = team_view(&store, team, Some(Month::of(today).next()), today).unwrap();
+    assert_eq!(
+        ahead.month, now.month,
+        "a month to come shows the current one"
+    );
+
+    let pq: Month = now
+        .quarter
+        .prev_quarter_month
+        .as_deref()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let earlier = team_view(&store, team, Some(pq), today).unwrap();
+    assert_eq!(
+        earlier.quarter.label,
+        Quarter::of(pq.first_day()).label_vi()
+    );
+    assert_eq!(
+        earlier.month,
+        pq.to_string(),
+        "a quarter back is its last month"
+    );
+    assert!(earlier.quarter.months.iter().all(|m| !m.future));
+    assert_eq!(
+        earlier.quarter.next_quarter_month,
+        Some(q.months()[2].min(Month::of(today)).to_string())
+    );
 }

@@ -76,8 +76,9 @@ pub async fn my_month() -> ApiResult<MyMonth> {
     invoke("my_month", &json!({})).await
 }
 
-pub async fn team_month() -> ApiResult<TeamMonthView> {
-    invoke("team_month", &json!({})).await
+/// `month`: `YYYY-MM`, or None for the current month.
+pub async fn team_month(month: Option<String>) -> ApiResult<TeamMonthView> {
+    invoke("team_month", &json!({ "month": month })).await
 }
 
 pub async fn team_training() -> ApiResult<TeamTrainingView> {

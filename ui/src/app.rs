@@ -37,9 +37,10 @@ fn parent(route: Route) -> Route {
     match route {
         Route::Home | Route::Worklist | Route::Team => Route::Home,
         Route::Household(_) | Route::EditHousehold(None) => Route::Worklist,
-        Route::EditHousehold(Some(h)) | Route::EditResident(h, _) | Route::Visit(h) => {
-            Route::Household(h)
-        }
+        Route::EditHousehold(Some(h))
+        | Route::EditResident(h, _)
+        | Route::AddHeadResident(h)
+        | Route::Visit(h) => Route::Household(h),
     }
 }
 
@@ -150,6 +151,15 @@ pub fn App() -> Html {
         });
     }
 
+    // Every screen starts at its top: the window's scroll would otherwise
+    // carry over from the screen before (a form opened from the bottom of
+    // a long list showed its last field, not its first).
+    use_effect_with(*route, |_| {
+        if let Some(w) = web_sys::window() {
+            w.scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
+
     let touch = {
         let last_active = last_active.clone();
         Callback::from(move |_: ()| *last_active.borrow_mut() = now_ms())
@@ -211,6 +221,9 @@ pub fn App() -> Html {
                 }
                 Route::EditResident(household, resident) => html! {
                     <ResidentFormScreen {household} {resident} back={back.clone()} />
+                },
+                Route::AddHeadResident(household) => html! {
+                    <ResidentFormScreen {household} resident={None::<gocua_core::ResidentId>} head=true back={back.clone()} />
                 },
                 Route::Visit(id) => html! { <VisitScreen {id} back={back.clone()} /> },
                 Route::Team => html! { <TeamScreen /> },

@@ -20,6 +20,8 @@ pub enum Route {
     EditHousehold(Option<HouseholdId>),
     /// The household, and the resident (None: a new one).
     EditResident(HouseholdId, Option<ResidentId>),
+    /// A new resident who is the household's head (name filled in).
+    AddHeadResident(HouseholdId),
     Visit(HouseholdId),
     Team,
 }

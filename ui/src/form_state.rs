@@ -3,9 +3,10 @@
 //! way. A screen then only says how its fields are checked and saved.
 
 use crate::api::ApiResult;
-use crate::forms::FieldErrors;
+use crate::forms::{FieldErrors, still_wrong};
 use crate::ipc::ApiError;
 use std::future::Future;
+use std::rc::Rc;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -15,29 +16,40 @@ pub struct FormState<F: 'static> {
     pub errors: UseStateHandle<FieldErrors>,
     pub failure: UseStateHandle<Option<ApiError>>,
     pub busy: UseStateHandle<bool>,
+    /// The form's own check, run on each edit so a message goes as soon
+    /// as its field is right (not only at the next "Lưu").
+    check: Rc<dyn Fn(&F) -> FieldErrors>,
 }
 
 #[hook]
-pub fn use_form<F, I>(initial: I) -> FormState<F>
+pub fn use_form<F, I, C>(initial: I, check: C) -> FormState<F>
 where
     F: Clone + 'static,
     I: FnOnce() -> F + 'static,
+    C: Fn(&F) -> FieldErrors + 'static,
 {
+    let check = use_mut_ref(|| Rc::new(check) as Rc<dyn Fn(&F) -> FieldErrors>);
+    let check = check.borrow().clone();
     FormState {
         fields: use_state(initial),
         errors: use_state(FieldErrors::new),
         failure: use_state(|| None::<ApiError>),
         busy: use_state(|| false),
+        check,
     }
 }
 
 impl<F: Clone + 'static> FormState<F> {
     /// A callback that sets one part of the fields from what an input gives.
     pub fn setter<V: 'static>(&self, set: fn(&mut F, V)) -> Callback<V> {
-        let fields = self.fields.clone();
+        let (fields, errors, check) =
+            (self.fields.clone(), self.errors.clone(), self.check.clone());
         Callback::from(move |v: V| {
             let mut next = (*fields).clone();
             set(&mut next, v);
+            if !errors.is_empty() {
+                errors.set(still_wrong(&errors, check(&next)));
+            }
             fields.set(next);
         })
     }

@@ -75,10 +75,25 @@ pub fn remaining_vi(n: usize, quota: usize, unit: &str) -> String {
 }
 
 /// The sync state in one line.
-pub fn unsent_vi(unsent: i64) -> String {
-    match unsent {
-        0 => "Đã gửi hết dữ liệu".to_string(),
-        n => format!("{n} thay đổi chưa gửi"),
+/// A reporting deadline as the office page words it: "trước ngày
+/// 15/12/2026 — còn 7 ngày" (`left`: days left, as `Deadlines` counts them).
+pub fn deadline_vi(before: NaiveDate, left: i64) -> String {
+    let when = match left {
+        l if l > 0 => format!("còn {l} ngày"),
+        0 => "hôm nay là hạn cuối".to_string(),
+        _ => "đã qua hạn".to_string(),
+    };
+    format!("trước ngày {} — {when}", date_vi(before))
+}
+
+/// `ever_synced`: a sync has succeeded once. Before that nothing has been
+/// sent, so the line never claims it was.
+pub fn unsent_vi(unsent: i64, ever_synced: bool) -> String {
+    match (unsent, ever_synced) {
+        (0, true) => "Đã gửi hết dữ liệu".to_string(),
+        (0, false) => "Chưa có thay đổi nào cần gửi".to_string(),
+        (n, true) => format!("{n} thay đổi chưa gửi"),
+        (n, false) => format!("{n} thay đổi chưa gửi (chưa gửi được lần nào)"),
     }
 }
 
@@ -182,8 +197,18 @@ mod tests {
 
     #[test]
     fn sync_lines() {
-        assert_eq!(unsent_vi(0), "Đã gửi hết dữ liệu");
-        assert_eq!(unsent_vi(3), "3 thay đổi chưa gửi");
+        assert_eq!(unsent_vi(0, true), "Đã gửi hết dữ liệu");
+        assert_eq!(unsent_vi(3, true), "3 thay đổi chưa gửi");
+        let d = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+        assert_eq!(deadline_vi(d, 7), "trước ngày 15/12/2026 — còn 7 ngày");
+        assert_eq!(
+            deadline_vi(d, 0),
+            "trước ngày 15/12/2026 — hôm nay là hạn cuối"
+        );
+        assert_eq!(deadline_vi(d, -3), "trước ngày 15/12/2026 — đã qua hạn");
+        // Never synced: nothing is said to be sent.
+        assert!(!unsent_vi(0, false).contains("Đã gửi"));
+        assert!(!unsent_vi(2, false).contains("Đã gửi"));
         assert_eq!(age_vi(75, 1951), "75 tuổi (1951)");
     }
 }

@@ -136,26 +136,25 @@ impl HouseholdFields {
     }
 }
 
-/// The resident form as typed.
-#[derive(Debug, Clone, PartialEq)]
+/// The messages still true after an edit: each field shown wrong before
+/// keeps its message only while it is still wrong (the message is the new
+/// one), and no field gets a new message while the member types — those
+/// wait for "Lưu".
+pub fn still_wrong(shown: &FieldErrors, now: FieldErrors) -> FieldErrors {
+    now.into_iter()
+        .filter(|(k, _)| shown.contains_key(k))
+        .collect()
+}
+
+/// The resident form as typed. Sex starts unchosen: it is a fact about the
+/// person, so the member must pick it (no default a hurried tap would keep).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResidentFields {
     pub full_name: String,
     pub birth_year: String,
-    pub sex: Sex,
+    pub sex: Option<Sex>,
     pub has_smartphone: bool,
     pub consent: bool,
-}
-
-impl Default for ResidentFields {
-    fn default() -> Self {
-        ResidentFields {
-            full_name: String::new(),
-            birth_year: String::new(),
-            sex: Sex::Female,
-            has_smartphone: false,
-            consent: false,
-        }
-    }
 }
 
 impl ResidentFields {
@@ -178,6 +177,9 @@ impl ResidentFields {
                 );
             }
         }
+        if self.sex.is_none() {
+            e.insert("sex", "Hãy chọn giới tính.".into());
+        }
         e
     }
 
@@ -187,14 +189,14 @@ impl ResidentFields {
         current_year: i32,
     ) -> Result<ResidentForm, FieldErrors> {
         let e = self.check(current_year);
-        if !e.is_empty() {
+        let (true, Some(sex)) = (e.is_empty(), self.sex) else {
             return Err(e);
-        }
+        };
         Ok(ResidentForm {
             household_id,
             full_name: self.full_name.trim().to_string(),
             birth_year: self.birth_year.trim().parse().unwrap_or_default(),
-            sex: self.sex,
+            sex,
             has_smartphone: self.has_smartphone,
             consent: self.consent,
         })
@@ -284,7 +286,39 @@ mod tests {
             "Năm sinh không hợp lệ: phải từ 1900 đến 2026."
         );
         f.birth_year = "1950".into();
+        f.sex = Some(Sex::Male);
         let form = f.to_form(HouseholdId::new(), 2026).unwrap();
         assert_eq!(form.birth_year, 1950);
+        assert_eq!(form.sex, Sex::Male);
+    }
+
+    #[test]
+    fn a_new_resident_has_no_sex_until_one_is_picked() {
+        let f = ResidentFields {
+            full_name: "Lò Văn Páo".into(),
+            birth_year: "1986".into(),
+            ..Default::default()
+        };
+        assert_eq!(f.sex, None);
+        assert_eq!(f.check(2026)["sex"], "Hãy chọn giới tính.");
+        assert!(f.to_form(HouseholdId::new(), 2026).is_err());
+    }
+
+    #[test]
+    fn a_message_goes_once_its_field_is_fixed() {
+        let mut f = ResidentFields {
+            birth_year: "2030".into(),
+            ..Default::default()
+        };
+        let shown = f.check(2026);
+        assert!(shown.contains_key("birth_year"));
+        // The year fixed: its message goes, the others (still wrong) stay.
+        f.birth_year = "1986".into();
+        let after = still_wrong(&shown, f.check(2026));
+        assert!(!after.contains_key("birth_year"), "{after:?}");
+        assert!(after.contains_key("full_name"));
+        // A field not shown wrong before gets no message while typing.
+        let none = still_wrong(&FieldErrors::new(), f.check(2026));
+        assert!(none.is_empty());
     }
 }

@@ -9,10 +9,14 @@ use gocua_core::{ActionCode, ActionOutcome, CannotReason, HouseholdId, ResidentI
 /// How one chosen action ended, as the member is marking it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mark {
+    /// Just chosen: how it ended is a fact only the member knows, so
+    /// nothing is pre-chosen and the visit cannot be saved until it is.
+    Unset,
     Done,
     /// Due date as typed in the date box (`YYYY-MM-DD`).
     FollowUp(String),
-    NotPossible(CannotReason),
+    /// Why, once the member picked it (None: not yet — a fact too).
+    NotPossible(Option<CannotReason>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +31,7 @@ pub enum Msg {
     SetOutcome(VisitOutcome),
     /// Open or close a resident's list of actions.
     ToggleResident(ResidentId),
-    /// Add the action (marked done) or take it away.
+    /// Add the action (its outcome not yet chosen) or take it away.
     ToggleAction(ResidentId, ActionCode),
     SetMark(ResidentId, ActionCode, Mark),
     SetNote(String),
@@ -41,6 +45,13 @@ pub struct VisitDraft {
     pub actions: Vec<DraftAction>,
     pub note: String,
 }
+
+/// Said when a chosen action has no outcome yet.
+pub const UNSET_VI: &str =
+    "Hãy chọn kết quả cho từng nội dung: Đã xong, Hẹn quay lại hoặc Không thực hiện được.";
+
+/// Said when "Không thực hiện được" has no reason yet.
+pub const NO_REASON_VI: &str = "Hãy chọn lý do cho nội dung không thực hiện được.";
 
 /// The due date a follow-up starts with: a week on, the usual rhythm of
 /// a team's rounds.
@@ -86,7 +97,7 @@ impl VisitDraft {
                     self.actions.push(DraftAction {
                         resident_id: r,
                         action: code,
-                        mark: Mark::Done,
+                        mark: Mark::Unset,
                     });
                 }
             }
@@ -119,6 +130,12 @@ impl VisitDraft {
         let mut actions = Vec::new();
         for a in &self.actions {
             let outcome = match &a.mark {
+                Mark::Unset => {
+                    if !problems.contains(&UNSET_VI.to_string()) {
+                        problems.push(UNSET_VI.to_string());
+                    }
+                    continue;
+                }
                 Mark::Done => ActionOutcome::Done,
                 Mark::FollowUp(due) => match crate::format::parse_date_vi(due, today) {
                     // The rule the store and the server apply: from the
@@ -134,10 +151,16 @@ impl VisitDraft {
                         continue;
                     }
                 },
-                Mark::NotPossible(reason) => ActionOutcome::NotPossible {
+                Mark::NotPossible(Some(reason)) => ActionOutcome::NotPossible {
                     reason: *reason,
                     note: None,
                 },
+                Mark::NotPossible(None) => {
+                    if !problems.contains(&NO_REASON_VI.to_string()) {
+                        problems.push(NO_REASON_VI.to_string());
+                    }
+                    continue;
+                }
             };
             actions.push(ActionEntry {
                 resident_id: a.resident_id,
@@ -161,7 +184,7 @@ impl VisitDraft {
     pub fn assists(&self) -> usize {
         self.actions
             .iter()
-            .filter(|a| !matches!(a.mark, Mark::NotPossible(_)))
+            .filter(|a| matches!(a.mark, Mark::Done | Mark::FollowUp(_)))
             .count()
     }
 }
@@ -187,10 +210,11 @@ mod tests {
         d.apply(Msg::ToggleAction(r, code("vneid_l2")));
         d.apply(Msg::ToggleAction(r, code("bank_account")));
         assert_eq!(d.count_for(r), 2);
+        d.apply(Msg::SetMark(r, code("vneid_l2"), Mark::Done));
         d.apply(Msg::SetMark(
             r,
             code("bank_account"),
-            Mark::NotPossible(CannotReason::NoSmartphone),
+            Mark::NotPossible(Some(CannotReason::NoSmartphone)),
         ));
         assert_eq!(d.assists(), 1);
         let e = d.to_entry(today).unwrap();
@@ -203,6 +227,38 @@ mod tests {
         // Tapping an action again takes it away.
         d.apply(Msg::ToggleAction(r, code("vneid_l2")));
         assert_eq!(d.count_for(r), 1);
+    }
+
+    #[test]
+    fn a_chosen_action_starts_unmarked_and_blocks_the_save() {
+        let today = day("2026-11-20");
+        let r = ResidentId::new();
+        let mut d = VisitDraft::new(HouseholdId::new());
+        d.apply(Msg::ToggleAction(r, code("vneid_l2")));
+        assert_eq!(d.mark_of(r, &code("vneid_l2")), Some(&Mark::Unset));
+        assert_eq!(
+            d.assists(),
+            0,
+            "nothing counted before an outcome is chosen"
+        );
+        assert_eq!(d.to_entry(today).unwrap_err(), vec![UNSET_VI.to_string()]);
+        d.apply(Msg::SetMark(r, code("vneid_l2"), Mark::Done));
+        assert_eq!(
+            d.to_entry(today).unwrap().actions[0].outcome,
+            ActionOutcome::Done
+        );
+        // Not possible: the reason is picked too, never assumed.
+        d.apply(Msg::SetMark(r, code("vneid_l2"), Mark::NotPossible(None)));
+        assert_eq!(
+            d.to_entry(today).unwrap_err(),
+            vec![NO_REASON_VI.to_string()]
+        );
+        d.apply(Msg::SetMark(
+            r,
+            code("vneid_l2"),
+            Mark::NotPossible(Some(CannotReason::NoSmartphone)),
+        ));
+        assert!(d.to_entry(today).is_ok());
     }
 
     #[test]

@@ -19,7 +19,10 @@ mod training;
 mod visits;
 
 pub use households::ResidentForm;
-pub use reports::{ActionCount, ConflictView, MemberLine, MyMonth, TeamMonthView};
+pub use reports::{
+    ActionCount, ConflictView, MemberLine, MyMonth, QuarterMonthLine, TeamMonthView,
+    TeamQuarterView,
+};
 pub use session::{AppStatus, SessionInfo};
 pub use sync::{QuarantineView, SYNC_PROGRESS_EVENT, SyncOutcome, SyncProgress, SyncStatus};
 pub use training::{MemberTrainingLine, TeamTrainingView};

@@ -45,6 +45,40 @@ pub struct TeamMonthView {
     pub by_action: Vec<ActionCount>,
     /// Every action recorded this month by how it ended.
     pub by_outcome: Vec<ActionCount>,
+    /// The months a leader can step to (`YYYY-MM`): None past the current
+    /// month.
+    pub prev_month: Option<String>,
+    pub next_month: Option<String>,
+    /// The quarter the month lies in, with its deadlines.
+    pub quarter: TeamQuarterView,
+}
+
+/// The team's quarter: each month's assists against its quota, the sum
+/// against the quarter's (3 × 50), and the reporting deadlines as the
+/// commune office's page shows them (`gocua_core::indicators::Deadlines`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamQuarterView {
+    /// "Quý IV/2026".
+    pub label: String,
+    pub months: Vec<QuarterMonthLine>,
+    pub assists: usize,
+    pub quota: usize,
+    pub meets_quota: bool,
+    pub deadlines: gocua_core::indicators::Deadlines,
+    /// The last month of the quarter before and after (`YYYY-MM`), to step
+    /// a quarter at a time; None past the current month.
+    pub prev_quarter_month: Option<String>,
+    pub next_quarter_month: Option<String>,
+}
+
+/// One month in the quarter: `future` months have not begun yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarterMonthLine {
+    pub month: String,
+    pub assists: usize,
+    pub quota: usize,
+    pub meets_quota: bool,
+    pub future: bool,
 }
 
 /// An edit that lost to another when two devices changed the same field.

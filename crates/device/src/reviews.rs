@@ -231,7 +231,8 @@ fn kind_label(kind: EntityKind) -> &'static str {
 pub struct ReviewQuery {
     /// Only this household's.
     pub household: Option<HouseholdId>,
-    /// Only open marks asked of this member, or of their whole team.
+    /// Only open marks asked of this member, or of their whole team, and
+    /// not made by this member.
     pub open_for: Option<MemberId>,
     pub limit: usize,
 }
@@ -263,8 +264,11 @@ impl Store {
         if let Some(m) = q.open_for {
             args.push(m.to_string());
             sql.push_str(&format!(
-                " AND m.state = 'open' AND (m.assignee IS NULL OR m.assignee = ?{})",
-                args.len()
+                // A mark the member made is not their to-do: a leader's own
+                // mark, asked of the team, is the others' to fix.
+                " AND m.state = 'open' AND (m.assignee IS NULL OR m.assignee = ?{n}) \
+                 AND m.author <> ?{n}",
+                n = args.len()
             ));
         }
         sql.push_str(" ORDER BY m.state = 'resolved', m.created_at DESC, m.id LIMIT ");

@@ -3,9 +3,14 @@
 use super::session::{me, my_villages};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, blocking};
-use gocua_app_api::{ActionCount, ConflictView, MemberLine, MyMonth, TeamMonthView};
+use chrono::NaiveDate;
+use gocua_app_api::{
+    ActionCount, ConflictView, MemberLine, MyMonth, QuarterMonthLine, TeamMonthView,
+    TeamQuarterView,
+};
+use gocua_core::indicators::{Deadlines, Quarter};
 use gocua_core::rules::MemberMonth;
-use gocua_core::{CatalogueEntry, Month};
+use gocua_core::{CatalogueEntry, Month, TeamId};
 use gocua_device::{Store, StoreError};
 use std::collections::BTreeMap;
 use tauri::State;
@@ -89,7 +94,7 @@ pub async fn my_month(state: State<'_, AppState>) -> ApiResult<MyMonth> {
     blocking(&state, |inner| inner.with_store(true, |s| my_month_of(s))).await
 }
 
-fn team_month_of(s: &Store) -> ApiResult<TeamMonthView> {
+fn team_month_of(s: &Store, month: Option<String>) -> ApiResult<TeamMonthView> {
     let member = me(s)?;
     let team = member.team_id.ok_or_else(|| {
         ApiError::new(
@@ -97,8 +102,31 @@ fn team_month_of(s: &Store) -> ApiResult<TeamMonthView> {
             "Tài khoản này không thuộc tổ nào nên không có số liệu của tổ.",
         )
     })?;
+    let month = match month {
+        None => None,
+        Some(m) => Some(m.parse::<Month>().map_err(|_| {
+            ApiError::new(
+                "bad_month",
+                format!("Tháng không đúng: {m} (cần dạng năm-tháng, ví dụ 2026-11)."),
+            )
+        })?),
+    };
+    team_view(s, team, month, s.today())
+}
+
+/// The team's month (`month`, or the current one; never past it) with its
+/// quarter: the quarter's months against their quotas and the deadlines,
+/// both as the core computes them for the commune office.
+pub fn team_view(
+    s: &Store,
+    team: TeamId,
+    month: Option<Month>,
+    today: NaiveDate,
+) -> ApiResult<TeamMonthView> {
+    let current = Month::of(today);
+    let month = month.map_or(current, |m| m.min(current));
     let org = s.org()?.ok_or(StoreError::NotEnrolled)?;
-    let t = s.team_month(team, Month::of(s.today()))?;
+    let t = s.team_month(team, month)?;
     let name_of = |id| {
         org.members
             .iter()
@@ -121,6 +149,7 @@ fn team_month_of(s: &Store) -> ApiResult<TeamMonthView> {
             .cmp(&b.households_helped)
             .then_with(|| gocua_core::text::vietnamese_name_cmp(&a.name, &b.name))
     });
+    let quarter = team_quarter(s, team, Quarter::of(month.first_day()), today)?;
     Ok(TeamMonthView {
         month: t.month.to_string(),
         team_name: org
@@ -135,12 +164,65 @@ fn team_month_of(s: &Store) -> ApiResult<TeamMonthView> {
         members,
         by_action: counts(&t.by_action, &s.catalogue()?),
         by_outcome: outcome_counts(&t.by_outcome),
+        prev_month: Some(prev_month(month).to_string()),
+        next_month: (month < current).then(|| month.next().to_string()),
+        quarter,
+    })
+}
+
+fn prev_month(m: Month) -> Month {
+    Month::of(m.first_day().pred_opt().unwrap_or(m.first_day()))
+}
+
+/// Each month's assists summed over the quarter, against the sum of the
+/// months' quotas (3 × 50), with `Deadlines::of` as the office page has it.
+fn team_quarter(
+    s: &Store,
+    team: TeamId,
+    q: Quarter,
+    today: NaiveDate,
+) -> ApiResult<TeamQuarterView> {
+    let current = Month::of(today);
+    let mut months = Vec::with_capacity(3);
+    for m in q.months() {
+        let t = s.team_month(team, m)?;
+        months.push(QuarterMonthLine {
+            month: m.to_string(),
+            assists: t.assists,
+            quota: t.quota,
+            meets_quota: t.meets_quota,
+            future: m > current,
+        });
+    }
+    let assists = months.iter().map(|m| m.assists).sum();
+    let quota = months.iter().map(|m| m.quota).sum();
+    let first = q.months()[0];
+    let next_first = q.last_month().next();
+    // Stepping back a quarter lands on its last month (the reporting one).
+    Ok(TeamQuarterView {
+        label: q.label_vi(),
+        months,
+        assists,
+        quota,
+        meets_quota: assists >= quota,
+        deadlines: Deadlines::of(q, today),
+        prev_quarter_month: Some(prev_month(first).to_string()),
+        // The next quarter's last month, or the current month while that
+        // quarter is still running.
+        next_quarter_month: (next_first <= current)
+            .then(|| next_first.next().next().min(current).to_string()),
     })
 }
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn team_month(state: State<'_, AppState>) -> ApiResult<TeamMonthView> {
-    blocking(&state, |inner| inner.with_store(true, |s| team_month_of(s))).await
+pub async fn team_month(
+    state: State<'_, AppState>,
+    month: Option<String>,
+) -> ApiResult<TeamMonthView> {
+    blocking(&state, move |inner| {
+        inner.with_store(true, |s| team_month_of(s, month))
+    })
+    .await
 }
 
 pub fn entity_vi(entity: &str) -> &'static str {

@@ -15,7 +15,7 @@ pub struct Props {
 
 #[function_component]
 pub fn EnrollScreen(props: &Props) -> Html {
-    let form = use_form(EnrollFields::default);
+    let form = use_form(EnrollFields::default, EnrollFields::check);
     let pin = use_state(String::new);
     let pin_again = use_state(String::new);
     let step_pin = use_state(|| false);

@@ -137,7 +137,8 @@ fn sync_card(
                 if let Some(notice) = &s.restore_notice {
                     <p class="warn" role="status" data-testid="restore-notice">{ notice.clone() }</p>
                 }
-                <p data-testid="unsent" class={if s.unsent > 0 { "warn" } else { "ok" }}>{ format::unsent_vi(s.unsent) }</p>
+                <p data-testid="unsent" class={if s.unsent == 0 && s.last_success_at.is_some() { "ok" } else { "warn" }}>
+                    { format::unsent_vi(s.unsent, s.last_success_at.is_some()) }</p>
                 <p class="muted" data-testid="last-sync">{ match &s.last_success_at {
                     Some(t) => format!("Đồng bộ thành công lần cuối: {}", format::datetime_vi(t)),
                     None => "Chưa đồng bộ thành công lần nào".to_string(),

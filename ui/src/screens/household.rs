@@ -92,12 +92,30 @@ fn page(
                 <p class="muted">{ "Chưa có người dân nào: hãy thêm người để ghi nội dung hỗ trợ." }</p>
             }
             { for d.residents.iter().map(|r| resident(r, h.id, reload, ctx)) }
+            if !head_is_resident(&h.head_name, &d.residents) {
+                <button class="primary" data-testid="add-head-resident" onclick={go(ctx, Route::AddHeadResident(h.id))}>
+                    { format!("+ Thêm chủ hộ {} làm nhân khẩu", h.head_name) }
+                </button>
+            }
             <button class="secondary" data-testid="add-resident" onclick={go(ctx, Route::EditResident(h.id, None))}>{ "+ Thêm người dân" }</button>
             <h2>{ "Lịch sử thăm" }</h2>
             if d.visits.is_empty() { <p class="muted">{ "Chưa có lượt thăm nào." }</p> }
             <ul class="visits" data-testid="visits">{ for d.visits.iter().map(|v| visit(v, reload)) }</ul>
         </>
     }
+}
+
+/// Whether the head is already on the household's list of residents (by
+/// name, case and spacing aside): if not, the screen offers to add them.
+fn head_is_resident(head: &str, residents: &[ResidentDetail]) -> bool {
+    let key = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let head = key(head);
+    head.is_empty() || residents.iter().any(|r| key(&r.resident.full_name) == head)
 }
 
 fn status_class(s: &ChecklistStatus) -> &'static str {

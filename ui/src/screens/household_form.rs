@@ -65,12 +65,15 @@ fn HouseholdForm(props: &FormProps) -> Html {
     let form = {
         let first = villages.first().map(|v| v.id);
         let initial = props.initial.clone();
-        use_form(move || {
-            initial.unwrap_or(HouseholdFields {
-                village_id: first,
-                ..Default::default()
-            })
-        })
+        use_form(
+            move || {
+                initial.unwrap_or(HouseholdFields {
+                    village_id: first,
+                    ..Default::default()
+                })
+            },
+            HouseholdFields::check,
+        )
     };
     let onsubmit = {
         let (form, ctx, id) = (form.clone(), ctx.clone(), props.id);

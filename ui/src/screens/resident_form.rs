@@ -14,6 +14,10 @@ use yew::prelude::*;
 pub struct Props {
     pub household: HouseholdId,
     pub resident: Option<ResidentId>,
+    /// A new resident who is the household's head: the name is the head's
+    /// as typed on the household form; birth year and sex are left to fill.
+    #[prop_or_default]
+    pub head: bool,
     pub back: Callback<MouseEvent>,
 }
 
@@ -36,10 +40,16 @@ pub fn ResidentFormScreen(props: &Props) -> Html {
                     .map(|r| ResidentFields {
                         full_name: r.resident.full_name.clone(),
                         birth_year: r.resident.birth_year.to_string(),
-                        sex: r.resident.sex,
+                        sex: Some(r.resident.sex),
                         has_smartphone: r.resident.has_smartphone,
                         consent: r.resident.consent_on.is_some(),
                     })
+            });
+            let initial = initial.or_else(|| {
+                props.head.then(|| ResidentFields {
+                    full_name: d.household.head_name.clone(),
+                    ..Default::default()
+                })
             });
             html! {
                 <>
@@ -67,19 +77,19 @@ struct FormProps {
 #[function_component]
 fn ResidentForm(props: &FormProps) -> Html {
     let ctx = use_context::<AppCtx>().expect("inside the app");
+    let year = ctx.session.today.year();
     let form = {
         let initial = props.initial.clone();
-        use_form(move || initial.unwrap_or_default())
+        use_form(
+            move || initial.unwrap_or_default(),
+            move |f: &ResidentFields| f.check(year),
+        )
     };
-    let year = ctx.session.today.year();
+    let set_sex = form.setter(|f, sex: Sex| f.sex = Some(sex));
     let sex_button = |sex: Sex| {
-        let on = form.fields.sex == sex;
-        let fields = form.fields.clone();
-        let onclick = Callback::from(move |_: MouseEvent| {
-            let mut next = (*fields).clone();
-            next.sex = sex;
-            fields.set(next);
-        });
+        let on = form.fields.sex == Some(sex);
+        let set_sex = set_sex.clone();
+        let onclick = Callback::from(move |_: MouseEvent| set_sex.emit(sex));
         html! {
             <button type="button" class={classes!("choice", on.then_some("on"))} aria-pressed={on.to_string()} {onclick}>
                 { sex.label_vi() }
@@ -111,9 +121,10 @@ fn ResidentForm(props: &FormProps) -> Html {
                 oninput={form.setter(|f, v| f.full_name = v)} error={err("full_name")} />
             <Field id="birth_year" label="Năm sinh" inputmode="numeric" value={f.birth_year.clone()}
                 oninput={form.setter(|f, v| f.birth_year = v)} error={err("birth_year")} placeholder="1960" />
-            <div class="field">
+            <div class={if err("sex").is_some() { "field bad" } else { "field" }} data-testid="sex">
                 <span>{ "Giới tính" }</span>
                 <div class="choices">{ sex_button(Sex::Female) }{ sex_button(Sex::Male) }{ sex_button(Sex::Other) }</div>
+                if let Some(m) = err("sex") { <small class="msg">{ m }</small> }
             </div>
             <Check id="has_smartphone" label="Có điện thoại thông minh" checked={f.has_smartphone}
                 onchange={form.setter(|f, v| f.has_smartphone = v)} />

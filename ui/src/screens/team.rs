@@ -17,7 +17,14 @@ use yew::prelude::*;
 
 #[function_component]
 pub fn TeamScreen() -> Html {
-    let month = use_api((), |_| api::team_month());
+    // The month shown (None: the current one); the leader steps back and
+    // forth a month or a quarter at a time.
+    let shown = use_state(|| None::<String>);
+    let month = use_api((*shown).clone(), api::team_month);
+    let step = {
+        let shown = shown.clone();
+        Callback::from(move |m: String| shown.set(Some(m)))
+    };
     let training = use_api((), |_| api::team_training());
     let conflicts = use_api((), |_| api::conflicts());
     let refresh = use_state(|| 0u32);
@@ -30,7 +37,7 @@ pub fn TeamScreen() -> Html {
     html! {
         <main class="screen" data-screen="team">
             <TopBar title="Kết quả của tổ" />
-            { team(&month) }
+            { team(&month, &step) }
             <h2>{ "Yêu cầu sửa" }</h2>
             { match &*marks {
                 Load::Loading => html! { <Loading /> },
@@ -62,12 +69,67 @@ fn review_counts_vi(items: &[ReviewItem]) -> String {
     format!("{open} cần sửa, {} đã sửa", items.len() - open)
 }
 
-fn team(month: &Load<TeamMonthView>) -> Html {
+/// A step button: "‹ Tháng 11/2026"; nothing when there is no such month.
+fn step_button(
+    to: &Option<String>,
+    label: &str,
+    test: &'static str,
+    step: &Callback<String>,
+) -> Html {
+    match to {
+        Some(m) => {
+            let (m, step) = (m.clone(), step.clone());
+            let text = label.replace("{}", &format::month_vi(&m));
+            html! {
+                <button type="button" class="choice small" data-testid={test}
+                    onclick={Callback::from(move |_: MouseEvent| step.emit(m.clone()))}>{ text }</button>
+            }
+        }
+        None => html! {},
+    }
+}
+
+/// The quarter of the month shown: each month against its quota, the sum
+/// against the quarter's, and the reporting deadlines.
+fn quarter_card(t: &TeamMonthView, step: &Callback<String>) -> Html {
+    let q = &t.quarter;
+    html! {
+        <section class="card" data-testid="team-quarter">
+            <h2>{ format!("{} của tổ", q.label) }</h2>
+            <Meter label="Lượt hỗ trợ trong quý" value={q.assists} quota={q.quota} unit="lượt" />
+            <table class="members" data-testid="quarter-months">
+                <thead><tr><th>{ "Tháng" }</th><th>{ "Lượt" }</th></tr></thead>
+                <tbody>
+                    { for q.months.iter().map(|m| html! {
+                        <tr class={if m.future { "" } else if m.meets_quota { "met" } else { "below" }}>
+                            <td>{ format::month_vi(&m.month) }</td>
+                            <td>{ if m.future { "chưa đến".to_string() } else { format::count_of(m.assists, m.quota, "") } }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+            <ul class="deadlines" data-testid="deadlines">
+                <li>{ format!("Tổ báo cáo xã: {}", format::deadline_vi(q.deadlines.team_report_before, q.deadlines.team_days_left)) }</li>
+                <li>{ format!("Xã báo cáo tỉnh: {}", format::deadline_vi(q.deadlines.commune_report_before, q.deadlines.commune_days_left)) }</li>
+            </ul>
+            <div class="choices">
+                { step_button(&q.prev_quarter_month, "‹ Quý trước", "prev-quarter", step) }
+                { step_button(&q.next_quarter_month, "Quý sau ›", "next-quarter", step) }
+            </div>
+        </section>
+    }
+}
+
+fn team(month: &Load<TeamMonthView>, step: &Callback<String>) -> Html {
     match month {
         Load::Loading => html! { <Loading /> },
         Load::Failed(e) => html! { <ErrorBanner error={Some(e.clone())} /> },
         Load::Ready(t) => html! {
             <>
+                <div class="choices month-nav">
+                    { step_button(&t.prev_month, "‹ {}", "prev-month", step) }
+                    { step_button(&t.next_month, "{} ›", "next-month", step) }
+                </div>
                 <section class="card" data-testid="team-month">
                     <h2>{ format!("{} – {}", t.team_name, format::month_vi(&t.month)) }</h2>
                     <Meter label="Lượt hỗ trợ của tổ" value={t.assists} quota={t.quota} unit="lượt" />
@@ -101,6 +163,7 @@ fn team(month: &Load<TeamMonthView>) -> Html {
                         }
                     </section>
                 }
+                { quarter_card(t, step) }
             </>
         },
     }

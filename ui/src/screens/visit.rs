@@ -238,13 +238,14 @@ fn mark_row(
             (0, Mark::Done) | (1, Mark::FollowUp(_)) | (2, Mark::NotPossible(_))
         )
     };
-    let button = |k: u8, label: &'static str, m: Mark| {
+    let button = |k: u8, label: &'static str, test: &'static str, m: Mark| {
         html! {
             <button type="button" class={classes!("choice", "small", is(k).then_some("on"))}
-                aria-pressed={is(k).to_string()} onclick={set(m)}>{ label }</button>
+                aria-pressed={is(k).to_string()} data-testid={test} onclick={set(m)}>{ label }</button>
         }
     };
     let detail = match mark {
+        Mark::Unset => html! { <small class="warn">{ "Chọn kết quả" }</small> },
         Mark::Done => html! {},
         Mark::FollowUp(due) => {
             let typed = {
@@ -296,15 +297,15 @@ fn mark_row(
             let (draft, code) = (draft.clone(), code.clone());
             let onchange = Callback::from(move |e: Event| {
                 let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-                if let Ok(r) = v.parse::<CannotReason>() {
-                    draft.dispatch(Msg::SetMark(rid, code.clone(), Mark::NotPossible(r)));
-                }
+                let r = v.parse::<CannotReason>().ok();
+                draft.dispatch(Msg::SetMark(rid, code.clone(), Mark::NotPossible(r)));
             });
             html! {
-                <label class="field inline"><span>{ "Lý do" }</span>
-                    <select {onchange}>
+                <label class={classes!("field", "inline", reason.is_none().then_some("bad"))}><span>{ "Lý do" }</span>
+                    <select {onchange} data-testid="mark-reason">
+                        <option value="" selected={reason.is_none()}>{ "— Chọn lý do —" }</option>
                         { for CannotReason::ALL.iter().map(|r| html! {
-                            <option value={r.as_str()} selected={r == reason}>{ r.label_vi() }</option>
+                            <option value={r.as_str()} selected={Some(*r) == *reason}>{ r.label_vi() }</option>
                         }) }
                     </select>
                 </label>
@@ -312,12 +313,12 @@ fn mark_row(
         }
     };
     html! {
-        <div class="mark">
+        <div class="mark" data-mark={code.to_string()}>
             <strong>{ name }</strong>
             <div class="choices">
-                { button(0, "Đã xong", Mark::Done) }
-                { button(1, "Hẹn quay lại", Mark::FollowUp(format::date_vi(default_due(today)))) }
-                { button(2, "Không thực hiện được", Mark::NotPossible(CannotReason::NoSmartphone)) }
+                { button(0, "Đã xong", "mark-done", Mark::Done) }
+                { button(1, "Hẹn quay lại", "mark-follow-up", Mark::FollowUp(format::date_vi(default_due(today)))) }
+                { button(2, "Không thực hiện được", "mark-not-possible", Mark::NotPossible(None)) }
             </div>
             { detail }
         </div>

@@ -41,8 +41,8 @@ pub fn WorklistScreen() -> Html {
     html! {
         <main class="screen" data-screen="worklist">
             <TopBar title="Hộ dân" />
-            <input class="search" type="search" data-testid="search" placeholder="Tìm theo tên (gõ không dấu cũng được)"
-                value={(*query).clone()} {oninput} aria-label="Tìm hộ dân" />
+            <input class="search" type="search" data-testid="search" placeholder="Tên hoặc địa chỉ, gõ không dấu"
+                value={(*query).clone()} {oninput} aria-label="Tìm hộ dân theo tên hoặc địa chỉ (gõ không dấu cũng được)" />
             if searching {
                 { results(&hits, &ctx) }
             } else {
