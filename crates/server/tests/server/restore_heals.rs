@@ -48,6 +48,11 @@ fn figures(store: &Store, member: MemberId) -> (usize, usize) {
     (m.households_helped, m.assists)
 }
 
+/// Each phone's figures for its own member.
+fn figures_of(phones: [(&Store, MemberId); 4]) -> Vec<(usize, usize)> {
+    phones.iter().map(|(p, who)| figures(p, *who)).collect()
+}
+
 /// Enroll `store` again with a new code for `member`.
 fn enroll_again(c: &Commune, server: &RunningServer, store: &mut Store, member: &str) {
     let code = admin_with(
@@ -101,15 +106,12 @@ fn after_a_restore_every_device_sends_its_work_again_and_all_agree() {
     ] {
         sync(p);
     }
-    let before: Vec<(usize, usize)> = [
+    let before = figures_of([
         (&an_phone, an),
         (&binh_phone, binh),
         (&cuong_phone, cuong),
         (&dung_phone, dung),
-    ]
-    .iter()
-    .map(|(p, who)| figures(p, *who))
-    .collect();
+    ]);
     assert!(before.iter().all(|f| f.0 >= 1), "{before:?}");
 
     let addr = server.addr;
@@ -205,15 +207,12 @@ fn after_a_restore_every_device_sends_its_work_again_and_all_agree() {
     ] {
         sync(p);
     }
-    let after: Vec<(usize, usize)> = [
+    let after = figures_of([
         (&an_phone, an),
         (&binh_phone, binh),
         (&cuong_phone, cuong),
         (&dung_phone, dung),
-    ]
-    .iter()
-    .map(|(p, who)| figures(p, *who))
-    .collect();
+    ]);
     assert_eq!(after, before);
     let team1 = ["Hộ An sau", "Hộ An trước", "Hộ Bình sau", "Hộ Bình trước"];
     assert_eq!(names(&an_phone, &v[..1]), team1);
