@@ -273,8 +273,8 @@ async fn stamp_log_id(
     axum::extract::State(log_id): axum::extract::State<Arc<str>>,
     mut resp: axum::response::Response,
 ) -> axum::response::Response {
-    if let Ok(v) = axum::http::HeaderValue::from_str(&log_id)
-        && !log_id.is_empty()
+    if !log_id.is_empty()
+        && let Ok(v) = axum::http::HeaderValue::from_str(&log_id)
     {
         resp.headers_mut().insert(wire::LOG_ID_HEADER, v);
     }

@@ -230,19 +230,7 @@ impl CentralDb {
                 }
                 written.extend(changes.iter().map(|c| (c.entity, c.entity_id, true, c.id)));
                 if !changes.is_empty() {
-                    let results = push_in(tx, &auth, &changes, now)?;
-                    for ((id, result), change) in results.into_iter().zip(&changes) {
-                        if let ApplyResult::Rejected { code, message } = result {
-                            refused = Some(ImportError::Refused {
-                                tag: rows.get(&id).copied().unwrap_or_default(),
-                                entity_id: change.entity_id,
-                                code,
-                                message,
-                            });
-                            // Any error rolls the whole transaction back.
-                            return Err(CentralError::Backend("import refused".into()));
-                        }
-                    }
+                    push_all(tx, &auth, &changes, &rows, now, &mut refused)?;
                 }
                 progress(first * BATCH + batch.len());
             }
@@ -272,18 +260,7 @@ impl CentralDb {
                     }
                 }
                 written.extend(changes.iter().map(|c| (c.entity, c.entity_id, false, c.id)));
-                let results = push_in(tx, &auth, &changes, now)?;
-                for ((id, result), change) in results.into_iter().zip(&changes) {
-                    if let ApplyResult::Rejected { code, message } = result {
-                        refused = Some(ImportError::Refused {
-                            tag: rows.get(&id).copied().unwrap_or_default(),
-                            entity_id: change.entity_id,
-                            code,
-                            message,
-                        });
-                        return Err(CentralError::Backend("import refused".into()));
-                    }
-                }
+                push_all(tx, &auth, &changes, &rows, now, &mut refused)?;
             }
             let id = record(tx, commune, source, &counts, &written, now)?;
             for r in refusals {
@@ -367,4 +344,30 @@ fn create<R: Serialize>(
         fields: to_fields(record).map_err(|e| CentralError::Corrupt(e.to_string()))?,
         base: BTreeMap::new(),
     })
+}
+
+/// Push `changes` as the import's device. The first change the judge
+/// refuses is kept in `refused`, named by its row (`rows`: change id →
+/// row), and fails the call: any error rolls the whole import back.
+fn push_all(
+    tx: &mut dyn Tx,
+    auth: &DeviceAuth,
+    changes: &[Change],
+    rows: &BTreeMap<ChangeId, usize>,
+    now: DateTime<Utc>,
+    refused: &mut Option<ImportError>,
+) -> Result<(), CentralError> {
+    let results = push_in(tx, auth, changes, now)?;
+    for ((id, result), change) in results.into_iter().zip(changes) {
+        if let ApplyResult::Rejected { code, message } = result {
+            *refused = Some(ImportError::Refused {
+                tag: rows.get(&id).copied().unwrap_or_default(),
+                entity_id: change.entity_id,
+                code,
+                message,
+            });
+            return Err(CentralError::Backend("import refused".into()));
+        }
+    }
+    Ok(())
 }

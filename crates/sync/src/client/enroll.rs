@@ -146,10 +146,10 @@ pub fn enroll_with(
     // Enrolled before: the server retires that device in the same step,
     // so a copy of this file taken before stops syncing.
     let keep_id = unsent > 0;
-    let replaces = match store.enrollment()? {
-        Some(_) => own,
-        None if keep_id => own,
-        None => None,
+    let replaces = if keep_id || store.enrollment()?.is_some() {
+        own
+    } else {
+        None
     };
     let body = serde_json::to_vec(&EnrollRequest {
         code: target.code.trim().to_string(),
