@@ -27,6 +27,7 @@ mod reviews;
 mod rows;
 mod same_person;
 mod search;
+mod signing;
 mod sync_state;
 mod training;
 mod visits;
@@ -42,6 +43,7 @@ pub use quarantine::{DiscardedChange, QuarantineDirection, QuarantinedChange, Re
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
 pub use resend::LogState;
 pub use reviews::ReviewQuery;
+pub use signing::TeamDeviceKey;
 pub use sync_state::{
     DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection, SyncState,
 };
