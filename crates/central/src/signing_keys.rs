@@ -4,10 +4,11 @@
 //! can check who pairs with it and what they hand in. Checking a pushed
 //! change's signature is `push/proof.rs`'s.
 
-use crate::backend::sql::vals;
+use crate::backend::sql::{ID_CHUNK, id_chunks, placeholders, vals};
 use crate::{CentralDb, CentralError, DeviceAuth};
 use gocua_core::{DeviceId, MemberId, Role};
 use gocua_signing::VerifyingKey;
+use std::collections::HashMap;
 
 /// A team member's device and its public key (hex).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +50,29 @@ impl CentralDb {
             } else {
                 Err(CentralError::SigningKeyConflict)
             }
+        })
+    }
+
+    /// The public keys of those of `devices` that have one (revoked or
+    /// not: a key is checked against the device the transaction finds).
+    pub fn signing_keys(
+        &self,
+        devices: &[DeviceId],
+    ) -> Result<HashMap<DeviceId, String>, CentralError> {
+        let ids: Vec<String> = devices.iter().map(ToString::to_string).collect();
+        let sql = format!(
+            "SELECT id, signing_key FROM devices
+             WHERE id IN ({}) AND signing_key IS NOT NULL",
+            placeholders(1, ID_CHUNK)
+        );
+        self.read(|tx| {
+            let mut out = HashMap::new();
+            for params in id_chunks(&ids) {
+                for r in tx.query(&sql, &params)? {
+                    out.insert(r.parse(0)?, r.string(1)?);
+                }
+            }
+            Ok(out)
         })
     }
 

@@ -67,6 +67,9 @@ pub struct AppState {
     /// The change log's identity, read at start: only `admin restore`
     /// changes it, and never under a running server.
     log_id: Arc<str>,
+    /// Devices' signing keys, to check pushes' signatures before their
+    /// turn at the lock (`proof.rs`).
+    pub known_keys: Arc<crate::proof::KnownKeys>,
 }
 
 /// Devices whose commune is remembered at most; past it the map starts
@@ -93,6 +96,7 @@ impl AppState {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             backups: Arc::default(),
             log_id: Arc::from(""),
+            known_keys: Arc::default(),
         };
         // The committer is a task: only inside a runtime (the server's).
         if sqlite && tokio::runtime::Handle::try_current().is_ok() {

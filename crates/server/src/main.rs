@@ -21,6 +21,7 @@ mod key_file;
 mod limit;
 mod pg_backup;
 mod projector;
+mod proof;
 mod push_queue;
 mod qr;
 mod report;

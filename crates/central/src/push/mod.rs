@@ -155,6 +155,7 @@ impl CentralDb {
             auth,
             changes,
             signatures,
+            checked_with: &[],
         };
         let mut results = self.write(|tx| push_many_in(tx, std::slice::from_ref(&push), now))?;
         results
@@ -189,6 +190,7 @@ impl CentralDb {
                         auth: auth.as_ref()?,
                         changes: &p.changes,
                         signatures: &p.signatures,
+                        checked_with: &p.checked_with,
                     })
                 })
                 .collect();
@@ -241,6 +243,12 @@ pub struct TokenPush {
     pub token: String,
     pub changes: Vec<Change>,
     pub signatures: Vec<String>,
+    /// Empty, or for each change the public key (hex) its signature was
+    /// found valid with before the push waited for the commune's lock (the
+    /// server checks them on its worker threads, beside the committer).
+    /// Taken only when it is the key the author device has: otherwise the
+    /// signature is checked again here.
+    pub checked_with: Vec<Option<String>>,
 }
 
 /// One device's push, authenticated.
@@ -249,6 +257,8 @@ pub(crate) struct DevicePush<'a> {
     pub(crate) changes: &'a [Change],
     /// Empty, or one per change.
     pub(crate) signatures: &'a [String],
+    /// Empty, or one per change (`TokenPush::checked_with`).
+    pub(crate) checked_with: &'a [Option<String>],
 }
 
 /// A push inside the caller's transaction: the registry import sends its
@@ -264,6 +274,7 @@ pub(crate) fn push_in(
         auth,
         changes,
         signatures: &[],
+        checked_with: &[],
     };
     let mut results = push_many_in(tx, std::slice::from_ref(&push), now)?;
     results
@@ -307,13 +318,16 @@ pub(crate) fn push_many_in(
             let push = &pushes[*i];
             let mut results = Vec::with_capacity(push.changes.len());
             for (n, change) in push.changes.iter().enumerate() {
-                let signature = push.signatures.get(n).map(String::as_str);
+                let proof = proof::Offered {
+                    signature: push.signatures.get(n).map(String::as_str),
+                    checked_with: push.checked_with.get(n).and_then(Option::as_deref),
+                };
                 results.push((
                     change.id,
                     judge_one(
                         tx,
                         &mut batch,
-                        (push.auth, signature),
+                        (push.auth, proof),
                         change,
                         now,
                         &received_at,
@@ -346,7 +360,7 @@ pub(crate) fn push_many_in(
 fn judge_one(
     tx: &mut dyn Tx,
     batch: &mut PushBatch,
-    (auth, signature): (&DeviceAuth, Option<&str>),
+    (auth, offered): (&DeviceAuth, proof::Offered),
     change: &Change,
     now: DateTime<Utc>,
     received_at: &str,
@@ -357,7 +371,7 @@ fn judge_one(
         return Ok(ApplyResult::AlreadyHad);
     }
     let judged = precheck(auth, change, now_ms)
-        .and_then(|()| proof::check(auth, change, signature))
+        .and_then(|()| proof::check(auth, change, offered))
         .and_then(|()| {
             let mut judge = Judge {
                 tx,

@@ -12,11 +12,19 @@ use crate::DeviceAuth;
 use gocua_core::Change;
 use gocua_signing::{Signature, VerifyingKey};
 
-pub(crate) fn check(
-    author: &DeviceAuth,
-    change: &Change,
-    signature: Option<&str>,
-) -> Result<(), Refusal> {
+/// What came with a change: its signature, and the key it was found valid
+/// with before the push took the lock, if it was.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Offered<'a> {
+    pub(crate) signature: Option<&'a str>,
+    pub(crate) checked_with: Option<&'a str>,
+}
+
+pub(crate) fn check(author: &DeviceAuth, change: &Change, offered: Offered) -> Result<(), Refusal> {
+    let Offered {
+        signature,
+        checked_with,
+    } = offered;
     let Some(key) = &author.signing_key else {
         return match signature {
             None => Ok(()),
@@ -29,6 +37,11 @@ pub(crate) fn check(
     let Some(signature) = signature else {
         return Err(missing());
     };
+    // Checked already, with the key this device has: the costly part is
+    // done (on a worker thread, not under the lock).
+    if checked_with == Some(key.as_str()) {
+        return Ok(());
+    }
     let verified = match (VerifyingKey::parse(key), Signature::parse(signature)) {
         (Ok(key), Ok(signature)) => key.verify(change, &signature).is_ok(),
         _ => false,

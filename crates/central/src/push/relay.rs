@@ -65,6 +65,7 @@ impl CentralDb {
                     auth: author,
                     changes: std::slice::from_ref(&changes[*i]),
                     signatures: std::slice::from_ref(&signatures[*i]),
+                    checked_with: &[],
                 })
                 .collect();
             let judged = push_many_in(tx, &pushes, now)?;

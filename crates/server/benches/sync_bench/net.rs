@@ -270,13 +270,23 @@ impl Device {
 
     /// Push a batch; how many changes the server refused.
     pub fn push(&self, changes: &[Change]) -> Result<usize> {
-        let body = serde_json::to_vec(&PushRequest {
+        self.send(&self.body(changes)?, changes.len())
+    }
+
+    /// A push's body: `changes`, each signed by this device.
+    pub fn body(&self, changes: &[Change]) -> Result<Vec<u8>> {
+        Ok(serde_json::to_vec(&PushRequest {
             changes: changes.to_vec(),
             signatures: changes
                 .iter()
                 .map(|c| self.key.sign(c).to_string())
                 .collect(),
-        })?;
+        })?)
+    }
+
+    /// Send a push's body of `n` changes; how many the server refused.
+    pub fn send(&self, body: &[u8], n: usize) -> Result<usize> {
+        let body = body.to_vec();
         let resp = self
             .http
             .post(format!("{}{}", self.base, wire::PUSH))
@@ -285,8 +295,8 @@ impl Device {
             .body(body)
             .send()?;
         let r: PushResponse = answer(resp)?.0;
-        if r.results.len() != changes.len() {
-            bail!("{} results for {} changes", r.results.len(), changes.len());
+        if r.results.len() != n {
+            bail!("{} results for {n} changes", r.results.len());
         }
         let refused: Vec<&PushOutcome> = r
             .results

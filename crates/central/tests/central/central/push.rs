@@ -358,5 +358,6 @@ fn unsigned(token: &str, changes: Vec<Change>) -> gocua_central::TokenPush {
         token: token.to_string(),
         changes,
         signatures: Vec::new(),
+        checked_with: Vec::new(),
     }
 }
