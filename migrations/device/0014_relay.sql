@@ -60,10 +60,13 @@ END;
 -- A copy of every change the leader pulled from the server while the relay
 -- is set up (main pull and history pages), with the server's seq and the
 -- village the server logged it under. Members pull by `id` (the order the
--- relay got them: a history page brings older seqs after newer ones).
+-- relay got them: a history page brings older seqs after newer ones). Kept
+-- once by change id: a server restored from a backup gives seqs again to
+-- other changes.
 CREATE TABLE relay_pulled (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    seq        INTEGER NOT NULL UNIQUE,
+    change_id  TEXT NOT NULL UNIQUE,
+    seq        INTEGER NOT NULL,
     village_id TEXT,
     moved_from TEXT,
     change     TEXT NOT NULL

@@ -28,13 +28,14 @@ pub(crate) fn keep_pulled(conn: &Connection, page: &[Pulled]) -> Result<(), Stor
         return Ok(());
     }
     let mut stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO relay_pulled (seq, village_id, moved_from, change)
-         VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR IGNORE INTO relay_pulled (change_id, seq, village_id, moved_from, change)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for p in page {
         let json =
             serde_json::to_string(&p.change).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         stmt.execute(params![
+            p.change.id.to_string(),
             p.seq,
             p.village.map(|v| v.to_string()),
             p.moved_from.map(|v| v.to_string()),
