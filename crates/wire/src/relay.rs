@@ -57,10 +57,16 @@ pub enum RelayOutcome {
     /// The server's results, once the relay forwarded it.
     Applied,
     AlreadyHad,
-    Rejected { code: String, message: String },
+    Rejected {
+        code: String,
+        message: String,
+    },
     /// The relay itself would not take it (not this device's, a bad
     /// signature): not the server's word, so nothing is quarantined.
-    Refused { code: String, message: String },
+    Refused {
+        code: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,7 +137,10 @@ mod tests {
             RelayPairing::parse("gocua-relay:v1?url=https://x&code=A"),
             None
         );
-        assert_eq!(RelayPairing::parse("gocua-enroll:v1?url=https://x&code=A"), None);
+        assert_eq!(
+            RelayPairing::parse("gocua-enroll:v1?url=https://x&code=A"),
+            None
+        );
     }
 
     #[test]

@@ -76,7 +76,10 @@ impl Store {
     }
 
     /// Keep the server's results for forwarded changes, in one transaction.
-    pub fn relay_settle(&mut self, results: &[(ChangeId, RelayedResult)]) -> Result<(), StoreError> {
+    pub fn relay_settle(
+        &mut self,
+        results: &[(ChangeId, RelayedResult)],
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(

@@ -22,8 +22,8 @@ mod pulled;
 
 pub use held::{HeldChange, RelayedResult};
 pub use link::RelayLink;
-pub(crate) use pulled::keep_pulled;
 pub use pulled::RelayPage;
+pub(crate) use pulled::keep_pulled;
 
 use crate::{Store, StoreError, rows};
 use chrono::{DateTime, Utc};

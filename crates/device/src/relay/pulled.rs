@@ -55,10 +55,9 @@ impl Store {
         villages: &[VillageId],
         limit: usize,
     ) -> Result<RelayPage, StoreError> {
-        let wanted = serde_json::to_string(
-            &villages.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
-        )
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let wanted =
+            serde_json::to_string(&villages.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, seq, village_id, moved_from, change FROM relay_pulled
              WHERE id > ?1 AND village_id IN (SELECT value FROM json_each(?2))

@@ -91,8 +91,12 @@ fn held_work_is_kept_as_sent_with_the_servers_result_added() {
 
     // Never edited, even by hand, while the schema's guard stands.
     let conn = rusqlite::Connection::open(dir.path().join("lead.db")).unwrap();
-    conn.pragma_update(None, "key", "x'0707070707070707070707070707070707070707070707070707070707070707'")
-        .unwrap();
+    conn.pragma_update(
+        None,
+        "key",
+        "x'0707070707070707070707070707070707070707070707070707070707070707'",
+    )
+    .unwrap();
     let edit = conn.execute(
         "UPDATE relay_held SET change = json_set(change, '$.fields.head_name', 'Khác')",
         [],
@@ -133,22 +137,39 @@ fn pulled_pages_are_copied_once_a_relay_and_served_by_village() {
     let mine = lead.relay_pulled_page(0, &[f.village], 10).unwrap();
     assert_eq!(mine.changes, page(1..2, Some(f.village)));
     assert!(!mine.more);
-    let rest = lead.relay_pulled_page(mine.cursor, &[f.village], 10).unwrap();
+    let rest = lead
+        .relay_pulled_page(mine.cursor, &[f.village], 10)
+        .unwrap();
     assert!(rest.changes.is_empty() && rest.cursor == mine.cursor);
-    assert!(lead.relay_pulled_page(0, &[], 10).unwrap().changes.is_empty());
+    assert!(
+        lead.relay_pulled_page(0, &[], 10)
+            .unwrap()
+            .changes
+            .is_empty()
+    );
     let both = lead.relay_pulled_page(0, &[f.village, f.other], 1).unwrap();
     assert!(both.more && both.changes.len() == 1);
 
     // A member applies it on its relay cursor; the server cursor stays.
     let (mut b, _) = enrolled(dir.path(), "b.db", &f);
     b.apply_pull_page(&[], 40).unwrap();
-    assert!(b.apply_relay_pulled(&mine.changes, mine.cursor).is_err(), "not joined");
+    assert!(
+        b.apply_relay_pulled(&mine.changes, mine.cursor).is_err(),
+        "not joined"
+    );
     b.set_relay_link("https://192.0.2.9:8444", "EE", &DeviceToken::new("t"))
         .unwrap();
     let out = b.apply_relay_pulled(&mine.changes, mine.cursor).unwrap();
     assert_eq!(out, vec![ApplyOutcome::Applied]);
     assert_eq!(b.sync_state().unwrap().pull_cursor, 40);
     let link = b.relay_link().unwrap().unwrap();
-    assert_eq!((link.pull_cursor, link.fingerprint.as_str()), (mine.cursor, "ee"));
-    assert_eq!(b.unsent_count().unwrap(), 0, "applied work never enters the outbox");
+    assert_eq!(
+        (link.pull_cursor, link.fingerprint.as_str()),
+        (mine.cursor, "ee")
+    );
+    assert_eq!(
+        b.unsent_count().unwrap(),
+        0,
+        "applied work never enters the outbox"
+    );
 }
