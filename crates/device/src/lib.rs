@@ -28,6 +28,7 @@ mod reviews;
 mod rows;
 mod same_person;
 mod search;
+mod signing;
 mod sync_state;
 mod training;
 mod visits;
@@ -44,6 +45,7 @@ pub use relay::{HeldChange, RelayIdentity, RelayLink, RelayMember, RelayPage, Re
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
 pub use resend::LogState;
 pub use reviews::ReviewQuery;
+pub use signing::TeamDeviceKey;
 pub use sync_state::{
     DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection, SyncState,
 };

@@ -70,6 +70,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         include_str!("../../../migrations/device/0012_resident_phone_voids.sql"),
     ),
     (
+        13,
+        "0013_signing",
+        include_str!("../../../migrations/device/0013_signing.sql"),
+    ),
+    (
         14,
         "0014_relay",
         include_str!("../../../migrations/device/0014_relay.sql"),
