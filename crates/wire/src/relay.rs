@@ -69,6 +69,20 @@ pub enum RelayOutcome {
     },
 }
 
+/// Server refusals that are about the copy a relay carried, not the
+/// change: its signature does not match or is missing, or it names a
+/// device it was not made on. The member's device signs its own copy
+/// itself each time it sends it, so such a refusal means the relay's copy
+/// was altered: the member keeps its own and sends it straight to the
+/// server next time, rather than quarantine it.
+pub const CARRIER_FAULTS: &[&str] = &[
+    "bad_signature",
+    "signature_missing",
+    "unknown_key",
+    "unknown_device",
+    "not_your_team",
+];
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelayResult {
     pub change_id: ChangeId,

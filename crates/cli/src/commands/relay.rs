@@ -86,6 +86,15 @@ pub fn sync(store: &mut Store, json: bool) -> Result<()> {
             f.code
         );
     }
+    for f in &r.altered {
+        outln!(
+            "Máy chủ từ chối bản do trạm chuyển tiếp gửi của thay đổi {}: {} [{}] Bản gốc \
+             trên máy này vẫn được giữ và sẽ gửi thẳng lên máy chủ lần đồng bộ tới.",
+            f.change_id,
+            f.message,
+            f.code
+        );
+    }
     outln!("Chưa gửi tới máy chủ: {} thay đổi", r.unsent);
     if r.quarantined > 0 {
         outln!(

@@ -12,6 +12,10 @@
 //!   server takes it once by id), or gives the server's result, settled
 //!   exactly as a server push's (`Store::settle_push`), or refuses it
 //!   itself (reported, never quarantined: the relay is not the server).
+//!   A server refusal of the relay's copy itself (`CARRIER_FAULTS`: its
+//!   signature fails, it names another device) means the relay altered
+//!   it: reported as `altered`, and this device's own copy stays in the
+//!   outbox for its next direct sync.
 //!   Then pulls what the relay holds for this member's team, on the relay
 //!   cursor (`Store::apply_relay_pulled`; the server cursor stays).
 
@@ -60,6 +64,10 @@ pub struct RelayReport {
     pub rejected: usize,
     /// Refused by the relay itself: stay in the outbox.
     pub refused: Vec<RelayRefusal>,
+    /// Refused by the server because the copy the relay carried was not
+    /// this device's (altered on the relay): this device's own copy stays
+    /// in the outbox and goes straight to the server next time.
+    pub altered: Vec<RelayRefusal>,
     pub pulled_applied: usize,
     pub pulled_already_had: usize,
     pub pulled_rejected: usize,
@@ -212,6 +220,15 @@ fn push_batch(
             RelayOutcome::AlreadyHad => {
                 report.already_had += 1;
                 accepted.push(r.change_id);
+            }
+            RelayOutcome::Rejected { code, message }
+                if gocua_wire::relay::CARRIER_FAULTS.contains(&code.as_str()) =>
+            {
+                report.altered.push(RelayRefusal {
+                    change_id: r.change_id,
+                    code,
+                    message,
+                })
             }
             RelayOutcome::Rejected { code, message } => {
                 report.rejected += 1;
