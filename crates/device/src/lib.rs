@@ -27,6 +27,7 @@ mod reviews;
 mod rows;
 mod same_person;
 mod search;
+mod server_moved;
 mod sync_state;
 mod training;
 mod visits;

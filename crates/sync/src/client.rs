@@ -9,11 +9,14 @@
 //!   the organisation, kept by `Store::enroll`.
 //! - `sync`: one round; see `round` for its steps and guarantees.
 //! - `transport`: HTTP requests with bounded retries and backoff.
+//! - `refind`: a round's first contact; a server that moved (a new DHCP
+//!   lease) is found again on the LAN by its pinned certificate.
 //!
 //! All state lives in the store; this module owns no SQL.
 
 mod enroll;
 mod error;
+mod refind;
 mod retry;
 mod round;
 mod transport;
@@ -35,6 +38,10 @@ pub struct ClientOptions {
     pub push_batch: usize,
     /// Changes per pulled page (at most `wire::MAX_PULL_LIMIT`).
     pub pull_limit: u32,
+    /// When the server does not answer at its stored address, how long to
+    /// look for it on the LAN by its pinned certificate (`refind`); zero:
+    /// not at all.
+    pub rediscover_wait: Duration,
 }
 
 impl Default for ClientOptions {
@@ -44,6 +51,7 @@ impl Default for ClientOptions {
             retry: RetryPolicy::default(),
             push_batch: gocua_wire::MAX_PUSH_CHANGES,
             pull_limit: 1000,
+            rediscover_wait: Duration::from_secs(4),
         }
     }
 }

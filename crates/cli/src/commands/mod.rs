@@ -1,6 +1,7 @@
 //! One handler per command, by job: parse the words, call the store, print.
 //! This module only dispatches.
 
+mod discover;
 mod household;
 mod import;
 mod input;
@@ -15,6 +16,10 @@ use anyhow::Result;
 use gocua_device::Store;
 
 pub fn run(cli: Cli) -> Result<()> {
+    // Needs no database at all.
+    if let Command::Discover { wait } = cli.command {
+        return discover::discover(wait, cli.json);
+    }
     // Only these make a database; every other command needs the device's.
     if !matches!(
         cli.command,
@@ -34,6 +39,7 @@ pub fn run(cli: Cli) -> Result<()> {
             device_name,
         } => sync::enroll(&mut store, &target, code.as_deref(), device_name, json)?,
         Command::Sync => sync::sync(&mut store, json)?,
+        Command::Discover { wait } => discover::discover(wait, json)?,
         Command::Quarantine(cmd) => sync::quarantine(&mut store, cmd, json)?,
         Command::Org(OrgCommand::Import { file }) => org::import(&mut store, &file, json)?,
         Command::Org(OrgCommand::Show) => org::show(&store, json)?,
