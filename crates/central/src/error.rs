@@ -35,6 +35,15 @@ pub enum CentralError {
     /// changes stamped with it), while the server knows that id.
     #[error("this device's id is already known to the server")]
     DeviceIdTaken,
+    /// A signing key that is not an Ed25519 public key in hex.
+    #[error("malformed signing key")]
+    BadSigningKey,
+    /// The device has registered another signing key already.
+    #[error("this device has another signing key")]
+    SigningKeyConflict,
+    /// Only a team leader's device may hand on its team's changes.
+    #[error("only a team leader's device may relay changes")]
+    NotALeader,
     /// Officers' web accounts and sessions.
     #[error(transparent)]
     Account(#[from] crate::AccountError),
@@ -92,6 +101,9 @@ impl CentralError {
             CentralError::MemberInactive(_) => "member_inactive",
             CentralError::Unauthorized => "unauthorized",
             CentralError::DeviceIdTaken => "device_id_taken",
+            CentralError::BadSigningKey => "bad_signing_key",
+            CentralError::SigningKeyConflict => "key_already_registered",
+            CentralError::NotALeader => "not_a_leader",
             CentralError::Account(e) => e.code(),
             CentralError::MergeRefused(_) => "merge_refused",
             CentralError::Corrupt(_) => "corrupt",
@@ -136,6 +148,14 @@ impl CentralError {
             CentralError::DeviceIdTaken => "Máy này còn dữ liệu chưa gửi và máy chủ đã biết mã \
                  thiết bị của nó: chưa đăng ký lại được. Mã đăng ký chưa bị dùng; hãy đồng bộ \
                  trước, hoặc liên hệ cán bộ xã."
+                .into(),
+            CentralError::BadSigningKey => "Khóa ký của thiết bị không hợp lệ.".into(),
+            CentralError::SigningKeyConflict => "Máy chủ đã giữ một khóa ký khác cho thiết bị \
+                 này (có thể tệp dữ liệu được chép từ bản cũ). Thay đổi ký bằng khóa này sẽ bị \
+                 từ chối; hãy đăng ký lại thiết bị với mã mới."
+                .into(),
+            CentralError::NotALeader => "Chỉ máy của tổ trưởng mới được làm trạm chuyển tiếp \
+                 cho tổ."
                 .into(),
             CentralError::Account(e) => e.message_vi(),
             CentralError::SchemaTooNew { .. } => {

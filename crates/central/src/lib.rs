@@ -25,6 +25,7 @@ mod pull;
 mod push;
 mod report;
 mod scopes;
+mod signing_keys;
 
 pub use backend::backup::{BackupInfo, restore};
 pub use backend::inspect;
@@ -58,11 +59,12 @@ pub use org::registry_state::{
 pub use org::training::{TrainingDeletion, TrainingSession};
 pub use org::{OrgView, Target};
 pub use pull::{PullFilter, PullPage};
-pub use push::{ApplyResult, Grouped, StoredRecord};
+pub use push::{ApplyResult, Grouped, StoredRecord, TokenPush};
 pub use report::MAX_PAGE as REPORT_MAX_PAGE;
 pub use report::catch_up::{REPORT_BATCH, ReportLag};
 #[cfg(feature = "postgres")]
 pub use report::synthetic::{SyntheticProvince, synthetic_id, synthetic_province};
+pub use signing_keys::TeamDeviceKey;
 
 use backend::sql::Tx;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -97,6 +99,12 @@ pub struct DeviceAuth {
     pub device_id: DeviceId,
     pub member: Member,
     pub scope: Scope,
+    /// The device's Ed25519 public key (hex): with one, every change it
+    /// authors must carry its signature (`push/proof.rs`). None for a
+    /// device enrolled by an older app that has not registered one yet, and
+    /// for the server's own writers (the registry import, the web pages).
+    #[serde(skip)]
+    pub signing_key: Option<String>,
 }
 
 /// Connections a PostgreSQL-backed server keeps open at most.

@@ -28,6 +28,7 @@ mod rows;
 mod same_person;
 mod search;
 mod server_moved;
+mod signing;
 mod sync_state;
 mod training;
 mod visits;
@@ -43,6 +44,7 @@ pub use quarantine::{DiscardedChange, QuarantineDirection, QuarantinedChange, Re
 pub use remote::{ApplyOutcome, Conflict, OutboxEntry};
 pub use resend::LogState;
 pub use reviews::ReviewQuery;
+pub use signing::TeamDeviceKey;
 pub use sync_state::{
     DeviceToken, EnrollmentRecord, NewEnrollment, PULL_APPLY_FAILED, PushRejection, SyncState,
 };

@@ -69,6 +69,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0012_resident_phone_voids",
         include_str!("../../../migrations/device/0012_resident_phone_voids.sql"),
     ),
+    (
+        13,
+        "0013_signing",
+        include_str!("../../../migrations/device/0013_signing.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {

@@ -228,6 +228,8 @@ pub fn router(state: AppState) -> Router {
         .route(wire::PUSH, post(routes::sync::push))
         .route(wire::PULL, get(routes::sync::pull))
         .route(wire::ORG, get(routes::org::org))
+        .route(wire::SIGNING_KEY, post(routes::signing_key::register))
+        .route(wire::RELAY_PUSH, post(routes::relay::push))
         // The commune office's pages (HTML, signed-in officers).
         .merge(crate::web::router(state.clone()))
         .fallback(|| async { ApiError::RouteNotFound })

@@ -18,6 +18,11 @@ pub enum ApiError {
     /// No `Authorization: Bearer …` header.
     NoToken,
     TooManyChanges(usize),
+    /// A push whose signatures are neither absent nor one per change.
+    SignatureCount {
+        changes: usize,
+        signatures: usize,
+    },
     /// A pull naming both a village and a household.
     OneFilter,
     TooManyAttempts,
@@ -102,6 +107,16 @@ impl ApiError {
                     "Mỗi lần gửi tối đa {MAX_PUSH_CHANGES} thay đổi (lần này có {n}); hãy chia nhỏ."
                 ),
             ),
+            SignatureCount {
+                changes,
+                signatures,
+            } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "signature_count",
+                format!(
+                    "Mỗi thay đổi cần đúng một chữ ký ({changes} thay đổi, {signatures} chữ ký)."
+                ),
+            ),
             OneFilter => (
                 StatusCode::BAD_REQUEST,
                 "bad_query",
@@ -161,7 +176,9 @@ fn central_status(e: &CentralError) -> StatusCode {
         CentralError::CodeUnknown | CentralError::MemberInactive(_) => StatusCode::FORBIDDEN,
         CentralError::CodeUsed | CentralError::CodeExpired => StatusCode::GONE,
         CentralError::Unauthorized => StatusCode::UNAUTHORIZED,
-        CentralError::DeviceIdTaken => StatusCode::CONFLICT,
+        CentralError::DeviceIdTaken | CentralError::SigningKeyConflict => StatusCode::CONFLICT,
+        CentralError::BadSigningKey => StatusCode::UNPROCESSABLE_ENTITY,
+        CentralError::NotALeader => StatusCode::FORBIDDEN,
         CentralError::Account(a) => match a {
             AccountError::SignInFailed | AccountError::SessionExpired => StatusCode::UNAUTHORIZED,
             AccountError::LoginTaken(_) => StatusCode::CONFLICT,

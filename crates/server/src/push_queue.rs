@@ -12,8 +12,7 @@
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use gocua_central::{CentralError, Grouped};
-use gocua_core::Change;
+use gocua_central::{CentralError, Grouped, TokenPush};
 use tokio::sync::{mpsc, oneshot};
 
 /// Pushes committed together at most (a push's answer waits for its whole
@@ -22,12 +21,10 @@ const MAX_PUSHES: usize = 32;
 /// Changes committed together at most (a group is always at least one push).
 const MAX_CHANGES: usize = 2000;
 
-/// A device's token and the changes it pushes.
-type Push = (String, Vec<Change>);
+type Push = TokenPush;
 
 struct Job {
-    token: String,
-    changes: Vec<Change>,
+    push: TokenPush,
     reply: oneshot::Sender<Grouped>,
 }
 
@@ -45,16 +42,12 @@ impl PushQueue {
         PushQueue { jobs }
     }
 
-    /// Push `changes` for the device holding `token`, with whoever else is
+    /// Push for the device holding the push's token, with whoever else is
     /// waiting; answered once committed.
-    pub async fn push(&self, token: String, changes: Vec<Change>) -> Result<Grouped, ApiError> {
+    pub async fn push(&self, push: TokenPush) -> Result<Grouped, ApiError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Job {
-                token,
-                changes,
-                reply,
-            })
+            .send(Job { push, reply })
             .map_err(|_| ApiError::Internal("the push committer has stopped".into()))?;
         answer
             .await
@@ -64,21 +57,19 @@ impl PushQueue {
 
 async fn commit_groups(state: AppState, mut queue: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = queue.recv().await {
-        let mut changes = first.changes.len();
+        let mut changes = first.push.changes.len();
         let mut group = vec![first];
         while group.len() < MAX_PUSHES && changes < MAX_CHANGES {
             match queue.try_recv() {
                 Ok(job) => {
-                    changes += job.changes.len();
+                    changes += job.push.changes.len();
                     group.push(job);
                 }
                 Err(_) => break,
             }
         }
-        let (pushes, replies): (Vec<Push>, Vec<oneshot::Sender<Grouped>>) = group
-            .into_iter()
-            .map(|j| ((j.token, j.changes), j.reply))
-            .unzip();
+        let (pushes, replies): (Vec<Push>, Vec<oneshot::Sender<Grouped>>) =
+            group.into_iter().map(|j| (j.push, j.reply)).unzip();
         if pushes.len() == 1 {
             for (push, reply) in pushes.into_iter().zip(replies) {
                 answer(&state, push, reply).await;

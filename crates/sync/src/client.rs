@@ -19,12 +19,14 @@ mod error;
 mod refind;
 mod retry;
 mod round;
+mod signing;
 mod transport;
 
 pub use enroll::{EnrollOutcome, enroll, enroll_with, parse_target};
 pub use error::SyncError;
 pub use retry::RetryPolicy;
 pub use round::{Progress, SyncReport, sync};
+pub use signing::signed_push;
 
 use std::time::Duration;
 

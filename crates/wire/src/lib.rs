@@ -10,8 +10,8 @@ pub mod discovery;
 
 use gocua_core::training::TrainingRecord;
 use gocua_core::{
-    CatalogueEntry, Change, ChangeId, CommuneId, DeviceId, HouseholdId, Member, OrgSnapshot,
-    ResidentId, Role, VillageId,
+    CatalogueEntry, Change, ChangeId, CommuneId, DeviceId, HouseholdId, Member, MemberId,
+    OrgSnapshot, ResidentId, Role, VillageId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,13 @@ pub const PUSH: &str = "/api/v1/push";
 pub const PULL: &str = "/api/v1/pull";
 pub const ORG: &str = "/api/v1/org";
 pub const HEALTH: &str = "/api/v1/health";
+/// `POST`, `RegisterKeyRequest`: a device enrolled before changes were
+/// signed registers its public key (once; another key is refused).
+pub const SIGNING_KEY: &str = "/api/v1/signing-key";
+/// `POST`, `PushRequest`: a team leader's device (a relay) hands on its
+/// team members' signed changes. Each is judged as its author's device
+/// would be (its scope, its member), never as the leader's.
+pub const RELAY_PUSH: &str = "/api/v1/relay/push";
 
 /// Every answer of the server (errors too) carries its clock in this
 /// header: milliseconds since the Unix epoch, as decimal text. A device
@@ -80,6 +87,29 @@ pub struct EnrollRequest {
     /// code unspent (`device_id_taken`) rather than hand out another id.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub keep_id: bool,
+    /// The device's Ed25519 public key (hex, `gocua_signing`): every change
+    /// it pushes from now on is signed with the matching secret key.
+    /// Absent from older apps (they register one on their next sync).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<String>,
+}
+
+/// `POST /api/v1/signing-key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterKeyRequest {
+    /// Ed25519 public key, hex.
+    pub signing_key: String,
+}
+
+/// A team member's device and its public key, as a team leader's device
+/// (a relay) needs them to check who pairs with it and what they hand in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamDevice {
+    pub device_id: DeviceId,
+    pub member_id: MemberId,
+    /// Ed25519 public key, hex.
+    pub signing_key: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,12 +162,23 @@ pub struct OrgResponse {
     pub log_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_end: Option<i64>,
+    /// To a team leader's device only: the active devices of its team's
+    /// members that have a signing key (its own included). Absent for
+    /// other roles and from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_devices: Option<Vec<TeamDevice>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
     pub changes: Vec<Change>,
+    /// One Ed25519 signature (hex) per change, in the same order, by the
+    /// change's author device over `gocua_signing::canonical_bytes`. Empty
+    /// only from a device that has registered no key (an older app):
+    /// the server then takes its changes on its token alone, directly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +247,10 @@ pub struct PulledChange {
     /// the household's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<VillageId>,
+    /// The village the server logged the change under: a relay hands a
+    /// member only its own team's villages. Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub village: Option<VillageId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -321,6 +366,7 @@ mod tests {
                         seq: i64::MAX,
                         change: change.clone(),
                         moved_from: Some(VillageId::new()),
+                        village: Some(VillageId::new()),
                     };
                     n
                 ],
@@ -372,6 +418,7 @@ mod tests {
             server_time_ms: None,
             log_id: None,
             log_end: None,
+            team_devices: None,
         };
         let old = serde_json::to_value(&org).unwrap();
         assert!(old.get("training").is_none());

@@ -10,7 +10,7 @@ use super::resets::gocua_ok;
 use super::*;
 use gocua_core::{Month, month::local_date};
 use gocua_testkit::http_client;
-use gocua_wire::{PushOutcome, PushRequest, PushResponse};
+use gocua_wire::{PushOutcome, PushResponse};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 /// This device's changes pushed straight to the server, as a device before
@@ -24,10 +24,9 @@ fn push_as_before(store: &mut Store, server: &RunningServer) -> Vec<PushOutcome>
         .into_iter()
         .map(|e| e.change)
         .collect();
-    let body = serde_json::to_vec(&PushRequest {
-        changes: changes.clone(),
-    })
-    .unwrap();
+    let body =
+        serde_json::to_vec(&gocua_sync::client::signed_push(store, changes.clone()).unwrap())
+            .unwrap();
     let resp = http_client::http(server)
         .post(format!("{}{}", server.url, gocua_wire::PUSH))
         .bearer_auth(token.expose())

@@ -112,6 +112,11 @@ pub(crate) const SERVER_MIGRATIONS: &[Migration] = &[
         "0020_import_undo",
         include_str!("../../../../migrations/server/0020_import_undo.sql"),
     ),
+    (
+        21,
+        "0021_signing_keys",
+        include_str!("../../../../migrations/server/0021_signing_keys.sql"),
+    ),
 ];
 
 /// The same schema on PostgreSQL (applied by `pg.rs`). Keep the two
@@ -217,6 +222,11 @@ pub(crate) const SERVER_PG_MIGRATIONS: &[Migration] = &[
         20,
         "0020_import_undo",
         include_str!("../../../../migrations/server-pg/0020_import_undo.sql"),
+    ),
+    (
+        21,
+        "0021_signing_keys",
+        include_str!("../../../../migrations/server-pg/0021_signing_keys.sql"),
     ),
 ];
 

@@ -260,6 +260,7 @@ fn office_auth(
             village_ids,
         },
         member,
+        signing_key: None,
     })
 }
 

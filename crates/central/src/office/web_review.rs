@@ -79,6 +79,7 @@ impl CentralDb {
                 device_id: device,
                 scope: scope_for(tx, &who)?,
                 member: who,
+                signing_key: None,
             };
             let mut clock = HlcClock::new(device);
             let change = Change {

@@ -48,6 +48,9 @@ pub struct DeviceEntry {
     /// The device that replaced this one when the same device file was
     /// enrolled again (then `revoked_at` is when).
     pub replaced_by: Option<DeviceId>,
+    /// It has given the server its signing key (every device enrolled
+    /// since signing came in; an older one once it has synced since).
+    pub has_signing_key: bool,
 }
 
 /// The canonical form of a typed code (upper case, no dash or spaces), or
@@ -129,7 +132,7 @@ impl CentralDb {
     /// Redeem a code for a new device. Unknown, used and expired codes fail
     /// with their own errors; a code works once.
     pub fn redeem_code(&self, code: &str, device_name: &str) -> Result<Enrollment, CentralError> {
-        self.redeem_code_at(code, device_name, None, false, Utc::now())
+        self.redeem_code_at(code, device_name, None, false, None, Utc::now())
     }
 
     /// `redeem_code` for a device file enrolled before as device
@@ -145,15 +148,24 @@ impl CentralDb {
     /// as its own (`log_identity.rs`). With `keep_id` the device cannot
     /// take another id (it holds unsent changes stamped with its own):
     /// rather than give it one, the code is refused unspent
-    /// (`CentralError::DeviceIdTaken`).
+    /// (`CentralError::DeviceIdTaken`). `signing_key` is the new device's
+    /// public key (hex), kept with it.
     pub fn redeem_code_replacing(
         &self,
         code: &str,
         device_name: &str,
         replaces: Option<DeviceId>,
         keep_id: bool,
+        signing_key: Option<&str>,
     ) -> Result<Enrollment, CentralError> {
-        self.redeem_code_at(code, device_name, replaces, keep_id, Utc::now())
+        self.redeem_code_at(
+            code,
+            device_name,
+            replaces,
+            keep_id,
+            signing_key,
+            Utc::now(),
+        )
     }
 
     pub(crate) fn redeem_code_at(
@@ -162,10 +174,14 @@ impl CentralDb {
         device_name: &str,
         replaces: Option<DeviceId>,
         keep_id: bool,
+        signing_key: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Enrollment, CentralError> {
         let normalized = normalize_code(code).ok_or(CentralError::CodeUnknown)?;
         let name = clean_name("device_name", device_name)?;
+        let signing_key = signing_key
+            .map(crate::signing_keys::checked_key)
+            .transpose()?;
         let hash = code_hash(&normalized);
         self.write(|tx| {
             let row = tx
@@ -203,15 +219,17 @@ impl CentralDb {
             };
             let token = hex::encode(random_32());
             tx.execute(
-                "INSERT INTO devices (id, member_id, commune_id, name, token_hash, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO devices (id, member_id, commune_id, name, token_hash, created_at,
+                                      signing_key)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 vals![
                     device_id.to_string(),
                     member_id.to_string(),
                     m.commune_id.to_string(),
                     name.as_str(),
                     token_hash(&token),
-                    stamp(now)
+                    stamp(now),
+                    signing_key.clone()
                 ],
             )?;
             // Two phones redeeming at once: the second finds it used.
@@ -243,6 +261,7 @@ impl CentralDb {
                     device_id,
                     member: m,
                     scope,
+                    signing_key,
                 },
             })
         })
@@ -259,7 +278,7 @@ impl CentralDb {
         self.read(|tx| {
             tx.query(
                 "SELECT d.id, d.name, d.member_id, m.full_name, d.created_at, d.last_seen_at,
-                        d.revoked_at, d.replaced_by
+                        d.revoked_at, d.replaced_by, d.signing_key IS NOT NULL
                  FROM devices d JOIN members m ON m.id = d.member_id
                  WHERE d.commune_id = $1 ORDER BY d.created_at DESC, d.id",
                 vals![commune.to_string()],
@@ -275,6 +294,7 @@ impl CentralDb {
                     last_seen_at: r.opt_string(5)?,
                     revoked_at: r.opt_string(6)?,
                     replaced_by: r.opt_parse(7)?,
+                    has_signing_key: r.bool(8)?,
                 })
             })
             .collect()
@@ -321,6 +341,27 @@ pub(crate) fn authenticate_many_in(
             (!t.is_empty() && t.len() <= 256).then(|| token_hash(t))
         })
         .collect();
+    devices_by(tx, "token_hash", &hashes)
+}
+
+/// The active devices with these ids (None: unknown, revoked, or its
+/// member inactive), as `authenticate_many_in` finds them by token: a team
+/// leader's relay hands on its members' changes, each judged as its
+/// author's device.
+pub(crate) fn devices_by_id_in(
+    tx: &mut dyn Tx,
+    ids: &[DeviceId],
+) -> Result<Vec<Option<DeviceAuth>>, CentralError> {
+    let keys: Vec<Option<String>> = ids.iter().map(|d| Some(d.to_string())).collect();
+    devices_by(tx, "id", &keys)
+}
+
+/// Active devices by `column` (`token_hash` or `id`), one answer per key.
+fn devices_by(
+    tx: &mut dyn Tx,
+    column: &'static str,
+    hashes: &[Option<String>],
+) -> Result<Vec<Option<DeviceAuth>>, CentralError> {
     let wanted: Vec<&str> = hashes.iter().flatten().map(String::as_str).collect();
     // Every request of a device asks for one token: a lookup on the token's
     // index, not a list of 128 padded ones (which PostgreSQL compares with
@@ -339,11 +380,12 @@ pub(crate) fn authenticate_many_in(
         ),
     };
     let sql = format!(
-        "SELECT d.token_hash, d.id, m.id, m.commune_id, m.team_id, m.full_name, m.role
+        "SELECT d.{column}, d.id, m.id, m.commune_id, m.team_id, m.full_name, m.role,
+                d.signing_key
          FROM devices d JOIN members m ON m.id = d.member_id
-         WHERE d.token_hash {filter} AND d.revoked_at IS NULL AND m.active = 1"
+         WHERE d.{column} {filter} AND d.revoked_at IS NULL AND m.active = 1"
     );
-    let mut found: HashMap<String, (DeviceId, Member)> = HashMap::new();
+    let mut found: HashMap<String, (DeviceId, Member, Option<String>)> = HashMap::new();
     for params in chunks {
         for row in tx.query(&sql, &params)? {
             let member = Member {
@@ -353,14 +395,15 @@ pub(crate) fn authenticate_many_in(
                 full_name: row.string(5)?,
                 role: row.parse(6)?,
             };
-            found.insert(row.string(0)?, (row.parse(1)?, member));
+            found.insert(row.string(0)?, (row.parse(1)?, member, row.opt_string(7)?));
         }
     }
-    let members: Vec<&Member> = found.values().map(|(_, m)| m).collect();
+    let members: Vec<&Member> = found.values().map(|(_, m, _)| m).collect();
     let scopes = scopes_for(tx, &members)?;
-    let mut out = Vec::with_capacity(tokens.len());
-    for hash in &hashes {
-        let Some((device_id, member)) = hash.as_ref().and_then(|h| found.get(h)) else {
+    let mut out = Vec::with_capacity(hashes.len());
+    for hash in hashes {
+        let Some((device_id, member, signing_key)) = hash.as_ref().and_then(|h| found.get(h))
+        else {
             out.push(None);
             continue;
         };
@@ -372,6 +415,7 @@ pub(crate) fn authenticate_many_in(
             device_id: *device_id,
             member: member.clone(),
             scope,
+            signing_key: signing_key.clone(),
         }));
     }
     Ok(out)

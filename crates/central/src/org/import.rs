@@ -302,6 +302,7 @@ pub(crate) fn import_auth(tx: &mut dyn Tx, commune: CommuneId) -> Result<DeviceA
             full_name: "Nhập danh sách (máy chủ)".into(),
             role: Role::Admin,
         },
+        signing_key: None,
         scope: Scope {
             commune_id: commune,
             role: Role::Admin,

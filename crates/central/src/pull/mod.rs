@@ -27,6 +27,9 @@ pub struct PullPage {
     /// For the changes that moved a household to another village: seq →
     /// the village it left.
     pub moved_from: BTreeMap<i64, VillageId>,
+    /// seq → the village each change was logged under (a relay hands a
+    /// member only its team's villages).
+    pub villages: BTreeMap<i64, VillageId>,
     /// The device's next `after`.
     pub cursor: i64,
     /// More changes wait after this page.
@@ -129,9 +132,11 @@ impl CentralDb {
             .iter()
             .filter_map(|f| f.moved_from.map(|v| (f.seq, v)))
             .collect();
+        let villages = found.iter().map(|f| (f.seq, f.village)).collect();
         Ok(PullPage {
             changes: found.into_iter().map(|f| (f.seq, f.change)).collect(),
             moved_from,
+            villages,
             cursor,
             more,
         })

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 pub(crate) const COLUMNS: &str =
-    "SELECT seq, change_id, entity, entity_id, hlc, fields, base, moved_from
+    "SELECT seq, change_id, entity, entity_id, hlc, fields, base, moved_from, village_id
     FROM changes";
 pub(crate) const BY_COMMUNE: &str = "commune_id = $1";
 pub(crate) const BY_VILLAGE: &str = "village_id = $1";
@@ -35,6 +35,8 @@ pub(crate) struct Found {
     pub(crate) seq: i64,
     pub(crate) change: Change,
     pub(crate) moved_from: Option<VillageId>,
+    /// The village it was logged under.
+    pub(crate) village: VillageId,
 }
 
 /// The changes `key` = `id` with seq in (after, until], the first `limit`.
@@ -65,6 +67,7 @@ pub(crate) fn found(rows: &[Row]) -> Result<Vec<Found>, CentralError> {
                     base: r.json::<BTreeMap<String, Hlc>>(6)?,
                 },
                 moved_from: r.opt_parse::<VillageId>(7)?,
+                village: r.parse::<VillageId>(8)?,
             })
         })
         .collect()

@@ -18,8 +18,10 @@
 
 pub(crate) mod batch;
 pub(crate) mod judge;
+mod proof;
 pub(crate) mod reach;
 mod record_void;
+mod relay;
 
 use crate::backend::sql::{ID_CHUNK, Tx, Val, id_chunks, placeholders, vals};
 use crate::push::batch::{PushBatch, Record};
@@ -140,6 +142,26 @@ impl CentralDb {
         self.push_at(auth, changes, Utc::now())
     }
 
+    /// `push` with the author's signature over each change (hex, same
+    /// order; see `push/proof.rs`).
+    pub fn push_signed(
+        &self,
+        auth: &DeviceAuth,
+        changes: &[Change],
+        signatures: &[String],
+    ) -> Result<Vec<(ChangeId, ApplyResult)>, CentralError> {
+        let now = Utc::now();
+        let push = DevicePush {
+            auth,
+            changes,
+            signatures,
+        };
+        let mut results = self.write(|tx| push_many_in(tx, std::slice::from_ref(&push), now))?;
+        results
+            .pop()
+            .ok_or_else(|| CentralError::Backend("a push without a result".into()))
+    }
+
     /// Several devices' pushes, each `(token, changes)`, authenticated and
     /// judged one after the other as if pushed in turn, but in one
     /// transaction: one commit (one fsync, one turn at the commune's lock)
@@ -148,24 +170,27 @@ impl CentralDb {
     /// all, and then none is kept. On PostgreSQL one transaction holds one
     /// commune's lock only (holding several could deadlock another): pushes
     /// of several communes are then taken one transaction each.
-    pub fn push_group(
-        &self,
-        pushes: &[(String, Vec<Change>)],
-    ) -> Result<Vec<Grouped>, CentralError> {
+    pub fn push_group(&self, pushes: &[TokenPush]) -> Result<Vec<Grouped>, CentralError> {
         let now = Utc::now();
         let sqlite = self.backend_name() == "sqlite";
         let grouped = self.write(|tx| {
-            let tokens: Vec<&str> = pushes.iter().map(|(t, _)| t.as_str()).collect();
+            let tokens: Vec<&str> = pushes.iter().map(|p| p.token.as_str()).collect();
             let auths = crate::org::enroll::authenticate_many_in(tx, &tokens)?;
             let mut communes = auths.iter().flatten().map(|a| a.scope.commune_id);
             let first = communes.next();
             if !sqlite && communes.any(|c| Some(c) != first) {
                 return Ok(None);
             }
-            let taken: Vec<(&DeviceAuth, &[Change])> = pushes
+            let taken: Vec<DevicePush> = pushes
                 .iter()
                 .zip(&auths)
-                .filter_map(|((_, changes), auth)| Some((auth.as_ref()?, changes.as_slice())))
+                .filter_map(|(p, auth)| {
+                    Some(DevicePush {
+                        auth: auth.as_ref()?,
+                        changes: &p.changes,
+                        signatures: &p.signatures,
+                    })
+                })
                 .collect();
             let mut results = push_many_in(tx, &taken, now)?.into_iter();
             let mut out = Vec::with_capacity(pushes.len());
@@ -209,6 +234,23 @@ impl CentralDb {
 /// refused.
 pub type Grouped = Result<(DeviceAuth, Vec<(ChangeId, ApplyResult)>), CentralError>;
 
+/// One device's push as it came: its token, its changes and their
+/// signatures (one each, same order; empty from a device without a key).
+#[derive(Debug, Clone)]
+pub struct TokenPush {
+    pub token: String,
+    pub changes: Vec<Change>,
+    pub signatures: Vec<String>,
+}
+
+/// One device's push, authenticated.
+pub(crate) struct DevicePush<'a> {
+    pub(crate) auth: &'a DeviceAuth,
+    pub(crate) changes: &'a [Change],
+    /// Empty, or one per change.
+    pub(crate) signatures: &'a [String],
+}
+
 /// A push inside the caller's transaction: the registry import sends its
 /// changes through here, so they are judged and kept like a device's, yet
 /// all in one transaction it can roll back.
@@ -218,7 +260,12 @@ pub(crate) fn push_in(
     changes: &[Change],
     now: DateTime<Utc>,
 ) -> Result<Vec<(ChangeId, ApplyResult)>, CentralError> {
-    let mut results = push_many_in(tx, &[(auth, changes)], now)?;
+    let push = DevicePush {
+        auth,
+        changes,
+        signatures: &[],
+    };
+    let mut results = push_many_in(tx, std::slice::from_ref(&push), now)?;
     results
         .pop()
         .ok_or_else(|| CentralError::Backend("a push without a result".into()))
@@ -233,30 +280,44 @@ pub(crate) fn push_in(
 /// results, a list per push, in the order given.
 pub(crate) fn push_many_in(
     tx: &mut dyn Tx,
-    pushes: &[(&DeviceAuth, &[Change])],
+    pushes: &[DevicePush],
     now: DateTime<Utc>,
 ) -> Result<Vec<Vec<(ChangeId, ApplyResult)>>, CentralError> {
     let received_at = stamp(now);
     // What a push reads ahead is one commune's (its member and catalogue
     // answers are the commune's own): a batch per commune.
     let mut by_commune: std::collections::BTreeMap<CommuneId, Vec<usize>> = Default::default();
-    for (i, (auth, _)) in pushes.iter().enumerate() {
-        by_commune.entry(auth.scope.commune_id).or_default().push(i);
+    for (i, push) in pushes.iter().enumerate() {
+        by_commune
+            .entry(push.auth.scope.commune_id)
+            .or_default()
+            .push(i);
     }
     for commune in by_commune.keys() {
         tx.lock_commune(*commune)?;
     }
     let mut out: Vec<Vec<(ChangeId, ApplyResult)>> = vec![Vec::new(); pushes.len()];
     for members in by_commune.values() {
-        let all: Vec<&Change> = members.iter().flat_map(|i| pushes[*i].1.iter()).collect();
+        let all: Vec<&Change> = members
+            .iter()
+            .flat_map(|i| pushes[*i].changes.iter())
+            .collect();
         let mut batch = PushBatch::prefetch(tx, &all)?;
         for i in members {
-            let (auth, changes) = pushes[*i];
-            let mut results = Vec::with_capacity(changes.len());
-            for change in changes {
+            let push = &pushes[*i];
+            let mut results = Vec::with_capacity(push.changes.len());
+            for (n, change) in push.changes.iter().enumerate() {
+                let signature = push.signatures.get(n).map(String::as_str);
                 results.push((
                     change.id,
-                    judge_one(tx, &mut batch, auth, change, now, &received_at)?,
+                    judge_one(
+                        tx,
+                        &mut batch,
+                        (push.auth, signature),
+                        change,
+                        now,
+                        &received_at,
+                    )?,
                 ));
             }
             out[*i] = results;
@@ -265,7 +326,7 @@ pub(crate) fn push_many_in(
     }
     let mut devices: Vec<String> = pushes
         .iter()
-        .map(|(a, _)| a.device_id.to_string())
+        .map(|p| p.auth.device_id.to_string())
         .collect();
     devices.sort();
     devices.dedup();
@@ -285,30 +346,33 @@ pub(crate) fn push_many_in(
 fn judge_one(
     tx: &mut dyn Tx,
     batch: &mut PushBatch,
-    auth: &DeviceAuth,
+    (auth, signature): (&DeviceAuth, Option<&str>),
     change: &Change,
     now: DateTime<Utc>,
     received_at: &str,
 ) -> Result<ApplyResult, CentralError> {
     let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+    // Taken before: whatever this copy says, the one kept stands.
     if batch.known_change(change) {
         return Ok(ApplyResult::AlreadyHad);
     }
-    let judged = precheck(auth, change, now_ms).and_then(|()| {
-        let mut judge = Judge {
-            tx,
-            batch,
-            scope: &auth.scope,
-            member: auth.member.id,
-            today: local_date(now),
-            now,
-            change,
-        };
-        // Refusals come from `judge`, before anything is kept.
-        judge
-            .judge()
-            .and_then(|accepted| judge.keep(accepted, auth, received_at))
-    });
+    let judged = precheck(auth, change, now_ms)
+        .and_then(|()| proof::check(auth, change, signature))
+        .and_then(|()| {
+            let mut judge = Judge {
+                tx,
+                batch,
+                scope: &auth.scope,
+                member: auth.member.id,
+                today: local_date(now),
+                now,
+                change,
+            };
+            // Refusals come from `judge`, before anything is kept.
+            judge
+                .judge()
+                .and_then(|accepted| judge.keep(accepted, auth, received_at))
+        });
     match judged {
         Ok(()) => Ok(ApplyResult::Applied),
         Err(Refusal::Reject { code, message }) => Ok(ApplyResult::Rejected {

@@ -222,6 +222,9 @@ pub struct Device {
     token: String,
     base: String,
     http: Client,
+    /// Every push is signed, as a real device's (the server verifies each
+    /// change: part of what the ingest figures measure).
+    key: std::sync::Arc<gocua_signing::SigningKey>,
 }
 
 impl Device {
@@ -229,11 +232,13 @@ impl Device {
     pub fn enroll(addr: SocketAddr, fingerprint: &str, code: &str, name: &str) -> Result<Device> {
         let (http, _) = pinned_http_client(Pin::Fingerprint(fingerprint.into()), TIMEOUT)?;
         let base = format!("https://{addr}");
+        let key = gocua_signing::SigningKey::generate()?;
         let body = serde_json::to_vec(&EnrollRequest {
             code: code.into(),
             device_name: name.into(),
             replaces: None,
             keep_id: false,
+            signing_key: Some(key.public().to_string()),
         })?;
         let resp = http
             .post(format!("{base}{}", wire::ENROLL))
@@ -246,6 +251,7 @@ impl Device {
             token: e.token,
             base,
             http,
+            key: std::sync::Arc::new(key),
         })
     }
 
@@ -258,6 +264,7 @@ impl Device {
             token: self.token.clone(),
             base: format!("https://{addr}"),
             http,
+            key: self.key.clone(),
         })
     }
 
@@ -265,6 +272,10 @@ impl Device {
     pub fn push(&self, changes: &[Change]) -> Result<usize> {
         let body = serde_json::to_vec(&PushRequest {
             changes: changes.to_vec(),
+            signatures: changes
+                .iter()
+                .map(|c| self.key.sign(c).to_string())
+                .collect(),
         })?;
         let resp = self
             .http

@@ -29,8 +29,13 @@ pub async fn enroll(
     };
     let result = state
         .db(move |db| {
-            let e =
-                db.redeem_code_replacing(&req.code, &req.device_name, req.replaces, req.keep_id)?;
+            let e = db.redeem_code_replacing(
+                &req.code,
+                &req.device_name,
+                req.replaces,
+                req.keep_id,
+                req.signing_key.as_deref(),
+            )?;
             let view = db.org_for(&e.auth)?;
             Ok((e, view))
         })

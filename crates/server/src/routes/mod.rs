@@ -4,6 +4,8 @@
 pub mod enroll;
 pub mod health;
 pub mod org;
+pub mod relay;
+pub mod signing_key;
 pub mod sync;
 
 use gocua_central as central;

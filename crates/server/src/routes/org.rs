@@ -8,7 +8,7 @@ use crate::extract::Device;
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use gocua_wire::OrgResponse;
+use gocua_wire::{OrgResponse, TeamDevice};
 
 pub async fn org(
     State(state): State<AppState>,
@@ -23,7 +23,9 @@ pub async fn org(
         .filter(|v| v.len() <= 64)
         .map(str::to_string);
     let device = auth.device_id;
-    let view = state.db(move |db| db.org_for(&auth)).await?;
+    let (view, team_devices) = state
+        .db(move |db| Ok((db.org_for(&auth)?, db.team_devices(&auth)?)))
+        .await?;
     if let Some(declared) =
         declared.filter(|d| *d == view.log_id && view.resent_log_id.as_deref() != Some(d.as_str()))
     {
@@ -40,5 +42,15 @@ pub async fn org(
         server_time_ms: Some(crate::app::server_time_ms()),
         log_id: Some(view.log_id),
         log_end: Some(view.log_end),
+        team_devices: team_devices.map(|devices| {
+            devices
+                .into_iter()
+                .map(|d| TeamDevice {
+                    device_id: d.device_id,
+                    member_id: d.member_id,
+                    signing_key: d.signing_key,
+                })
+                .collect()
+        }),
     }))
 }

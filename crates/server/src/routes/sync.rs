@@ -7,7 +7,8 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, DeviceToken};
 use axum::Json;
 use axum::extract::State;
-use gocua_central::{ApplyResult, PullFilter};
+use gocua_central::{ApplyResult, PullFilter, TokenPush};
+use gocua_core::ChangeId;
 use gocua_wire::{
     MAX_PULL_LIMIT, MAX_PUSH_CHANGES, PullQuery, PullResponse, PulledChange, PushOutcome,
     PushRequest, PushResponse, PushResult,
@@ -19,9 +20,7 @@ pub async fn push(
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     let n = req.changes.len();
-    if n > MAX_PUSH_CHANGES {
-        return Err(ApiError::TooManyChanges(n));
-    }
+    check_push(&req)?;
     // One database call: authenticated and pushed in one turn (on SQLite
     // with the other pushes waiting, committed together).
     let queue = match &state.push_queue {
@@ -29,7 +28,13 @@ pub async fn push(
         // PostgreSQL: the commune's committer, known from the token.
         None => state.commune_queue(state.token_commune(&token).await?),
     };
-    let (auth, results) = queue.push(token, req.changes).await??;
+    let (auth, results) = queue
+        .push(TokenPush {
+            token,
+            changes: req.changes,
+            signatures: req.signatures,
+        })
+        .await??;
     let (device, commune) = (auth.device_id, auth.scope.commune_id);
     let rejected = results
         .iter()
@@ -40,7 +45,27 @@ pub async fn push(
         crate::projector::pushed(&state, commune);
     }
     tracing::info!(%device, changes = n, rejected, "push");
-    Ok(Json(PushResponse {
+    Ok(Json(push_response(results)))
+}
+
+/// At most `MAX_PUSH_CHANGES`, and no signatures or one per change.
+pub(crate) fn check_push(req: &PushRequest) -> Result<(), ApiError> {
+    let n = req.changes.len();
+    if n > MAX_PUSH_CHANGES {
+        return Err(ApiError::TooManyChanges(n));
+    }
+    if !req.signatures.is_empty() && req.signatures.len() != n {
+        return Err(ApiError::SignatureCount {
+            changes: n,
+            signatures: req.signatures.len(),
+        });
+    }
+    Ok(())
+}
+
+/// The wire answer to a push: one result per change, in order.
+pub(crate) fn push_response(results: Vec<(ChangeId, ApplyResult)>) -> PushResponse {
+    PushResponse {
         results: results
             .into_iter()
             .map(|(change_id, r)| PushResult {
@@ -55,7 +80,7 @@ pub async fn push(
             })
             .collect(),
         server_time_ms: Some(crate::app::server_time_ms()),
-    }))
+    }
 }
 
 pub async fn pull(
@@ -79,7 +104,7 @@ pub async fn pull(
             db.pull_filtered(&auth, filter, after, until, limit)
         })
         .await?;
-    let moved_from = page.moved_from;
+    let (moved_from, villages) = (page.moved_from, page.villages);
     Ok(Json(PullResponse {
         changes: page
             .changes
@@ -88,6 +113,7 @@ pub async fn pull(
                 seq,
                 change,
                 moved_from: moved_from.get(&seq).copied(),
+                village: villages.get(&seq).copied(),
             })
             .collect(),
         cursor: page.cursor,

@@ -108,6 +108,7 @@ pub(super) fn server_records(
         .expect("officer");
     let auth = DeviceAuth {
         device_id: DeviceId::new(),
+        signing_key: None,
         member: officer.clone(),
         scope: Scope {
             commune_id: org.commune.id,

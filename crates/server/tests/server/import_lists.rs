@@ -200,6 +200,7 @@ pub(super) fn current(place: &Place, org: &OrgSnapshot) -> BTreeMap<String, Map<
         .expect("officer");
     let auth = DeviceAuth {
         device_id: DeviceId::new(),
+        signing_key: None,
         member: officer.clone(),
         scope: Scope {
             commune_id: org.commune.id,

@@ -24,6 +24,7 @@ mod review;
 mod review_loop;
 mod review_web;
 mod server;
+mod signatures;
 mod slow_clients;
 mod training;
 mod web_pages;

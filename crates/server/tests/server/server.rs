@@ -178,6 +178,7 @@ impl Server {
                 Some(&d.e.token),
                 &PushRequest {
                     changes: changes.to_vec(),
+                    signatures: Vec::new(),
                 },
             )
             .ok();

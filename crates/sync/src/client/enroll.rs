@@ -151,11 +151,15 @@ pub fn enroll_with(
     } else {
         None
     };
+    // Its signing key goes with the enrollment: from now on the server
+    // takes a change from this device only signed by it.
+    let signing_key = store.signing_key()?.public().to_string();
     let body = serde_json::to_vec(&EnrollRequest {
         code: target.code.trim().to_string(),
         device_name: name.clone(),
         replaces,
         keep_id,
+        signing_key: Some(signing_key),
     })
     .map_err(|e| SyncError::BadResponse(e.to_string()))?;
     let resp: EnrollResponse = transport.post(
@@ -188,6 +192,7 @@ pub fn enroll_with(
         org: resp.org,
         catalogue: resp.catalogue,
     })?;
+    store.note_signing_key_registered()?;
     // The log it starts with, if it knew none (one it knew and the
     // server has lost: it sends its work again on the first sync).
     let log_id = resp.log_id.clone().or_else(|| transport.server_log_id());

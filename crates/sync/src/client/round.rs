@@ -20,10 +20,11 @@
 
 use super::ClientOptions;
 use super::error::SyncError;
+use super::signing::{Signing, push_body, register_key};
 use super::transport::{Repeat, RetryNotice, Transport};
 use gocua_core::{Change, ChangeId};
 use gocua_device::{ApplyOutcome, HistoryTarget, Pulled, PushRejection, Store};
-use gocua_wire::{self as wire, OrgResponse, PullResponse, PushOutcome, PushRequest, PushResponse};
+use gocua_wire::{self as wire, OrgResponse, PullResponse, PushOutcome, PushResponse, TeamDevice};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -112,6 +113,7 @@ pub fn sync(
         options,
         progress,
         report: SyncReport::default(),
+        signing: Signing::On,
     };
     match round.run(store) {
         Ok(()) => {
@@ -136,6 +138,8 @@ struct Round<'a> {
     options: &'a ClientOptions,
     progress: &'a mut dyn FnMut(&Progress),
     report: SyncReport,
+    /// Whether this round's pushes carry signatures (`signing.rs`).
+    signing: Signing,
 }
 
 impl Round<'_> {
@@ -155,7 +159,11 @@ impl Round<'_> {
             org.training.as_deref(),
         )?;
         store.set_scope_villages(&org.scope.village_ids)?;
+        if let Some(devices) = &org.team_devices {
+            store.set_team_devices(&team_device_keys(devices))?;
+        }
         (self.progress)(&Progress::OrgRefreshed);
+        self.signing = register_key(store, &transport, &mut |n| self.retrying(n))?;
 
         // The server's time: how far this phone's clock is off. A clock
         // that ran ahead comes back, and what it stamped ahead (refused as
@@ -246,10 +254,8 @@ impl Round<'_> {
         transport: &Transport,
         batch: &[Change],
     ) -> Result<usize, SyncError> {
-        let body = serde_json::to_vec(&PushRequest {
-            changes: batch.to_vec(),
-        })
-        .map_err(|e| SyncError::BadResponse(e.to_string()))?;
+        let body = serde_json::to_vec(&push_body(store, batch.to_vec(), self.signing)?)
+            .map_err(|e| SyncError::BadResponse(e.to_string()))?;
         let answer = if body.len() > wire::MAX_BODY_BYTES {
             Err(SyncError::Refused {
                 status: 413,
@@ -447,6 +453,17 @@ impl Round<'_> {
             cursor,
         });
     }
+}
+
+fn team_device_keys(devices: &[TeamDevice]) -> Vec<gocua_device::TeamDeviceKey> {
+    devices
+        .iter()
+        .map(|d| gocua_device::TeamDeviceKey {
+            device_id: d.device_id,
+            member_id: d.member_id,
+            signing_key: d.signing_key.clone(),
+        })
+        .collect()
 }
 
 /// Keep the server's time its last answer told, if it told.

@@ -264,6 +264,7 @@ fn org_json(c: &Commune1) -> String {
         server_time_ms: None,
         log_id: None,
         log_end: None,
+        team_devices: None,
     })
     .unwrap()
 }
@@ -353,6 +354,9 @@ fn enrolled(dir: &TempDir, name: &str, c: &Commune1, server: &FakeServer) -> Sto
         catalogue: Vec::new(),
     })
     .unwrap();
+    // As enrolled by this version: its key went with the enrollment.
+    s.signing_key().unwrap();
+    s.note_signing_key_registered().unwrap();
     s
 }
 

@@ -108,6 +108,7 @@ fn enrolling_again_retires_the_same_members_old_device_only(backend: Backend) {
             "Máy thứ hai",
             Some(neighbour.auth.device_id),
             false,
+            None,
         )
         .unwrap();
     assert!(s.db.authenticate(&neighbour.token).is_ok());
@@ -119,6 +120,7 @@ fn enrolling_again_retires_the_same_members_old_device_only(backend: Backend) {
             "Điện thoại của Hoa",
             Some(old.auth.device_id),
             false,
+            None,
         )
         .unwrap();
     assert!(matches!(
@@ -140,7 +142,7 @@ fn enrolling_again_retires_the_same_members_old_device_only(backend: Backend) {
     // A device revoked before (a lost phone) stays "revoked", not "replaced".
     s.db.revoke_device(new.auth.device_id).unwrap();
     let code = s.db.issue_code(hoa, Duration::hours(1)).unwrap();
-    s.db.redeem_code_replacing(&code.code, "Máy mới", Some(new.auth.device_id), false)
+    s.db.redeem_code_replacing(&code.code, "Máy mới", Some(new.auth.device_id), false, None)
         .unwrap();
     let devices = s.db.devices(s.org.commune.id).unwrap();
     assert_eq!(
@@ -163,7 +165,7 @@ fn an_unknown_device_id_is_given_back_and_keep_id_never_takes_another(backend: B
     let gone = gocua_core::DeviceId::new();
     let code = s.db.issue_code(hoa, Duration::hours(1)).unwrap();
     let back =
-        s.db.redeem_code_replacing(&code.code, "Máy của Hoa", Some(gone), true)
+        s.db.redeem_code_replacing(&code.code, "Máy của Hoa", Some(gone), true, None)
             .unwrap();
     assert_eq!(
         back.auth.device_id, gone,
@@ -178,12 +180,12 @@ fn an_unknown_device_id_is_given_back_and_keep_id_never_takes_another(backend: B
     // is refused and the code stays usable.
     let code = s.db.issue_code(hoa, Duration::hours(1)).unwrap();
     assert!(matches!(
-        s.db.redeem_code_replacing(&code.code, "Bản sao", Some(gone), true),
+        s.db.redeem_code_replacing(&code.code, "Bản sao", Some(gone), true, None),
         Err(CentralError::DeviceIdTaken)
     ));
     assert!(s.db.authenticate(&back.token).is_ok(), "nothing retired");
     let again =
-        s.db.redeem_code_replacing(&code.code, "Bản sao", Some(gone), false);
+        s.db.redeem_code_replacing(&code.code, "Bản sao", Some(gone), false, None);
     let again = again.expect("the refused code was not spent");
     assert_ne!(
         again.auth.device_id, gone,

@@ -328,9 +328,9 @@ fn a_group_of_pushes_is_judged_in_turn(backend: Backend) {
     let (_, c3) = b.household(s.village(0), "Không được nhận");
     let out =
         s.db.push_group(&[
-            (a.token.clone(), vec![c1.clone()]),
-            ("0".repeat(64), vec![c3]),
-            (b.token.clone(), vec![c2.clone()]),
+            unsigned(&a.token, vec![c1.clone()]),
+            unsigned(&"0".repeat(64), vec![c3]),
+            unsigned(&b.token, vec![c2.clone()]),
         ])
         .unwrap();
     assert_eq!(out.len(), 3);
@@ -352,3 +352,11 @@ on_each_backend!(
     a_bad_change_is_refused_alone,
     facts_are_only_ever_voided,
 );
+
+fn unsigned(token: &str, changes: Vec<Change>) -> gocua_central::TokenPush {
+    gocua_central::TokenPush {
+        token: token.to_string(),
+        changes,
+        signatures: Vec::new(),
+    }
+}

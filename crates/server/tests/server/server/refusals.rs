@@ -65,8 +65,15 @@ fn bad_input_gets_a_4xx_and_loses_nothing(backend: Backend) {
     let many: Vec<Change> = (0..=wire::MAX_PUSH_CHANGES)
         .map(|i| d.household(d.village(), &format!("Hộ {i}")).1)
         .collect();
-    s.post(wire::PUSH, t, &PushRequest { changes: many })
-        .refused(StatusCode::PAYLOAD_TOO_LARGE, "too_many_changes");
+    s.post(
+        wire::PUSH,
+        t,
+        &PushRequest {
+            changes: many,
+            signatures: Vec::new(),
+        },
+    )
+    .refused(StatusCode::PAYLOAD_TOO_LARGE, "too_many_changes");
     // Bad queries.
     for q in [
         "after=x",

@@ -20,6 +20,7 @@ fn page(changes: Vec<(i64, gocua_core::Change)>, more: bool) -> String {
                 seq,
                 change,
                 moved_from: None,
+                village: None,
             })
             .collect(),
         cursor,

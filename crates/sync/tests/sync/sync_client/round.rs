@@ -55,6 +55,7 @@ fn a_round_refreshes_pushes_with_per_change_results_and_pulls_every_page() {
                     seq: i as i64 + 1,
                     change: theirs[i].clone(),
                     moved_from: None,
+                    village: None,
                 })
                 .collect();
             let cursor = changes.last().map(|c| c.seq).unwrap_or(after);
