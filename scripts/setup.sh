@@ -32,6 +32,9 @@ apt_install pkg-config libssl-dev openssl gcc make perl \
 # The central server's tests run on PostgreSQL too (scripts/postgres.sh
 # starts it on 127.0.0.1 for them).
 apt_install postgresql
+# The discovery tests put the server and a phone on two hosts: Linux network
+# namespaces joined by a veth pair (`ip netns`, as root).
+apt_install iproute2
 
 if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: no Rust toolchain (cargo) on PATH; install rustup's stable toolchain first" >&2

@@ -67,6 +67,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::session::app_status,
             commands::session::enroll,
+            commands::discovery::discover_servers,
             commands::session::unlock,
             commands::session::lock,
             commands::session::session,

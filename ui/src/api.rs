@@ -4,9 +4,10 @@
 
 use crate::ipc::{ApiError, invoke};
 use gocua_app_api::{
-    AppStatus, CatalogueEntry, ConflictView, Household, HouseholdDetail, HouseholdId,
-    HouseholdInput, LoggedVisit, MyMonth, Resident, ResidentForm, ResidentId, SearchHit,
-    SessionInfo, SyncOutcome, SyncStatus, TeamMonthView, TeamTrainingView, VisitEntry, Worklist,
+    AppStatus, CatalogueEntry, ConflictView, DiscoveredServer, Household, HouseholdDetail,
+    HouseholdId, HouseholdInput, LoggedVisit, MyMonth, Resident, ResidentForm, ResidentId,
+    SearchHit, SessionInfo, SyncOutcome, SyncStatus, TeamMonthView, TeamTrainingView, VisitEntry,
+    Worklist,
 };
 use serde_json::json;
 
@@ -27,6 +28,11 @@ pub async fn enroll(
         &json!({ "target": target, "code": code, "device_name": device_name, "pin": pin }),
     )
     .await
+}
+
+/// Commune servers announcing themselves on this Wi-Fi (a few seconds).
+pub async fn discover_servers() -> ApiResult<Vec<DiscoveredServer>> {
+    invoke("discover_servers", &json!({})).await
 }
 
 pub async fn unlock(pin: &str) -> ApiResult<SessionInfo> {

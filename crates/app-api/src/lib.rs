@@ -11,6 +11,7 @@
 //! A changed field or enum representation changes the JSON the UI and the
 //! shell exchange.
 
+mod discovery;
 mod households;
 mod reports;
 mod session;
@@ -18,6 +19,7 @@ mod sync;
 mod training;
 mod visits;
 
+pub use discovery::DiscoveredServer;
 pub use households::ResidentForm;
 pub use reports::{
     ActionCount, ConflictView, MemberLine, MyMonth, QuarterMonthLine, TeamMonthView,

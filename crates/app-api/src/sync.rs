@@ -43,6 +43,10 @@ pub struct SyncOutcome {
     pub received: usize,
     pub rejected: usize,
     pub unsent: i64,
+    /// The server was found again on the LAN at this new address (by its
+    /// pinned certificate), now kept.
+    #[serde(default)]
+    pub moved_to: Option<String>,
 }
 
 /// One line of progress during a sync (the `sync-progress` event).

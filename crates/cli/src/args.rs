@@ -56,6 +56,13 @@ pub enum Command {
     /// tổ viên khi không có mạng tới máy chủ của xã.
     #[command(subcommand)]
     Relay(RelayCommand),
+    /// Tìm máy chủ Gõ Cửa trên mạng nội bộ (Wi-Fi của xã), qua mDNS/DNS-SD.
+    /// Không cần tệp dữ liệu.
+    Discover {
+        /// Số giây chờ các máy chủ trả lời.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=120))]
+        wait: u64,
+    },
     /// Các thay đổi không áp dụng được: bị máy chủ từ chối, hoặc chưa áp dụng được trên máy.
     #[command(subcommand)]
     Quarantine(QuarantineCommand),

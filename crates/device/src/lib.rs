@@ -28,6 +28,7 @@ mod reviews;
 mod rows;
 mod same_person;
 mod search;
+mod server_moved;
 mod signing;
 mod sync_state;
 mod training;

@@ -76,6 +76,11 @@ pub struct ServeArgs {
     /// How many backups to keep (the oldest are removed).
     #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=10_000), requires = "backup_dir")]
     pub backup_keep: u32,
+    /// Không tự giới thiệu máy chủ trên mạng nội bộ (mDNS/DNS-SD): điện
+    /// thoại sẽ không tự tìm thấy máy chủ, phải nhập địa chỉ. (Do not
+    /// announce the server on the LAN.)
+    #[arg(long)]
+    pub no_announce: bool,
 }
 
 /// How long a connection may take and how many there may be: what a

@@ -9,6 +9,7 @@
 
 mod admin;
 mod admin_backup;
+mod announce;
 mod app;
 mod args;
 mod backups;

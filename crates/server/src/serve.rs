@@ -143,6 +143,12 @@ async fn serve(args: ServeArgs, db: Arc<CentralDb>) -> Result<()> {
         let db = db.clone();
         tokio::task::spawn_blocking(move || db.log_identity()).await??
     };
+    let announcement = if args.no_announce {
+        tracing::info!("not announced on the LAN (--no-announce)");
+        None
+    } else {
+        announce(&db, addr, &tls.fingerprint).await
+    };
     let mut state = AppState::new(db, tls.fingerprint.clone());
     state.set_log_id(&identity.log_id);
     state.request_timeout = limits.timeouts.request;
@@ -183,12 +189,50 @@ async fn serve(args: ServeArgs, db: Arc<CentralDb>) -> Result<()> {
         timeouts = ?limits.timeouts,
         "connection limits"
     );
-    server
+    let served = server
         .serve(app.into_make_service_with_connect_info::<SocketAddr>())
         .await
-        .context("serving")?;
+        .context("serving");
+    // Withdrawn before the last requests' end is reported: a phone
+    // browsing now should not find a server that is going.
+    if let Some(a) = announcement {
+        let _ = tokio::task::spawn_blocking(move || drop(a)).await;
+    }
+    served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Announce on the LAN (`announce`): the communes' names read first. Never
+/// fails: the server serves whatever happens here.
+async fn announce(
+    db: &Arc<CentralDb>,
+    bind: SocketAddr,
+    fingerprint: &str,
+) -> Option<crate::announce::Announcement> {
+    let db = db.clone();
+    let communes = match tokio::task::spawn_blocking(move || db.communes()).await {
+        Ok(Ok(list)) => list.into_iter().map(|c| c.name).collect(),
+        Ok(Err(e)) => {
+            tracing::warn!("reading the communes' names for the LAN announcement: {e}");
+            Vec::new()
+        }
+        Err(e) => {
+            tracing::warn!("reading the communes' names for the LAN announcement: {e}");
+            Vec::new()
+        }
+    };
+    let fingerprint = fingerprint.to_string();
+    tokio::task::spawn_blocking(move || {
+        crate::announce::Announcement::start(&crate::announce::Announced {
+            bind,
+            fingerprint: &fingerprint,
+            communes: &communes,
+        })
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 async fn shutdown_on_signal(handle: axum_server::Handle<SocketAddr>) {

@@ -12,6 +12,8 @@
 //! - `relay_client`: a member's device and its team leader's relay (join,
 //!   sync through it); `forward`: the leader's round forwarding its
 //!   relay's held changes to the server.
+//! - `refind`: a round's first contact; a server that moved (a new DHCP
+//!   lease) is found again on the LAN by its pinned certificate.
 //!
 //! All state lives in the store; this module owns no SQL.
 
@@ -19,6 +21,7 @@ mod enroll;
 mod error;
 mod forward;
 mod relay_client;
+mod refind;
 mod retry;
 mod round;
 mod signing;
@@ -44,6 +47,10 @@ pub struct ClientOptions {
     pub push_batch: usize,
     /// Changes per pulled page (at most `wire::MAX_PULL_LIMIT`).
     pub pull_limit: u32,
+    /// When the server does not answer at its stored address, how long to
+    /// look for it on the LAN by its pinned certificate (`refind`); zero:
+    /// not at all.
+    pub rediscover_wait: Duration,
 }
 
 impl Default for ClientOptions {
@@ -53,6 +60,7 @@ impl Default for ClientOptions {
             retry: RetryPolicy::default(),
             push_batch: gocua_wire::MAX_PUSH_CHANGES,
             pull_limit: 1000,
+            rediscover_wait: Duration::from_secs(4),
         }
     }
 }

@@ -19,6 +19,9 @@ pub fn options() -> ClientOptions {
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_millis(200),
         },
+        // A server these tests stop is not looked for on the LAN (the
+        // discovery tests set their own wait).
+        rediscover_wait: Duration::ZERO,
         ..ClientOptions::default()
     }
 }

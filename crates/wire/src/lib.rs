@@ -6,6 +6,8 @@
 //! body is JSON; every error body is `ErrorBody`. Requests refuse unknown
 //! fields so a mistyped client fails loudly instead of silently losing data.
 
+pub mod discovery;
+
 use gocua_core::training::TrainingRecord;
 use gocua_core::{
     CatalogueEntry, Change, ChangeId, CommuneId, DeviceId, HouseholdId, Member, MemberId,

@@ -3,6 +3,7 @@
 //! snake_case as the UI (`gocua-ui`'s `api` module) sends them, and their
 //! types are `gocua-app-api`'s.
 
+pub mod discovery;
 pub mod households;
 pub mod reports;
 pub mod reviews;

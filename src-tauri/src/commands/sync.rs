@@ -154,6 +154,9 @@ fn run_round(inner: &Inner, app: &AppHandle, auto: bool) -> ApiResult<SyncOutcom
         emit(String::new());
         emit("Đang kết nối máy chủ của xã…".into());
         let report = client::sync(s, &options, &mut |p| emit(progress_vi(p)))?;
+        if let Some(url) = &report.server_moved_to {
+            emit(format!("Đã tìm thấy máy chủ xã ở địa chỉ mới {url}"));
+        }
         emit("Đồng bộ xong".into());
         Ok(SyncOutcome {
             ran: true,
@@ -161,6 +164,7 @@ fn run_round(inner: &Inner, app: &AppHandle, auto: bool) -> ApiResult<SyncOutcom
             received: report.pulled_applied,
             rejected: report.rejected,
             unsent: report.unsent,
+            moved_to: report.server_moved_to,
         })
     })
 }

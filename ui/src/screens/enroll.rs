@@ -1,12 +1,22 @@
 //! First run: the server and the enrollment code from the leader (or the QR
 //! text pasted whole), a name for this device, then a PIN chosen twice.
+//! Servers announcing themselves on the Wi-Fi are listed: picking one fills
+//! the address only (the certificate still comes from the code's QR text,
+//! or is trusted on first use and shown, as when typed).
 
 use crate::api;
 use crate::form_state::use_form;
 use crate::forms::{EnrollFields, check_new_pin, no_errors};
 use crate::widgets::{ErrorBanner, Field};
-use gocua_app_api::SessionInfo;
+use gocua_app_api::{DiscoveredServer, SessionInfo};
 use yew::prelude::*;
+
+/// The servers found on the Wi-Fi: still looking, or what answered.
+#[derive(Clone, PartialEq)]
+enum Found {
+    Looking,
+    Done(Vec<DiscoveredServer>),
+}
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -19,6 +29,24 @@ pub fn EnrollScreen(props: &Props) -> Html {
     let pin = use_state(String::new);
     let pin_again = use_state(String::new);
     let step_pin = use_state(|| false);
+    let found = use_state(|| Found::Looking);
+    let look = {
+        let found = found.clone();
+        Callback::from(move |_: ()| {
+            let found = found.clone();
+            found.set(Found::Looking);
+            yew::platform::spawn_local(async move {
+                // No shell or no network: nothing listed, typing still works.
+                found.set(Found::Done(
+                    api::discover_servers().await.unwrap_or_default(),
+                ));
+            });
+        })
+    };
+    {
+        let look = look.clone();
+        use_effect_with((), move |_| look.emit(()));
+    }
 
     let next = {
         let (form, step_pin) = (form.clone(), step_pin.clone());
@@ -63,6 +91,7 @@ pub fn EnrollScreen(props: &Props) -> Html {
         html! {
             <form onsubmit={next} novalidate=true>
                 <p class="lead">{ "Nhập địa chỉ máy chủ của xã và mã đăng ký do tổ trưởng cấp, hoặc dán nguyên văn nội dung mã QR." }</p>
+                { found_list(&found, &form.setter(|f, v| f.target = v), &look) }
                 <Field id="target" label="Máy chủ hoặc mã QR" value={fields.target.clone()}
                     oninput={form.setter(|f, v| f.target = v)} error={err("target")}
                     placeholder="https://192.168.1.10:8443" autocomplete="off" />
@@ -110,5 +139,47 @@ pub fn EnrollScreen(props: &Props) -> Html {
             <ErrorBanner error={(*form.failure).clone()} />
             { body }
         </main>
+    }
+}
+
+/// "Máy chủ trên Wi-Fi này": each found server a button that fills the
+/// address; its certificate's first digits to compare with the office's.
+fn found_list(found: &Found, pick: &Callback<String>, look: &Callback<()>) -> Html {
+    let again = {
+        let look = look.clone();
+        Callback::from(move |_: MouseEvent| look.emit(()))
+    };
+    let list = match found {
+        Found::Looking => {
+            html! { <p class="muted small">{ "Đang tìm máy chủ của xã trên Wi-Fi này…" }</p> }
+        }
+        Found::Done(list) if list.is_empty() => html! {
+            <p class="muted small">{ "Không tìm thấy máy chủ nào trên Wi-Fi này: hãy nhập địa chỉ hoặc dán mã QR." }</p>
+        },
+        Found::Done(list) => html! {
+            <ul class="rows" data-testid="found-servers">
+                { for list.iter().map(|s| {
+                    let url = s.url.clone();
+                    let onclick = pick.reform(move |_: MouseEvent| url.clone());
+                    let fp: String = s.fingerprint.chars().take(8).collect();
+                    html! {
+                        <li>
+                            <button class="row" type="button" {onclick} data-testid="found-server">
+                                <span>{ s.label.clone() }</span>
+                                <span class="muted small">{ format!("vân tay {fp}…") }</span>
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ul>
+        },
+    };
+    html! {
+        <section class="card" data-testid="found">
+            <p class="lead">{ "Máy chủ trên Wi-Fi này (chọn để điền địa chỉ; chứng chỉ vẫn lấy theo mã QR):" }</p>
+            { list }
+            <button class="plain" type="button" onclick={again}
+                disabled={*found == Found::Looking}>{ "Tìm lại" }</button>
+        </section>
     }
 }

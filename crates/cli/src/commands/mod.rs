@@ -1,6 +1,7 @@
 //! One handler per command, by job: parse the words, call the store, print.
 //! This module only dispatches.
 
+mod discover;
 mod household;
 mod import;
 mod input;
@@ -16,6 +17,10 @@ use anyhow::Result;
 use gocua_device::Store;
 
 pub fn run(cli: Cli) -> Result<()> {
+    // Needs no database at all.
+    if let Command::Discover { wait } = cli.command {
+        return discover::discover(wait, cli.json);
+    }
     // Only these make a database; every other command needs the device's.
     if !matches!(
         cli.command,
@@ -37,6 +42,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sync { relay: false } => sync::sync(&mut store, json)?,
         Command::Sync { relay: true } => relay::sync(&mut store, json)?,
         Command::Relay(cmd) => relay::run(store, cmd, json)?,
+        Command::Discover { wait } => discover::discover(wait, json)?,
         Command::Quarantine(cmd) => sync::quarantine(&mut store, cmd, json)?,
         Command::Org(OrgCommand::Import { file }) => org::import(&mut store, &file, json)?,
         Command::Org(OrgCommand::Show) => org::show(&store, json)?,

@@ -66,6 +66,9 @@ pub fn sync(store: &mut Store, json: bool) -> Result<()> {
     if json {
         return print::json(&report);
     }
+    if let Some(url) = &report.server_moved_to {
+        outln!("{}", super::discover::moved_line(url));
+    }
     outln!(
         "Đồng bộ xong: đã gửi {} thay đổi ({} máy chủ đã có), đã nhận {}, bị từ chối {}.",
         report.pushed_applied + report.already_had,

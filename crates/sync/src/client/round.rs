@@ -22,7 +22,6 @@ use super::ClientOptions;
 use super::error::SyncError;
 use super::signing::{Signing, push_body, register_key};
 use super::transport::{Repeat, RetryNotice, Transport};
-use crate::tls::Pin;
 use gocua_core::{Change, ChangeId};
 use gocua_device::{ApplyOutcome, HistoryTarget, Pulled, PushRejection, Store};
 use gocua_wire::{self as wire, OrgResponse, PullResponse, PushOutcome, PushResponse, TeamDevice};
@@ -99,6 +98,10 @@ pub struct SyncReport {
     pub cursor: i64,
     /// A team leader's relay: members' changes forwarded this round.
     pub relayed: super::ForwardReport,
+    /// The server did not answer at its stored address and was found
+    /// again on the LAN, by its pinned certificate, at this one (now
+    /// stored).
+    pub server_moved_to: Option<String>,
 }
 
 /// Run one sync round (see the module comment). Its end is recorded in the
@@ -143,19 +146,11 @@ struct Round<'a> {
 
 impl Round<'_> {
     fn run(&mut self, store: &mut Store) -> Result<(), SyncError> {
-        let enrollment = store.enrollment()?.ok_or(SyncError::NotEnrolled)?;
-        let transport = Transport::new(
-            &enrollment.server_url,
-            Pin::Fingerprint(enrollment.server_fingerprint.clone()),
-            Some(enrollment.token.clone()),
-            self.options.timeout,
-            self.options.retry.clone(),
-        )?;
-        transport.declare_log_id(store.known_log_id()?);
-
-        let org: OrgResponse = transport.get(wire::ORG, wire::MAX_RESPONSE_BYTES, &mut |n| {
-            self.retrying(n)
-        })?;
+        // The stored address, or where the server is found again (`refind`).
+        let options = self.options;
+        let contact = super::refind::first_contact(store, options, &mut |n| self.retrying(n))?;
+        let (transport, org) = (contact.transport, contact.org);
+        self.report.server_moved_to = contact.moved_to;
         let scope =
             serde_json::to_value(&org.scope).map_err(|e| SyncError::BadResponse(e.to_string()))?;
         store.refresh_org(

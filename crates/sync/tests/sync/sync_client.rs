@@ -328,6 +328,9 @@ fn options() -> ClientOptions {
             base_delay: Duration::from_millis(5),
             max_delay: Duration::from_millis(20),
         },
+        // A server these tests stop is not looked for on the LAN (the
+        // discovery tests set their own wait).
+        rediscover_wait: Duration::ZERO,
         ..ClientOptions::default()
     }
 }
