@@ -15,6 +15,8 @@
 
 #[path = "store_bench/budget.rs"]
 mod budget;
+#[path = "store_bench/cgroup.rs"]
+mod cgroup;
 
 use chrono::Utc;
 use gocua_core::demo::demo_org;

@@ -74,6 +74,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         "0013_signing",
         include_str!("../../../migrations/device/0013_signing.sql"),
     ),
+    (
+        14,
+        "0014_relay",
+        include_str!("../../../migrations/device/0014_relay.sql"),
+    ),
 ];
 
 pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {

@@ -194,6 +194,7 @@ impl Store {
                     seq: cursor,
                     change: change.clone(),
                     moved_from: None,
+                    village: None,
                 })
                 .collect();
             crate::history::note_merges_in(tx, &page, outcomes, None)

@@ -13,6 +13,8 @@ use gocua_core::{
 };
 use serde::{Deserialize, Serialize};
 
+pub mod relay;
+
 pub const ENROLL: &str = "/api/v1/enroll";
 pub const PUSH: &str = "/api/v1/push";
 pub const PULL: &str = "/api/v1/pull";

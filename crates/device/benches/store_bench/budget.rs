@@ -5,11 +5,10 @@
 //! (hybrid hosts). Needs root; where no cgroup can be made it says so and
 //! why, and the run is skipped.
 
+use crate::cgroup::{PERIOD_US, QUOTA_US, make_cgroup, write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const QUOTA_US: u64 = 25_000;
-const PERIOD_US: u64 = 100_000;
 /// Set on the child: the database to measure, and the cgroup to join.
 const DB_ENV: &str = "GOCUA_BENCH_BUDGET_DB";
 const CGROUP_ENV: &str = "GOCUA_BENCH_BUDGET_CGROUP";
@@ -28,89 +27,6 @@ pub fn child_args() -> Option<Child> {
     })
 }
 
-/// A cgroup made for the run; removed (once empty) when dropped.
-struct Cgroup {
-    dir: PathBuf,
-    how: String,
-}
-
-impl Drop for Cgroup {
-    fn drop(&mut self) {
-        if let Err(e) = std::fs::remove_dir(&self.dir) {
-            println!("  (could not remove {}: {e})", self.dir.display());
-        }
-    }
-}
-
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("writing {text:?} to {}: {e}", path.display()))
-}
-
-fn make_dir(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir(dir).map_err(|e| format!("creating {}: {e}", dir.display()))
-}
-
-/// cgroup v2: a child of the unified root with the cpu controller.
-fn try_v2(root: &Path, name: &str) -> Result<Cgroup, String> {
-    let controllers = std::fs::read_to_string(root.join("cgroup.controllers"))
-        .map_err(|e| format!("{}/cgroup.controllers: {e}", root.display()))?;
-    if !controllers.split_whitespace().any(|c| c == "cpu") {
-        return Err(format!("no cpu controller in {}", root.display()));
-    }
-    let subtree = root.join("cgroup.subtree_control");
-    let enabled = std::fs::read_to_string(&subtree).unwrap_or_default();
-    if !enabled.split_whitespace().any(|c| c == "cpu") {
-        write(&subtree, "+cpu")?;
-    }
-    let dir = root.join(name);
-    make_dir(&dir)?;
-    let cgroup = Cgroup {
-        how: format!(
-            "cgroup v2 {}/cpu.max \"{QUOTA_US} {PERIOD_US}\"",
-            dir.display()
-        ),
-        dir,
-    };
-    write(
-        &cgroup.dir.join("cpu.max"),
-        &format!("{QUOTA_US} {PERIOD_US}"),
-    )?;
-    Ok(cgroup)
-}
-
-/// cgroup v1: a child of the cpu hierarchy with a CFS quota.
-fn try_v1(root: &Path, name: &str) -> Result<Cgroup, String> {
-    if !root.join("cpu.cfs_quota_us").exists() {
-        return Err(format!("no cpu hierarchy at {}", root.display()));
-    }
-    let dir = root.join(name);
-    make_dir(&dir)?;
-    let cgroup = Cgroup {
-        how: format!(
-            "cgroup v1 {}: cpu.cfs_quota_us {QUOTA_US} per cpu.cfs_period_us {PERIOD_US}",
-            dir.display()
-        ),
-        dir,
-    };
-    write(
-        &cgroup.dir.join("cpu.cfs_period_us"),
-        &PERIOD_US.to_string(),
-    )?;
-    write(&cgroup.dir.join("cpu.cfs_quota_us"), &QUOTA_US.to_string())?;
-    Ok(cgroup)
-}
-
-fn make_cgroup() -> Result<Cgroup, String> {
-    let name = format!("gocua-store-bench-{}", std::process::id());
-    let v2 = try_v2(Path::new("/sys/fs/cgroup"), &name);
-    let v2_err = match v2 {
-        Ok(c) => return Ok(c),
-        Err(e) => e,
-    };
-    try_v1(Path::new("/sys/fs/cgroup/cpu"), &name)
-        .map_err(|v1_err| format!("cgroup v2: {v2_err}; cgroup v1: {v1_err}"))
-}
-
 /// Run the measures again at 0.25 core, on `db` (which no one else has
 /// open), and print the child's table; or say why it was skipped.
 pub fn run(db: &Path) {
@@ -122,7 +38,7 @@ pub fn run(db: &Path) {
         println!("  SKIPPED: GOCUA_BENCH_BUDGET=0");
         return;
     }
-    let cgroup = match make_cgroup() {
+    let cgroup = match make_cgroup("gocua-store-bench") {
         Ok(c) => c,
         Err(why) => {
             println!("  SKIPPED: no cgroup with a CPU quota could be made here ({why})");

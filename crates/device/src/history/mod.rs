@@ -151,6 +151,33 @@ impl Store {
                 params![cursor],
             )?;
             note_merges_in(tx, page, outcomes, None)?;
+            note_moves_in(tx, page, None)?;
+            crate::relay::keep_pulled(tx, page)
+        })?;
+        Ok(outcomes)
+    }
+
+    /// Apply one page pulled from the leader's relay and move the relay
+    /// cursor to `cursor`, in one transaction: as `apply_pulled`, but the
+    /// server's cursor stays where it is (the relay's order is not the
+    /// server's). History this reveals is fetched from the server on the
+    /// next direct sync.
+    pub fn apply_relay_pulled(
+        &mut self,
+        page: &[Pulled],
+        cursor: i64,
+    ) -> Result<Vec<ApplyOutcome>, StoreError> {
+        let changes: Vec<Change> = page.iter().map(|p| p.change.clone()).collect();
+        let (outcomes, ()) = self.apply_then(&changes, |tx, outcomes| {
+            record_pulled_outcomes(tx, &changes, outcomes)?;
+            let n = tx.execute(
+                "UPDATE relay_link SET pull_cursor = ?1 WHERE singleton = 1",
+                params![cursor],
+            )?;
+            if n == 0 {
+                return Err(StoreError::Corrupt("no relay joined".into()));
+            }
+            note_merges_in(tx, page, outcomes, None)?;
             note_moves_in(tx, page, None)
         })?;
         Ok(outcomes)
@@ -194,7 +221,8 @@ impl Store {
                 .as_ref()
                 .filter(|(kind, _)| kind == "household")
                 .map(|(_, target)| target.as_str());
-            note_moves_in(tx, page, own)
+            note_moves_in(tx, page, own)?;
+            crate::relay::keep_pulled(tx, page)
         })?;
         Ok(outcomes)
     }

@@ -12,6 +12,10 @@ pub struct Pulled {
     pub seq: i64,
     pub change: Change,
     pub moved_from: Option<VillageId>,
+    /// The village the server logged the change under (None from older
+    /// servers, and for changes held again from the quarantine). A relay
+    /// serves its members by it.
+    pub village: Option<VillageId>,
 }
 
 /// Queue a fetch of one household's or resident's history (`kind`) up to

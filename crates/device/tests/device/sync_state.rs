@@ -16,6 +16,7 @@ use tempfile::TempDir;
 mod enrolling;
 mod history;
 mod quarantine;
+mod relay;
 mod rounds;
 
 fn key() -> DbKey {

@@ -428,6 +428,7 @@ impl Round<'_> {
                     seq: p.seq,
                     change: p.change,
                     moved_from: p.moved_from,
+                    village: None,
                 })
                 .collect(),
             cursor: page.cursor,

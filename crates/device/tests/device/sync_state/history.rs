@@ -65,6 +65,7 @@ fn a_household_moving_in_from_a_village_not_held_has_its_history_fetched() {
         seq,
         change: changes[i].clone(),
         moved_from: from,
+        village: None,
     };
     let the_move = pulled(2, 7, Some(f.village));
 
