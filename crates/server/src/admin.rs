@@ -179,6 +179,9 @@ pub fn run(args: AdminArgs) -> Result<()> {
                     (Some(t), Some(new)) => format!("đã thay thế {} bởi {new}", local(t)),
                     (Some(t), None) => format!("đã thu hồi {}", local(t)),
                     (None, _) if waiting(&d.device_id) => "đang dùng, chưa gửi lại".into(),
+                    (None, _) if !d.has_signing_key => {
+                        "đang dùng, chưa có khóa ký (ứng dụng cũ, chưa đồng bộ lại)".into()
+                    }
                     (None, _) => "đang dùng".into(),
                 };
                 println!(

@@ -48,6 +48,9 @@ pub struct DeviceEntry {
     /// The device that replaced this one when the same device file was
     /// enrolled again (then `revoked_at` is when).
     pub replaced_by: Option<DeviceId>,
+    /// It has given the server its signing key (every device enrolled
+    /// since signing came in; an older one once it has synced since).
+    pub has_signing_key: bool,
 }
 
 /// The canonical form of a typed code (upper case, no dash or spaces), or
@@ -275,7 +278,7 @@ impl CentralDb {
         self.read(|tx| {
             tx.query(
                 "SELECT d.id, d.name, d.member_id, m.full_name, d.created_at, d.last_seen_at,
-                        d.revoked_at, d.replaced_by
+                        d.revoked_at, d.replaced_by, d.signing_key IS NOT NULL
                  FROM devices d JOIN members m ON m.id = d.member_id
                  WHERE d.commune_id = $1 ORDER BY d.created_at DESC, d.id",
                 vals![commune.to_string()],
@@ -291,6 +294,7 @@ impl CentralDb {
                     last_seen_at: r.opt_string(5)?,
                     revoked_at: r.opt_string(6)?,
                     replaced_by: r.opt_parse(7)?,
+                    has_signing_key: r.bool(8)?,
                 })
             })
             .collect()

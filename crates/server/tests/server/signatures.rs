@@ -259,6 +259,7 @@ fn a_device_enrolled_by_an_older_app_registers_its_key_on_next_sync(backend: Bac
         })
         .unwrap();
     assert!(!phone.signing_key_registered().unwrap());
+    assert_eq!(has_key(&s, e.device_id), Some(false));
 
     // Until it registers one, its token alone carries its work.
     let h = household(&mut phone, s.org.villages[0].id, "Lê Thị Cũ");
@@ -275,6 +276,7 @@ fn a_device_enrolled_by_an_older_app_registers_its_key_on_next_sync(backend: Bac
     visit_now(&mut phone, h, r, hoa);
     let report = client::sync(&mut phone, &options(), &mut |_| {}).unwrap();
     assert!(phone.signing_key_registered().unwrap());
+    assert_eq!(has_key(&s, e.device_id), Some(true));
     assert_eq!(report.rejected, 0, "{report:?}");
     assert!(report.pushed_applied >= 3, "{report:?}");
     household(&mut phone, s.org.villages[0].id, "Không ký");
@@ -312,6 +314,17 @@ fn a_device_enrolled_by_an_older_app_registers_its_key_on_next_sync(backend: Bac
         },
     );
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+/// Whether `admin devices` says the device has a signing key.
+fn has_key(s: &Setup, device: gocua_core::DeviceId) -> Option<bool> {
+    let commune = s.org.commune.id.to_string();
+    let devices = admin_with(&server_bin(), &s.args, &["devices", "--commune", &commune]);
+    devices
+        .as_array()?
+        .iter()
+        .find(|d| d["device_id"] == json!(device.to_string()))?["has_signing_key"]
+        .as_bool()
 }
 
 fn a_relay_hands_on_its_members_work_as_theirs_and_cannot_alter_it(backend: Backend) {
