@@ -7,7 +7,9 @@
 //! residents and undo merges, issue 6 — concurrently, so chains and cycles
 //! happen), sync in random order through a proxy that cuts connections
 //! mid-request and mid-response, while the server is SIGKILLed and
-//! restarted. The officer merges residents of either village into one of
+//! restarted; the first team's members also sync, for a random subset of
+//! their syncs, through their leader's relay (issue 18), which hands their
+//! work on when the leader syncs. The officer merges residents of either village into one of
 //! either. At the end every device equals, for its villages, what a
 //! commune officer's fresh device pulls from the server, nothing is duplicated, nothing is
 //! quarantined, every record a device created is there, and the indicators
@@ -125,6 +127,11 @@ enum Op {
         dev: usize,
         fault: Fault,
     },
+    /// The device syncs through its team leader's relay (issue 18) when
+    /// it joined one (the first team's members), else does nothing.
+    RelaySync {
+        dev: usize,
+    },
     RestartServer,
     /// `admin backup` while the server serves.
     Backup,
@@ -157,7 +164,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (d.clone(), any::<usize>(), any::<bool>()).prop_map(|(dev, pick, visit)| Op::Mark { dev, pick, visit }),
         2 => (d.clone(), any::<usize>(), any::<bool>()).prop_map(|(dev, pick, reply)| Op::ResolveMark { dev, pick, reply }),
         1 => (d.clone(), any::<usize>()).prop_map(|(dev, pick)| Op::ReopenMark { dev, pick }),
-        4 => (d, fault()).prop_map(|(dev, fault)| Op::Sync { dev, fault }),
+        4 => (d.clone(), fault()).prop_map(|(dev, fault)| Op::Sync { dev, fault }),
+        3 => d.prop_map(|dev| Op::RelaySync { dev }),
         1 => Just(Op::RestartServer),
         1 => Just(Op::Backup),
         1 => any::<usize>().prop_map(|pick| Op::RestoreServer { pick }),
@@ -166,6 +174,8 @@ fn op() -> impl Strategy<Value = Op> {
 
 struct Device {
     store: Store,
+    /// Joined the first team leader's relay.
+    relayed: bool,
     member: MemberId,
     leader: bool,
     /// The villages it works in: its team's, or the commune's (officers).
@@ -197,4 +207,6 @@ struct World {
     created: Created,
     /// Backups taken so far (`Op::Backup`), oldest first.
     backups: Vec<std::path::PathBuf>,
+    /// The first team leader's relay, its team's other devices joined.
+    relay: Option<gocua_testkit::relay::RunningRelay>,
 }

@@ -7,7 +7,8 @@
 //! work; a change the server rejects is quarantined without holding back
 //! the rest, and can be sent again or given up; connections cut at many
 //! points and a server killed with SIGKILL cost nothing; a household moving
-//! to another village, and a team gaining a village, bring their history.
+//! to another village, and a team gaining a village, bring their history;
+//! a member out of the server's reach syncs through its leader's relay.
 
 use backend::{Backend, Place};
 use chrono::Utc;
@@ -31,6 +32,7 @@ mod faults;
 mod history;
 mod offline;
 mod refused;
+mod relay;
 mod resets;
 
 // ---------------------------------------------------------------------------

@@ -46,7 +46,16 @@ pub enum Command {
         device_name: Option<String>,
     },
     /// Gửi các thay đổi đang chờ và nhận thay đổi mới từ máy chủ.
-    Sync,
+    Sync {
+        /// Đồng bộ qua trạm chuyển tiếp của tổ trưởng (đã ghép nối bằng
+        /// `relay join`) thay vì máy chủ của xã.
+        #[arg(long)]
+        relay: bool,
+    },
+    /// Trạm chuyển tiếp của tổ: máy của tổ trưởng nhận và chuyển dữ liệu của
+    /// tổ viên khi không có mạng tới máy chủ của xã.
+    #[command(subcommand)]
+    Relay(RelayCommand),
     /// Các thay đổi không áp dụng được: bị máy chủ từ chối, hoặc chưa áp dụng được trên máy.
     #[command(subcommand)]
     Quarantine(QuarantineCommand),
@@ -107,6 +116,31 @@ pub enum Command {
         /// Hạt giống ngẫu nhiên: cùng số thì cùng xã mẫu.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RelayCommand {
+    /// Làm trạm chuyển tiếp cho tổ (chỉ máy của tổ trưởng): chạy đến khi
+    /// dừng bằng Ctrl-C.
+    Serve {
+        /// Địa chỉ và cổng nghe, ví dụ 0.0.0.0:8444.
+        #[arg(long)]
+        bind: std::net::SocketAddr,
+    },
+    /// Tạo mã ghép nối một lần (hết hạn sau 15 phút) cho máy tổ viên, in ra
+    /// dạng chữ và mã QR (chỉ máy của tổ trưởng).
+    Pair {
+        /// Địa chỉ https://ĐỊA_CHỈ:CỔNG mà máy tổ viên dùng để tới trạm;
+        /// mặc định là địa chỉ trạm đang chạy.
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Ghép nối máy này với trạm chuyển tiếp của tổ trưởng bằng mã ghép nối
+    /// (`gocua-relay:v1?url=…&code=…&fp=…`).
+    Join {
+        /// Nội dung mã ghép nối.
+        code: String,
     },
 }
 

@@ -60,6 +60,8 @@ pub fn error(e: &anyhow::Error) {
         eprintln!("Lỗi: {}\nerror [{}]: {c}", c.vi, c.code);
     } else if let Some(s) = e.downcast_ref::<SyncError>() {
         eprintln!("Lỗi: {}\nerror [{}]: {s}", s.message_vi(), s.code());
+    } else if let Some(s) = e.downcast_ref::<gocua_relay::RelayError>() {
+        eprintln!("Lỗi: {}\nerror [{}]: {s}", s.message_vi(), s.code());
     } else if let Some(s) = e.downcast_ref::<StoreError>() {
         eprintln!("Lỗi: {}\nerror [{}]: {s}", s.message_vi(), s.code());
     } else if let Some(v) = e.downcast_ref::<ValidationErrors>() {

@@ -9,11 +9,16 @@
 //!   the organisation, kept by `Store::enroll`.
 //! - `sync`: one round; see `round` for its steps and guarantees.
 //! - `transport`: HTTP requests with bounded retries and backoff.
+//! - `relay_client`: a member's device and its team leader's relay (join,
+//!   sync through it); `forward`: the leader's round forwarding its
+//!   relay's held changes to the server.
 //!
 //! All state lives in the store; this module owns no SQL.
 
 mod enroll;
 mod error;
+mod forward;
+mod relay_client;
 mod retry;
 mod round;
 mod signing;
@@ -21,6 +26,8 @@ mod transport;
 
 pub use enroll::{EnrollOutcome, enroll, enroll_with, parse_target};
 pub use error::SyncError;
+pub use forward::ForwardReport;
+pub use relay_client::{JoinOutcome, RelayRefusal, RelayReport, join_relay, sync_via_relay};
 pub use retry::RetryPolicy;
 pub use round::{Progress, SyncReport, sync};
 pub use signing::signed_push;

@@ -1,7 +1,8 @@
 //! What the workspace's integration tests share: a real `gocua-server` on
 //! a free port and its admin commands, an organisation built through
 //! admin, devices (real encrypted stores) enrolled to it, the officer's web
-//! sign-in over pinned HTTPS, a proxy that cuts connections, each scenario
+//! sign-in over pinned HTTPS, a proxy that cuts connections, a team
+//! leader's relay process (`gocua relay serve`), each scenario
 //! on SQLite and PostgreSQL, and the hand-made communes the dashboard and
 //! report tests count by hand.
 //!
@@ -19,6 +20,7 @@ pub mod http_client;
 pub mod members;
 pub mod officer;
 pub mod proxy;
+pub mod relay;
 pub mod reports_fixture;
 pub mod reports_push;
 pub mod server;

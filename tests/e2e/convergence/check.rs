@@ -14,7 +14,7 @@ impl World {
             let mut moved = 0;
             for d in &mut self.devices {
                 let r = sync(&mut d.store, &options(), &mut |_| {}).expect("final sync");
-                moved += r.pushed_applied + r.pulled_applied + r.rejected;
+                moved += r.pushed_applied + r.pulled_applied + r.rejected + r.relayed.applied;
             }
             if moved == 0 {
                 break;

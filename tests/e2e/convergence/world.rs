@@ -30,14 +30,20 @@ impl World {
             .expect("officer")
             .id;
         let mut list = Vec::new();
+        // The first team leader's device is a relay: its file opened by
+        // passphrase, as the relay process (`gocua relay serve`) opens it.
+        let mut relay_at: Option<(usize, Vec<VillageId>)> = None;
         for i in 0..devices {
             let (member, leader, villages) = team_members[i % team_members.len()].clone();
             let code = enroll_code(&bin, &data, &member.to_string());
-            let mut store = Store::open(
-                &dir.path().join(format!("device{i}.db")),
-                &DbKey::Raw([i as u8 + 1; 32]),
-            )
-            .expect("open store");
+            let key = if leader && relay_at.is_none() {
+                relay_at = Some((i, villages.clone()));
+                gocua_testkit::relay::relay_db_key()
+            } else {
+                DbKey::Raw([i as u8 + 1; 32])
+            };
+            let mut store =
+                Store::open(&dir.path().join(format!("device{i}.db")), &key).expect("open store");
             let payload = format!(
                 "gocua-enroll:v1?url={url}&code={code}&fp={}",
                 server.fingerprint
@@ -45,6 +51,7 @@ impl World {
             enroll(&mut store, &payload, None, &format!("Máy {i}"), &options()).expect("enroll");
             list.push(Device {
                 store,
+                relayed: false,
                 member,
                 leader,
                 villages,
@@ -74,6 +81,7 @@ impl World {
             // The officer may mark records too (`leader`: may open marks).
             list.push(Device {
                 store,
+                relayed: false,
                 member: officer,
                 leader: true,
                 villages: villages.clone(),
@@ -88,10 +96,31 @@ impl World {
             proxy,
             server: Some(server),
             backups: Vec::new(),
+            relay: None,
             _dir: dir,
         };
+        if let Some((at, villages)) = relay_at {
+            world.start_relay(at, &villages);
+        }
         world.backup();
         world
+    }
+
+    /// The relay on device `at`'s file; its team's other devices join it
+    /// (the leader syncs first, to learn their keys).
+    fn start_relay(&mut self, at: usize, villages: &[VillageId]) {
+        sync(&mut self.devices[at].store, &options(), &mut |_| {}).expect("leader sync");
+        let db = self._dir.path().join(format!("device{at}.db"));
+        let relay = gocua_testkit::relay::RunningRelay::start(&db);
+        for (i, d) in self.devices.iter_mut().enumerate() {
+            if i == at || d.member == self.officer || d.villages != villages {
+                continue;
+            }
+            gocua_sync::client::join_relay(&mut d.store, &relay.pair(), &options())
+                .expect("join the relay");
+            d.relayed = true;
+        }
+        self.relay = Some(relay);
     }
 
     fn backup(&mut self) {
@@ -413,6 +442,14 @@ impl World {
                 }
                 let d = &mut self.devices[dev % n];
                 sync(&mut d.store, &options(), &mut |_| {}).expect("sync round (cuts are retried)");
+            }
+            Op::RelaySync { dev } => {
+                let d = &mut self.devices[dev % n];
+                if d.relayed {
+                    let r = gocua_sync::client::sync_via_relay(&mut d.store, &options())
+                        .expect("sync through the relay");
+                    assert!(r.refused.is_empty(), "the relay refused: {r:?}");
+                }
             }
             Op::RestartServer => {
                 if let Some(s) = self.server.take() {

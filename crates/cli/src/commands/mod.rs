@@ -6,6 +6,7 @@ mod import;
 mod input;
 mod org;
 mod quota;
+mod relay;
 mod review;
 mod sync;
 mod visit;
@@ -33,7 +34,9 @@ pub fn run(cli: Cli) -> Result<()> {
             code,
             device_name,
         } => sync::enroll(&mut store, &target, code.as_deref(), device_name, json)?,
-        Command::Sync => sync::sync(&mut store, json)?,
+        Command::Sync { relay: false } => sync::sync(&mut store, json)?,
+        Command::Sync { relay: true } => relay::sync(&mut store, json)?,
+        Command::Relay(cmd) => relay::run(store, cmd, json)?,
         Command::Quarantine(cmd) => sync::quarantine(&mut store, cmd, json)?,
         Command::Org(OrgCommand::Import { file }) => org::import(&mut store, &file, json)?,
         Command::Org(OrgCommand::Show) => org::show(&store, json)?,

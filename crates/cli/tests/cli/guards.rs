@@ -205,3 +205,33 @@ fn demo_refuses_a_database_that_is_enrolled_or_holds_data() {
     ok(&set_up, &["demo", "--households", "10"]);
     assert!(unsent(&set_up) > 10);
 }
+
+/// Only a team leader's enrolled device is a relay; a device that joined
+/// none cannot sync through one. Each says so in Vietnamese.
+#[test]
+fn relay_commands_say_who_may_use_them() {
+    let d = device();
+    for args in [
+        vec!["relay", "pair", "--url", "https://192.0.2.1:8444"],
+        vec!["relay", "serve", "--bind", "127.0.0.1:0"],
+    ] {
+        let out = fails(&d.db, &args);
+        let err = vietnamese_first(&format!("{args:?}"), &out);
+        assert!(
+            err.contains("tổ trưởng") && err.contains("[not_a_leader]"),
+            "{args:?}: {err}"
+        );
+    }
+    let out = fails(&d.db, &["sync", "--relay"]);
+    let err = vietnamese_first("sync --relay", &out);
+    assert!(
+        err.contains("gocua relay join") && err.contains("[no_relay]"),
+        "{err}"
+    );
+    let out = fails(
+        &d.db,
+        &["relay", "join", "gocua-enroll:v1?url=https://x&code=A"],
+    );
+    let err = vietnamese_first("relay join", &out);
+    assert!(err.contains("[invalid_target]"), "{err}");
+}

@@ -97,6 +97,8 @@ pub struct SyncReport {
     /// In the quarantine after the round, both directions.
     pub quarantined: i64,
     pub cursor: i64,
+    /// A team leader's relay: members' changes forwarded this round.
+    pub relayed: super::ForwardReport,
 }
 
 /// Run one sync round (see the module comment). Its end is recorded in the
@@ -214,6 +216,7 @@ impl Round<'_> {
                 self.retrying(n)
             })?;
         }
+        self.report.relayed = super::forward::forward_relayed(store, &transport)?;
         Ok(())
     }
 
@@ -428,7 +431,7 @@ impl Round<'_> {
                     seq: p.seq,
                     change: p.change,
                     moved_from: p.moved_from,
-                    village: None,
+                    village: p.village,
                 })
                 .collect(),
             cursor: page.cursor,
