@@ -12,6 +12,7 @@
 //! shell exchange.
 
 mod households;
+mod relay;
 mod reports;
 mod session;
 mod sync;
@@ -19,6 +20,7 @@ mod training;
 mod visits;
 
 pub use households::ResidentForm;
+pub use relay::{PairingView, RELAY_DEFAULT_PORT, RelayHostView, RelayLinkView, RelaySyncOutcome};
 pub use reports::{
     ActionCount, ConflictView, MemberLine, MyMonth, QuarterMonthLine, TeamMonthView,
     TeamQuarterView,

@@ -4,6 +4,7 @@
 //! types are `gocua-app-api`'s.
 
 pub mod households;
+pub mod relay;
 pub mod reports;
 pub mod reviews;
 pub mod session;

@@ -12,12 +12,8 @@ fn forgetting_the_relay_drops_the_link_and_keeps_the_outbox() {
         .unwrap();
     let unsent = s.unsent_count().unwrap();
     assert!(!s.forget_relay_link().unwrap(), "nothing joined yet");
-    s.set_relay_link(
-        "https://10.0.0.2:8444",
-        "AB",
-        &DeviceToken::new("t"),
-    )
-    .unwrap();
+    s.set_relay_link("https://10.0.0.2:8444", "AB", &DeviceToken::new("t"))
+        .unwrap();
     assert!(s.relay_link().unwrap().is_some());
     assert!(s.forget_relay_link().unwrap());
     assert_eq!(s.relay_link().unwrap(), None);
