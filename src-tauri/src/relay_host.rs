@@ -141,7 +141,7 @@ pub fn addresses(port: u16) -> Vec<String> {
         .unwrap_or_default()
         .into_iter()
         .map(|i| i.ip())
-        .filter(|ip| reachable_from_others(ip))
+        .filter(reachable_from_others)
         .collect();
     ips.sort_by_key(|ip| (ip.is_ipv6(), *ip));
     ips.dedup();
