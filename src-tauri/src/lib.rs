@@ -14,6 +14,7 @@ pub mod commands;
 pub mod error;
 pub mod keys;
 pub mod pin_guard;
+pub mod relay_host;
 pub mod state;
 
 use state::{AppState, DEFAULT_IDLE, Paths};
@@ -62,6 +63,8 @@ pub fn run() {
             let dir = data_dir(app)?;
             std::fs::create_dir_all(&dir)?;
             app.manage(AppState::new(Paths::in_dir(&dir), idle_lock()));
+            // The team leader's relay and the member's relay notes (issue 18).
+            app.manage(std::sync::Arc::new(relay_host::RelayState::default()));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -91,6 +94,14 @@ pub fn run() {
             commands::sync::sync_now,
             commands::sync::retry_quarantined,
             commands::sync::discard_quarantined,
+            // The team leader's relay (issue 18).
+            commands::relay::relay_host_status,
+            commands::relay::relay_set_running,
+            commands::relay::relay_new_pairing,
+            commands::relay::relay_link,
+            commands::relay::relay_join,
+            commands::relay::relay_forget,
+            commands::relay::sync_via_relay,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

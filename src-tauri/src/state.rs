@@ -3,7 +3,7 @@
 //! `idle` without a command from the member; commands then answer `locked`.
 
 use crate::error::{ApiError, ApiResult};
-use gocua_device::Store;
+use gocua_device::{DbKey, Store};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -44,6 +44,9 @@ pub const DEFAULT_IDLE: Duration = Duration::from_secs(5 * 60);
 
 struct Session {
     store: Option<Store>,
+    /// The key `store` was opened with, kept only while it is open: the
+    /// team leader's relay opens its own connection with it (issue 18).
+    key: Option<DbKey>,
     last_used: Instant,
 }
 
@@ -67,6 +70,7 @@ impl AppState {
             syncing: AtomicBool::new(false),
             session: Mutex::new(Session {
                 store: None,
+                key: None,
                 last_used: Instant::now(),
             }),
         }))
@@ -90,6 +94,7 @@ impl Inner {
         let mut s = self.session();
         if s.store.is_some() && s.last_used.elapsed() > self.idle {
             s.store = None;
+            s.key = None;
         }
         if touch {
             s.last_used = Instant::now();
@@ -110,8 +115,25 @@ impl Inner {
         s.last_used = Instant::now();
     }
 
+    /// Remember the key the store about to be opened was opened with
+    /// (dropped with the store on locking).
+    pub fn remember_key(&self, key: DbKey) {
+        self.session().key = Some(key);
+    }
+
+    /// A second connection to the unlocked store, for work that runs on
+    /// its own thread (the leader's relay). Locked: refused.
+    pub fn second_connection(&self) -> ApiResult<Store> {
+        let key = self
+            .with_store(true, |_| Ok(()))
+            .and_then(|()| self.session().key.clone().ok_or_else(ApiError::locked))?;
+        Ok(Store::open(&self.paths.db, &key)?)
+    }
+
     pub fn lock(&self) {
-        self.session().store = None;
+        let mut s = self.session();
+        s.store = None;
+        s.key = None;
     }
 }
 
@@ -129,7 +151,6 @@ pub async fn blocking<T: Send + 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gocua_device::DbKey;
 
     fn open_store(dir: &Path) -> Store {
         Store::open(&dir.join("s.db"), &DbKey::Raw([1; 32])).unwrap()

@@ -9,6 +9,7 @@ use gocua_app_api::{
     SearchHit, SessionInfo, SyncOutcome, SyncStatus, TeamMonthView, TeamTrainingView, VisitEntry,
     Worklist,
 };
+use gocua_app_api::{PairingView, RelayHostView, RelayLinkView, RelaySyncOutcome};
 use serde_json::json;
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -111,4 +112,41 @@ pub async fn sync_status() -> ApiResult<SyncStatus> {
 
 pub async fn sync_now(auto: bool) -> ApiResult<SyncOutcome> {
     invoke("sync_now", &json!({ "auto": auto })).await
+}
+
+// The team leader's relay (issue 18).
+
+/// The leader's relay: may this device serve, is it running, its figures.
+pub async fn relay_host_status() -> ApiResult<RelayHostView> {
+    invoke("relay_host_status", &json!({})).await
+}
+
+/// Start (`true`) or stop the leader's relay.
+pub async fn relay_set_running(running: bool) -> ApiResult<RelayHostView> {
+    invoke("relay_set_running", &json!({ "running": running })).await
+}
+
+/// A new one-time pairing code for a member's device.
+pub async fn relay_new_pairing() -> ApiResult<PairingView> {
+    invoke("relay_new_pairing", &json!({})).await
+}
+
+/// The relay this member's device joined, if any.
+pub async fn relay_link() -> ApiResult<Option<RelayLinkView>> {
+    invoke("relay_link", &json!({})).await
+}
+
+/// Join the leader's relay with the pairing text (or code) shown there.
+pub async fn relay_join(text: &str) -> ApiResult<RelayLinkView> {
+    invoke("relay_join", &json!({ "text": text })).await
+}
+
+/// Forget the joined relay.
+pub async fn relay_forget() -> ApiResult<()> {
+    invoke("relay_forget", &json!({})).await
+}
+
+/// One sync through the joined relay.
+pub async fn sync_via_relay() -> ApiResult<RelaySyncOutcome> {
+    invoke("sync_via_relay", &json!({})).await
 }

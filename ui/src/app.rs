@@ -6,6 +6,7 @@
 use crate::api;
 use crate::ctx::{AppCtx, Route, now_ms};
 use crate::ipc::{self, ApiError};
+use crate::screens::relay::RelayScreen;
 use crate::screens::{
     enroll::EnrollScreen, home::HomeScreen, household::HouseholdScreen,
     household_form::HouseholdFormScreen, resident_form::ResidentFormScreen, team::TeamScreen,
@@ -35,7 +36,7 @@ const AUTO_SYNC_EVERY: Duration = Duration::from_secs(120);
 /// Where "back" leads from each screen.
 fn parent(route: Route) -> Route {
     match route {
-        Route::Home | Route::Worklist | Route::Team => Route::Home,
+        Route::Home | Route::Worklist | Route::Team | Route::Relay => Route::Home,
         Route::Household(_) | Route::EditHousehold(None) => Route::Worklist,
         Route::EditHousehold(Some(h))
         | Route::EditResident(h, _)
@@ -47,7 +48,7 @@ fn parent(route: Route) -> Route {
 /// The bottom-bar tab a screen belongs to.
 fn section(route: Route) -> Route {
     match route {
-        Route::Home => Route::Home,
+        Route::Home | Route::Relay => Route::Home,
         Route::Team => Route::Team,
         _ => Route::Worklist,
     }
@@ -227,6 +228,7 @@ pub fn App() -> Html {
                 },
                 Route::Visit(id) => html! { <VisitScreen {id} back={back.clone()} /> },
                 Route::Team => html! { <TeamScreen /> },
+                Route::Relay => html! { <RelayScreen back={back.clone()} /> },
             };
             let lock = {
                 let to_unlock = to_unlock.clone();
@@ -279,5 +281,7 @@ mod tests {
         assert_eq!(parent(Route::EditHousehold(None)), Route::Worklist);
         assert_eq!(parent(Route::EditHousehold(Some(h))), Route::Household(h));
         assert_eq!(parent(Route::Team), Route::Home);
+        assert_eq!(parent(Route::Relay), Route::Home);
+        assert_eq!(section(Route::Relay), Route::Home);
     }
 }

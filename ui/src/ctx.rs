@@ -24,6 +24,8 @@ pub enum Route {
     AddHeadResident(HouseholdId),
     Visit(HouseholdId),
     Team,
+    /// The team leader's relay: serve it (leader) or join it (member).
+    Relay,
 }
 
 #[derive(Clone, PartialEq)]

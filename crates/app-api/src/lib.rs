@@ -13,6 +13,7 @@
 
 mod discovery;
 mod households;
+mod relay;
 mod reports;
 mod session;
 mod sync;
@@ -21,6 +22,7 @@ mod visits;
 
 pub use discovery::DiscoveredServer;
 pub use households::ResidentForm;
+pub use relay::{PairingView, RELAY_DEFAULT_PORT, RelayHostView, RelayLinkView, RelaySyncOutcome};
 pub use reports::{
     ActionCount, ConflictView, MemberLine, MyMonth, QuarterMonthLine, TeamMonthView,
     TeamQuarterView,

@@ -33,6 +33,15 @@ pub struct SyncStatus {
     /// that this device sent (or is sending) its work again, in Vietnamese.
     #[serde(default)]
     pub restore_notice: Option<String>,
+    /// This device joined its team leader's relay (issue 18): the sync
+    /// card offers "Đồng bộ qua trạm chuyển tiếp".
+    #[serde(default)]
+    pub relay_joined: bool,
+    /// What the last sync through the relay did, in Vietnamese ("Đã đồng
+    /// bộ qua trạm của tổ trưởng: gửi N thay đổi, nhận M"), until the next
+    /// direct sync succeeds.
+    #[serde(default)]
+    pub relay_notice: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +56,10 @@ pub struct SyncOutcome {
     /// pinned certificate), now kept.
     #[serde(default)]
     pub moved_to: Option<String>,
+    /// The server was out of reach and the round went through the team
+    /// leader's relay instead (issue 18): what it did, in Vietnamese.
+    #[serde(default)]
+    pub via_relay: Option<String>,
 }
 
 /// One line of progress during a sync (the `sync-progress` event).

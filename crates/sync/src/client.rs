@@ -20,8 +20,8 @@
 mod enroll;
 mod error;
 mod forward;
-mod relay_client;
 mod refind;
+mod relay_client;
 mod retry;
 mod round;
 mod signing;

@@ -5,6 +5,7 @@
 
 pub mod discovery;
 pub mod households;
+pub mod relay;
 pub mod reports;
 pub mod reviews;
 pub mod session;

@@ -79,8 +79,10 @@ pub fn session_info(store: &Store) -> ApiResult<SessionInfo> {
 
 fn open_with_pin(inner: &Inner, pin: &str) -> ApiResult<Store> {
     let secret = keys::device_secret(&inner.paths.secret)?;
-    let key = keys::derive_key(pin, &secret)?;
-    Ok(Store::open(&inner.paths.db, &DbKey::Raw(key))?)
+    let key = DbKey::Raw(keys::derive_key(pin, &secret)?);
+    let store = Store::open(&inner.paths.db, &key)?;
+    inner.remember_key(key);
+    Ok(store)
 }
 
 /// First run: create the encrypted database under the chosen PIN and enroll

@@ -3,10 +3,12 @@
 
 use super::reports::entity_vi;
 use crate::error::{ApiError, ApiResult};
+use crate::relay_host::RelayState;
 use crate::state::{AppState, Inner, blocking};
 use gocua_app_api::{QuarantineView, SYNC_PROGRESS_EVENT, SyncOutcome, SyncProgress, SyncStatus};
 use gocua_device::{QuarantineDirection, RetryOutcome};
-use gocua_sync::client::{self, ClientOptions, Progress, RetryPolicy};
+use gocua_sync::client::{self, ClientOptions, Progress, RetryPolicy, SyncError};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, State};
@@ -16,8 +18,12 @@ use tauri::{AppHandle, Emitter, State};
 const AUTO_EVERY_SECS: i64 = 15 * 60;
 
 #[tauri::command(rename_all = "snake_case")]
-pub async fn sync_status(state: State<'_, AppState>) -> ApiResult<SyncStatus> {
-    blocking(&state, |inner| {
+pub async fn sync_status(
+    state: State<'_, AppState>,
+    relay: State<'_, Arc<RelayState>>,
+) -> ApiResult<SyncStatus> {
+    let relay = Arc::clone(&relay);
+    blocking(&state, move |inner| {
         let syncing = inner.syncing.load(Ordering::SeqCst);
         inner.with_store(true, |s| {
             let st = s.sync_state()?;
@@ -55,6 +61,8 @@ pub async fn sync_status(state: State<'_, AppState>) -> ApiResult<SyncStatus> {
                 quarantined,
                 clock_warning: s.clock_status().warning,
                 restore_notice: s.restore_notice()?,
+                relay_joined: s.relay_link()?.is_some(),
+                relay_notice: relay.notice(),
             })
         })
     })
@@ -120,7 +128,12 @@ pub fn progress_vi(p: &Progress) -> String {
     }
 }
 
-fn run_round(inner: &Inner, app: &AppHandle, auto: bool) -> ApiResult<SyncOutcome> {
+fn run_round(
+    inner: &Inner,
+    relay: &RelayState,
+    app: &AppHandle,
+    auto: bool,
+) -> ApiResult<SyncOutcome> {
     let options = if auto {
         // In the background: give up quickly, try again next time.
         ClientOptions {
@@ -153,7 +166,15 @@ fn run_round(inner: &Inner, app: &AppHandle, auto: bool) -> ApiResult<SyncOutcom
         };
         emit(String::new());
         emit("Đang kết nối máy chủ của xã…".into());
-        let report = client::sync(s, &options, &mut |p| emit(progress_vi(p)))?;
+        let report = match client::sync(s, &options, &mut |p| emit(progress_vi(p))) {
+            Ok(report) => report,
+            Err(e) => {
+                let out = through_relay_instead(s, relay, e, &options, &emit)?;
+                emit("Đồng bộ xong".into());
+                return Ok(out);
+            }
+        };
+        relay.set_notice(None);
         if let Some(url) = &report.server_moved_to {
             emit(format!("Đã tìm thấy máy chủ xã ở địa chỉ mới {url}"));
         }
@@ -165,8 +186,38 @@ fn run_round(inner: &Inner, app: &AppHandle, auto: bool) -> ApiResult<SyncOutcom
             rejected: report.rejected,
             unsent: report.unsent,
             moved_to: report.server_moved_to,
+            via_relay: None,
         })
     })
+}
+
+/// The server failed: when it is out of reach (the connection, not a
+/// refusal) and this device joined its leader's relay, sync through the
+/// relay instead (issue 18). Otherwise, or if the relay is out of reach
+/// too, the server's failure stands.
+pub fn through_relay_instead(
+    s: &mut gocua_device::Store,
+    relay: &RelayState,
+    failure: SyncError,
+    options: &ClientOptions,
+    emit: &dyn Fn(String),
+) -> ApiResult<SyncOutcome> {
+    if !matches!(failure, SyncError::Unreachable { .. }) || s.relay_link()?.is_none() {
+        return Err(failure.into());
+    }
+    emit("Không tới được máy chủ của xã; đang đồng bộ qua trạm của tổ trưởng…".into());
+    match super::relay::sync_through_relay(s, relay, options) {
+        Ok(r) => Ok(SyncOutcome {
+            ran: true,
+            sent: r.sent,
+            received: r.received,
+            rejected: r.rejected,
+            unsent: r.unsent,
+            via_relay: Some(r.message),
+            moved_to: None,
+        }),
+        Err(_) => Err(failure.into()),
+    }
 }
 
 /// Run a sync round. `auto`: a background round — quiet, quick to give up,
@@ -176,8 +227,10 @@ fn run_round(inner: &Inner, app: &AppHandle, auto: bool) -> ApiResult<SyncOutcom
 pub async fn sync_now(
     app: AppHandle,
     state: State<'_, AppState>,
+    relay: State<'_, Arc<RelayState>>,
     auto: bool,
 ) -> ApiResult<SyncOutcome> {
+    let relay = Arc::clone(&relay);
     blocking(&state, move |inner| {
         if inner.syncing.swap(true, Ordering::SeqCst) {
             if auto {
@@ -185,7 +238,7 @@ pub async fn sync_now(
             }
             return Err(ApiError::new("busy", "Đang đồng bộ, hãy chờ một chút."));
         }
-        let out = run_round(inner, &app, auto);
+        let out = run_round(inner, &relay, &app, auto);
         inner.syncing.store(false, Ordering::SeqCst);
         out
     })

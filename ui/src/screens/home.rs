@@ -3,7 +3,8 @@
 //! helped against 10, assists, follow-ups due; and the sync card — a
 //! warning when the phone's clock is off the server's, unsent changes, last
 //! sync, a sync button with progress, and what the server refused (the
-//! quarantine), with why.
+//! quarantine), with why; what the last sync through the team leader's
+//! relay did, and the way to the relay screen.
 
 use crate::api;
 use crate::chart::{Bar, BarChart};
@@ -73,7 +74,26 @@ pub fn HomeScreen() -> Html {
                 Callback::from(move |()| refresh.set(*refresh + 1))
             }) }
             <ErrorBanner error={(*sync_error).clone()} />
+            { relay_link(&sync, &ctx) }
         </main>
+    }
+}
+
+/// The way to the team leader's relay: for a leader (to run it) and for a
+/// member (to join it, or to sync through it by hand).
+fn relay_link(sync: &Load<SyncStatus>, ctx: &AppCtx) -> Html {
+    let joined = matches!(sync, Load::Ready(s) if s.relay_joined);
+    let go = ctx.go.clone();
+    let onclick = Callback::from(move |_: MouseEvent| go.emit(Route::Relay));
+    let label = if ctx.session.member.role == gocua_core::Role::TeamLeader {
+        "Trạm chuyển tiếp cho tổ…"
+    } else if joined {
+        "Trạm chuyển tiếp của tổ trưởng…"
+    } else {
+        "Ghép nối với trạm của tổ trưởng…"
+    };
+    html! {
+        <button class="secondary" data-testid="open-relay" {onclick}>{ label }</button>
     }
 }
 
@@ -143,6 +163,9 @@ fn sync_card(
                     Some(t) => format!("Đồng bộ thành công lần cuối: {}", format::datetime_vi(t)),
                     None => "Chưa đồng bộ thành công lần nào".to_string(),
                 } }</p>
+                if let Some(notice) = &s.relay_notice {
+                    <p class="ok" role="status" data-testid="relay-notice">{ notice.clone() }</p>
+                }
                 if let Some(err) = &s.last_error {
                     <p class="error small">{ format!("Lần đồng bộ gần nhất bị lỗi: {err}") }</p>
                 }

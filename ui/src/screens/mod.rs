@@ -4,6 +4,7 @@ pub mod enroll;
 pub mod home;
 pub mod household;
 pub mod household_form;
+pub mod relay;
 pub mod resident_form;
 pub mod review;
 pub mod team;

@@ -15,6 +15,7 @@ use tempfile::TempDir;
 
 mod enrolling;
 mod history;
+mod link_forget;
 mod quarantine;
 mod relay;
 mod rounds;
