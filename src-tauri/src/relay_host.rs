@@ -6,7 +6,7 @@
 //!
 //! The relay keeps running when the app locks itself (the leader's phone
 //! sits in a pocket at the meeting): its connection serves only the relay's
-//! routes. It stops when the app exits (see `RelayState::stop`).
+//! routes. It stops when the leader turns it off, or the app exits.
 
 use crate::error::{ApiError, ApiResult};
 use gocua_device::Store;
@@ -23,6 +23,8 @@ struct Running {
     port: u16,
     fingerprint: String,
     thread: JoinHandle<()>,
+    /// Dropping or sending on it stops the relay (`serve_until`).
+    stop: tokio::sync::oneshot::Sender<()>,
 }
 
 /// Managed by Tauri next to `AppState`.
@@ -64,16 +66,23 @@ impl RelayState {
         *guard(&self.failed) = None;
         let bind = SocketAddr::from(([0, 0, 0, 0], port));
         let (told, listening) = mpsc::channel::<Result<String, String>>();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let failed = self.failed.clone();
         let thread = std::thread::Builder::new()
             .name("gocua-relay".into())
             .spawn(move || {
                 let said = told.clone();
-                // `serve` stops only on the process's SIGINT/SIGTERM for
-                // now (see `stop`).
-                let result = gocua_relay::serve(store, bind, move |l| {
-                    let _ = said.send(Ok(l.fingerprint.clone()));
-                });
+                let result = gocua_relay::serve_until(
+                    store,
+                    bind,
+                    move |l| {
+                        let _ = said.send(Ok(l.fingerprint.clone()));
+                    },
+                    async move {
+                        // Sent, or the sender dropped: stop either way.
+                        let _ = stopped.await;
+                    },
+                );
                 if let Err(e) = result {
                     let message = relay_failure_vi(&e, port);
                     *guard(&failed) = Some(message.clone());
@@ -87,6 +96,7 @@ impl RelayState {
                     port,
                     fingerprint,
                     thread,
+                    stop,
                 });
                 Ok(())
             }
@@ -98,20 +108,19 @@ impl RelayState {
         }
     }
 
-    /// Stop the relay. Not possible yet while it runs: `gocua_relay::serve`
-    /// stops only on the process's signals, and the app must not signal
-    /// itself. It needs `gocua_relay::serve_until(store, bind, listening,
-    /// stop)` (the same server with a stop future instead of the signals);
-    /// until then the relay stops when the app exits.
+    /// Stop the relay: it takes no new connection, lets requests under way
+    /// finish (5 s at most), and lets go of its connection to the store.
     pub fn stop(&self) -> ApiResult<()> {
-        if self.running().is_none() {
+        let Some(running) = guard(&self.running).take() else {
             return Ok(());
-        }
-        Err(ApiError::new(
-            "relay_cannot_stop",
-            "Trạm chuyển tiếp đang chạy và chỉ tắt khi đóng ứng dụng (phiên bản này chưa tắt \
-             riêng được trạm).",
-        ))
+        };
+        let _ = running.stop.send(());
+        running.thread.join().map_err(|_| {
+            ApiError::new(
+                "relay_failed",
+                "Trạm chuyển tiếp dừng không bình thường; hãy thử bật lại.",
+            )
+        })
     }
 
     pub fn set_notice(&self, notice: Option<String>) {

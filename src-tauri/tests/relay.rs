@@ -147,10 +147,17 @@ fn a_member_out_of_reach_syncs_through_the_leaders_app() {
     // Through the relay again: nothing new to send, nothing twice.
     let again = sync_through_relay(&mut binh, &relay, &options()).unwrap();
     assert_eq!((again.sent, again.received), (0, 0), "{again:?}");
-    // Stopping in the app waits for `gocua_relay::serve_until` (see
-    // `RelayState::stop`): said, not pretended.
-    let e = set_running(&lead.0, &relay, false, port).unwrap_err();
-    assert_eq!(e.code, "relay_cannot_stop");
+    // The switch turned off: the relay stops and its port is free; Bình's
+    // sync through it is now out of reach; turned on again, it serves.
+    let view = set_running(&lead.0, &relay, false, port).expect("the relay stops");
+    assert!(!view.running, "{view:?}");
+    std::net::TcpListener::bind(("127.0.0.1", port)).expect("the relay's port is free");
+    let e = sync_through_relay(&mut binh, &relay, &options()).unwrap_err();
+    assert!(!e.message.is_empty(), "{e:?}");
+    let view = set_running(&lead.0, &relay, true, port).expect("the relay starts again");
+    assert!(view.running, "{view:?}");
+    let again = sync_through_relay(&mut binh, &relay, &options()).unwrap();
+    assert_eq!(again.sent, 0, "{again:?}");
 
     // Forgotten: no relay is tried.
     assert!(binh.forget_relay_link().unwrap());

@@ -16,7 +16,6 @@ pub mod demo;
 mod error;
 mod history;
 mod households;
-mod link_forget;
 mod migrate;
 mod open;
 mod org;

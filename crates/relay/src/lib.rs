@@ -33,7 +33,7 @@ mod server;
 pub use error::RelayError;
 pub use identity::{ensure_identity, leader_team};
 pub use pairing::{PairingCode, new_pairing, terminal_qr};
-pub use server::{Listening, serve};
+pub use server::{Listening, serve, serve_until};
 
 /// How long a pairing code can be used.
 pub const PAIRING_MINUTES: i64 = 15;

@@ -1,5 +1,6 @@
 //! Serving: the routes under `/relay/v1`, over TLS with the relay's own
-//! certificate, until the process is told to stop (SIGTERM, Ctrl-C).
+//! certificate, until told to stop: by the process's signals (SIGTERM,
+//! Ctrl-C; the CLI's `relay serve`), or by its owner (the app's switch).
 
 use crate::{RelayError, ensure_identity, handlers};
 use axum::Router;
@@ -31,13 +32,26 @@ fn router(shared: Shared) -> Router {
         .with_state(shared)
 }
 
-/// Serve the relay on `bind` from the leader's store until stopped.
-/// `listening` is called once bound (the address, the fingerprint). Only a
-/// team leader's device; the certificate is made on first use.
+/// Serve the relay on `bind` from the leader's store until the process
+/// gets SIGTERM or Ctrl-C. `listening` is called once bound (the address,
+/// the fingerprint). Only a team leader's device; the certificate is made
+/// on first use.
 pub fn serve(
+    store: Store,
+    bind: SocketAddr,
+    listening: impl FnOnce(&Listening),
+) -> Result<(), RelayError> {
+    serve_until(store, bind, listening, signalled())
+}
+
+/// `serve` until `stop` is ready (the app's switch), then stop taking
+/// connections and let requests under way finish (5 s at most). Installs
+/// no signal handler: the process's signals stay its owner's.
+pub fn serve_until(
     mut store: Store,
     bind: SocketAddr,
     listening: impl FnOnce(&Listening),
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), RelayError> {
     let identity = ensure_identity(&mut store)?;
     let config = crate::identity::server_config(&identity)?;
@@ -57,7 +71,11 @@ pub fn serve(
         .build()?;
     runtime.block_on(async move {
         let handle = axum_server::Handle::new();
-        tokio::spawn(stop_on_signal(handle.clone()));
+        let stopping = handle.clone();
+        tokio::spawn(async move {
+            stop.await;
+            stopping.graceful_shutdown(Some(Duration::from_secs(5)));
+        });
         let server =
             axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(Arc::new(config)))?
                 .handle(handle);
@@ -72,7 +90,8 @@ pub fn serve(
     })
 }
 
-async fn stop_on_signal(handle: axum_server::Handle<SocketAddr>) {
+/// Ready when the process gets Ctrl-C or SIGTERM.
+async fn signalled() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
@@ -93,5 +112,4 @@ async fn stop_on_signal(handle: axum_server::Handle<SocketAddr>) {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    handle.graceful_shutdown(Some(Duration::from_secs(5)));
 }

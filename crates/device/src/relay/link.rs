@@ -58,4 +58,14 @@ impl Store {
         )?;
         Ok(())
     }
+
+    /// Forget the joined relay (the app's "Quên trạm này"): its address,
+    /// pinned certificate, token and pull cursor. What was pulled through
+    /// it stays applied; the outbox is untouched. True when there was one.
+    pub fn forget_relay_link(&mut self) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM relay_link WHERE singleton = 1", [])?
+            > 0)
+    }
 }
