@@ -9,9 +9,9 @@
 //! as its result: one bad change never holds back the others.
 
 use super::error::SyncError;
-use super::transport::{Repeat, Transport};
+use super::transport::Transport;
 use gocua_device::{HeldChange, RelayedResult, Store};
-use gocua_wire::{self as wire, PushOutcome, PushRequest, PushResponse};
+use gocua_wire::{self as wire, PushOutcome, PushRequest};
 use serde::Serialize;
 
 /// What the leader's round forwarded for its relay.
@@ -53,26 +53,11 @@ fn forward_batch(
     batch: &[HeldChange],
     report: &mut ForwardReport,
 ) -> Result<usize, SyncError> {
-    let body = serde_json::to_vec(&PushRequest {
+    let req = PushRequest {
         changes: batch.iter().map(|h| h.change.clone()).collect(),
         signatures: batch.iter().map(|h| h.signature.clone()).collect(),
-    })
-    .map_err(|e| SyncError::BadResponse(e.to_string()))?;
-    let answer = if body.len() > wire::MAX_BODY_BYTES {
-        Err(SyncError::Refused {
-            status: 413,
-            code: "too_large".into(),
-            message: "Thay đổi quá lớn để gửi.".into(),
-        })
-    } else {
-        transport.post::<PushResponse>(
-            wire::RELAY_PUSH,
-            &body,
-            Repeat::Safe,
-            wire::MAX_RESPONSE_BYTES,
-            &mut |_| {},
-        )
     };
+    let answer = super::signing::post_push(transport, wire::RELAY_PUSH, &req, &mut |_| {});
     let response = match answer {
         Ok(r) => r,
         Err(SyncError::Refused {

@@ -20,11 +20,11 @@
 
 use super::ClientOptions;
 use super::error::SyncError;
-use super::signing::{Signing, push_body, register_key};
-use super::transport::{Repeat, RetryNotice, Transport};
+use super::signing::{Signing, post_push, push_body, register_key};
+use super::transport::{RetryNotice, Transport};
 use gocua_core::{Change, ChangeId};
 use gocua_device::{ApplyOutcome, HistoryTarget, Pulled, PushRejection, Store};
-use gocua_wire::{self as wire, OrgResponse, PullResponse, PushOutcome, PushResponse, TeamDevice};
+use gocua_wire::{self as wire, OrgResponse, PullResponse, PushOutcome, TeamDevice};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -257,26 +257,8 @@ impl Round<'_> {
         transport: &Transport,
         batch: &[Change],
     ) -> Result<usize, SyncError> {
-        let body = serde_json::to_vec(&push_body(store, batch.to_vec(), self.signing)?)
-            .map_err(|e| SyncError::BadResponse(e.to_string()))?;
-        let answer = if body.len() > wire::MAX_BODY_BYTES {
-            Err(SyncError::Refused {
-                status: 413,
-                code: "too_large".into(),
-                message: format!(
-                    "Thay đổi quá lớn để gửi (hơn {} MB).",
-                    wire::MAX_BODY_BYTES / (1024 * 1024)
-                ),
-            })
-        } else {
-            transport.post::<PushResponse>(
-                wire::PUSH,
-                &body,
-                Repeat::Safe,
-                wire::MAX_RESPONSE_BYTES,
-                &mut |n| self.retrying(n),
-            )
-        };
+        let req = push_body(store, batch.to_vec(), self.signing)?;
+        let answer = post_push(transport, wire::PUSH, &req, &mut |n| self.retrying(n));
         let response = match answer {
             Ok(r) => r,
             Err(SyncError::Refused {

@@ -7,7 +7,7 @@ use super::error::SyncError;
 use super::transport::{Repeat, RetryNotice, Transport};
 use gocua_core::Change;
 use gocua_device::Store;
-use gocua_wire::{self as wire, PushRequest, RegisterKeyRequest};
+use gocua_wire::{self as wire, PushRequest, PushResponse, RegisterKeyRequest};
 
 /// The push body for `changes`, each signed by this device's key.
 pub fn signed_push(store: &mut Store, changes: Vec<Change>) -> Result<PushRequest, SyncError> {
@@ -73,4 +73,34 @@ pub(crate) fn register_key(
         Err(SyncError::Refused { status: 404, .. }) => Ok(Signing::ServerPredatesIt),
         Err(e) => Err(e),
     }
+}
+
+/// POST a push body to `path` (a push, or a relay's hand-on): refused
+/// here as `too_large` (413) when the server would not read it. A caller
+/// meeting 400, 413 or 422 splits its batch until the change at fault
+/// stands alone.
+pub(crate) fn post_push(
+    transport: &Transport,
+    path: &str,
+    req: &PushRequest,
+    retrying: &mut dyn FnMut(RetryNotice),
+) -> Result<PushResponse, SyncError> {
+    let body = serde_json::to_vec(req).map_err(|e| SyncError::BadResponse(e.to_string()))?;
+    if body.len() > wire::MAX_BODY_BYTES {
+        return Err(SyncError::Refused {
+            status: 413,
+            code: "too_large".into(),
+            message: format!(
+                "Thay đổi quá lớn để gửi (hơn {} MB).",
+                wire::MAX_BODY_BYTES / (1024 * 1024)
+            ),
+        });
+    }
+    transport.post(
+        path,
+        &body,
+        Repeat::Safe,
+        wire::MAX_RESPONSE_BYTES,
+        retrying,
+    )
 }
