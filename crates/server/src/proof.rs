@@ -56,14 +56,14 @@ impl KnownKeys {
     }
 }
 
-/// For each change of `req`, the key its signature is valid with, if it
-/// is (empty when the push is unsigned).
+/// `req` back, with for each change the key its signature is valid with,
+/// if it is (empty when the push is unsigned).
 pub async fn check_ahead(
     state: &AppState,
-    req: &PushRequest,
-) -> Result<Vec<Option<String>>, ApiError> {
+    req: PushRequest,
+) -> Result<(PushRequest, Vec<Option<String>>), ApiError> {
     if req.signatures.is_empty() {
-        return Ok(Vec::new());
+        return Ok((req, Vec::new()));
     }
     let mut authors: Vec<DeviceId> = req.changes.iter().map(|c| c.hlc.device).collect();
     authors.sort_unstable();
@@ -75,21 +75,56 @@ pub async fn check_ahead(
         state.known_keys.remember(&found);
         keys.extend(found.into_iter().map(|(d, k)| (d, Arc::from(k.as_str()))));
     }
-    let changes = req.changes.clone();
-    let signatures = req.signatures.clone();
     tokio::task::spawn_blocking(move || {
-        changes
-            .iter()
-            .zip(&signatures)
-            .map(|(change, signature)| {
-                let key = keys.get(&change.hlc.device)?;
-                let valid = VerifyingKey::parse(key)
-                    .and_then(|k| Signature::parse(signature).and_then(|s| k.verify(change, &s)))
-                    .is_ok();
-                valid.then(|| key.to_string())
-            })
-            .collect()
+        let checked = check_all(&req, &keys);
+        (req, checked)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))
 }
+
+/// Each change's check, the push split over the machine's cores: a device
+/// waits for its push's answer, so a big push (a first sync, an import's
+/// worth of work) would otherwise leave a core idle while it waits.
+fn check_all(req: &PushRequest, keys: &HashMap<DeviceId, Arc<str>>) -> Vec<Option<String>> {
+    let check = |(change, signature): (&gocua_core::Change, &String)| {
+        let key = keys.get(&change.hlc.device)?;
+        let valid = VerifyingKey::parse(key)
+            .and_then(|k| Signature::parse(signature).and_then(|s| k.verify(change, &s)))
+            .is_ok();
+        valid.then(|| key.to_string())
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = req.changes.len().div_ceil(cores).max(PER_THREAD_MIN);
+    if req.changes.len() <= per {
+        return req.changes.iter().zip(&req.signatures).map(check).collect();
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = req
+            .changes
+            .chunks(per)
+            .zip(req.signatures.chunks(per))
+            .map(|(changes, signatures)| {
+                let part = scope.spawn(move || {
+                    changes
+                        .iter()
+                        .zip(signatures)
+                        .map(check)
+                        .collect::<Vec<_>>()
+                });
+                (changes.len(), part)
+            })
+            .collect();
+        parts
+            .into_iter()
+            // A part that panicked checked nothing (one None per change,
+            // so the others stay in their places): its changes are
+            // checked again under the lock.
+            .flat_map(|(n, p)| p.join().unwrap_or_else(|_| vec![None; n]))
+            .collect()
+    })
+}
+
+/// Fewer changes than this are checked on one thread (a thread costs more
+/// than checking a few).
+const PER_THREAD_MIN: usize = 64;

@@ -21,7 +21,7 @@ pub async fn push(
 ) -> Result<Json<PushResponse>, ApiError> {
     let n = req.changes.len();
     check_push(&req)?;
-    let checked_with = crate::proof::check_ahead(&state, &req).await?;
+    let (req, checked_with) = crate::proof::check_ahead(&state, req).await?;
     // One database call: authenticated and pushed in one turn (on SQLite
     // with the other pushes waiting, committed together).
     let queue = match &state.push_queue {

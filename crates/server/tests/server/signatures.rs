@@ -209,10 +209,48 @@ fn a_signed_push_is_taken_and_an_altered_or_unsigned_one_refused(backend: Backen
     let out = s.api.push(wire::PUSH, &t, &signed);
     assert!(out.iter().all(|o| *o == PushOutcome::Applied), "{out:?}");
 
-    // The phone's own sync settles them as already had.
+    // A big push (its signatures checked on several threads before the
+    // lock) with one household altered in the middle: that one alone is
+    // refused, and what hangs on it waits.
+    let mut big = PushRequest {
+        changes: Vec::new(),
+        signatures: Vec::new(),
+    };
+    for i in 0..40 {
+        let more = s.work(&mut hoa, 0, 1, &format!("Hộ Lớn Số {i}"));
+        big.changes.extend(more.changes);
+        big.signatures.extend(more.signatures);
+    }
+    let at = big
+        .changes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.entity == gocua_core::EntityKind::Household)
+        .nth(25)
+        .map(|(i, _)| i)
+        .unwrap();
+    big.changes[at]
+        .fields
+        .insert("head_name".into(), json!("Kẻ Mạo Danh"));
+    let out = s.api.push(wire::PUSH, &t, &big);
+    assert_eq!(code(&out[at]), "bad_signature", "{:?}", &out[at]);
+    let refused: Vec<&str> = out.iter().map(code).filter(|c| *c != "applied").collect();
+    assert_eq!(
+        refused.len(),
+        4,
+        "the altered household and what hangs on it: {:?}",
+        &out[..6]
+    );
+    assert!(out[..at].iter().all(|o| *o == PushOutcome::Applied));
+
+    // The phone's own sync settles them as already had, and sends its
+    // own copies of the four the altered one held back.
     let report = client::sync(&mut hoa, &options(), &mut |_| {}).unwrap();
-    assert_eq!(report.already_had, signed.changes.len());
-    assert_eq!(report.rejected, 0);
+    assert_eq!(
+        report.already_had,
+        signed.changes.len() + big.changes.len() - 4
+    );
+    assert_eq!((report.pushed_applied, report.rejected), (4, 0));
 }
 
 fn a_device_enrolled_by_an_older_app_registers_its_key_on_next_sync(backend: Backend) {
