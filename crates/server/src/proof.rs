@@ -9,7 +9,7 @@
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use gocua_core::DeviceId;
+use gocua_core::{Change, DeviceId};
 use gocua_signing::{Signature, VerifyingKey};
 use gocua_wire::PushRequest;
 use std::collections::HashMap;
@@ -87,17 +87,11 @@ pub async fn check_ahead(
 /// waits for its push's answer, so a big push (a first sync, an import's
 /// worth of work) would otherwise leave a core idle while it waits.
 fn check_all(req: &PushRequest, keys: &HashMap<DeviceId, Arc<str>>) -> Vec<Option<String>> {
-    let check = |(change, signature): (&gocua_core::Change, &String)| {
-        let key = keys.get(&change.hlc.device)?;
-        let valid = VerifyingKey::parse(key)
-            .and_then(|k| Signature::parse(signature).and_then(|s| k.verify(change, &s)))
-            .is_ok();
-        valid.then(|| key.to_string())
-    };
+    let check = |changes: &[Change], signatures: &[String]| check_part(changes, signatures, keys);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per = req.changes.len().div_ceil(cores).max(PER_THREAD_MIN);
     if req.changes.len() <= per {
-        return req.changes.iter().zip(&req.signatures).map(check).collect();
+        return check(&req.changes, &req.signatures);
     }
     std::thread::scope(|scope| {
         let parts: Vec<_> = req
@@ -105,13 +99,7 @@ fn check_all(req: &PushRequest, keys: &HashMap<DeviceId, Arc<str>>) -> Vec<Optio
             .chunks(per)
             .zip(req.signatures.chunks(per))
             .map(|(changes, signatures)| {
-                let part = scope.spawn(move || {
-                    changes
-                        .iter()
-                        .zip(signatures)
-                        .map(check)
-                        .collect::<Vec<_>>()
-                });
+                let part = scope.spawn(move || check(changes, signatures));
                 (changes.len(), part)
             })
             .collect();
@@ -123,6 +111,41 @@ fn check_all(req: &PushRequest, keys: &HashMap<DeviceId, Arc<str>>) -> Vec<Optio
             .flat_map(|(n, p)| p.join().unwrap_or_else(|_| vec![None; n]))
             .collect()
     })
+}
+
+/// One part's checks, together (`gocua_signing::verify_many`): a change
+/// whose author's key is unknown here, or whose key or signature does not
+/// parse, gets None without more.
+fn check_part(
+    changes: &[Change],
+    signatures: &[String],
+    keys: &HashMap<DeviceId, Arc<str>>,
+) -> Vec<Option<String>> {
+    let parsed: Vec<Option<(&Arc<str>, VerifyingKey, Signature)>> = changes
+        .iter()
+        .zip(signatures)
+        .map(|(change, signature)| {
+            let key = keys.get(&change.hlc.device)?;
+            Some((
+                key,
+                VerifyingKey::parse(key).ok()?,
+                Signature::parse(signature).ok()?,
+            ))
+        })
+        .collect();
+    let items: Vec<(&VerifyingKey, &Change, &Signature)> = parsed
+        .iter()
+        .zip(changes)
+        .filter_map(|(p, change)| p.as_ref().map(|(_, k, s)| (k, change, s)))
+        .collect();
+    let mut verdicts = gocua_signing::verify_many(&items).into_iter();
+    parsed
+        .iter()
+        .map(|p| {
+            let (key, _, _) = p.as_ref()?;
+            verdicts.next()?.then(|| key.to_string())
+        })
+        .collect()
 }
 
 /// Fewer changes than this are checked on one thread (a thread costs more

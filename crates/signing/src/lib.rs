@@ -141,6 +141,33 @@ impl fmt::Debug for Signature {
     }
 }
 
+/// Whether each `(key, change, signature)` holds, checked together: one
+/// batch equation for all (ed25519-dalek's `verify_batch`, about twice as
+/// fast a signature as one by one), and only when it fails one by one, to
+/// find which. A server takes hundreds of changes a push.
+pub fn verify_many(items: &[(&VerifyingKey, &Change, &Signature)]) -> Vec<bool> {
+    let messages: Vec<Vec<u8>> = items.iter().map(|(_, c, _)| canonical_bytes(c)).collect();
+    let keys: Option<Vec<ed25519_dalek::VerifyingKey>> = items
+        .iter()
+        .map(|(k, _, _)| ed25519_dalek::VerifyingKey::from_bytes(&k.0).ok())
+        .collect();
+    if let Some(keys) = keys {
+        let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+        let signatures: Vec<ed25519_dalek::Signature> = items
+            .iter()
+            .map(|(_, _, s)| ed25519_dalek::Signature::from_bytes(&s.0))
+            .collect();
+        if ed25519_dalek::verify_batch(&refs, &signatures, &keys).is_ok() {
+            return vec![true; items.len()];
+        }
+    }
+    items
+        .iter()
+        .zip(&messages)
+        .map(|((k, _, s), m)| k.verify_bytes(m, s).is_ok())
+        .collect()
+}
+
 /// The bytes a change's signature covers: a context line, then the
 /// change's JSON. That JSON is canonical without more work: the struct's
 /// fields come in declaration order and its maps (`fields`, `base`) are

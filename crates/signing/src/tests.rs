@@ -148,3 +148,34 @@ proptest! {
         prop_assert_eq!(key.public().verify(&parsed, &sig), Ok(()));
     }
 }
+
+#[test]
+fn checked_together_each_verdict_is_its_own() {
+    let a = SigningKey::generate().unwrap();
+    let b = SigningKey::generate().unwrap();
+    let changes: Vec<Change> = (0..40).map(|_| change(visit_fields())).collect();
+    let mut sigs: Vec<Signature> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i % 2 == 0 { a.sign(c) } else { b.sign(c) })
+        .collect();
+    let (pa, pb) = (a.public(), b.public());
+    let keys: Vec<&VerifyingKey> = (0..40)
+        .map(|i| if i % 2 == 0 { &pa } else { &pb })
+        .collect();
+    let items = |sigs: &[Signature]| -> Vec<bool> {
+        let items: Vec<_> = (0..40).map(|i| (keys[i], &changes[i], &sigs[i])).collect();
+        verify_many(&items)
+    };
+    assert_eq!(items(&sigs), vec![true; 40]);
+    // One signed by the other key, one altered: those two fail, alone.
+    sigs[7] = a.sign(&changes[7]);
+    let mut altered = changes[30].clone();
+    altered.fields.insert("note".into(), json!("đã sửa"));
+    sigs[30] = a.sign(&altered);
+    let verdicts = items(&sigs);
+    for (i, v) in verdicts.iter().enumerate() {
+        assert_eq!(*v, i != 7 && i != 30, "{i}");
+    }
+    assert!(verify_many(&[]).is_empty());
+}
